@@ -1,0 +1,45 @@
+import type { IpcMain, IpcMainInvokeEvent } from 'electron';
+import type { InvokeResult } from '../main/api/errors';
+import type { BenchEvent } from '../main/api/events';
+import type { Engine } from '../main/engine';
+import { IPC_INVOKE } from './channels';
+
+/**
+ * Is this frame our renderer? Compares the sender frame's URL (hash and query ignored) with the
+ * URL we loaded: file://…/out/renderer/index.html, or the dev server's origin.
+ */
+export function isTrustedRendererUrl(senderUrl: string | undefined, rendererUrl: string): boolean {
+  if (!senderUrl) return false;
+  try {
+    const sender = new URL(senderUrl);
+    const expected = new URL(rendererUrl);
+    if (expected.protocol === 'file:') return sender.protocol === 'file:' && sender.pathname === expected.pathname;
+    return sender.origin === expected.origin;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One IPC registration for every method of every service: the request is validated and
+ * dispatched by the engine (the same dispatcher web mode uses). Events are broadcast through
+ * `broadcast`. Returns a function that undoes the registration.
+ */
+export function registerBenchIpc(
+  ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>,
+  engine: Pick<Engine, 'invoke' | 'events'>,
+  rendererUrl: string,
+  broadcast: (event: BenchEvent) => void,
+): () => void {
+  ipcMain.handle(IPC_INVOKE, async (event: IpcMainInvokeEvent, request: unknown): Promise<InvokeResult> => {
+    if (!isTrustedRendererUrl(event.senderFrame?.url, rendererUrl)) {
+      return { ok: false, error: { code: 'transport', message: 'Refused: the request did not come from the Kerberos Bench window' } };
+    }
+    return engine.invoke(request);
+  });
+  const unsubscribe = engine.events.subscribe(broadcast);
+  return () => {
+    ipcMain.removeHandler(IPC_INVOKE);
+    unsubscribe();
+  };
+}

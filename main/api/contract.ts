@@ -1,0 +1,46 @@
+import type { InvokeResult } from './errors';
+import type { BenchEvent } from './events';
+import type { SystemService } from './system';
+
+/**
+ * The Bench API: every capability of the engine, one typed service per capability
+ * (VS Code style). The Electron preload, the web-mode WebSocket host and the CLI all expose
+ * exactly this, through one generic adapter each.
+ */
+export interface BenchApi {
+  system: SystemService;
+}
+
+export type ServiceName = keyof BenchApi;
+export type MethodName<S extends ServiceName> = keyof BenchApi[S] & string;
+
+/** Every method of every service, by name. The preload builds its bridge from this list. */
+export const benchMethods = {
+  system: ['doctor', 'info'],
+} as const satisfies { [S in ServiceName]: readonly MethodName<S>[] };
+
+// Compile-time proof that benchMethods lists every method of every service: adding a method to
+// an interface without listing it here fails type checking.
+type Unlisted = {
+  [S in ServiceName]: Exclude<MethodName<S>, (typeof benchMethods)[S][number]>;
+}[ServiceName];
+const everyMethodListed: [Unlisted] extends [never] ? true : never = true;
+void everyMethodListed;
+
+/**
+ * The Bench API as a transport delivers it: each method resolves to an InvokeResult instead of
+ * throwing, so error codes survive IPC and WebSocket alike. The renderer's client unwraps these
+ * back into plain BenchApi calls.
+ */
+export type BenchApiResults = {
+  [S in ServiceName]: {
+    [M in keyof BenchApi[S]]: BenchApi[S][M] extends (...args: infer A) => Promise<infer R> ? (...args: A) => Promise<InvokeResult<R>> : never;
+  };
+};
+
+/** What the Electron preload exposes on `window.bench`. */
+export interface BenchBridge {
+  api: BenchApiResults;
+  /** Subscribes to engine events; returns the unsubscribe function. */
+  onEvent(listener: (event: BenchEvent) => void): () => void;
+}

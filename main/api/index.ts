@@ -1,0 +1,8 @@
+/**
+ * The Bench API contract. Renderer code may import from here, types only (lint enforces it).
+ */
+export type * from './system';
+export type * from './errors';
+export type * from './events';
+export type * from './wire';
+export type { BenchApi, BenchApiResults, BenchBridge, ServiceName, MethodName } from './contract';

@@ -1,0 +1,43 @@
+import type { AppInfo } from '../api/system';
+import type { BenchApi } from '../api/contract';
+import type { InvokeResult } from '../api/errors';
+import { SystemServiceImpl } from '../system/service';
+import { defaultDataDir } from '../system/paths';
+import { dispatch } from './dispatch';
+import { BenchEventBus } from './events';
+import type { EngineContext } from './context';
+
+export interface EngineOptions {
+  runtime: AppInfo['runtime'];
+  /** Where lab realms, saved Exchanges and settings live. Default: the platform's data dir. */
+  dataDir?: string;
+  /** Version of the Electron runtime when the engine runs inside it. */
+  electronVersion?: string | null;
+}
+
+/** One engine instance per process: the services, their event bus and the generic dispatcher. */
+export interface Engine {
+  readonly api: BenchApi;
+  readonly events: BenchEventBus;
+  invoke(request: unknown): Promise<InvokeResult>;
+  dispose(): Promise<void>;
+}
+
+export function createEngine(options: EngineOptions): Engine {
+  const events = new BenchEventBus();
+  const context: EngineContext = {
+    runtime: options.runtime,
+    dataDir: options.dataDir ?? defaultDataDir(),
+    electronVersion: options.electronVersion ?? null,
+    events,
+  };
+  const api: BenchApi = {
+    system: new SystemServiceImpl(context),
+  };
+  return {
+    api,
+    events,
+    invoke: (request) => dispatch(api, request),
+    dispose: async () => {},
+  };
+}

@@ -1,0 +1,20 @@
+import type { BenchBridge, BenchEvent, InvokeRequest, InvokeResult } from '@api/index';
+import type { BenchTransport, ConnectionState } from './transport';
+
+/** Electron: the preload's window.bench, already typed and validated on the other side. */
+export function bridgeTransport(bridge: BenchBridge): BenchTransport {
+  return {
+    kind: 'electron',
+    invoke(request: InvokeRequest): Promise<InvokeResult> {
+      const service = (bridge.api as unknown as Record<string, Record<string, (...a: unknown[]) => Promise<InvokeResult>> | undefined>)[request.service];
+      const method = service?.[request.method];
+      if (!method) return Promise.resolve({ ok: false, error: { code: 'unknown-method', message: `No such method: ${request.service}.${request.method}` } });
+      return method(...request.args);
+    },
+    onEvent: (listener: (event: BenchEvent) => void) => bridge.onEvent(listener),
+    onState(listener: (state: ConnectionState) => void) {
+      listener('open');
+      return () => {};
+    },
+  };
+}

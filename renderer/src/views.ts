@@ -1,0 +1,114 @@
+/**
+ * The bench's views, in navigation order. `ready: false` views show an empty state saying what
+ * they will do and what works today; each later issue flips its view to a real one.
+ */
+export interface ViewInfo {
+  path: string;
+  title: string;
+  group: 'Realm' | 'MQTT' | 'Inspect' | 'Troubleshoot' | 'Share' | 'System';
+  /** One-line purpose shown under the title. */
+  purpose: string;
+  /** For planned views: what the view will let you do. */
+  planned?: string[];
+  /** For planned views: what you can do meanwhile. */
+  meanwhile?: string;
+  ready: boolean;
+}
+
+export const views: ViewInfo[] = [
+  {
+    path: '/lab',
+    title: 'Lab realm',
+    group: 'Realm',
+    purpose: 'A throwaway MIT Kerberos realm the bench creates and runs for you.',
+    planned: [
+      'Create, start, stop and destroy a realm (BENCH.TEST) with its own KDC on a loopback port',
+      'Principals alice, mqtt/localhost, HTTP/localhost; keytabs and a ticket cache ready to use',
+      'Rotate keys, flip principal flags, shift the KDC clock — and watch the KDC log live',
+    ],
+    meanwhile: 'Check that the MIT KDC tools are installed: the Doctor view lists krb5kdc, kdb5_util and kadmin.local.',
+    ready: false,
+  },
+  {
+    path: '/broker',
+    title: 'Broker',
+    group: 'MQTT',
+    purpose: 'A local MQTT 5 broker that authenticates exactly like EMQX GSSAPI-KERBEROS.',
+    planned: ['TCP, TLS and WebSocket listeners', 'Every connection as an Exchange: packets, decoded tokens, verdict and cause'],
+    meanwhile: 'Point your client at EMQX for now; the Doctor view shows whether your keytab setting (KRB5_KTNAME) is in place.',
+    ready: false,
+  },
+  {
+    path: '/probe',
+    title: 'Probe',
+    group: 'MQTT',
+    purpose: 'An MQTT client that authenticates against any broker and shows every round.',
+    planned: ['GSSAPI-KERBEROS from a ticket cache or client keytab', 'Step mode: pause before each AUTH round', 'Re-authentication on demand'],
+    meanwhile: 'Run kbench doctor to confirm the kerberos binding loads — the probe is built on it.',
+    ready: false,
+  },
+  {
+    path: '/sasl',
+    title: 'SASL',
+    group: 'Inspect',
+    purpose: 'Step through SASL GSSAPI (RFC 4752) in either role, round by round.',
+    planned: ['Client and server roles against the lab or your realm', 'Security-layer offer and reply decoded', 'Decode a C:/S: transcript with a service keytab'],
+    ready: false,
+  },
+  {
+    path: '/keytab',
+    title: 'Keytab',
+    group: 'Inspect',
+    purpose: 'Open a keytab: principals, kvnos, enctypes, timestamps — keys hidden until you reveal them.',
+    planned: ['klist -kte parity, with every field linked to its bytes', 'Check a password against the keys', 'Add, remove and merge entries'],
+    ready: false,
+  },
+  {
+    path: '/ccache',
+    title: 'Credential cache',
+    group: 'Inspect',
+    purpose: 'Open a ticket cache: whose tickets, for which services, valid until when.',
+    planned: ['klist -e -f parity: flags, enctypes, kvnos, times', 'Config entries kept apart from tickets'],
+    ready: false,
+  },
+  {
+    path: '/decoder',
+    title: 'Decoder',
+    group: 'Inspect',
+    purpose: 'Paste a token or message and see it decoded — and decrypted when you give a key.',
+    planned: ['AP-REQ, AP-REP, KRB-ERROR, AS/TGS, SPNEGO, GSS wrap/MIC tokens', 'Decrypt with a keytab, a password or a raw key', 'Which key was tried, and why it failed'],
+    ready: false,
+  },
+  {
+    path: '/diagnose',
+    title: 'Diagnose',
+    group: 'Troubleshoot',
+    purpose: 'Paste an error or pick a failed Exchange: causes ranked, with the commands that fix them.',
+    planned: ['"Keytab contains no suitable keys", "Cannot find KDC", "Preauthentication failed" and 30 more', 'Reproduce any of them in the lab realm'],
+    meanwhile: 'The Doctor view already checks krb5.conf, the default realm, your ticket cache and keytab.',
+    ready: false,
+  },
+  {
+    path: '/captures',
+    title: 'Captures',
+    group: 'Troubleshoot',
+    purpose: 'Import a pcap, see every Kerberos and MQTT authentication in it, and replay it.',
+    planned: ['pcap/pcapng import with TCP reassembly', 'CONNECT/AUTH exchanges extracted and decoded', 'Replay against the local broker'],
+    ready: false,
+  },
+  {
+    path: '/export',
+    title: 'Export',
+    group: 'Share',
+    purpose: 'Turn a configuration that worked into EMQX, Elasticsearch, Hazelcast and krb5.conf settings.',
+    planned: ['Generated configs with secrets redacted by default', 'Validation of an imported configuration'],
+    ready: false,
+  },
+  {
+    path: '/doctor',
+    title: 'Doctor',
+    group: 'System',
+    purpose: 'What Kerberos Bench needs on this machine, and what it found.',
+    ready: true,
+  },
+];

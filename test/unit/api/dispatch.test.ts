@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { benchMethods, type BenchApi } from '../../../main/api/contract';
+import { benchInputSchemas } from '../../../main/api/schemas';
+import { BenchFailure, dispatch } from '../../../main/engine/dispatch';
+
+/** A service double for the dispatcher only: the real services are tested against the machine. */
+function recordingApi(): { api: BenchApi; calls: string[] } {
+  const calls: string[] = [];
+  const api: BenchApi = {
+    system: {
+      doctor: async () => {
+        calls.push('doctor');
+        return [];
+      },
+      info: async () => {
+        calls.push('info');
+        throw new BenchFailure('info is broken on purpose', { why: 'test' });
+      },
+    },
+  };
+  return { api, calls };
+}
+
+describe('dispatch', () => {
+  it('calls the method when service, method and arguments are valid', async () => {
+    const { api, calls } = recordingApi();
+    expect(await dispatch(api, { service: 'system', method: 'doctor', args: [] })).toEqual({ ok: true, value: [] });
+    expect(calls).toEqual(['doctor']);
+  });
+
+  it.each([
+    ['unknown service', { service: 'nosuch', method: 'doctor', args: [] }],
+    ['unknown method', { service: 'system', method: 'nosuch', args: [] }],
+    ['prototype key as service', { service: '__proto__', method: 'toString', args: [] }],
+    ['prototype key as method', { service: 'system', method: 'constructor', args: [] }],
+    ['inherited method', { service: 'system', method: 'hasOwnProperty', args: [] }],
+  ])('refuses an %s without calling anything', async (_label, request) => {
+    const { api, calls } = recordingApi();
+    const result = await dispatch(api, request);
+    expect(result).toMatchObject({ ok: false, error: { code: 'unknown-method' } });
+    expect(calls).toEqual([]);
+  });
+
+  it.each([
+    ['not an object', 'system.doctor'],
+    ['args not an array', { service: 'system', method: 'doctor', args: 'x' }],
+    ['missing args', { service: 'system', method: 'doctor' }],
+    ['too many args', { service: 'system', method: 'doctor', args: new Array(100).fill(0) }],
+  ])('refuses a malformed envelope: %s', async (_label, request) => {
+    const { api, calls } = recordingApi();
+    expect(await dispatch(api, request)).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+    expect(calls).toEqual([]);
+  });
+
+  it('validates arguments against the method schema', async () => {
+    const { api, calls } = recordingApi();
+    const result = await dispatch(api, { service: 'system', method: 'doctor', args: ['unexpected'] });
+    expect(result).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+    if (!result.ok) expect(result.error.message).toContain('system.doctor');
+    expect(calls).toEqual([]);
+  });
+
+  it('turns a thrown service error into data, keeping BenchFailure details', async () => {
+    const { api } = recordingApi();
+    expect(await dispatch(api, { service: 'system', method: 'info', args: [] })).toEqual({
+      ok: false,
+      error: { code: 'failed', message: 'info is broken on purpose', details: { why: 'test' } },
+    });
+  });
+});
+
+describe('contract', () => {
+  it('lists exactly the methods that have input schemas', () => {
+    const fromSchemas = Object.fromEntries(Object.entries(benchInputSchemas).map(([s, m]) => [s, Object.keys(m).sort()]));
+    const fromList = Object.fromEntries(Object.entries(benchMethods).map(([s, m]) => [s, [...m].sort()]));
+    expect(fromList).toEqual(fromSchemas);
+  });
+});

@@ -1,0 +1,95 @@
+import type { Session, WebContents } from 'electron';
+import { describe, expect, it } from 'vitest';
+import { isTrustedRendererUrl } from '../../../electron/ipc';
+import { hardenSession, hardenWebContents, mainWindowOptions } from '../../../electron/window';
+
+const RENDERER_URL = 'file:///opt/kerberos-bench/out/renderer/index.html';
+
+describe('main window', () => {
+  it('is sandboxed, context-isolated, without Node, with only our preload', () => {
+    const prefs = mainWindowOptions('/opt/kerberos-bench/out/preload/index.cjs').webPreferences;
+    expect(prefs).toMatchObject({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      webviewTag: false,
+      preload: '/opt/kerberos-bench/out/preload/index.cjs',
+    });
+  });
+});
+
+describe('web contents hardening', () => {
+  function fakeContents() {
+    const listeners = new Map<string, (event: { preventDefault(): void; prevented?: boolean }, url?: string) => void>();
+    let openHandler: ((details: { url: string }) => { action: string }) | undefined;
+    const contents = {
+      on(name: string, listener: (event: { preventDefault(): void }, url?: string) => void) {
+        listeners.set(name, listener);
+        return contents;
+      },
+      setWindowOpenHandler(handler: (details: { url: string }) => { action: string }) {
+        openHandler = handler;
+      },
+    };
+    hardenWebContents(contents as unknown as WebContents, RENDERER_URL);
+    const fire = (name: string, url?: string) => {
+      let prevented = false;
+      listeners.get(name)?.({ preventDefault: () => (prevented = true) }, url);
+      return prevented;
+    };
+    return { fire, open: (url: string) => openHandler?.({ url }) };
+  }
+
+  it('blocks navigation away from the renderer and allows in-app routes', () => {
+    const { fire } = fakeContents();
+    expect(fire('will-navigate', 'https://evil.example/')).toBe(true);
+    expect(fire('will-navigate', 'file:///etc/passwd')).toBe(true);
+    expect(fire('will-redirect', 'http://127.0.0.1:9/')).toBe(true);
+    expect(fire('will-navigate', `${RENDERER_URL}#/lab`)).toBe(false);
+  });
+
+  it('denies new windows and webviews', () => {
+    const { fire, open } = fakeContents();
+    expect(open('https://example.com/')).toEqual({ action: 'deny' });
+    expect(fire('will-attach-webview')).toBe(true);
+  });
+
+  it('trusts only the exact renderer file or the dev-server origin', () => {
+    expect(isTrustedRendererUrl(`${RENDERER_URL}?x#/doctor`, RENDERER_URL)).toBe(true);
+    expect(isTrustedRendererUrl('file:///opt/kerberos-bench/out/renderer/other.html', RENDERER_URL)).toBe(false);
+    expect(isTrustedRendererUrl('http://localhost:5173/#/doctor', 'http://localhost:5173/')).toBe(true);
+    expect(isTrustedRendererUrl('http://localhost:5174/', 'http://localhost:5173/')).toBe(false);
+    expect(isTrustedRendererUrl(undefined, RENDERER_URL)).toBe(false);
+    expect(isTrustedRendererUrl('not a url', RENDERER_URL)).toBe(false);
+  });
+});
+
+describe('session hardening', () => {
+  it('denies every permission request and check, and adds the CSP header', () => {
+    let requestHandler: ((wc: unknown, permission: string, callback: (granted: boolean) => void) => void) | undefined;
+    let checkHandler: ((...args: unknown[]) => boolean) | undefined;
+    let headersHandler: ((details: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void) | undefined;
+    const session = {
+      setPermissionRequestHandler: (h: typeof requestHandler) => (requestHandler = h),
+      setPermissionCheckHandler: (h: typeof checkHandler) => (checkHandler = h),
+      webRequest: { onHeadersReceived: (h: typeof headersHandler) => (headersHandler = h) },
+    };
+    hardenSession(session as unknown as Session);
+
+    for (const permission of ['media', 'notifications', 'clipboard-read', 'geolocation', 'openExternal']) {
+      let granted: boolean | undefined;
+      requestHandler?.({}, permission, (g) => (granted = g));
+      expect(granted, permission).toBe(false);
+    }
+    expect(checkHandler?.({}, 'clipboard-sanitized-write')).toBe(false);
+
+    let headers: Record<string, string[]> | undefined;
+    headersHandler?.({ responseHeaders: { 'X-Other': ['1'] } }, (r) => (headers = r.responseHeaders));
+    expect(headers?.['X-Other']).toEqual(['1']);
+    expect(headers?.['Content-Security-Policy']?.[0]).toMatch(/default-src 'none'; script-src 'self'/);
+    expect(headers?.['Content-Security-Policy']?.[0]).not.toMatch(/unsafe-(inline|eval)/);
+  });
+});

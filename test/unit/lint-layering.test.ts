@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The layering rules of ARCHITECTURE.md, proven against eslint.config.js: each snippet is linted
+ * as if it were a file at the given place in the tree.
+ */
+const eslint = new ESLint({ cwd: process.cwd() });
+
+async function layeringErrors(file: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: path.resolve(file) });
+  return (result?.messages ?? [])
+    .filter((m) => m.ruleId === '@typescript-eslint/no-restricted-imports' || m.ruleId === 'import-x/no-restricted-paths')
+    .map((m) => m.message);
+}
+
+describe('layering lint rules', () => {
+  it('main/ never imports electron', async () => {
+    expect(await layeringErrors('main/system/x.ts', "import { app } from 'electron';\nexport const a = app;\n")).toEqual([
+      expect.stringContaining('main/ never imports electron'),
+    ]);
+    expect(await layeringErrors('main/engine/x.ts', "import type { IpcMain } from 'electron/main';\nexport type A = IpcMain;\n")).toHaveLength(1);
+  });
+
+  it('main/ does not reach into the Electron shell or the renderer', async () => {
+    expect(await layeringErrors('main/system/x.ts', "import { IPC_INVOKE } from '../../electron/channels';\nexport const a = IPC_INVOKE;\n")).toEqual([
+      expect.stringContaining('must not depend on the Electron shell'),
+    ]);
+  });
+
+  it('the renderer may import from main/ only main/api, and only types', async () => {
+    expect(await layeringErrors('renderer/src/x.ts', "import { dispatch } from '../../main/engine/dispatch';\nexport const a = dispatch;\n")).toEqual(
+      expect.arrayContaining([expect.stringContaining('only main/api')]),
+    );
+    expect(await layeringErrors('renderer/src/x.ts', "import { benchMethods } from '@api/contract';\nexport const a = benchMethods;\n")).toEqual([
+      expect.stringContaining('only types from main/api'),
+    ]);
+    expect(await layeringErrors('renderer/src/x.ts', "import { benchMethods } from '../../main/api/contract';\nexport const a = benchMethods;\n")).toEqual([
+      expect.stringContaining('only types from main/api'),
+    ]);
+    expect(await layeringErrors('renderer/src/x.ts', "import { readFile } from 'node:fs';\nexport const a = readFile;\n")).toEqual([
+      expect.stringContaining('runs in a browser'),
+    ]);
+  });
+
+  it('accepts what the rules allow', async () => {
+    expect(await layeringErrors('renderer/src/x.ts', "import type { DoctorItem } from '@api/index';\nexport type A = DoctorItem;\n")).toEqual([]);
+    expect(await layeringErrors('electron/x.ts', "import { createEngine } from '../main/engine';\nexport const a = createEngine;\n")).toEqual([]);
+    expect(await layeringErrors('main/system/x.ts', "import { parseProfile } from '../krb/profile';\nexport const a = parseProfile;\n")).toEqual([]);
+    expect(await layeringErrors('main/krb/x.ts', "import { createHash } from 'node:crypto';\nexport const a = createHash;\n")).toEqual([]);
+  });
+
+  it('main/krb is pure: no I/O modules, nothing else of the engine', async () => {
+    expect(await layeringErrors('main/krb/x.ts', "import { readFile } from 'node:fs/promises';\nexport const a = readFile;\n")).toEqual([
+      expect.stringContaining('main/krb does no I/O'),
+    ]);
+    expect(await layeringErrors('main/krb/x.ts', "import { runTool } from '../system/exec';\nexport const a = runTool;\n")).toEqual([
+      expect.stringContaining('main/krb is pure codecs'),
+    ]);
+  });
+});
