@@ -79,11 +79,10 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       return refuse(response, 401, 'Kerberos Bench: this URL needs the access token. Open the URL that `kbench web` printed (…/?token=…).');
     }
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    if (url.searchParams.has('token')) {
-      // Trade the token in the address bar for a cookie, then show a clean URL.
-      response.writeHead(303, { 'Set-Cookie': access.sessionCookie(), Location: url.pathname, 'Cache-Control': 'no-store' }).end();
-      return;
-    }
+    // The URL token becomes a cookie, so the page's assets and WebSocket are authorised too.
+    // (The page then drops ?token= from the address bar itself; a redirect would lose the cookie
+    // for clients without a cookie jar, such as curl -L.)
+    if (access.tokenMatches(access.queryToken(request))) response.setHeader('Set-Cookie', access.sessionCookie());
     void serveStatic(rendererDir, url.pathname, response, request.method === 'HEAD').catch(() => {
       if (!response.headersSent) refuse(response, 403, 'Cannot read file');
       else response.destroy();

@@ -39,7 +39,8 @@ export class DoctorContext {
 
 export const MIN_NODE = '20.19.0';
 
-const apt = (...packages: string[]): string => `sudo apt-get install -y ${packages.join(' ')}   (or: ./scripts/setup.sh)`;
+/** A fix is something to run or do; for packages, the exact command (./scripts/setup.sh does the same). */
+const apt = (...packages: string[]): string => `sudo apt-get install -y ${packages.join(' ')}`;
 
 /** Library directories where Debian, Ubuntu, Fedora and friends put shared objects. */
 const LIB_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib'];
@@ -314,8 +315,8 @@ export const doctorChecks: DoctorCheck[] = [
       }
       return {
         ok: false,
-        detail: `${runtime.missingReason}; the bench runs in web mode instead`,
-        fix: runtime.packageVersion ? 'node node_modules/electron/install.js   (downloads the runtime; needs internet)' : 'npm ci',
+        detail: `${runtime.missingReason}; the bench runs in web mode instead (downloading the runtime needs internet)`,
+        fix: runtime.packageVersion ? 'node node_modules/electron/install.js' : 'npm ci',
         ...(runtime.packageVersion ? { version: runtime.packageVersion } : {}),
       };
     },

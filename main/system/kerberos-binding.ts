@@ -64,9 +64,13 @@ function fixFor(error: string): string {
   return 'Reinstall dependencies: npm ci (needs libkrb5-dev to build the binding)';
 }
 
-/** Loads the binding in a child process, so a crash or a hang never reaches the caller. */
-export function probeKerberosBinding(timeoutMs = 10_000): Promise<BindingStatus> {
-  const dir = kerberosPackageDir();
+/**
+ * Loads the binding in a child process, so a crash or a hang never reaches the caller.
+ * `packageDir` points at another copy of the kerberos package (tests use a broken one).
+ */
+export function probeKerberosBinding(options: { packageDir?: string; timeoutMs?: number } = {}): Promise<BindingStatus> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const dir = options.packageDir ?? kerberosPackageDir();
   if (!dir) {
     return Promise.resolve({ loads: false, error: 'the kerberos npm package is not installed', fix: 'npm ci' });
   }

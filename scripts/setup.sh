@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Kerberos Bench setup for Debian and Ubuntu: system packages, Node check, npm dependencies, build.
+#
+#   ./scripts/setup.sh            install what is missing (apt needs root or passwordless sudo)
+#   KBENCH_SKIP_APT=1 ./scripts/setup.sh   never call apt; only report what is missing
+#
+# Safe to run again: each step is skipped when already done. Runs unattended (CI=true, no stdin).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say()  { printf '\033[1m==> %s\033[0m\n' "$*"; }
+warn() { printf '\033[33mwarning:\033[0m %s\n' "$*" >&2; }
+die()  { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+export DEBIAN_FRONTEND=noninteractive
+# The Electron runtime is a separate, optional download (step 4); never let it break npm ci.
+ELECTRON_WANTED=${ELECTRON_SKIP_BINARY_DOWNLOAD:-}
+export ELECTRON_SKIP_BINARY_DOWNLOAD=1
+
+# ---- 1. System packages ------------------------------------------------------------------
+# MIT Kerberos KDC, admin tools and client tools; headers to build the `kerberos` binding;
+# Cyrus SASL with its GSSAPI plugin and sample peers; Chromium for web-mode tests; tshark for
+# captures; Xvfb for a virtual display; build tools for node-gyp.
+PACKAGES=(krb5-kdc krb5-admin-server krb5-user libkrb5-dev libsasl2-modules-gssapi-mit sasl2-bin
+          tshark xvfb python3 make g++ ca-certificates)
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=(sudo -n); else SUDO=(none); fi
+fi
+APT_UPDATED=
+apt_install() {
+  if [ -z "$APT_UPDATED" ]; then "${SUDO[@]}" apt-get update -q; APT_UPDATED=1; fi
+  "${SUDO[@]}" apt-get install -y -q --no-install-recommends "$@"
+}
+can_apt() { command -v apt-get >/dev/null && [ "${KBENCH_SKIP_APT:-}" != 1 ] && [ "${SUDO[0]:-}" != none ]; }
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
+
+# Debian calls the browser "chromium"; Ubuntu only has a snap stub called chromium-browser.
+if command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null; then :;
+elif command -v apt-cache >/dev/null && apt-cache show chromium >/dev/null 2>&1; then PACKAGES+=(chromium)
+else PACKAGES+=(chromium); fi
+
+missing=()
+if command -v dpkg-query >/dev/null; then
+  for p in "${PACKAGES[@]}"; do installed "$p" || missing+=("$p"); done
+else
+  warn "not a Debian/Ubuntu system: install MIT krb5 (KDC, admin, user, dev), Cyrus SASL GSSAPI, tshark and Chromium yourself"
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if can_apt; then
+    say "Installing system packages: ${missing[*]}"
+    apt_install "${missing[@]}" || die "apt-get could not install: ${missing[*]}"
+  else
+    warn "missing system packages: ${missing[*]}"
+    warn "install them with: sudo apt-get install -y ${missing[*]}"
+    warn "(this script installs them itself when run as root or with passwordless sudo)"
+    installed libkrb5-dev || die "libkrb5-dev is required to build the kerberos binding; install it and run this script again"
+  fi
+else
+  say "System packages present"
+fi
+
+# ---- 2. Node.js 20.19 or newer -----------------------------------------------------------
+node_ok() { command -v node >/dev/null && node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a===20&&b>=19)?0:1)'; }
+if ! node_ok; then
+  have=$(node --version 2>/dev/null || echo none)
+  if can_apt; then
+    candidate=$(apt-cache policy nodejs 2>/dev/null | awk '/Candidate:/{print $2}')
+    if [ -n "$candidate" ] && dpkg --compare-versions "${candidate%%[-~+]*}" ge 20.19; then
+      say "Installing Node.js $candidate from the distribution"
+      apt_install nodejs npm
+    else
+      say "Installing Node.js 22 from NodeSource (distribution has ${candidate:-no} nodejs)"
+      apt_install curl ca-certificates gnupg
+      curl -fsSL https://deb.nodesource.com/setup_22.x | "${SUDO[@]}" bash - || die "NodeSource setup failed: install Node.js 20.19+ yourself (https://nodejs.org)"
+      apt_install nodejs
+    fi
+  fi
+  node_ok || die "Kerberos Bench needs Node.js 20.19 or newer (found: $have). Install it from https://nodejs.org or NodeSource and run this script again."
+fi
+say "Node $(node --version), npm $(npm --version)"
+
+# node-gyp builds the binding against Node's headers; use the system's when they match this
+# Node (no download needed), otherwise node-gyp fetches them.
+if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node_version.h ]; then
+  hdr=$(awk '/define NODE_(MAJOR|MINOR|PATCH)_VERSION/{printf "%s.", $3}' /usr/include/node/node_version.h)
+  [ "v${hdr%.}" = "$(node --version)" ] && export npm_config_nodedir=/usr
+fi
+
+# ---- 3. npm dependencies (builds the kerberos binding) -----------------------------------
+stamp=node_modules/.package-lock.json
+if [ -f "$stamp" ] && [ "$stamp" -nt package-lock.json ] && [ -f node_modules/kerberos/build/Release/kerberos.node ]; then
+  say "npm dependencies up to date"
+else
+  say "Installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+
+# ---- 4. Electron runtime (optional: without it the bench runs in web mode) ---------------
+if [ -z "$ELECTRON_WANTED" ] && [ "${CI:-}" != true ] && [ ! -f node_modules/electron/path.txt ]; then
+  say "Downloading the Electron runtime"
+  if ! (unset ELECTRON_SKIP_BINARY_DOWNLOAD; node node_modules/electron/install.js); then
+    warn "could not download Electron (offline?): npm start will open web mode in your browser instead"
+  fi
+fi
+
+# ---- 5. Build ----------------------------------------------------------------------------
+say "Building"
+npm run build --silent
+say "Ready. Start: npm start   Tests: npm test   Check this machine: npx kbench doctor"

@@ -1,0 +1,128 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser';
+import { startKbenchWeb, type RunningWeb } from '../helpers/web';
+
+const SCREENSHOTS = path.resolve('test-results/screenshots');
+const sh = (command: string): string => execFileSync('bash', ['-c', command], { encoding: 'utf8' }).trim();
+
+describe('the app in web mode (Chromium)', () => {
+  let web: RunningWeb;
+  let browser: Browser;
+  let page: Page;
+  /** Console errors and page errors (CSP violations show up here): the app must produce none. */
+  let problems: string[];
+
+  beforeAll(async () => {
+    await mkdir(SCREENSHOTS, { recursive: true });
+    web = await startKbenchWeb();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await web?.stop();
+  });
+  beforeEach(async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+    page = await context.newPage();
+    problems = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+  });
+
+  async function openDoctor(): Promise<void> {
+    await page.goto(web.url);
+    await page.getByTestId('check-krb5kdc').waitFor({ timeout: 30_000 });
+    await page.getByTestId('doctor-run').filter({ hasText: 'Run again' }).waitFor({ timeout: 30_000 });
+  }
+
+  it('shows the real doctor results for this machine', async () => {
+    await openDoctor();
+    // The token left the address bar; the session cookie carries on.
+    expect(page.url()).toBe(`${web.origin}/#/doctor`);
+    await expect(page.getByTestId('runtime').textContent()).resolves.toBe('Web mode');
+
+    const kdc = page.getByTestId('check-krb5kdc');
+    expect(await kdc.getAttribute('data-ok')).toBe('true');
+    expect(await kdc.getByTestId('check-detail').textContent()).toContain(sh('PATH=$PATH:/usr/sbin command -v krb5kdc'));
+    const binding = page.getByTestId('check-kerberos-binding');
+    expect(await binding.getAttribute('data-ok')).toBe('true');
+    expect(await binding.getByTestId('check-detail').textContent()).toMatch(/kerberos 7\.\d+\.\d+ loads/);
+    expect(await page.getByTestId('check-node').textContent()).toContain(sh('node -p process.versions.node'));
+    expect(await page.getByTestId('check-default-realm').getByTestId('check-detail').textContent()).toBe(
+      sh("awk -F= '/^[[:space:]]*default_realm/{gsub(/[[:space:]]/,\"\",$2); print $2; exit}' /etc/krb5.conf"),
+    );
+    expect(await page.getByTestId('doctor-summary').textContent()).toMatch(/\d+\/\d+required checks pass/);
+
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'doctor-light.png') });
+    expect(problems).toEqual([]);
+  });
+
+  it('filters to problems and re-runs with progress', async () => {
+    await openDoctor();
+    await page.getByTestId('only-problems').check();
+    const rows = await page.locator('[data-testid^="check-"][data-ok]').evaluateAll((els) => els.map((e) => e.getAttribute('data-ok')));
+    expect(rows.every((ok) => ok === 'false')).toBe(true);
+    await page.getByTestId('only-problems').uncheck();
+    await page.getByTestId('doctor-run').click();
+    await page.getByTestId('doctor-run').filter({ hasText: 'Run again' }).waitFor();
+    expect(await page.locator('[data-testid^="check-"][data-ok]').count()).toBeGreaterThanOrEqual(8);
+    expect(problems).toEqual([]);
+  });
+
+  it('navigates by keyboard and shows empty states for planned views', async () => {
+    await openDoctor();
+    await page.getByTestId('nav-lab').focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('empty-state').waitFor();
+    expect(page.url()).toContain('#/lab');
+    expect(await page.locator('h1').textContent()).toBe('Lab realm');
+    expect(await page.getByTestId('empty-state').textContent()).toContain('Not built yet');
+
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#\/broker$/);
+    await page.keyboard.press('End');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#\/doctor$/);
+    await page.keyboard.press('Home');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('nav-lab');
+
+    for (const view of ['lab', 'broker', 'probe', 'sasl', 'keytab', 'ccache', 'decoder', 'diagnose', 'captures', 'export']) {
+      await page.getByTestId(`nav-${view}`).click();
+      await page.getByTestId('empty-state').waitFor();
+      expect((await page.getByTestId('empty-state').textContent())?.length).toBeGreaterThan(80);
+    }
+    await page.getByTestId('nav-lab').click();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'lab-empty-light.png') });
+    expect(problems).toEqual([]);
+  });
+
+  it('switches between light and dark themes and remembers the choice', async () => {
+    await openDoctor();
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const light = await background();
+    await page.getByTestId('theme-toggle').click(); // system → light
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+    await page.getByTestId('theme-toggle').click(); // light → dark
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    expect(await background()).not.toBe(light);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'doctor-dark.png') });
+
+    await page.reload();
+    await page.getByTestId('check-krb5kdc').waitFor({ timeout: 30_000 });
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    expect(problems).toEqual([]);
+  });
+
+  it('shows nothing of the app without the token', async () => {
+    const response = await page.goto(`${web.origin}/`);
+    expect(response?.status()).toBe(401);
+    expect(await page.content()).not.toContain('id="app"');
+  });
+});
