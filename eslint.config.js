@@ -4,10 +4,10 @@
 // the engine). test/unit/lint-layering.test.ts proves each rule fires.
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
-import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import vue from 'eslint-plugin-vue';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import layering from './scripts/eslint-layering.js';
 
 const nodeBuiltinsExceptCrypto = builtinModules
   .filter((m) => !m.startsWith('_') && m !== 'crypto' && m !== 'buffer')
@@ -41,10 +41,9 @@ export default tseslint.config(
 
   // ---- Layering --------------------------------------------------------------------------
   {
-    plugins: { 'import-x': importX },
-    settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.vue', '.js'] })] },
+    plugins: { kbench: layering },
     rules: {
-      'import-x/no-restricted-paths': [
+      'kbench/restricted-paths': [
         'error',
         {
           basePath: import.meta.dirname,

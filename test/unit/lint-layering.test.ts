@@ -11,7 +11,7 @@ const eslint = new ESLint({ cwd: process.cwd() });
 async function layeringErrors(file: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: path.resolve(file) });
   return (result?.messages ?? [])
-    .filter((m) => m.ruleId === '@typescript-eslint/no-restricted-imports' || m.ruleId === 'import-x/no-restricted-paths')
+    .filter((m) => m.ruleId === '@typescript-eslint/no-restricted-imports' || m.ruleId === 'kbench/restricted-paths')
     .map((m) => m.message);
 }
 
