@@ -16,7 +16,9 @@ export default defineConfig({
         extends: true,
         test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 90_000, hookTimeout: 90_000, fileParallelism: false },
       },
+      { extends: true, test: { name: 'bench', include: [], benchmark: { include: ['test/bench/**/*.bench.ts'] } } },
     ],
-    benchmark: { include: ['test/bench/**/*.bench.ts'] },
+    // Benchmarks belong to the bench project only (npm run bench).
+    benchmark: { include: [] },
   },
 });

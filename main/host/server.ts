@@ -129,9 +129,13 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${options.port} on 127.0.0.1 is in use: choose another with --port (0 picks a free one)`) : error),
+    );
     server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
+      // Once listening, a server error must not take the engine down with it.
+      server.on('error', () => {});
       resolve();
     });
   });

@@ -129,6 +129,29 @@ async function fileState(file: string): Promise<string> {
   }
 }
 
+/**
+ * An informational check of where MIT will look for a ccache or keytab, and whether that file is
+ * there. Non-file types (KEYRING:, KCM:) are reported as such: klist inspects those.
+ */
+function krb5Location(id: string, title: string, which: 'ccache' | 'keytab', fixWhenMissing: string): DoctorCheck {
+  return {
+    id,
+    title,
+    level: 'info',
+    async run(context) {
+      const location = (await context.krb5Environment())[which];
+      const file = locationFilePath(location.name);
+      const state = file ? await fileState(file) : `not a file ${which}; use klist to inspect it`;
+      return {
+        ok: true,
+        detail: `${location.name} (from ${location.source}): ${state}`,
+        fix: state === 'does not exist' ? fixWhenMissing : '',
+        ...(file ? { path: file } : {}),
+      };
+    },
+  };
+}
+
 export const doctorChecks: DoctorCheck[] = [
   {
     id: 'krb5-library',
@@ -256,38 +279,8 @@ export const doctorChecks: DoctorCheck[] = [
       return { ok: true, detail: krb5.defaultRealm, fix: '' };
     },
   },
-  {
-    id: 'krb5-ccache',
-    title: 'Credential cache (KRB5CCNAME)',
-    level: 'info',
-    async run(context) {
-      const { ccache } = await context.krb5Environment();
-      const file = locationFilePath(ccache.name);
-      const state = file ? await fileState(file) : 'not a file cache; use klist to inspect it';
-      return {
-        ok: true,
-        detail: `${ccache.name} (from ${ccache.source}): ${state}`,
-        fix: state === 'does not exist' ? 'No tickets yet: kinit YOUR_PRINCIPAL (or use the lab realm)' : '',
-        ...(file ? { path: file } : {}),
-      };
-    },
-  },
-  {
-    id: 'krb5-keytab',
-    title: 'Service keytab (KRB5_KTNAME)',
-    level: 'info',
-    async run(context) {
-      const { keytab } = await context.krb5Environment();
-      const file = locationFilePath(keytab.name);
-      const state = file ? await fileState(file) : 'not a file keytab';
-      return {
-        ok: true,
-        detail: `${keytab.name} (from ${keytab.source}): ${state}`,
-        fix: state === 'does not exist' ? 'Services (EMQX, the bench broker) read this keytab: export KRB5_KTNAME=FILE:/path/to/service.keytab' : '',
-        ...(file ? { path: file } : {}),
-      };
-    },
-  },
+  krb5Location('krb5-ccache', 'Credential cache (KRB5CCNAME)', 'ccache', 'No tickets yet: kinit YOUR_PRINCIPAL (or use the lab realm)'),
+  krb5Location('krb5-keytab', 'Service keytab (KRB5_KTNAME)', 'keytab', 'Services (EMQX, the bench broker) read this keytab: export KRB5_KTNAME=FILE:/path/to/service.keytab'),
   {
     id: 'node',
     title: 'Node.js',

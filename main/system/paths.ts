@@ -39,7 +39,9 @@ export function packageRoot(): string {
   }
 }
 
+let cachedVersion: string | undefined;
+
 /** The bench's own version, from its package.json. */
 export function benchVersion(): string {
-  return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  return (cachedVersion ??= (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version);
 }

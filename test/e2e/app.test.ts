@@ -106,17 +106,22 @@ describe('the app in web mode (Chromium)', () => {
   it('switches between light and dark themes and remembers the choice', async () => {
     await openDoctor();
     const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const theme = () => page.evaluate(() => document.documentElement.dataset.theme);
+    expect(await theme()).toBe('light'); // "system" with the browser in light mode
     const light = await background();
+    await page.emulateMedia({ colorScheme: 'dark' }); // the OS switches: "system" follows live
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark', undefined, { timeout: 5000 });
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.getByTestId('theme-toggle').click(); // system → light
-    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+    expect(await theme()).toBe('light');
     await page.getByTestId('theme-toggle').click(); // light → dark
-    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    expect(await theme()).toBe('dark');
     expect(await background()).not.toBe(light);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'doctor-dark.png') });
 
     await page.reload();
     await page.getByTestId('check-krb5kdc').waitFor({ timeout: 30_000 });
-    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    expect(await theme()).toBe('dark');
     expect(problems).toEqual([]);
   });
 

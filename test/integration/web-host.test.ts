@@ -52,6 +52,10 @@ describe('web host', () => {
     await engine.dispose();
   });
 
+  it('says clearly when the port is taken', async () => {
+    await expect(startWebHost({ engine, port: host.port })).rejects.toThrow(`port ${host.port} on 127.0.0.1 is in use`);
+  });
+
   it('binds 127.0.0.1 and prints a tokened URL', () => {
     expect(host.url).toBe(`http://127.0.0.1:${host.port}/?token=${host.token}`);
     expect(host.token.length).toBeGreaterThanOrEqual(32);
