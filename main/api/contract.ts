@@ -1,5 +1,6 @@
 import type { InvokeResult } from './errors';
 import type { BenchEvent } from './events';
+import type { CcacheService, DecoderService, KeytabService } from './inspect';
 import type { SystemService } from './system';
 
 /**
@@ -9,6 +10,9 @@ import type { SystemService } from './system';
  */
 export interface BenchApi {
   system: SystemService;
+  keytab: KeytabService;
+  ccache: CcacheService;
+  decoder: DecoderService;
 }
 
 export type ServiceName = keyof BenchApi;
@@ -17,6 +21,9 @@ export type MethodName<S extends ServiceName> = keyof BenchApi[S] & string;
 /** Every method of every service, by name. The preload builds its bridge from this list. */
 export const benchMethods = {
   system: ['doctor', 'info'],
+  keytab: ['read', 'add', 'remove', 'check', 'save'],
+  ccache: ['read'],
+  decoder: ['decode', 'explainKey'],
 } as const satisfies { [S in ServiceName]: readonly MethodName<S>[] };
 
 // Compile-time proof that benchMethods lists every method of every service: adding a method to

@@ -5,4 +5,5 @@ export type * from './system';
 export type * from './errors';
 export type * from './events';
 export type * from './wire';
+export type * from './inspect';
 export type { BenchApi, BenchApiResults, BenchBridge, ServiceName, MethodName } from './contract';

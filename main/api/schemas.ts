@@ -12,9 +12,44 @@ type InputSchemas = {
   };
 };
 
+/** Files: a path on the engine's machine, or up to 64 MiB of bytes from the UI. */
+const FileSource = z.union([
+  z.object({ path: z.string().min(1).max(4096) }).strict(),
+  z.object({ base64: z.string().max(90_000_000), name: z.string().max(512) }).strict(),
+]);
+const NewKeytabEntries = z
+  .object({
+    principal: z.string().min(1).max(1024),
+    kvno: z.number().int().min(0).max(0xffffffff),
+    enctypes: z.array(z.string().min(1).max(64)).min(1).max(16),
+    password: z.string().max(4096).optional(),
+    salt: z.string().max(4096).optional(),
+  })
+  .strict();
+const KeySource = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('keytab'), source: FileSource }).strict(),
+  z.object({ kind: z.literal('password'), principal: z.string().min(1).max(1024), password: z.string().max(4096), salt: z.string().max(4096).optional() }).strict(),
+  z.object({ kind: z.literal('raw'), key: z.string().min(3).max(256) }).strict(),
+]);
+const DecodeInput = z.union([z.object({ text: z.string().min(1).max(90_000_000) }).strict(), z.object({ file: FileSource }).strict()]);
+
 export const benchInputSchemas: InputSchemas = {
   system: {
     doctor: z.tuple([]),
     info: z.tuple([]),
+  },
+  keytab: {
+    read: z.tuple([FileSource, z.boolean()]),
+    add: z.tuple([FileSource.nullable(), NewKeytabEntries, z.boolean()]),
+    remove: z.tuple([FileSource, z.array(z.number().int().min(0)).max(10_000), z.boolean()]),
+    check: z.tuple([FileSource, z.string().max(4096), z.string().max(4096).optional()]),
+    save: z.tuple([z.string().min(1).max(4096), z.string().max(90_000_000)]),
+  },
+  ccache: {
+    read: z.tuple([FileSource]),
+  },
+  decoder: {
+    decode: z.tuple([DecodeInput, z.array(KeySource).max(32), z.boolean()]),
+    explainKey: z.tuple([DecodeInput, FileSource]),
   },
 };

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createEngine, type Engine } from '../engine';
+import { NotAFileError } from '../system/files';
 import { benchVersion } from '../system/paths';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo, type Command } from './command';
 import { commands } from './commands';
@@ -39,7 +40,7 @@ export function mainHelp(): string {
 }
 
 /** Walks `argv` down the command tree: `keytab show FILE` → the `show` command and ["FILE"]. */
-function resolveCommand(argv: string[]): { command: Command; rest: string[]; prefix: string } {
+function resolveCommand(argv: string[], forHelp = false): { command: Command; rest: string[]; prefix: string } {
   const [name, ...rest] = argv;
   const top = commands.find((c) => c.name === name);
   if (!top) throw new UsageError(`unknown command "${name}". Run kbench --help for the list.`);
@@ -47,7 +48,8 @@ function resolveCommand(argv: string[]): { command: Command; rest: string[]; pre
   let prefix = '';
   while (command.subcommands) {
     const subName = rest[0];
-    if (subName === '--help' || subName === '-h') break;
+    // `kbench help keytab` and `kbench keytab --help` show the group's help.
+    if (subName === '--help' || subName === '-h' || (forHelp && subName === undefined)) break;
     const sub: Command | undefined = command.subcommands.find((s) => s.name === subName);
     if (!sub) throw new UsageError(subName ? `unknown subcommand "${subName}" for ${command.name}` : `${command.name} needs a subcommand`, command);
     prefix += `${command.name} `;
@@ -78,7 +80,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         io.stdout(mainHelp());
         return EXIT_OK;
       }
-      const { command, prefix } = resolveCommand(argv.slice(1));
+      const { command, prefix } = resolveCommand(argv.slice(1), true);
       io.stdout(commandHelp(command, prefix));
       return EXIT_OK;
     }
@@ -106,7 +108,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io,
       engine: (runtime = 'cli') => (engine ??= createEngine({ runtime })),
     });
-  } catch (error) {
+  } catch (caught) {
+    let error = caught;
+    if (error instanceof NotAFileError) error = new UsageError(error.message);
     if (error instanceof UsageError) {
       io.stderr(`kbench: ${error.message}\n`);
       if (error.command) io.stderr(`usage:\n${error.command.subcommands ? error.command.subcommands.map(usageLines).join('\n') : usageLines(error.command)}\n`);

@@ -2,23 +2,15 @@ import { z } from 'zod';
 import type { BenchApi, ServiceName } from '../api/contract';
 import type { BenchErrorData, InvokeRequest, InvokeResult } from '../api/errors';
 import { benchInputSchemas } from '../api/schemas';
+import { BenchFailure } from './failure';
+
+export { BenchFailure };
 
 const invokeRequestSchema = z.object({
   service: z.string().min(1).max(64),
   method: z.string().min(1).max(64),
   args: z.array(z.unknown()).max(32),
 });
-
-/** An error a service throws on purpose: its message is meant for the user as it stands. */
-export class BenchFailure extends Error {
-  constructor(
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'BenchFailure';
-  }
-}
 
 function failure(code: BenchErrorData['code'], message: string, details?: unknown): InvokeResult<never> {
   return { ok: false, error: details === undefined ? { code, message } : { code, message, details } };

@@ -1,6 +1,7 @@
 import type { AppInfo } from '../api/system';
 import type { BenchApi } from '../api/contract';
 import type { InvokeResult } from '../api/errors';
+import { CcacheServiceImpl, DecoderServiceImpl, KeytabServiceImpl } from '../inspect/service';
 import { SystemServiceImpl } from '../system/service';
 import { defaultDataDir } from '../system/paths';
 import { dispatch } from './dispatch';
@@ -33,6 +34,9 @@ export function createEngine(options: EngineOptions): Engine {
   };
   const api: BenchApi = {
     system: new SystemServiceImpl(context),
+    keytab: new KeytabServiceImpl(),
+    ccache: new CcacheServiceImpl(),
+    decoder: new DecoderServiceImpl(),
   };
   return {
     api,

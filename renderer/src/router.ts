@@ -1,7 +1,19 @@
 import { createRouter, createWebHashHistory } from 'vue-router';
+import type { Component } from 'vue';
+import CcacheView from './views/CcacheView.vue';
+import DecoderView from './views/DecoderView.vue';
 import DoctorView from './views/DoctorView.vue';
+import KeytabView from './views/KeytabView.vue';
 import PlannedView from './views/PlannedView.vue';
 import { views } from './views';
+
+/** The built views by path; every other view is the planned-view empty state. */
+const readyViews: Record<string, Component> = {
+  '/doctor': DoctorView,
+  '/keytab': KeytabView,
+  '/ccache': CcacheView,
+  '/decoder': DecoderView,
+};
 
 /** Hash history: works from file:// in Electron and from any path in web mode. */
 export const router = createRouter({
@@ -10,7 +22,7 @@ export const router = createRouter({
     { path: '/', redirect: '/doctor' },
     ...views.map((view) => ({
       path: view.path,
-      component: view.ready ? DoctorView : PlannedView,
+      component: (view.ready && readyViews[view.path]) || PlannedView,
       meta: { view },
     })),
     { path: '/:unknown(.*)*', redirect: '/doctor' },

@@ -61,7 +61,7 @@ export const views: ViewInfo[] = [
     group: 'Inspect',
     purpose: 'Open a keytab: principals, kvnos, enctypes, timestamps — keys hidden until you reveal them.',
     planned: ['klist -kte parity, with every field linked to its bytes', 'Check a password against the keys', 'Add, remove and merge entries'],
-    ready: false,
+    ready: true,
   },
   {
     path: '/ccache',
@@ -69,7 +69,7 @@ export const views: ViewInfo[] = [
     group: 'Inspect',
     purpose: 'Open a ticket cache: whose tickets, for which services, valid until when.',
     planned: ['klist -e -f parity: flags, enctypes, kvnos, times', 'Config entries kept apart from tickets'],
-    ready: false,
+    ready: true,
   },
   {
     path: '/decoder',
@@ -77,7 +77,7 @@ export const views: ViewInfo[] = [
     group: 'Inspect',
     purpose: 'Paste a token or message and see it decoded — and decrypted when you give a key.',
     planned: ['AP-REQ, AP-REP, KRB-ERROR, AS/TGS, SPNEGO, GSS wrap/MIC tokens', 'Decrypt with a keytab, a password or a raw key', 'Which key was tried, and why it failed'],
-    ready: false,
+    ready: true,
   },
   {
     path: '/diagnose',

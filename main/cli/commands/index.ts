@@ -1,7 +1,10 @@
 import type { Command } from '../command';
+import { ccacheCommand } from './ccache';
+import { decodeCommand, explainKeyCommand } from './decode';
 import { doctorCommand } from './doctor';
+import { keytabCommand } from './keytab';
 import { startCommand } from './start';
 import { webCommand } from './web';
 
 /** Every top-level `kbench` command, in the order `kbench --help` lists them. */
-export const commands: Command[] = [doctorCommand, webCommand, startCommand];
+export const commands: Command[] = [doctorCommand, webCommand, startCommand, keytabCommand, ccacheCommand, decodeCommand, explainKeyCommand];

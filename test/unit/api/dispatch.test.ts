@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { benchMethods, type BenchApi } from '../../../main/api/contract';
 import { benchInputSchemas } from '../../../main/api/schemas';
 import { BenchFailure, dispatch } from '../../../main/engine/dispatch';
+import { createEngine } from '../../../main/engine';
 
 /** A service double for the dispatcher only: the real services are tested against the machine. */
 function recordingApi(): { api: BenchApi; calls: string[] } {
   const calls: string[] = [];
   const api: BenchApi = {
+    ...createEngine({ runtime: 'cli' }).api,
     system: {
       doctor: async () => {
         calls.push('doctor');

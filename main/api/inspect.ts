@@ -1,0 +1,135 @@
+/**
+ * Reports of the inspection services (ccache, keytab, decoder) — the JSON contracts of
+ * `kbench ccache show`, `kbench keytab show`, `kbench decode`, shared with the UI.
+ */
+import type { TreeNode } from '../krb/tree';
+
+export type { TreeNode, DecryptedPart } from '../krb/tree';
+
+export interface CcacheReportCredential {
+  client: string;
+  server: string;
+  sessionKeyEnctype: string;
+  sessionKeyEnctypeId: number;
+  ticketEnctype: string | null;
+  ticketEnctypeId: number | null;
+  ticketKvno: number | null;
+  authtime: string | null;
+  starttime: string | null;
+  endtime: string | null;
+  renewTill: string | null;
+  flags: string[];
+  /** Why the ticket itself could not be decoded (enctype and kvno then null). */
+  ticketError?: string;
+}
+
+export interface CcacheReport {
+  version: number;
+  defaultPrincipal: string;
+  credentials: CcacheReportCredential[];
+  /** Configuration entries (krb5_ccache_conf_data), never mixed with credentials. */
+  config: { key: string; principal?: string; value: string }[];
+  kdcTimeOffset?: { seconds: number; microseconds: number };
+}
+
+/** What `kbench decode` produces. */
+export interface DecodeReport {
+  /** What the input was recognised as: "AP-REQ", "GSS-API initial context token", "keytab" … */
+  kind: string;
+  /** Input size in bytes. */
+  length: number;
+  tree: TreeNode;
+  /** Keys the session learned while decoding (session keys, subkeys), by source. */
+  learnedKeys: string[];
+}
+
+
+/** A file the engine reads: a path on the engine's machine, or bytes the user picked in the UI. */
+export type FileSource = { path: string } | { base64: string; name: string };
+
+export interface KeytabEntryView {
+  principal: string;
+  kvno: number;
+  timestamp: string;
+  enctype: string;
+  enctypeId: number;
+  /** Hex, only when the user revealed keys. */
+  key?: string;
+}
+
+export interface KeytabDocument {
+  name: string;
+  version: number;
+  entries: KeytabEntryView[];
+  /** The keytab bytes (for saving or downloading what the UI shows). */
+  base64: string;
+  tree: TreeNode;
+}
+
+export interface NewKeytabEntries {
+  principal: string;
+  kvno: number;
+  /** Enctype names, e.g. ["aes256-cts-hmac-sha1-96"]. */
+  enctypes: string[];
+  /** Derive the keys from this password (with `salt`, default REALM+name); absent → random keys. */
+  password?: string;
+  salt?: string;
+}
+
+export interface KeytabCheckReport {
+  entries: { principal: string; kvno: number; enctype: string; enctypeId: number; match: boolean; note?: string }[];
+}
+
+export interface KeytabService {
+  read(source: FileSource, revealKeys: boolean): Promise<KeytabDocument>;
+  /** Adds entries to the keytab (null: a new, empty keytab) and returns the result; nothing is written. */
+  add(source: FileSource | null, entries: NewKeytabEntries, revealKeys: boolean): Promise<KeytabDocument>;
+  /** Removes the entries at these indexes; nothing is written. */
+  remove(source: FileSource, indexes: number[], revealKeys: boolean): Promise<KeytabDocument>;
+  check(source: FileSource, password: string, salt?: string): Promise<KeytabCheckReport>;
+  /** Writes keytab bytes to a path on the engine's machine (temp file + rename). */
+  save(path: string, base64: string): Promise<{ path: string; bytes: number }>;
+}
+
+export interface CcacheDocument extends CcacheReport {
+  name: string;
+  base64: string;
+  tree: TreeNode;
+}
+
+export interface CcacheService {
+  read(source: FileSource): Promise<CcacheDocument>;
+}
+
+export type KeySource =
+  | { kind: 'keytab'; source: FileSource }
+  | { kind: 'password'; principal: string; password: string; salt?: string }
+  /** "ETYPE:HEX", e.g. "aes256-cts-hmac-sha1-96:0011…". */
+  | { kind: 'raw'; key: string };
+
+/** What to decode: pasted text (hex, base64, "Negotiate …") or a file. */
+export type DecodeInput = { text: string } | { file: FileSource };
+
+export interface KeyMatchVerdictView {
+  principal: string;
+  kvno: number;
+  enctype: string;
+  enctypeId: number;
+  principalMatches: boolean;
+  kvnoMatches: boolean;
+  enctypeMatches: boolean;
+  decrypts: boolean | null;
+}
+
+export interface KeyMatchReport {
+  ticket: { server: string; enctype: string; enctypeId: number; kvno: number | null };
+  verdicts: KeyMatchVerdictView[];
+  ok: boolean;
+  conclusion: string;
+}
+
+export interface DecoderService {
+  /** Decodes and decrypts; `base64` returns the input bytes for the hex view. */
+  decode(input: DecodeInput, keys: KeySource[], revealSecrets: boolean): Promise<DecodeReport & { base64: string }>;
+  explainKey(input: DecodeInput, keytab: FileSource): Promise<KeyMatchReport[]>;
+}

@@ -1,0 +1,63 @@
+import type { CcacheReport } from '../../api/inspect';
+import { ccacheReport } from '../../inspect/ccache';
+import { KLIST_FLAG_LETTERS } from '../../krb/ccache';
+import { KrbDecodeError } from '../../krb/errors';
+import { EXIT_OK, type Command } from '../command';
+import { kerberosFilePath, readUserFile } from '../../system/files';
+import { json, padEnd } from '../format';
+
+function flagLetters(flags: string[]): string {
+  return KLIST_FLAG_LETTERS.filter(([name]) => flags.includes(name))
+    .map(([, letter]) => letter)
+    .join('');
+}
+
+/** klist -e -f layout, with ISO-8601 UTC times. */
+function render(file: string, report: CcacheReport): string {
+  const lines = [`Ticket cache: FILE:${file} (version ${report.version})`, `Default principal: ${report.defaultPrincipal}`, ''];
+  lines.push(`${padEnd('Valid starting', 22)}${padEnd('Expires', 22)}Service principal`);
+  for (const c of report.credentials) {
+    lines.push(`${padEnd(c.starttime ?? '-', 22)}${padEnd(c.endtime ?? '-', 22)}${c.server}`);
+    const renew = c.renewTill ? `renew until ${c.renewTill}, ` : '';
+    lines.push(`\t${renew}Flags: ${flagLetters(c.flags)} (${c.flags.join(', ') || 'none'})`);
+    lines.push(`\tEtype (skey, tkt): ${c.sessionKeyEnctype}, ${c.ticketEnctype ?? `? (${c.ticketError})`}${c.ticketKvno !== null ? `, ticket kvno ${c.ticketKvno}` : ''}`);
+    if (c.client !== report.defaultPrincipal) lines.push(`\tClient: ${c.client}`);
+  }
+  if (report.credentials.length === 0) lines.push('(no tickets)');
+  if (report.config.length) {
+    lines.push('', 'Config entries:');
+    for (const e of report.config) lines.push(`\t${e.key}${e.principal ? ` (${e.principal})` : ''} = ${e.value}`);
+  }
+  if (report.kdcTimeOffset) lines.push('', `KDC time offset: ${report.kdcTimeOffset.seconds} s`);
+  return `${lines.join('\n')}\n`;
+}
+
+const showCommand: Command = {
+  name: 'show',
+  summary: 'list a FILE credential cache like klist -e -f (times in ISO-8601 UTC)',
+  usage: ['ccache show FILE [--json]'],
+  details:
+    'FILE may be a path or FILE:/path (as in KRB5CCNAME). --json prints { version, defaultPrincipal, credentials: [ { client, server, sessionKeyEnctype, sessionKeyEnctypeId, ticketEnctype, ticketEnctypeId, ticketKvno, authtime, starttime, endtime, renewTill, flags } ], config: [ { key, principal?, value } ] }.',
+  options: { json: { type: 'boolean' } },
+  positionals: { min: 1, max: 1 },
+  async run({ values, positionals, io }) {
+    const file = kerberosFilePath(positionals[0]!, 'ccache');
+    const bytes = await readUserFile(file);
+    let report: CcacheReport;
+    try {
+      report = ccacheReport(bytes);
+    } catch (error) {
+      if (error instanceof KrbDecodeError) throw new Error(`${file}: ${error.message}`);
+      throw error;
+    }
+    io.stdout(values.json ? json(report) : render(file, report));
+    return EXIT_OK;
+  },
+};
+
+export const ccacheCommand: Command = {
+  name: 'ccache',
+  summary: 'inspect credential caches (ticket caches)',
+  usage: ['ccache show FILE [--json]'],
+  subcommands: [showCommand],
+};

@@ -1,0 +1,274 @@
+import { SUPPORTED_ENCTYPES } from '../../krb/crypto';
+import {
+  checkPassword,
+  keytabEntryFromPassword,
+  keytabEntryRandom,
+  mergeKeytabs,
+  samePrincipal,
+  sameSlot,
+  summarizeEntry,
+  type Keytab,
+  type KeytabEntry,
+} from '../../krb/keytab';
+import { enctypeId, enctypeName, formatPrincipal, parsePrincipal, type Principal } from '../../krb/names';
+import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo, type Command, type CommandInput } from '../command';
+import { json, padEnd } from '../format';
+import { readKeytabFile, writeKeytabFile } from '../keytab-io';
+import { kerberosFilePath } from '../../system/files';
+
+/** Tests (and embedders) may hand the command a stdin of their own for --password-stdin. */
+type CliIoWithStdin = CliIo & { stdin?: NodeJS.ReadableStream };
+
+const DEFAULT_ENCTYPES = 'aes256-cts-hmac-sha1-96,aes128-cts-hmac-sha1-96';
+
+const PASSWORD_HELP = `Passwords: --password P puts the password in the process list, where other users can read it.
+Prefer the environment variable KBENCH_PASSWORD, or --password-stdin (reads stdin to its end; one
+trailing newline is dropped):  printf %s "$PW" | kbench keytab check svc.keytab --password-stdin`;
+
+// ---- options ---------------------------------------------------------------------------------
+
+const str = (input: CommandInput, name: string): string | undefined => {
+  const value = input.values[name];
+  return typeof value === 'string' ? value : undefined;
+};
+
+async function readStdin(io: CliIoWithStdin): Promise<string> {
+  const stream = io.stdin ?? process.stdin;
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** --password, --password-stdin, then KBENCH_PASSWORD; undefined when none is given. */
+async function passwordFrom(input: CommandInput): Promise<string | undefined> {
+  const flag = str(input, 'password');
+  if (flag !== undefined && input.values['password-stdin']) throw new UsageError('give --password or --password-stdin, not both');
+  if (flag !== undefined) return flag;
+  if (input.values['password-stdin']) return readStdin(input.io);
+  return input.io.env.KBENCH_PASSWORD || undefined; // set but empty counts as unset
+}
+
+function parseKvno(text: string | undefined, fallback?: number): number | undefined {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) > 0xffffffff) throw new UsageError(`--kvno must be a number from 0 to 4294967295, not "${text}"`);
+  return Number(text);
+}
+
+function parseEnctype(text: string): number {
+  const id = enctypeId(text);
+  if (id === undefined) throw new UsageError(`unknown enctype "${text}"`);
+  return id;
+}
+
+function parsePrincipalOption(text: string | undefined): Principal {
+  if (!text) throw new UsageError('--principal is required');
+  return parsePrincipal(text);
+}
+
+const hasRealm = (text: string) => /(^|[^\\])@/.test(text);
+
+// ---- output ----------------------------------------------------------------------------------
+
+/** Local time as klist shows it, but unambiguous: 2026-01-02 03:04:05. */
+function localTime(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
+function entryTable(entries: readonly KeytabEntry[], keys: boolean): string {
+  const principals = entries.map((e) => formatPrincipal(e.principal));
+  const width = Math.max(9, ...principals.map((p) => p.length)) + 2;
+  const header = `KVNO Timestamp           ${padEnd('Principal', width)}Enctype${keys ? '                       Key' : ''}`;
+  const rule = `---- ------------------- ${'-'.repeat(width - 2)}  ${'-'.repeat(28)}${keys ? ' ---' : ''}`;
+  const rows = entries.map((e, i) => {
+    const row = `${String(e.kvno).padStart(4)} ${localTime(e.timestamp)} ${padEnd(principals[i]!, width)}${enctypeName(e.enctype)}`;
+    return keys ? `${padEnd(row, 25 + width + 30)}0x${e.key.toString('hex')}` : row;
+  });
+  return [header, rule, ...rows].join('\n');
+}
+
+const entriesText = (n: number) => `${n} ${n === 1 ? 'entry' : 'entries'}`;
+
+// ---- subcommands -----------------------------------------------------------------------------
+
+const showCommand: Command = {
+  name: 'show',
+  summary: 'list a keytab like klist -kte (keys only with --keys, like -K)',
+  usage: ['keytab show FILE [--keys] [--json]'],
+  details:
+    'Times are local in the table and ISO-8601 UTC in JSON. --json prints\n' +
+    '{ "version": 1282, "entries": [ { "principal", "kvno", "timestamp", "enctype", "enctypeId", "key" (only with --keys) } ] }.\n' +
+    'Version 1281 is 0x0501, 1282 is 0x0502. A malformed keytab exits 1 naming the field and byte offset.',
+  options: { keys: { type: 'boolean' }, json: { type: 'boolean' } },
+  positionals: { min: 1, max: 1 },
+  async run({ values, positionals, io }) {
+    const keys = values.keys === true;
+    const keytab = await readKeytabFile(positionals[0]!);
+    if (values.json) {
+      io.stdout(json({ version: keytab.version, entries: keytab.entries.map((e) => summarizeEntry(e, keys)) }));
+      return EXIT_OK;
+    }
+    const version = `0x0${keytab.version.toString(16)}`;
+    io.stdout(`Keytab: ${kerberosFilePath(positionals[0]!, 'keytab')} (version ${version}, ${entriesText(keytab.entries.length)})\n`);
+    if (keytab.entries.length) io.stdout(`${entryTable(keytab.entries, keys)}\n`);
+    if (!keys && keytab.entries.length) io.stdout('(keys hidden: --keys shows them)\n');
+    return EXIT_OK;
+  },
+};
+
+const checkCommand: Command = {
+  name: 'check',
+  summary: 'check a password against every key in a keytab',
+  usage: ['keytab check FILE (--password P | --password-stdin) [--salt S] [--json]'],
+  details:
+    'Derives each entry\'s key from the password (salt: the realm followed by the name components, as MIT\n' +
+    'does for "normal" keys, unless --salt) and compares. Exit code 0 when at least one entry matches, 1\n' +
+    'otherwise. --json prints { "entries": [ { "principal", "kvno", "enctype", "enctypeId", "match", "note"? } ] };\n' +
+    'an enctype kbench cannot derive has "match": false and a "note".\n\n' +
+    PASSWORD_HELP,
+  options: { password: { type: 'string' }, 'password-stdin': { type: 'boolean' }, salt: { type: 'string' }, json: { type: 'boolean' } },
+  positionals: { min: 1, max: 1 },
+  async run(input) {
+    const password = await passwordFrom(input);
+    if (password === undefined) throw new UsageError('needs a password: --password P, --password-stdin or KBENCH_PASSWORD');
+    const keytab = await readKeytabFile(input.positionals[0]!);
+    const results = checkPassword(keytab, password, str(input, 'salt')).map(({ entry, match }) => {
+      const { principal, kvno, enctype, enctypeId } = summarizeEntry(entry);
+      const row: { principal: string; kvno: number; enctype: string; enctypeId: number; match: boolean; note?: string } = { principal, kvno, enctype, enctypeId, match: match === true };
+      if (match === null) row.note = `kbench cannot derive ${enctype} keys (supported: ${SUPPORTED_ENCTYPES.map(enctypeName).join(', ')})`;
+      return row;
+    });
+    const matches = results.filter((r) => r.match).length;
+    if (input.values.json) {
+      input.io.stdout(json({ entries: results }));
+    } else {
+      for (const r of results) input.io.stdout(`${padEnd(r.match ? 'match' : r.note ? 'n/a' : 'differs', 8)}${String(r.kvno).padStart(4)} ${r.principal} ${r.enctype}${r.note ? `  (${r.note})` : ''}\n`);
+      input.io.stdout(matches ? `the password matches ${matches} of ${entriesText(results.length)}\n` : `the password matches none of the ${entriesText(results.length)}\n`);
+    }
+    return matches > 0 ? EXIT_OK : EXIT_FAILURE;
+  },
+};
+
+const addCommand: Command = {
+  name: 'add',
+  summary: 'add keys for a principal (from a password or random) to a keytab',
+  usage: ['keytab add FILE --principal P (--password P | --password-stdin | --random) [--enctypes E1,E2] [--kvno N] [--salt S] [--json]'],
+  details:
+    'Creates FILE (mode 0600) when missing. The principal needs its realm (svc/host@REALM).\n' +
+    `Defaults: --enctypes ${DEFAULT_ENCTYPES} --kvno 1; the salt is the realm\n` +
+    'followed by the name components (MIT "normal"). An entry with the same principal, kvno and enctype\n' +
+    'is replaced. The file is written to a temporary file and renamed into place.\n\n' +
+    PASSWORD_HELP,
+  options: {
+    principal: { type: 'string' },
+    password: { type: 'string' },
+    'password-stdin': { type: 'boolean' },
+    random: { type: 'boolean' },
+    enctypes: { type: 'string' },
+    kvno: { type: 'string' },
+    salt: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  positionals: { min: 1, max: 1 },
+  async run(input) {
+    const { values, positionals, io } = input;
+    const principalText = str(input, 'principal');
+    const principal = parsePrincipalOption(principalText);
+    if (!hasRealm(principalText!) || !principal.realm) throw new UsageError('--principal needs a realm: svc/host@REALM');
+    const kvno = parseKvno(str(input, 'kvno'), 1)!;
+    const enctypes = (str(input, 'enctypes') ?? DEFAULT_ENCTYPES).split(',').map((e) => e.trim()).filter(Boolean).map(parseEnctype);
+    if (!enctypes.length) throw new UsageError('--enctypes is empty');
+    const unsupported = enctypes.filter((id) => !SUPPORTED_ENCTYPES.includes(id));
+    if (unsupported.length) throw new UsageError(`kbench cannot make ${unsupported.map(enctypeName).join(', ')} keys; supported: ${SUPPORTED_ENCTYPES.map(enctypeName).join(', ')}`);
+    const explicitPassword = str(input, 'password') !== undefined || values['password-stdin'] === true;
+    if (values.random && explicitPassword) throw new UsageError('give --random or a password, not both');
+    if (values.random && str(input, 'salt') !== undefined) throw new UsageError('--salt only applies to password-derived keys');
+    const password = values.random ? undefined : await passwordFrom(input);
+    if (!values.random && password === undefined) throw new UsageError('needs --password P, --password-stdin, KBENCH_PASSWORD or --random');
+
+    const keytab = await readKeytabFile(positionals[0]!, { missingIsEmpty: true });
+    const timestamp = Math.floor(Date.now() / 1000);
+    const added = enctypes.map((enctype) =>
+      password === undefined ? keytabEntryRandom(principal, enctype, kvno, timestamp) : keytabEntryFromPassword(principal, password, enctype, kvno, str(input, 'salt'), timestamp),
+    );
+    const kept = keytab.entries.filter((e) => !added.some((a) => sameSlot(a, e)));
+    const replaced = keytab.entries.length - kept.length;
+    await writeKeytabFile(positionals[0]!, { version: 0x502, entries: [...kept, ...added] });
+    if (values.json) io.stdout(json({ file: kerberosFilePath(positionals[0]!, 'keytab'), added: added.map((e) => summarizeEntry(e)), replaced }));
+    else {
+      const what = added.map((e) => enctypeName(e.enctype)).join(', ');
+      io.stdout(`added ${entriesText(added.length)} for ${formatPrincipal(principal)} kvno ${kvno} (${what}) to ${kerberosFilePath(positionals[0]!, 'keytab')}${replaced ? `, replacing ${replaced}` : ''}\n`);
+    }
+    return EXIT_OK;
+  },
+};
+
+const removeCommand: Command = {
+  name: 'remove',
+  summary: 'remove a principal\'s entries from a keytab',
+  usage: ['keytab remove FILE --principal P [--kvno N] [--enctype E] [--json]'],
+  details:
+    'Removes every entry of the principal, narrowed by --kvno and --enctype. Without a realm (svc/host)\n' +
+    'the principal matches in any realm. Exit code 1 (file unchanged) when nothing matches. The rest is\n' +
+    'written back as version 0x0502 (holes left by other tools disappear).',
+  options: { principal: { type: 'string' }, kvno: { type: 'string' }, enctype: { type: 'string' }, json: { type: 'boolean' } },
+  positionals: { min: 1, max: 1 },
+  async run(input) {
+    const { values, positionals, io } = input;
+    const principalText = str(input, 'principal');
+    const principal = parsePrincipalOption(principalText);
+    const anyRealm = !hasRealm(principalText!);
+    const kvno = parseKvno(str(input, 'kvno'));
+    const enctypeText = str(input, 'enctype');
+    const enctype = enctypeText === undefined ? undefined : parseEnctype(enctypeText);
+    const keytab = await readKeytabFile(positionals[0]!);
+    const matches = (e: KeytabEntry) =>
+      samePrincipal(e.principal, anyRealm ? { ...principal, realm: e.principal.realm } : principal) &&
+      (kvno === undefined || e.kvno === kvno) &&
+      (enctype === undefined || e.enctype === enctype);
+    const removed = keytab.entries.filter(matches);
+    const file = kerberosFilePath(positionals[0]!, 'keytab');
+    if (!removed.length) {
+      io.stderr(`kbench: no entry of ${file} matches ${principalText}${kvno !== undefined ? ` kvno ${kvno}` : ''}${enctype !== undefined ? ` ${enctypeName(enctype)}` : ''}\n`);
+      return EXIT_FAILURE;
+    }
+    const remaining = keytab.entries.filter((e) => !matches(e));
+    await writeKeytabFile(positionals[0]!, { version: 0x502, entries: remaining });
+    if (values.json) io.stdout(json({ file, removed: removed.map((e) => summarizeEntry(e)), remaining: remaining.length }));
+    else io.stdout(`removed ${entriesText(removed.length)} from ${file}; ${remaining.length} remain\n`);
+    return EXIT_OK;
+  },
+};
+
+const mergeCommand: Command = {
+  name: 'merge',
+  summary: 'merge keytabs into one (later files win)',
+  usage: ['keytab merge OUT IN1 [IN2 …] [--json]'],
+  details:
+    'Writes OUT (replacing it) with every entry of the inputs, in order. An entry with the same principal,\n' +
+    'kvno and enctype as an earlier one replaces it. To merge into an existing OUT, list it as an input too:\n' +
+    'kbench keytab merge all.keytab all.keytab new.keytab. All inputs are read before OUT is written.',
+  options: { json: { type: 'boolean' } },
+  positionals: { min: 2, max: Number.MAX_SAFE_INTEGER },
+  async run({ values, positionals, io }) {
+    const [out, ...inputs] = positionals as [string, ...string[]];
+    const keytabs: Keytab[] = [];
+    for (const input of inputs) keytabs.push(await readKeytabFile(input));
+    const merged = mergeKeytabs(keytabs);
+    const total = keytabs.reduce((n, k) => n + k.entries.length, 0);
+    await writeKeytabFile(out, merged);
+    const file = kerberosFilePath(out, 'keytab');
+    if (values.json) io.stdout(json({ file, entries: merged.entries.length, replaced: total - merged.entries.length }));
+    else io.stdout(`wrote ${entriesText(merged.entries.length)} to ${file} from ${inputs.length} keytab(s)${total > merged.entries.length ? `; ${total - merged.entries.length} replaced by later files` : ''}\n`);
+    return EXIT_OK;
+  },
+};
+
+export const keytabCommand: Command = {
+  name: 'keytab',
+  summary: 'show, check, add to, remove from and merge keytabs',
+  usage: ['keytab show|check|add|remove|merge …'],
+  details: PASSWORD_HELP,
+  subcommands: [showCommand, checkCommand, addCommand, removeCommand, mergeCommand],
+};

@@ -1,0 +1,23 @@
+import type { TreeNode } from '../krb/tree';
+
+function valueText(value: TreeNode['value']): string {
+  if (value === undefined) return '';
+  if (Array.isArray(value)) return value.join(' ');
+  const text = String(value);
+  // Long hex blobs (ciphertext) are summarised; --json has them whole.
+  return text.length > 96 && /^[0-9a-f]+$/.test(text) ? `${text.slice(0, 64)}… (${text.length / 2} bytes)` : text;
+}
+
+/** The field tree as indented text: "name: value   [type @offset+length]", decrypted parts inline. */
+export function formatTree(node: TreeNode, indent = 0, out: string[] = []): string[] {
+  const pad = '  '.repeat(indent);
+  const value = valueText(node.value);
+  out.push(`${pad}${node.name}${value ? `: ${value}` : ''}   [${node.type} @${node.offset}+${node.length}]`);
+  if (node.error) out.push(`${pad}  ! ${node.error}`);
+  for (const child of node.children ?? []) formatTree(child, indent + 1, out);
+  if (node.decrypted) {
+    out.push(`${pad}  ⤷ decrypted with ${node.decrypted.keySource}; key usage ${node.decrypted.keyUsage} (offsets in the plaintext)`);
+    formatTree(node.decrypted.tree, indent + 2, out);
+  }
+  return out;
+}

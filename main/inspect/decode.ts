@@ -1,0 +1,68 @@
+/**
+ * `kbench decode`, `kbench explain-key` and the Decoder view: bytes + key sources → a decoded,
+ * decrypted tree; tickets found anywhere in the input → key-match verdicts.
+ */
+import type { DecodeReport } from '../api/inspect';
+import { decodeAuto } from '../krb/decode/auto';
+import { createDecodeSession, type KeySpec } from '../krb/decode/session';
+import { readTlv } from '../krb/der/reader';
+import { decodeDer } from '../krb/der/schema';
+import { KrbDecodeError } from '../krb/errors';
+import { explainKeyMatch, type KeyMatchExplanation } from '../krb/explain';
+import type { KeytabEntry } from '../krb/keytab';
+import { Ticket } from '../krb/messages/ticket';
+import type { TreeNode } from '../krb/tree';
+
+export function decodeBytes(bytes: Uint8Array, keys: readonly KeySpec[], options: { revealSecrets?: boolean } = {}): DecodeReport {
+  return decodeSequence([bytes], keys, options)[0]!;
+}
+
+/**
+ * Decodes the messages of one conversation in order with one key ring, so keys learned from an
+ * earlier message open the later ones: AP-REQ (ticket → session key, authenticator → subkey),
+ * AP-REP (→ acceptor subkey), then Wrap/MIC tokens. A message that fails to decode gets a report
+ * whose tree carries the error; the others still decode.
+ */
+export function decodeSequence(messages: readonly Uint8Array[], keys: readonly KeySpec[], options: { revealSecrets?: boolean } = {}): DecodeReport[] {
+  const session = createDecodeSession(keys);
+  return messages.map((bytes) => {
+    const before = session.keyring.size;
+    const learned = () =>
+      session.keyring
+        .all()
+        .slice(before)
+        .map((k) => k.source);
+    try {
+      const decoded = decodeAuto(bytes, { session, revealSecrets: options.revealSecrets ?? false });
+      return { kind: decoded.kind, length: bytes.length, tree: decoded.tree, learnedKeys: learned() };
+    } catch (error) {
+      if (!(error instanceof KrbDecodeError) || messages.length === 1) throw error;
+      return { kind: 'undecodable', length: bytes.length, tree: { name: 'input', type: 'bytes', offset: error.offset, length: bytes.length, error: error.message }, learnedKeys: [] };
+    }
+  });
+}
+
+/** Byte ranges of every Ticket in the input (not inside decrypted parts, whose offsets are their own). */
+function ticketNodes(node: TreeNode, out: TreeNode[] = []): TreeNode[] {
+  if (node.type === 'Ticket') out.push(node);
+  for (const child of node.children ?? []) ticketNodes(child, out);
+  return out;
+}
+
+/** Every Ticket in `bytes` (bare, in an AP-REQ, a GSS/SPNEGO token, a KDC reply or a ccache). */
+export function findTickets(bytes: Uint8Array): { offset: number; ticket: Ticket }[] {
+  const { tree } = decodeAuto(bytes);
+  return ticketNodes(tree).map((node) => {
+    let tlv = readTlv({ bytes, base: 0 }, node.offset, node.offset + node.length, 'Ticket', '');
+    // Inside a SEQUENCE the node spans the [n] field wrapper: step into it.
+    if (tlv.tagClass === 'context') tlv = readTlv({ bytes, base: 0 }, tlv.offset + tlv.headerLength, node.offset + node.length, 'Ticket', '');
+    const slice = bytes.subarray(tlv.offset, tlv.offset + tlv.headerLength + tlv.length);
+    return { offset: tlv.offset, ticket: decodeDer(Ticket, slice, 'Ticket', { base: tlv.offset }).value };
+  });
+}
+
+export function explainKeys(ticketBytes: Uint8Array, keytab: readonly KeytabEntry[]): KeyMatchExplanation[] {
+  const tickets = findTickets(ticketBytes);
+  if (tickets.length === 0) throw new KrbDecodeError('input', '', 0, 'no Kerberos ticket found in the input');
+  return tickets.map(({ ticket }) => explainKeyMatch(ticket, keytab));
+}

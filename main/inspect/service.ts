@@ -1,0 +1,163 @@
+/**
+ * The keytab, ccache and decoder services of the Bench API: the Keytab, Credential cache and
+ * Decoder views call these; the CLI uses the same inspect/ functions.
+ */
+import path from 'node:path';
+import type {
+  CcacheDocument,
+  CcacheService,
+  DecodeInput,
+  DecodeReport,
+  DecoderService,
+  FileSource,
+  KeyMatchReport,
+  KeySource,
+  KeytabCheckReport,
+  KeytabDocument,
+  KeytabService,
+  NewKeytabEntries,
+} from '../api/inspect';
+import { BenchFailure } from '../engine/failure';
+import { parseCcache } from '../krb/ccache';
+import { parseTokenText } from '../krb/decode/input';
+import { parseRawKey, type KeySpec } from '../krb/decode/session';
+import { KrbCryptoError, KrbDecodeError } from '../krb/errors';
+import {
+  checkPassword,
+  keytabEntryFromPassword,
+  keytabEntryRandom,
+  parseKeytab,
+  summarizeEntry,
+  writeKeytab,
+  type Keytab,
+} from '../krb/keytab';
+import { enctypeId, enctypeName, parsePrincipal } from '../krb/names';
+import { kerberosFilePath, readUserFile, writeFileAtomic } from '../system/files';
+import { ccacheReport } from './ccache';
+import { decodeBytes, explainKeys } from './decode';
+
+/** Codec and crypto errors are the user's answer, not a crash: pass their message through. */
+function userFacing<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof KrbDecodeError || error instanceof KrbCryptoError || error instanceof RangeError) throw new BenchFailure(error.message);
+    throw error;
+  }
+}
+
+async function load(source: FileSource, what: 'keytab' | 'ccache' | 'file'): Promise<{ name: string; bytes: Buffer }> {
+  if ('path' in source) {
+    const file = what === 'file' ? source.path : kerberosFilePath(source.path, what);
+    return { name: file, bytes: await readUserFile(file) };
+  }
+  return { name: source.name, bytes: Buffer.from(source.base64, 'base64') };
+}
+
+function keytabDocument(name: string, keytab: Keytab, revealKeys: boolean): KeytabDocument {
+  const bytes = writeKeytab(keytab);
+  return {
+    name,
+    version: keytab.version,
+    entries: keytab.entries.map((e) => summarizeEntry(e, revealKeys)),
+    base64: bytes.toString('base64'),
+    tree: parseKeytab(bytes, { revealKeys }).tree,
+  };
+}
+
+async function readKeytab(source: FileSource): Promise<{ name: string; keytab: Keytab; bytes: Buffer }> {
+  const { name, bytes } = await load(source, 'keytab');
+  return { name, bytes, keytab: userFacing(() => parseKeytab(bytes).keytab) };
+}
+
+export class KeytabServiceImpl implements KeytabService {
+  async read(source: FileSource, revealKeys: boolean): Promise<KeytabDocument> {
+    const { name, bytes, keytab } = await readKeytab(source);
+    // Show the file as it is (not re-written), so offsets match the user's bytes.
+    return { ...keytabDocument(name, keytab, revealKeys), base64: bytes.toString('base64'), tree: parseKeytab(bytes, { revealKeys }).tree };
+  }
+
+  async add(source: FileSource | null, spec: NewKeytabEntries, revealKeys: boolean): Promise<KeytabDocument> {
+    const base = source ? await readKeytab(source) : { name: 'new.keytab', keytab: { version: 0x502, entries: [] } as Keytab };
+    const principal = parsePrincipal(spec.principal);
+    if (!principal.realm) throw new BenchFailure(`"${spec.principal}" has no realm: write it as name@REALM`);
+    const added = userFacing(() =>
+      spec.enctypes.map((name) => {
+        const id = enctypeId(name);
+        if (id === undefined) throw new BenchFailure(`unknown enctype "${name}"`);
+        return spec.password !== undefined
+          ? keytabEntryFromPassword(principal, spec.password, id, spec.kvno, spec.salt)
+          : keytabEntryRandom(principal, id, spec.kvno);
+      }),
+    );
+    return keytabDocument(base.name, { version: 0x502, entries: [...base.keytab.entries, ...added] }, revealKeys);
+  }
+
+  async remove(source: FileSource, indexes: number[], revealKeys: boolean): Promise<KeytabDocument> {
+    const { name, keytab } = await readKeytab(source);
+    const drop = new Set(indexes);
+    return keytabDocument(name, { ...keytab, entries: keytab.entries.filter((_e, i) => !drop.has(i)) }, revealKeys);
+  }
+
+  async check(source: FileSource, password: string, salt?: string): Promise<KeytabCheckReport> {
+    const { keytab } = await readKeytab(source);
+    const results = userFacing(() => checkPassword(keytab, password, salt));
+    return {
+      entries: results.map(({ entry, match }) => ({
+        ...summarizeEntry(entry),
+        match: match === true,
+        ...(match === null ? { note: `${enctypeName(entry.enctype)} keys cannot be derived by the bench` } : {}),
+      })),
+    };
+  }
+
+  async save(file: string, base64: string): Promise<{ path: string; bytes: number }> {
+    const bytes = Buffer.from(base64, 'base64');
+    userFacing(() => parseKeytab(bytes));
+    const target = path.resolve(kerberosFilePath(file, 'keytab'));
+    await writeFileAtomic(target, bytes);
+    return { path: target, bytes: bytes.length };
+  }
+}
+
+export class CcacheServiceImpl implements CcacheService {
+  async read(source: FileSource): Promise<CcacheDocument> {
+    const { name, bytes } = await load(source, 'ccache');
+    return userFacing(() => ({ name, base64: bytes.toString('base64'), tree: parseCcache(bytes).tree, ...ccacheReport(bytes) }));
+  }
+}
+
+async function inputBytes(input: DecodeInput): Promise<Buffer> {
+  if ('text' in input) return userFacing(() => parseTokenText(input.text));
+  const { bytes } = await load(input.file, 'file');
+  return bytes;
+}
+
+async function keySpecs(keys: KeySource[]): Promise<KeySpec[]> {
+  const specs: KeySpec[] = [];
+  for (const key of keys) {
+    if (key.kind === 'keytab') {
+      const { name, keytab } = await readKeytab(key.source);
+      specs.push({ kind: 'keytab', label: name, entries: keytab.entries });
+    } else if (key.kind === 'raw') {
+      specs.push(userFacing(() => parseRawKey(key.key)));
+    } else {
+      specs.push({ kind: 'password', principal: key.principal, password: key.password, ...(key.salt ? { salt: key.salt } : {}) });
+    }
+  }
+  return specs;
+}
+
+export class DecoderServiceImpl implements DecoderService {
+  async decode(input: DecodeInput, keys: KeySource[], revealSecrets: boolean): Promise<DecodeReport & { base64: string }> {
+    const bytes = await inputBytes(input);
+    const specs = await keySpecs(keys);
+    return { ...userFacing(() => decodeBytes(bytes, specs, { revealSecrets })), base64: bytes.toString('base64') };
+  }
+
+  async explainKey(input: DecodeInput, keytab: FileSource): Promise<KeyMatchReport[]> {
+    const bytes = await inputBytes(input);
+    const { keytab: kt } = await readKeytab(keytab);
+    return userFacing(() => explainKeys(bytes, kt.entries));
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The RFC 3961 §5.3 "simplified profile" key derivation used by the RFC 3962 AES enctypes:
+ * each key usage gets its own keys, derived from the protocol key with DK(key, usage | seed).
+ */
+import { aesCtsEncrypt, AES_BLOCK } from './aes-cts';
+import { nfold } from './nfold';
+
+/** RFC 3961 §5.3: the octet after the usage number says which derived key is meant. */
+export const KEY_USAGE_SEED = {
+  /** checksum key */
+  Kc: 0x99,
+  /** encryption key */
+  Ke: 0xaa,
+  /** integrity (HMAC) key */
+  Ki: 0x55,
+} as const;
+
+/** The per-usage keys of RFC 3961 §5.3 (and RFC 8009 §5, with another derivation). */
+export interface UsageKeys {
+  Kc: Buffer;
+  Ke: Buffer;
+  Ki: Buffer;
+}
+
+/** Derivation constant: usage as 4-byte big-endian, then the seed octet. */
+export function usageConstant(usage: number, seed: number): Buffer {
+  const constant = Buffer.alloc(5);
+  constant.writeUInt32BE(usage, 0);
+  constant[4] = seed;
+  return constant;
+}
+
+/**
+ * RFC 3961 §5.1 DR(Key, Constant): encrypt n-fold(Constant) to one block, then keep encrypting
+ * the previous output, concatenating until `length` bytes (k-truncate). For AES the "encryption"
+ * of one block is CTS with a zero IV, i.e. plain AES.
+ */
+export function derivedRandom(key: Uint8Array, constant: Uint8Array, length: number): Buffer {
+  const parts: Buffer[] = [];
+  let block = nfold(constant, AES_BLOCK); // the identity when the constant is already one block
+  for (let produced = 0; produced < length; produced += AES_BLOCK) {
+    block = aesCtsEncrypt(key, undefined, block);
+    parts.push(block);
+  }
+  return Buffer.concat(parts).subarray(0, length);
+}
+
+/** DK(Key, Constant) = random-to-key(DR(Key, Constant)); random-to-key is the identity for AES. */
+export function derivedKey(key: Uint8Array, constant: Uint8Array): Buffer {
+  return derivedRandom(key, constant, key.length);
+}
+
+/** Kc, Ke and Ki for one key usage (RFC 3961 §5.3). */
+export function simplifiedProfileKeys(key: Uint8Array, usage: number): UsageKeys {
+  return {
+    Kc: derivedKey(key, usageConstant(usage, KEY_USAGE_SEED.Kc)),
+    Ke: derivedKey(key, usageConstant(usage, KEY_USAGE_SEED.Ke)),
+    Ki: derivedKey(key, usageConstant(usage, KEY_USAGE_SEED.Ki)),
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * The RFC 3961 framework as an interface: one EncryptionType object per enctype. Everything
+ * that encrypts, decrypts, derives or checksums goes through here.
+ */
+export interface EncryptionType {
+  /** Enctype number, e.g. 18. */
+  id: number;
+  /** MIT name, e.g. "aes256-cts-hmac-sha1-96". */
+  name: string;
+  /** Protocol key length in bytes (16 or 32; 16 for RC4). */
+  keyLength: number;
+  /** The checksum type that goes with this enctype (RFC 3961 "required checksum mechanism"). */
+  checksumType: number;
+  /** Length of the checksum/HMAC this enctype appends to ciphertext and produces as checksum. */
+  checksumLength: number;
+  /** Confounder length prepended to plaintext before encryption. */
+  confounderLength: number;
+  /**
+   * RFC 3961 string-to-key. `salt` is usually REALM + name components (MIT "normal" salt).
+   * `params` is the s2kparams octet string (e.g. iteration count, big-endian uint32) when given.
+   */
+  stringToKey(password: string | Uint8Array, salt: string | Uint8Array, params?: Uint8Array): Buffer;
+  /** A fresh random protocol key. */
+  randomKey(): Buffer;
+  /**
+   * Encrypts with the key usage's derived keys: confounder | plaintext, then integrity.
+   * `confounder` is for known-answer tests only; normally random.
+   */
+  encrypt(key: Uint8Array, usage: number, plaintext: Uint8Array, confounder?: Uint8Array): Buffer;
+  /** Decrypts and verifies integrity; throws KrbCryptoError('integrity') with the wrong key. */
+  decrypt(key: Uint8Array, usage: number, ciphertext: Uint8Array): Buffer;
+  /** Keyed checksum of `data` for `usage` (the enctype's own checksum type). */
+  checksum(key: Uint8Array, usage: number, data: Uint8Array): Buffer;
+  /** Constant-time comparison of checksum(key, usage, data) with `expected`. */
+  verifyChecksum(key: Uint8Array, usage: number, data: Uint8Array, expected: Uint8Array): boolean;
+}

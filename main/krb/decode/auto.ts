@@ -1,0 +1,150 @@
+/**
+ * Recognises what the user gave us and decodes it: keytab, ccache, GSS-API tokens (framed or
+ * bare), SPNEGO (and NTLMSSP inside it), RFC 4121 per-message tokens, RFC 1964 tokens, or any
+ * Kerberos message. Inner tokens are decoded recursively and hung under their placeholders.
+ */
+import { parseCcache } from '../ccache';
+import { KrbDecodeError } from '../errors';
+import { isInitialContextToken, isKerberosMech, parseInitialContextToken, SPNEGO_OID, tokIdName } from '../gss/framing';
+import { decodeNtlmssp, isNtlmssp } from '../gss/ntlm';
+import { decodeRfc1964Token, isRfc1964TokId } from '../gss/rfc1964';
+import { decodePerMessageToken } from '../gss/rfc4121';
+import { decodeSpnego } from '../gss/spnego';
+import { isKeytab, parseKeytab } from '../keytab';
+import { decodeKerberosMessage, kerberosMessageName, Ticket } from '../messages';
+import { decodeDer } from '../der/schema';
+import type { TreeNode } from '../tree';
+import type { DecodeSession } from './keyring';
+
+export interface AutoDecodeOptions {
+  session?: DecodeSession;
+  revealSecrets?: boolean;
+}
+
+export interface AutoDecoded {
+  /** What the input is: "keytab", "FILE ccache", "AP-REQ", "GSS-API initial context token (AP-REQ)" … */
+  kind: string;
+  tree: TreeNode;
+}
+
+/** Nesting of tokens inside tokens (SPNEGO → GSS → AP-REQ → KRB-CRED) never goes this deep. */
+const MAX_NESTING = 8;
+
+function replacePlaceholder(tree: TreeNode, name: string, replacement: TreeNode): void {
+  const children = tree.children ?? [];
+  const index = children.findIndex((c) => c.name === name);
+  if (index >= 0) children[index] = replacement;
+  else children.push(replacement);
+}
+
+function decodeKerberosToken(bytes: Uint8Array, base: number, options: AutoDecodeOptions, depth: number): AutoDecoded {
+  const framed = parseInitialContextToken(bytes, base);
+  if (framed.mechOid === SPNEGO_OID) return decodeSpnegoToken(bytes, base, options, depth);
+  if (isKerberosMech(framed.mechOid)) {
+    const inner = decodeKerberosMessage(framed.inner, { base: framed.innerOffset, session: options.session, revealSecrets: options.revealSecrets, allowTrailing: true });
+    replacePlaceholder(framed.tree, 'innerToken', inner.tree);
+    return { kind: `GSS-API initial context token (${inner.kind})`, tree: framed.tree };
+  }
+  if (isNtlmssp(framed.inner)) {
+    replacePlaceholder(framed.tree, 'innerToken', decodeNtlmssp(framed.inner, framed.innerOffset).tree);
+    return { kind: 'GSS-API token (NTLMSSP)', tree: framed.tree };
+  }
+  return { kind: `GSS-API initial context token (mechanism ${framed.mechOid})`, tree: framed.tree };
+}
+
+function decodeSpnegoToken(bytes: Uint8Array, base: number, options: AutoDecodeOptions, depth: number): AutoDecoded {
+  const spnego = decodeSpnego(bytes, base);
+  const kinds: string[] = [];
+  for (const token of spnego.innerTokens) {
+    const holder = findByOffset(spnego.tree, token.offset, token.bytes.length);
+    try {
+      const inner = decodeAutoAt(token.bytes, token.offset, options, depth + 1);
+      kinds.push(inner.kind);
+      if (holder) holder.children = [inner.tree];
+    } catch (error) {
+      if (!(error instanceof KrbDecodeError)) throw error;
+      if (holder) holder.error = error.message;
+    }
+  }
+  const ntlm = kinds.some((k) => k.includes('NTLMSSP'));
+  const tree = spnego.tree;
+  if (ntlm) tree.error = 'This Negotiate token carries NTLM, not Kerberos: the client fell back to NTLM (no ticket for the service: missing SPN, a host name or IP instead of the FQDN, or no TGT).';
+  return { kind: `SPNEGO ${spnego.value.kind === 'negTokenInit' ? 'NegTokenInit' : 'NegTokenResp'}${kinds.length ? ` (${kinds.join(', ')})` : ''}`, tree };
+}
+
+/** The node whose content is exactly [offset, offset+length) — an OCTET STRING holding a token. */
+function findByOffset(node: TreeNode, offset: number, length: number): TreeNode | undefined {
+  if (node.offset + node.length === offset + length && node.offset <= offset && node.offset + 6 >= offset && !node.children?.length) return node;
+  for (const child of node.children ?? []) {
+    const found = findByOffset(child, offset, length);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function decodeStore(bytes: Uint8Array, options: AutoDecodeOptions): AutoDecoded | undefined {
+  if (isKeytab(bytes)) return { kind: 'keytab', tree: parseKeytab(bytes, { revealKeys: options.revealSecrets }).tree };
+  // 05 04 is both the ccache v4 magic and the RFC 4121 Wrap TOK_ID; a Wrap token has the 0xFF
+  // filler at byte 3, where a ccache has the low byte of its header length (12).
+  const wrapToken = bytes[0] === 0x05 && bytes[1] === 0x04 && bytes[3] === 0xff;
+  if (bytes[0] === 0x05 && (bytes[1] === 0x03 || bytes[1] === 0x04) && !wrapToken) {
+    const { ccache, tree } = parseCcache(bytes, { revealKeys: options.revealSecrets });
+    // Decode (and, with a key, decrypt) each ticket in place.
+    ccache.credentials.forEach((credential) => {
+      const holder = findByOffset(tree, credential.ticketOffset, credential.ticket.length);
+      if (!holder || credential.ticket.length === 0) return;
+      try {
+        holder.children = [decodeDer(Ticket, credential.ticket, 'Ticket', { base: credential.ticketOffset, revealSecrets: options.revealSecrets, extra: options.session }).tree];
+      } catch (error) {
+        if (!(error instanceof KrbDecodeError)) throw error;
+        holder.error = error.message;
+      }
+    });
+    return { kind: 'FILE ccache', tree };
+  }
+  return undefined;
+}
+
+function decodeAutoAt(bytes: Uint8Array, base: number, options: AutoDecodeOptions, depth: number): AutoDecoded {
+  if (depth > MAX_NESTING) throw new KrbDecodeError('token', '', base, `tokens nested more than ${MAX_NESTING} deep`);
+  if (bytes.length === 0) throw new KrbDecodeError('input', '', base, 'nothing to decode');
+  if (base === 0) {
+    const store = decodeStore(bytes, options);
+    if (store) return store;
+  }
+  if (isNtlmssp(bytes)) return { kind: 'NTLMSSP', tree: decodeNtlmssp(bytes, base).tree };
+  if (isInitialContextToken(bytes)) return decodeKerberosToken(bytes, base, options, depth);
+  const first = bytes[0]!;
+  if (first === 0xa0 || first === 0xa1) return decodeSpnegoToken(bytes, base, options, depth);
+  const tokId = bytes.length >= 2 ? (bytes[0]! << 8) | bytes[1]! : -1;
+  if (tokId === 0x0404 || tokId === 0x0504) {
+    return { kind: tokId === 0x0404 ? 'RFC 4121 MIC token' : 'RFC 4121 Wrap token', tree: decodePerMessageToken(bytes, base, options.session?.keyring.all()).tree };
+  }
+  if (isRfc1964TokId(tokId)) return { kind: 'RFC 1964 token', tree: decodeRfc1964Token(bytes, base).tree };
+  if (tokIdName(tokId) && bytes.length > 2 && kerberosMessageName(bytes.subarray(2))) {
+    const inner = decodeKerberosMessage(bytes.subarray(2), { base: base + 2, session: options.session, revealSecrets: options.revealSecrets, allowTrailing: true });
+    const tree: TreeNode = {
+      name: 'Kerberos GSS token',
+      type: 'TOK_ID + message (unframed)',
+      offset: base,
+      length: bytes.length,
+      children: [{ name: 'TOK_ID', type: 'uint16', offset: base, length: 2, value: tokIdName(tokId)! }, inner.tree],
+    };
+    return { kind: `GSS token (${inner.kind})`, tree };
+  }
+  if (kerberosMessageName(bytes)) {
+    const decoded = decodeKerberosMessage(bytes, { base, session: options.session, revealSecrets: options.revealSecrets });
+    return { kind: decoded.kind, tree: decoded.tree };
+  }
+  throw new KrbDecodeError(
+    'input',
+    '',
+    base,
+    `not a keytab, ccache, GSS-API/SPNEGO token or Kerberos message (starts with ${Buffer.from(bytes.subarray(0, 4)).toString('hex')})`,
+  );
+}
+
+/** Decodes whatever `bytes` is. Throws KrbDecodeError when it is none of the known formats or malformed. */
+export function decodeAuto(bytes: Uint8Array, options: AutoDecodeOptions = {}): AutoDecoded {
+  return decodeAutoAt(bytes, 0, options, 0);
+}

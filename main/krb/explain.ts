@@ -1,0 +1,115 @@
+/**
+ * Key-match explanation: given a ticket and a keytab, one verdict per keytab entry (principal,
+ * kvno, enctype, does it decrypt?) and one sentence that says what is wrong — the question
+ * "Request ticket server … not found in keytab" leaves users asking.
+ */
+import { getEnctype } from './crypto';
+import { KrbCryptoError } from './errors';
+import type { KeytabEntry } from './keytab';
+import type { Ticket } from './messages/ticket';
+import { enctypeName, formatName, formatPrincipal } from './names';
+import { KeyUsage } from './usages';
+
+export interface KeyMatchVerdict {
+  principal: string;
+  kvno: number;
+  enctype: string;
+  enctypeId: number;
+  principalMatches: boolean;
+  kvnoMatches: boolean;
+  enctypeMatches: boolean;
+  /** true/false when tried; null when not tried (other enctype, or an enctype the bench lacks). */
+  decrypts: boolean | null;
+}
+
+export interface KeyMatchExplanation {
+  ticket: { server: string; enctype: string; enctypeId: number; kvno: number | null };
+  verdicts: KeyMatchVerdict[];
+  /** True when an entry with the ticket's principal, kvno and enctype decrypts it. */
+  ok: boolean;
+  conclusion: string;
+}
+
+function tryDecrypt(entry: KeytabEntry, cipher: Buffer): boolean | null {
+  const enctype = getEnctype(entry.enctype);
+  if (!enctype) return null;
+  try {
+    enctype.decrypt(entry.key, KeyUsage.TICKET_ENC_PART, cipher);
+    return true;
+  } catch (error) {
+    if (error instanceof KrbCryptoError) return false;
+    throw error;
+  }
+}
+
+function list(values: Iterable<string | number>): string {
+  return [...new Set(values)].join(', ');
+}
+
+export function explainKeyMatch(ticket: Ticket, entries: readonly KeytabEntry[]): KeyMatchExplanation {
+  const server = `${formatName(ticket.sname.nameString)}@${ticket.realm}`;
+  const { etype, kvno } = ticket.encPart;
+  // kvno absent or 0 means "any version" to MIT's keytab lookup.
+  const ticketKvno = kvno === undefined || kvno === 0 ? null : kvno;
+
+  const verdicts: KeyMatchVerdict[] = entries.map((entry) => {
+    const principalMatches = formatPrincipal(entry.principal) === server;
+    const enctypeMatches = entry.enctype === etype;
+    return {
+      principal: formatPrincipal(entry.principal),
+      kvno: entry.kvno,
+      enctype: enctypeName(entry.enctype),
+      enctypeId: entry.enctype,
+      principalMatches,
+      kvnoMatches: ticketKvno === null || entry.kvno === ticketKvno,
+      enctypeMatches,
+      decrypts: enctypeMatches ? tryDecrypt(entry, ticket.encPart.cipher) : null,
+    };
+  });
+  const summary = { server, enctype: enctypeName(etype), enctypeId: etype, kvno: ticketKvno };
+  const ok = verdicts.some((v) => v.principalMatches && v.kvnoMatches && v.enctypeMatches && v.decrypts === true);
+  return { ticket: summary, verdicts, ok, conclusion: conclude(summary, verdicts, ok) };
+}
+
+function conclude(ticket: KeyMatchExplanation['ticket'], verdicts: KeyMatchVerdict[], ok: boolean): string {
+  const { server, enctype, kvno } = ticket;
+  const kvnoText = kvno === null ? 'no kvno' : `kvno ${kvno}`;
+  if (verdicts.length === 0) return 'The keytab is empty.';
+  if (ok) return `The keytab entry for ${server} (${kvnoText}, ${enctype}) decrypts the ticket: this keytab is right for it.`;
+
+  const decrypting = verdicts.find((v) => v.decrypts === true);
+  if (decrypting) {
+    if (!decrypting.principalMatches) {
+      return `The ticket is for ${server}, but it decrypts with the key of ${decrypting.principal}: the service's key is stored under another name (an alias or a renamed principal) — add an entry for ${server}.`;
+    }
+    return `The ticket says ${kvnoText} but decrypts with the kvno ${decrypting.kvno} key: the kvno numbering is inconsistent (keytab written by a tool that does not track the KDC's kvno); it works with MIT only if the keytab has the same kvno.`;
+  }
+
+  const mine = verdicts.filter((v) => v.principalMatches);
+  if (mine.length === 0) {
+    const lower = verdicts.find((v) => v.principal.toLowerCase() === server.toLowerCase());
+    if (lower) return `The keytab has ${lower.principal}, not ${server}: principal names are case-sensitive.`;
+    const sameName = verdicts.find((v) => v.principal.split('@')[0] === server.split('@')[0]);
+    if (sameName) return `The keytab has ${sameName.principal}, but the ticket is for ${server}: the realm differs.`;
+    return `The keytab has no entry for ${server} (it has: ${list(verdicts.map((v) => v.principal))}): wrong keytab, or the client asked for another service name.`;
+  }
+
+  const sameKvno = mine.filter((v) => v.kvnoMatches);
+  if (sameKvno.length === 0) {
+    const kvnos = mine.map((v) => v.kvno);
+    const newest = Math.max(...kvnos);
+    if (kvno !== null && kvno > newest) {
+      return `The ticket is kvno ${kvno}, the keytab has only kvno ${list(kvnos)}: the keytab is out of date (the key was changed after it was exported) — export a fresh keytab.`;
+    }
+    return `The ticket is kvno ${kvno}, the keytab has only kvno ${list(kvnos)}: the ticket is out of date (issued before the key changed) — the client must get a new ticket (kdestroy; kinit).`;
+  }
+
+  const sameEnctype = sameKvno.filter((v) => v.enctypeMatches);
+  if (sameEnctype.length === 0) {
+    return `The keytab has ${server} ${kvnoText} but not with ${enctype} (only ${list(sameKvno.map((v) => v.enctype))}): add the ${enctype} key to the keytab, or limit the KDC to the enctypes the keytab has.`;
+  }
+  if (sameEnctype.every((v) => v.decrypts === null)) {
+    return `The keytab has the right ${enctype} entry, but the bench cannot test ${enctype} keys.`;
+  }
+  return `The keytab has ${server} ${kvnoText} ${enctype}, but that key does not decrypt the ticket: same kvno, different key — the principal was recreated or re-keyed without a kvno change, or the keytab came from another password or salt. Export the keytab again.`;
+}

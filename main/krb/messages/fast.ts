@@ -1,0 +1,128 @@
+/**
+ * FAST (RFC 6113): the armored tunnel MIT clients use for TGS requests (and AS requests when
+ * armored). The armor key is KRB-FX-CF2(authenticator subkey, ticket session key, "subkeyarmor",
+ * "ticketarmor"), learned when the AP-REQ is decoded (ap.ts); with it the encrypted KrbFastReq
+ * and KrbFastResponse open, and a strengthen-key turns into the reply key of the KDC-REP.
+ */
+import { krbFxCf2 } from '../crypto';
+import { explicitChoice, field, Int32, KerberosFlags, KerberosTime, OctetString, optional, seq, UInt32, type DecodeContext, type Infer, type Schema } from '../der/schema';
+import { decryptField } from '../decode/decrypt';
+import { learn, sessionOf } from '../decode/keyring';
+import { enctypeName } from '../names';
+import { Checksum, EncryptedData, EncryptionKey, Microseconds, PrincipalName, Realm } from './common';
+
+export const FastKeyUsage = {
+  REQ_CHECKSUM: 50,
+  ENC: 51,
+  REP: 52,
+  FINISHED: 53,
+  ENC_CHALLENGE_CLIENT: 54,
+  ENC_CHALLENGE_KDC: 55,
+} as const;
+
+/** Set by padata.ts, which owns PA-DATA and KDC-REQ-BODY lives in kdc.ts: bound late to avoid an import cycle. */
+export const fastLate: { paDataList?: Schema<unknown>; kdcReqBody?: Schema<unknown> } = {};
+
+const lateSchema = (typeName: string, get: () => Schema<unknown> | undefined): Schema<unknown> => ({
+  typeName,
+  decode: (node, ctx, name) => get()!.decode(node, ctx, name),
+  encode: (value) => get()!.encode(value),
+});
+
+const FastOptions = KerberosFlags('FastOptions', ['reserved', 'hide-client-names', '', '', '', '', '', '', '', '', '', '', '', '', '', '', 'kdc-follow-referrals']);
+
+export const KrbFastArmor = seq('KrbFastArmor', {
+  armorType: field(0, 'armor-type', Int32),
+  armorValue: field(1, 'armor-value', OctetString),
+});
+
+const KrbFastReq = seq('KrbFastReq', {
+  fastOptions: field(0, 'fast-options', FastOptions),
+  padata: field(1, 'padata', lateSchema('SEQUENCE OF PA-DATA', () => fastLate.paDataList)),
+  reqBody: field(2, 'req-body', lateSchema('KDC-REQ-BODY', () => fastLate.kdcReqBody)),
+});
+
+const KrbFastFinished = seq('KrbFastFinished', {
+  timestamp: field(0, 'timestamp', KerberosTime),
+  usec: field(1, 'usec', Microseconds),
+  crealm: field(2, 'crealm', Realm),
+  cname: field(3, 'cname', PrincipalName),
+  ticketChecksum: field(4, 'ticket-checksum', Checksum),
+});
+
+type LearnedKeys = ReturnType<NonNullable<ReturnType<typeof sessionOf>>['keyring']['all']>;
+
+/** A strengthen-key changes the reply key: reply key' = KRB-FX-CF2(strengthen-key, reply key, …). */
+function learnStrengthenedKeys(ctx: DecodeContext, strengthen: Infer<typeof EncryptionKey>): void {
+  const session = sessionOf(ctx.extra);
+  if (!session) return;
+  // The reply key is the TGT session key or the request subkey (TGS), or the client's long-term
+  // key (AS); in practice it has the strengthen-key's enctype.
+  const candidates: LearnedKeys = session.keyring.all().filter((k) => k.enctype === strengthen.keytype && !k.source.startsWith('FAST'));
+  for (const replyKey of [...candidates]) {
+    try {
+      learn(ctx.extra, {
+        enctype: strengthen.keytype,
+        key: krbFxCf2(strengthen.keytype, strengthen.keyvalue, replyKey.enctype, replyKey.key, 'strengthenkey', 'replykey'),
+        source: `FAST strengthened reply key (${enctypeName(strengthen.keytype)} strengthen-key + ${replyKey.source})`,
+      });
+    } catch {
+      // an enctype without a PRF: this pair cannot be the reply key
+    }
+  }
+}
+
+const KrbFastResponse = seq(
+  'KrbFastResponse',
+  {
+    padata: field(0, 'padata', lateSchema('SEQUENCE OF PA-DATA', () => fastLate.paDataList)),
+    strengthenKey: optional(1, 'strengthen-key', EncryptionKey),
+    finished: optional(2, 'finished', KrbFastFinished),
+    nonce: field(3, 'nonce', UInt32),
+  },
+  {
+    refine(value, _trees, ctx) {
+      if (value.strengthenKey) learnStrengthenedKeys(ctx, value.strengthenKey);
+    },
+  },
+);
+
+const KrbFastArmoredReq = seq(
+  'KrbFastArmoredReq',
+  {
+    armor: optional(0, 'armor', KrbFastArmor),
+    reqChecksum: field(1, 'req-checksum', Checksum),
+    encFastReq: field(2, 'enc-fast-req', EncryptedData),
+  },
+  {
+    refine(value, trees, ctx) {
+      decryptField(ctx, trees.encFastReq, value.encFastReq, FastKeyUsage.ENC, KrbFastReq, 'KrbFastReq');
+    },
+  },
+);
+
+const KrbFastArmoredRep = seq(
+  'KrbFastArmoredRep',
+  { encFastRep: field(0, 'enc-fast-rep', EncryptedData) },
+  {
+    refine(value, trees, ctx) {
+      decryptField(ctx, trees.encFastRep, value.encFastRep, FastKeyUsage.REP, KrbFastResponse, 'KrbFastResponse');
+    },
+  },
+);
+
+export const PaFxFastRequest = explicitChoice('PA-FX-FAST-REQUEST', 'context', { 'armored-data': { tag: 0, schema: KrbFastArmoredReq } });
+export const PaFxFastReply = explicitChoice('PA-FX-FAST-REPLY', 'context', { 'armored-data': { tag: 0, schema: KrbFastArmoredRep } });
+
+/** The FAST armor key of an AP-REQ: KRB-FX-CF2(subkey, ticket session key, "subkeyarmor", "ticketarmor"). */
+export function learnArmorKey(ctx: DecodeContext, subkey: Infer<typeof EncryptionKey>, sessionKey: { enctype: number; key: Buffer }): void {
+  try {
+    learn(ctx.extra, {
+      enctype: subkey.keytype,
+      key: krbFxCf2(subkey.keytype, subkey.keyvalue, sessionKey.enctype, sessionKey.key, 'subkeyarmor', 'ticketarmor'),
+      source: 'FAST armor key (KRB-FX-CF2 of the authenticator subkey and the ticket session key)',
+    });
+  } catch {
+    // no PRF for this enctype: no FAST with it either
+  }
+}

@@ -1,0 +1,127 @@
+import type { FileSource, KeytabCheckReport, KeytabDocument, NewKeytabEntries } from '@api/index';
+import { defineStore } from 'pinia';
+import { ref, shallowRef } from 'vue';
+import type { BenchClient } from '../api/client';
+
+/**
+ * The keytab open in the Keytab view. Edits (add, remove) happen in the engine on the bytes the
+ * view shows and are not written anywhere until the user saves: after an edit the current
+ * document travels as `{ base64, name }`.
+ */
+export const useKeytabStore = defineStore('keytab', () => {
+  // shallowRef: a document's tree can hold 100,000 nodes; deep reactivity would proxy every one.
+  const doc = shallowRef<KeytabDocument | null>(null);
+  /** What the engine reads for the next call: the opened file, or the edited bytes. */
+  const source = ref<FileSource | null>(null);
+  /** A path on the engine machine the bytes came from or were last saved to. */
+  const enginePath = ref<string | null>(null);
+  const modified = ref(false);
+  const revealed = ref(false);
+  const busy = ref<string | null>(null);
+  const error = ref<string | null>(null);
+  const notice = ref<string | null>(null);
+  const check = ref<(KeytabCheckReport & { salt?: string }) | null>(null);
+
+  async function run<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
+    busy.value = what;
+    error.value = null;
+    notice.value = null;
+    try {
+      return await call();
+    } catch (e) {
+      error.value = (e as Error).message;
+      return undefined;
+    } finally {
+      busy.value = null;
+    }
+  }
+
+  function show(next: KeytabDocument, nextSource: FileSource, isModified: boolean): void {
+    doc.value = next;
+    source.value = nextSource;
+    modified.value = isModified;
+    check.value = null;
+  }
+
+  async function open(bench: BenchClient, from: FileSource): Promise<boolean> {
+    const next = await run('Opening…', () => bench.api.keytab.read(from, revealed.value));
+    if (!next) return false;
+    show(next, from, false);
+    enginePath.value = 'path' in from ? next.name : null;
+    return true;
+  }
+
+  async function reload(bench: BenchClient): Promise<void> {
+    if (source.value) await open(bench, source.value);
+  }
+
+  async function setRevealed(bench: BenchClient, on: boolean): Promise<void> {
+    if (!doc.value || !source.value) {
+      revealed.value = on;
+      return;
+    }
+    const current = source.value;
+    const next = await run(on ? 'Revealing keys…' : 'Hiding keys…', () => bench.api.keytab.read(current, on));
+    if (!next) return;
+    revealed.value = on;
+    // Re-reading keeps the check results: the entries did not change.
+    const kept = check.value;
+    show(next, current, modified.value);
+    check.value = kept;
+  }
+
+  /** Adds entries to the open keytab, or to a new empty one when `fresh`. */
+  async function add(bench: BenchClient, entries: NewKeytabEntries, fresh: boolean): Promise<boolean> {
+    const base = fresh ? null : source.value;
+    const next = await run('Adding…', () => bench.api.keytab.add(base, entries, revealed.value));
+    if (!next) return false;
+    show(next, { base64: next.base64, name: next.name }, true);
+    if (fresh) enginePath.value = null;
+    const n = entries.enctypes.length;
+    notice.value = `Added ${n} entr${n === 1 ? 'y' : 'ies'} for ${entries.principal} kvno ${entries.kvno} — not saved yet.`;
+    return true;
+  }
+
+  async function remove(bench: BenchClient, indexes: number[]): Promise<boolean> {
+    if (!source.value) return false;
+    const current = source.value;
+    const next = await run('Removing…', () => bench.api.keytab.remove(current, indexes, revealed.value));
+    if (!next) return false;
+    show(next, { base64: next.base64, name: next.name }, true);
+    notice.value = `Removed ${indexes.length} entr${indexes.length === 1 ? 'y' : 'ies'} — not saved yet.`;
+    return true;
+  }
+
+  async function checkPassword(bench: BenchClient, password: string, salt?: string): Promise<void> {
+    if (!source.value) return;
+    const current = source.value;
+    // No salt → no third argument at all (undefined would travel as null over JSON).
+    const report = await run('Checking…', () => (salt ? bench.api.keytab.check(current, password, salt) : bench.api.keytab.check(current, password)));
+    if (report) check.value = { ...report, ...(salt ? { salt } : {}) };
+  }
+
+  async function saveTo(bench: BenchClient, path: string): Promise<boolean> {
+    const current = doc.value;
+    if (!current) return false;
+    const saved = await run('Saving…', () => bench.api.keytab.save(path, current.base64));
+    if (!saved) return false;
+    enginePath.value = saved.path;
+    modified.value = false;
+    source.value = { path: saved.path };
+    doc.value = { ...current, name: saved.path };
+    notice.value = `Saved ${saved.bytes} bytes to ${saved.path}.`;
+    return true;
+  }
+
+  function close(): void {
+    doc.value = null;
+    source.value = null;
+    enginePath.value = null;
+    modified.value = false;
+    check.value = null;
+    error.value = null;
+    notice.value = null;
+  }
+
+  return { doc, source, enginePath, modified, revealed, busy, error, notice, check, open, reload, setRevealed, add, remove, checkPassword, saveTo, close };
+});
