@@ -2,9 +2,11 @@
  * Reports of the inspection services (ccache, keytab, decoder) — the JSON contracts of
  * `kbench ccache show`, `kbench keytab show`, `kbench decode`, shared with the UI.
  */
+import type { KeyMatchExplanation, KeyMatchVerdict, KeytabEntrySummary } from '../krb/reports';
 import type { TreeNode } from '../krb/tree';
 
 export type { TreeNode, DecryptedPart } from '../krb/tree';
+export type { KeyMatchExplanation, KeyMatchVerdict, KeytabEntrySummary } from '../krb/reports';
 
 export interface CcacheReportCredential {
   client: string;
@@ -47,15 +49,8 @@ export interface DecodeReport {
 /** A file the engine reads: a path on the engine's machine, or bytes the user picked in the UI. */
 export type FileSource = { path: string } | { base64: string; name: string };
 
-export interface KeytabEntryView {
-  principal: string;
-  kvno: number;
-  timestamp: string;
-  enctype: string;
-  enctypeId: number;
-  /** Hex, only when the user revealed keys. */
-  key?: string;
-}
+/** A keytab entry as the Keytab view shows it (key only when revealed). */
+export type KeytabEntryView = KeytabEntrySummary;
 
 export interface KeytabDocument {
   name: string;
@@ -110,23 +105,8 @@ export type KeySource =
 /** What to decode: pasted text (hex, base64, "Negotiate …") or a file. */
 export type DecodeInput = { text: string } | { file: FileSource };
 
-export interface KeyMatchVerdictView {
-  principal: string;
-  kvno: number;
-  enctype: string;
-  enctypeId: number;
-  principalMatches: boolean;
-  kvnoMatches: boolean;
-  enctypeMatches: boolean;
-  decrypts: boolean | null;
-}
-
-export interface KeyMatchReport {
-  ticket: { server: string; enctype: string; enctypeId: number; kvno: number | null };
-  verdicts: KeyMatchVerdictView[];
-  ok: boolean;
-  conclusion: string;
-}
+export type KeyMatchVerdictView = KeyMatchVerdict;
+export type KeyMatchReport = KeyMatchExplanation;
 
 export interface DecoderService {
   /** Decodes and decrypts; `base64` returns the input bytes for the hex view. */

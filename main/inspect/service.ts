@@ -152,7 +152,15 @@ export class DecoderServiceImpl implements DecoderService {
   async decode(input: DecodeInput, keys: KeySource[], revealSecrets: boolean): Promise<DecodeReport & { base64: string }> {
     const bytes = await inputBytes(input);
     const specs = await keySpecs(keys);
-    return { ...userFacing(() => decodeBytes(bytes, specs, { revealSecrets })), base64: bytes.toString('base64') };
+    try {
+      return { ...userFacing(() => decodeBytes(bytes, specs, { revealSecrets })), base64: bytes.toString('base64') };
+    } catch (error) {
+      // Pasted text that is not a token often still parses as base64: say how it was read.
+      if (error instanceof BenchFailure && 'text' in input && !/^[\s0-9a-fA-F:x,-]+$/.test(input.text)) {
+        throw new BenchFailure(`${error.message} — the pasted text was read as base64 (${bytes.length} bytes)`);
+      }
+      throw error;
+    }
   }
 
   async explainKey(input: DecodeInput, keytab: FileSource): Promise<KeyMatchReport[]> {

@@ -8,27 +8,10 @@ import { KrbCryptoError } from './errors';
 import type { KeytabEntry } from './keytab';
 import type { Ticket } from './messages/ticket';
 import { enctypeName, formatName, formatPrincipal } from './names';
+import type { KeyMatchExplanation, KeyMatchVerdict } from './reports';
 import { KeyUsage } from './usages';
 
-export interface KeyMatchVerdict {
-  principal: string;
-  kvno: number;
-  enctype: string;
-  enctypeId: number;
-  principalMatches: boolean;
-  kvnoMatches: boolean;
-  enctypeMatches: boolean;
-  /** true/false when tried; null when not tried (other enctype, or an enctype the bench lacks). */
-  decrypts: boolean | null;
-}
-
-export interface KeyMatchExplanation {
-  ticket: { server: string; enctype: string; enctypeId: number; kvno: number | null };
-  verdicts: KeyMatchVerdict[];
-  /** True when an entry with the ticket's principal, kvno and enctype decrypts it. */
-  ok: boolean;
-  conclusion: string;
-}
+export type { KeyMatchExplanation, KeyMatchVerdict };
 
 function tryDecrypt(entry: KeytabEntry, cipher: Buffer): boolean | null {
   const enctype = getEnctype(entry.enctype);

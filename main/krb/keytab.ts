@@ -31,6 +31,7 @@ import { getEnctype, requireEnctype } from './crypto';
 import { KrbDecodeError } from './errors';
 import { enctypeName, formatName, formatPrincipal, NameType, nameTypeName, type Principal } from './names';
 import type { TreeNode } from './tree';
+import type { KeytabEntrySummary } from './reports';
 
 export const KEYTAB_V1 = 0x501;
 export const KEYTAB_V2 = 0x502;
@@ -404,16 +405,9 @@ export function mergeKeytabs(keytabs: readonly Keytab[]): Keytab {
   return { version: KEYTAB_V2, entries };
 }
 
-/** The JSON shape `kbench keytab show --json` prints (and later API callers get). */
-export interface KeytabEntrySummary {
-  principal: string;
-  kvno: number;
-  timestamp: string;
-  enctype: string;
-  enctypeId: number;
-  key?: string;
-}
+export type { KeytabEntrySummary };
 
+/** The JSON shape `kbench keytab show --json` prints (and the Keytab view shows). */
 export function summarizeEntry(entry: KeytabEntry, revealKey = false): KeytabEntrySummary {
   const summary: KeytabEntrySummary = {
     principal: formatPrincipal(entry.principal),

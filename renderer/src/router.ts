@@ -30,6 +30,8 @@ export const router = createRouter({
 });
 
 router.afterEach((to) => {
+  // Each view starts at its top, not where the previous one was scrolled to.
+  document.getElementById('main')?.scrollTo(0, 0);
   const view = to.meta.view as { title: string } | undefined;
   document.title = view ? `${view.title} — Kerberos Bench` : 'Kerberos Bench';
 });

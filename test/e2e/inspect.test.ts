@@ -82,7 +82,7 @@ describe('Keytab, Credential cache and Decoder views (Chromium, real MIT data)',
   let browser: Browser;
   let page: Page;
   let problems: string[];
-  const files = { serviceKeytab: '', userKeytab: '', rekeyedKeytab: '', ccache: '', token: '' };
+  const files = { serviceKeytab: '', userKeytab: '', rekeyedKeytab: '', ccache: '', shortCcache: '', token: '' };
   let realmEnv: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
@@ -108,6 +108,8 @@ describe('Keytab, Credential cache and Decoder views (Chromium, real MIT data)',
       cwd: path.resolve('.'),
       encoding: 'utf8',
     });
+    // A TGT that lives one second: expired by the time the view opens it.
+    files.shortCcache = await realm.kinit('alice', { password: ALICE_PASSWORD }, { ccache: path.join(root, 'short.ccache'), lifetime: '1s' });
     await realm.stop();
     // Re-key the service after the ticket was issued: its new keytab (kvno 3) cannot open the ticket.
     files.rekeyedKeytab = path.join(root, 'svc-rekeyed.keytab');
@@ -231,11 +233,12 @@ describe('Keytab, Credential cache and Decoder views (Chromium, real MIT data)',
     expect(problems).toEqual([]);
   });
 
-  it("checks a user's password against MIT's own password keys, and creates a new keytab", async () => {
+  it("opens a picked file, checks a user's password against MIT's own password keys, and creates a new keytab", async () => {
     await openView('keytab');
-    await page.getByTestId('keytab-path').first().fill(files.userKeytab);
-    await page.getByTestId('keytab-open').first().click();
+    // "Choose file…": the browser reads the bytes and sends them ({ base64, name }), no path involved.
+    await page.getByTestId('keytab-file').setInputFiles(files.userKeytab);
     await page.getByTestId('keytab-table').waitFor();
+    expect(await page.getByTestId('keytab-name').textContent()).toBe('alice.keytab');
     const mit = klistKeys(files.userKeytab, realmEnv);
     expect(await texts('kt-enctype')).toEqual(mit.map((k) => k.enctype));
 
@@ -290,6 +293,12 @@ describe('Keytab, Credential cache and Decoder views (Chromium, real MIT data)',
     await page.getByTestId('ccache-bytes').click();
     await page.getByTestId('ccache-bytes-panel').getByTestId('tree-node').first().waitFor();
     expect(await page.getByTestId('ccache-bytes-panel').locator('[data-testid="tree-node"][data-name="default_principal"]').textContent()).toContain('alice@BENCH.TEST');
+
+    // An expired ticket is marked as such, picked as a file this time.
+    await page.getByRole('button', { name: 'Open…' }).click();
+    await page.getByTestId('ccache-file').setInputFiles(files.shortCcache);
+    await page.locator('[data-testid="ccache-row"][data-expired="true"]').waitFor();
+    expect(await page.getByTestId('cc-expiry').textContent()).toMatch(/^expired \d+ (s|min)\b.* ago$/);
     expect(problems).toEqual([]);
   });
 
@@ -331,6 +340,15 @@ describe('Keytab, Credential cache and Decoder views (Chromium, real MIT data)',
     expect(await page.getByTestId('masked-note').textContent()).toContain('key bytes hidden');
     expect(await page.locator('[data-testid="hex-byte"].masked').count()).toBe(32); // the session key
     await page.screenshot({ path: path.join(SCREENSHOTS, 'decoder.png') });
+
+    // Reveal secrets decodes again: the session key shows, and cname stays selected.
+    await page.getByTestId('decoder-reveal').check();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="hex-byte"].masked').length === 0);
+    expect(await tree.locator('[data-testid="tree-node"][data-name="keyvalue"]').first().textContent()).toMatch(/keyvalue:\s*[0-9a-f]{64}/);
+    expect(await tree.locator('[data-testid="tree-node"][aria-selected="true"]').getAttribute('data-name')).toBe('cname');
+    expect(await page.locator('[data-testid="hex-byte"].sel').count()).toBe(length);
+    await page.getByTestId('decoder-reveal').uncheck();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="hex-byte"].masked').length === 32);
 
     // Back to the input bytes, then hex → tree: a byte inside the ticket's realm selects that field.
     await page.getByTestId('crumb-input').click();

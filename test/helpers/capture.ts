@@ -1,4 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ALICE_PASSWORD, type TestRealm } from './lab';
+
+const exec = promisify(execFile);
 
 /**
  * A tshark capture on the loopback interface, as the test oracle's input: start, do the real
@@ -36,4 +41,38 @@ export class LoopbackCapture {
       this.child.kill('SIGINT');
     });
   }
+}
+
+export interface CapturedExchange {
+  /** The pcapng file. */
+  capture: string;
+  /** A keytab with krbtgt, alice and the service (current keys), for decrypting the capture. */
+  keytabFile: string;
+  /** Each Kerberos message in capture order, record mark removed. */
+  messages: Buffer[];
+}
+
+/**
+ * Records a real `kinit alice` + `kvno mqtt/localhost` against the lab KDC: AS-REQ, KRB-ERROR
+ * (pre-auth required), AS-REQ with PA-ENC-TIMESTAMP, AS-REP, TGS-REQ (FAST armored), TGS-REP.
+ */
+export async function captureKinitKvno(lab: TestRealm): Promise<CapturedExchange> {
+  const keytabFile = path.join(lab.dir, 'everything.keytab');
+  // -norandkey: export the current keys, so the capture stays decryptable.
+  for (const principal of [`krbtgt/${lab.name}`, 'alice', 'mqtt/localhost']) await lab.realm.ktadd(keytabFile, principal, { norandkey: true });
+  const capture = path.join(lab.dir, 'kinit-kvno.pcapng');
+  const tshark = await LoopbackCapture.start(capture, `tcp port ${lab.realm.port}`);
+  const ccache = path.join(lab.dir, 'captured.ccache');
+  await lab.realm.kinit('alice', { password: ALICE_PASSWORD }, { ccache });
+  await exec('kvno', ['-c', `FILE:${ccache}`, 'mqtt/localhost'], { env: lab.env, timeout: 20_000 });
+  await tshark.stop();
+  const { stdout } = await exec('tshark', ['-r', capture, '-d', `tcp.port==${lab.realm.port},kerberos`, '-Y', 'kerberos', '-T', 'fields', '-e', 'tcp.payload'], {
+    maxBuffer: 1 << 24,
+  });
+  // Kerberos over TCP: a 4-byte record mark before each message.
+  const messages = stdout
+    .trim()
+    .split('\n')
+    .map((hex) => Buffer.from(hex, 'hex').subarray(4));
+  return { capture, keytabFile, messages };
 }

@@ -38,3 +38,17 @@ export async function runGssConversation(env: NodeJS.ProcessEnv, service = 'mqtt
   const { stdout } = await exec(process.execPath, ['-e', SCRIPT, service], { env, cwd: process.cwd(), encoding: 'utf8', timeout: 20_000 });
   return JSON.parse(stdout) as GssConversation;
 }
+
+const CLIENT_SCRIPT = String.raw`
+const k = require('kerberos');
+k.initializeClient(process.argv[1], {}).then((c) => c.step('')).then(
+  (token) => process.stdout.write(token),
+  (e) => { process.stderr.write(String(e && e.message || e)); process.exit(1); },
+);
+`;
+
+/** Only the initiator's first token (a framed AP-REQ, base64), from the ccache in `env`. */
+export async function clientToken(env: NodeJS.ProcessEnv, service = 'mqtt@localhost'): Promise<string> {
+  const { stdout } = await exec(process.execPath, ['-e', CLIENT_SCRIPT, service], { env, cwd: process.cwd(), encoding: 'utf8', timeout: 20_000 });
+  return stdout;
+}

@@ -4,15 +4,14 @@
  * and by us. Every Kerberos field tshark reports must match ours, frame by frame.
  */
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSequence } from '../../main/inspect/decode';
 import { parseKeytab } from '../../main/krb/keytab';
 import type { TreeNode } from '../../main/krb/tree';
-import { LoopbackCapture } from '../helpers/capture';
-import { ALICE_PASSWORD, createTestRealm, type TestRealm } from '../helpers/lab';
+import { captureKinitKvno } from '../helpers/capture';
+import { createTestRealm, type TestRealm } from '../helpers/lab';
 
 const exec = promisify(execFile);
 
@@ -96,15 +95,7 @@ describe('parity with tshark on a captured kinit + kvno', () => {
   let keytabFile: string;
   beforeAll(async () => {
     lab = await createTestRealm();
-    keytabFile = path.join(lab.dir, 'everything.keytab');
-    // -norandkey: export the current keys, so the capture stays decryptable.
-    for (const principal of [`krbtgt/${lab.name}`, 'alice', 'mqtt/localhost']) await lab.realm.ktadd(keytabFile, principal, { norandkey: true });
-    capture = path.join(lab.dir, 'kinit-kvno.pcapng');
-    const tshark = await LoopbackCapture.start(capture, `tcp port ${lab.realm.port}`);
-    const ccache = path.join(lab.dir, 'captured.ccache');
-    await lab.realm.kinit('alice', { password: ALICE_PASSWORD }, { ccache });
-    await exec('kvno', ['-c', `FILE:${ccache}`, 'mqtt/localhost'], { env: lab.env, timeout: 20_000 });
-    await tshark.stop();
+    ({ capture, keytabFile } = await captureKinitKvno(lab));
   });
   afterAll(() => lab?.destroy());
 

@@ -7,9 +7,9 @@ import { KEY_OPTIONS_HELP, keyOptions, keySpecsFrom, readKeytabEntries } from '.
 import { formatTree } from '../tree-format';
 
 /** Decoder errors become one line naming structure, field and offset; anything else propagates. */
-function oneLine<T>(run: () => T): T {
+async function oneLine<T>(run: () => T | Promise<T>): Promise<T> {
   try {
-    return run();
+    return await run();
   } catch (error) {
     if (error instanceof KrbDecodeError) throw new Error(error.message);
     throw error;
@@ -32,9 +32,9 @@ tree nodes are { name, type, offset, length, value?, children?, decrypted?: { ke
   positionals: { min: 0, max: 1 },
   async run(input) {
     const { values, positionals, io } = input;
-    const bytes = await oneLineAsync(() => readInputBytes(positionals[0], values.hex, values.base64, decodeCommand));
+    const bytes = await oneLine(() => readInputBytes(positionals[0], values.hex, values.base64, decodeCommand));
     const keys = await keySpecsFrom(input, decodeCommand);
-    const report = oneLine(() => decodeBytes(bytes, keys, { revealSecrets: Boolean(values.reveal) }));
+    const report = await oneLine(() => decodeBytes(bytes, keys, { revealSecrets: Boolean(values.reveal) }));
     if (values.json) io.stdout(json(report));
     else {
       const learned = report.learnedKeys.length ? `\nKeys learned or derived:\n${report.learnedKeys.map((k) => `  ${k}`).join('\n')}\n` : '';
@@ -43,15 +43,6 @@ tree nodes are { name, type, offset, length, value?, children?, decrypted?: { ke
     return EXIT_OK;
   },
 };
-
-async function oneLineAsync<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof KrbDecodeError) throw new Error(error.message);
-    throw error;
-  }
-}
 
 export const explainKeyCommand: Command = {
   name: 'explain-key',
@@ -64,9 +55,9 @@ Exit code 0 when an entry fits, 1 when none does.`,
   options: { ticket: { type: 'string' }, hex: { type: 'string' }, base64: { type: 'string' }, keytab: { type: 'string' }, json: { type: 'boolean' } },
   async run({ values, io }) {
     if (!values.keytab) throw new UsageError('--keytab is required', explainKeyCommand);
-    const bytes = await oneLineAsync(() => readInputBytes(values.ticket as string | undefined, values.hex, values.base64, explainKeyCommand, 'ticket'));
+    const bytes = await oneLine(() => readInputBytes(values.ticket as string | undefined, values.hex, values.base64, explainKeyCommand, 'ticket'));
     const { entries } = await readKeytabEntries(values.keytab as string);
-    const explanations = oneLine(() => explainKeys(bytes, entries));
+    const explanations = await oneLine(() => explainKeys(bytes, entries));
     if (values.json) io.stdout(json(explanations.length === 1 ? explanations[0] : explanations));
     else {
       for (const e of explanations) {

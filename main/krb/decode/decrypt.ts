@@ -66,7 +66,7 @@ export function decryptField<T>(
     }
     const part = { keyUsage: keyUsageLabel(usage), keySource: candidate.source };
     try {
-      const decoded = decodeDer(schema, plaintext, structure, { base: 0, revealSecrets: ctx.revealSecrets, extra: ctx.extra, exact: false });
+      const decoded = decodeDer(schema, plaintext, structure, { base: 0, revealSecrets: ctx.revealSecrets, extra: ctx.extra, exact: false, depth: ctx.depth + 1 });
       encTree.decrypted = { ...part, tree: decoded.tree, ...plaintextView(plaintext, decoded.tree, ctx.revealSecrets) };
       onDecrypted?.(decoded.value, candidate);
       return decoded.value;

@@ -458,12 +458,15 @@ export interface DecodeOptions {
   extra?: unknown;
   /** Require the value to fill the input exactly (default true). */
   exact?: boolean;
+  /** Nesting depth already used by an enclosing decode (contained DER, decrypted parts). */
+  depth?: number;
 }
 
 /** Decodes one value of `schema` from `bytes`, throwing KrbDecodeError on any malformation. */
 export function decodeDer<T>(schema: Schema<T>, bytes: Uint8Array, structure: string, options: DecodeOptions = {}): Decoded<T> {
   const input: DerInput = { bytes, base: options.base ?? 0 };
-  const ctx: DecodeContext = { input, structure, path: [], depth: 0, revealSecrets: options.revealSecrets ?? false, extra: options.extra };
+  const ctx: DecodeContext = { input, structure, path: [], depth: options.depth ?? 0, revealSecrets: options.revealSecrets ?? false, extra: options.extra };
+  if (ctx.depth >= MAX_DEPTH) throw new KrbDecodeError(structure, '', input.base, `nesting deeper than ${MAX_DEPTH} levels`);
   const node = readTlv(input, input.base, input.base + bytes.length, structure, '');
   const decoded = schema.decode(node, ctx, structure);
   if ((options.exact ?? true) && nodeEnd(node) !== input.base + bytes.length) {
@@ -477,7 +480,7 @@ export function decodeContained<T>(schema: Schema<T>, ctx: DecodeContext, octets
   const contentOffset = octetsTree.offset + octetsTree.length - contentLength;
   const start = contentOffset - ctx.input.base;
   const bytes = ctx.input.bytes.subarray(start, start + contentLength);
-  return decodeDer(schema, bytes, structure, { base: contentOffset, revealSecrets: ctx.revealSecrets, extra: ctx.extra });
+  return decodeDer(schema, bytes, structure, { base: contentOffset, revealSecrets: ctx.revealSecrets, extra: ctx.extra, depth: ctx.depth + 1 });
 }
 
 export { contentStart };

@@ -28,6 +28,7 @@ function refineAuthenticatorChecksum(cksum: Infer<typeof Checksum>, cksumTree: T
         revealSecrets: ctx.revealSecrets,
         extra: ctx.extra,
         exact: false,
+        depth: ctx.depth + 1,
       });
       const deleg = findByName(gss.tree, 'Deleg');
       if (deleg) deleg.children = [cred.tree];

@@ -62,7 +62,7 @@ function refineKrbCred(value: { encPart: Infer<typeof EncryptedData> }, trees: R
     if (!cipherTree) return;
     try {
       const base = cipherTree.offset + cipherTree.length - value.encPart.cipher.length;
-      const inner = decodeDer(EncKrbCredPart, value.encPart.cipher, 'EncKrbCredPart', { base, revealSecrets: ctx.revealSecrets, extra: ctx.extra, exact: false });
+      const inner = decodeDer(EncKrbCredPart, value.encPart.cipher, 'EncKrbCredPart', { base, revealSecrets: ctx.revealSecrets, extra: ctx.extra, exact: false, depth: ctx.depth + 1 });
       cipherTree.children = [inner.tree];
       learnCredKeys(ctx, inner.value);
     } catch (error) {

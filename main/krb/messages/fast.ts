@@ -120,7 +120,7 @@ export function learnArmorKey(ctx: DecodeContext, subkey: Infer<typeof Encryptio
     learn(ctx.extra, {
       enctype: subkey.keytype,
       key: krbFxCf2(subkey.keytype, subkey.keyvalue, sessionKey.enctype, sessionKey.key, 'subkeyarmor', 'ticketarmor'),
-      source: 'FAST armor key (KRB-FX-CF2 of the authenticator subkey and the ticket session key)',
+      source: 'FAST armor key of this AP-REQ, for a FAST request that may follow (KRB-FX-CF2 of subkey and ticket session key)',
     });
   } catch {
     // no PRF for this enctype: no FAST with it either

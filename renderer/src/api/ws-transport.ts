@@ -78,7 +78,10 @@ export function webSocketTransport(url: string): BenchTransport {
           CALL_TIMEOUT_MS,
         );
         pending.set(id, { resolve, timer });
-        const message: WireClientMessage = { type: 'invoke', id, ...request };
+        // JSON turns undefined into null, which optional parameters refuse: drop trailing ones.
+        const args = [...request.args];
+        while (args.length && args[args.length - 1] === undefined) args.pop();
+        const message: WireClientMessage = { type: 'invoke', id, ...request, args };
         if (state === 'open' && socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
         else queue.push(message);
       });

@@ -133,7 +133,7 @@ export function hiddenRanges(index: ItemIndex, context: string): [number, number
     const match = HIDDEN.exec(item.node.value);
     if (!match) continue;
     const n = Math.min(Number(match[1]), item.node.length);
-    out.push([item.node.offset + item.node.length - n, n]);
+    if (n > 0) out.push([item.node.offset + item.node.length - n, n]);
   }
   return out;
 }
