@@ -187,7 +187,9 @@ export const KerberosTime: Schema<Date> = primitive(
     if (!m) throw decodeError(ctx, node.offset, `KerberosTime "${text.slice(0, 40)}" is not YYYYMMDDHHMMSSZ`);
     const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
     const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-    if (Number.isNaN(date.getTime())) throw decodeError(ctx, node.offset, `KerberosTime "${text}" is not a valid date`);
+    // Date.UTC rolls month 13 into January: a valid time must survive the round trip.
+    const valid = date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d && date.getUTCHours() === h && date.getUTCMinutes() === mi && s < 61;
+    if (!valid) throw decodeError(ctx, node.offset, `KerberosTime "${text}" is not a valid date`);
     return date;
   },
   (v) => v.toISOString().replace('.000Z', 'Z'),
