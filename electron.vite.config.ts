@@ -6,6 +6,7 @@ import { defineConfig } from 'electron-vite';
  * One build for the whole bench:
  *   out/main/index.js   Electron main process (electron/main.ts)
  *   out/main/cli.js     the kbench command, also the web-mode host (main/cli/main.ts)
+ *   out/main/gss-worker.js  a GSS worker process, one per Kerberos profile (main/gss/worker-main.ts)
  *   out/preload/index.cjs  the sandboxed preload (CommonJS: sandboxed preloads cannot be ESM)
  *   out/renderer/       the Vue UI, served from file:// in Electron and over HTTP in web mode
  */
@@ -18,6 +19,8 @@ export default defineConfig({
         input: {
           index: resolve('electron/main.ts'),
           cli: resolve('main/cli/main.ts'),
+          // GSS worker processes (main/gss/supervisor.ts forks this file, one per Kerberos profile)
+          'gss-worker': resolve('main/gss/worker-main.ts'),
         },
       },
     },

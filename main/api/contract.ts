@@ -1,6 +1,7 @@
 import type { InvokeResult } from './errors';
 import type { BenchEvent } from './events';
 import type { CcacheService, DecoderService, KeytabService } from './inspect';
+import type { LabService } from './lab';
 import type { SystemService } from './system';
 
 /**
@@ -13,6 +14,7 @@ export interface BenchApi {
   keytab: KeytabService;
   ccache: CcacheService;
   decoder: DecoderService;
+  lab: LabService;
 }
 
 export type ServiceName = keyof BenchApi;
@@ -24,6 +26,24 @@ export const benchMethods = {
   keytab: ['read', 'add', 'remove', 'check', 'save'],
   ccache: ['read'],
   decoder: ['decode', 'explainKey'],
+  lab: [
+    'up',
+    'down',
+    'status',
+    'log',
+    'addPrincipal',
+    'removePrincipal',
+    'setPassword',
+    'rotateKey',
+    'setFlags',
+    'exportKeytab',
+    'setClockOffset',
+    'startKdc',
+    'stopKdc',
+    'refreshTicket',
+    'revealPassword',
+    'profile',
+  ],
 } as const satisfies { [S in ServiceName]: readonly MethodName<S>[] };
 
 // Compile-time proof that benchMethods lists every method of every service: adding a method to

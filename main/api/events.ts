@@ -1,3 +1,4 @@
+import type { LabStatus } from './lab';
 import type { DoctorProgress } from './system';
 
 /**
@@ -6,6 +7,10 @@ import type { DoctorProgress } from './system';
  */
 export interface BenchEvents {
   'system.doctorProgress': DoctorProgress;
+  /** Lines the lab KDC just appended to its log. */
+  'lab.kdcLog': { realm: string; lines: string[] };
+  /** The lab realm after a change (up, down, a principal, the clock). */
+  'lab.status': LabStatus;
 }
 
 export type BenchEventName = keyof BenchEvents;

@@ -33,6 +33,43 @@ const KeySource = z.discriminatedUnion('kind', [
 ]);
 const DecodeInput = z.union([z.object({ text: z.string().min(1).max(90_000_000) }).strict(), z.object({ file: FileSource }).strict()]);
 
+/** Lab realm inputs: a realm name, principal names without spaces or quotes, secrets up to 1 KiB. */
+const LabRealm = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a realm name: letters, digits, ".", "_", "-"');
+const LabPrincipalName = z.string().min(1).max(255).regex(/^[A-Za-z0-9._\-/@$+=,:]+$/, 'a principal name: letters, digits and . _ - / @ $ + = , :');
+const LabPassword = z.string().min(1).max(1024);
+const LabTarget = z.object({ realm: LabRealm.optional() }).strict();
+const TEN_YEARS = 10 * 366 * 24 * 3600;
+const labSchemas = {
+  up: z.tuple([LabTarget.optional()]),
+  down: z.tuple([LabTarget.extend({ destroy: z.boolean().optional() }).strict().optional()]),
+  status: z.tuple([LabTarget.optional()]),
+  log: z.tuple([LabTarget.extend({ lines: z.number().int().min(0).max(5000).optional() }).strict().optional()]),
+  addPrincipal: z.tuple([
+    z.union([
+      LabTarget.extend({ name: LabPrincipalName, password: LabPassword }).strict(),
+      LabTarget.extend({ name: LabPrincipalName, random: z.literal(true) }).strict(),
+    ]),
+  ]),
+  removePrincipal: z.tuple([LabTarget.extend({ name: LabPrincipalName }).strict()]),
+  setPassword: z.tuple([LabTarget.extend({ name: LabPrincipalName, password: LabPassword }).strict()]),
+  rotateKey: z.tuple([LabTarget.extend({ name: LabPrincipalName }).strict()]),
+  setFlags: z.tuple([LabTarget.extend({ name: LabPrincipalName, requiresPreauth: z.boolean().optional(), allowTix: z.boolean().optional() }).strict()]),
+  exportKeytab: z.tuple([
+    LabTarget.extend({
+      path: z.string().min(1).max(4096),
+      principals: z.array(LabPrincipalName).min(1).max(64),
+      enctypes: z.array(z.string().min(1).max(64)).min(1).max(16).optional(),
+      newKeys: z.boolean().optional(),
+    }).strict(),
+  ]),
+  setClockOffset: z.tuple([LabTarget.extend({ seconds: z.number().int().min(-TEN_YEARS).max(TEN_YEARS) }).strict()]),
+  startKdc: z.tuple([LabTarget.optional()]),
+  stopKdc: z.tuple([LabTarget.optional()]),
+  refreshTicket: z.tuple([LabTarget.optional()]),
+  revealPassword: z.tuple([LabTarget.extend({ name: LabPrincipalName.optional() }).strict().optional()]),
+  profile: z.tuple([LabTarget.optional()]),
+};
+
 export const benchInputSchemas: InputSchemas = {
   system: {
     doctor: z.tuple([]),
@@ -52,4 +89,5 @@ export const benchInputSchemas: InputSchemas = {
     decode: z.tuple([DecodeInput, z.array(KeySource).max(32), z.boolean()]),
     explainKey: z.tuple([DecodeInput, FileSource]),
   },
+  lab: labSchemas,
 };

@@ -7,4 +7,6 @@ const code = await runCli(process.argv.slice(2), {
   env: process.env,
   isTty: Boolean(process.stdout.isTTY),
 });
-process.exitCode = code;
+// Exit once stdout has drained: commands that read stdin (sasl client/server) would otherwise keep
+// the process alive waiting for input nobody will send.
+process.stdout.write('', () => process.exit(code));

@@ -2,6 +2,7 @@ import type { AppInfo } from '../api/system';
 import type { BenchApi } from '../api/contract';
 import type { InvokeResult } from '../api/errors';
 import { CcacheServiceImpl, DecoderServiceImpl, KeytabServiceImpl } from '../inspect/service';
+import { LabServiceImpl } from '../lab/service';
 import { SystemServiceImpl } from '../system/service';
 import { defaultDataDir } from '../system/paths';
 import { dispatch } from './dispatch';
@@ -37,6 +38,7 @@ export function createEngine(options: EngineOptions): Engine {
     keytab: new KeytabServiceImpl(),
     ccache: new CcacheServiceImpl(),
     decoder: new DecoderServiceImpl(),
+    lab: new LabServiceImpl(context),
   };
   return {
     api,

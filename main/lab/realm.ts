@@ -21,6 +21,7 @@ const TOOL_PACKAGES = {
   'kadmin.local': 'krb5-admin-server',
   kinit: 'krb5-user',
   klist: 'krb5-user',
+  kvno: 'krb5-user',
 } as const;
 export type RealmTool = keyof typeof TOOL_PACKAGES;
 
@@ -120,8 +121,31 @@ export class MitRealm {
     return realm;
   }
 
+  /**
+   * An existing realm directory made by create(): the realm name and KDC port are read back from
+   * its kdc.conf. The KDC is not started (and a KDC already running for it is not adopted: the lab
+   * service tracks detached KDCs by their pid file).
+   */
+  static async open(dir: string): Promise<MitRealm> {
+    const resolved = path.resolve(dir);
+    const text = await readFile(path.join(resolved, 'kdc.conf'), 'utf8').catch(() => {
+      throw new RealmError('setup', `${resolved} holds no lab realm (no kdc.conf)`);
+    });
+    const port = /^\s*kdc_listen\s*=\s*127\.0\.0\.1:(\d+)\s*$/m.exec(text)?.[1];
+    const realmName = /^\[realms\]\s*\n\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*=\s*\{/m.exec(text)?.[1];
+    if (!port || !realmName) throw new RealmError('setup', `${path.join(resolved, 'kdc.conf')} was not written by Kerberos Bench (no kdc_listen or realm)`);
+    return new MitRealm(resolved, realmName, Number(port), true);
+  }
+
   get port(): number {
     return this.kdcPort;
+  }
+
+  /** Moves the realm to another KDC port: rewrites krb5.conf and kdc.conf (restart the KDC yourself). */
+  async usePort(port: number): Promise<void> {
+    if (this.kdc) throw new RealmError('setup', 'stop the KDC before moving it to another port');
+    this.kdcPort = port;
+    await this.writeConfig();
   }
 
   get running(): boolean {
@@ -316,6 +340,19 @@ export class MitRealm {
     const run = await runTool(await this.tool('kinit'), args, { env: this.env(), timeoutMs: TOOL_TIMEOUT_MS, input });
     if (!run.ok) throw new RealmError('kinit', `kinit ${principal} failed`, toolOutput(run).replace(/^Password for \S+: ?/m, ''));
     return ccache;
+  }
+
+  /**
+   * True when this realm's KDC answers on its port: an AS-REQ for a principal that does not exist
+   * comes back "not found in Kerberos database" (the KDC logs it as CLIENT_NOT_FOUND).
+   */
+  async kdcAnswers(): Promise<boolean> {
+    return this.answers();
+  }
+
+  /** The absolute path of an MIT tool; RealmError 'tool-missing' names its Debian package. */
+  async toolPath(name: RealmTool): Promise<string> {
+    return this.tool(name);
   }
 
   // ---- internals -----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import CcacheView from './views/CcacheView.vue';
 import DecoderView from './views/DecoderView.vue';
 import DoctorView from './views/DoctorView.vue';
 import KeytabView from './views/KeytabView.vue';
+import LabView from './views/LabView.vue';
 import PlannedView from './views/PlannedView.vue';
 import { views } from './views';
 
@@ -13,6 +14,7 @@ const readyViews: Record<string, Component> = {
   '/keytab': KeytabView,
   '/ccache': CcacheView,
   '/decoder': DecoderView,
+  '/lab': LabView,
 };
 
 /** Hash history: works from file:// in Electron and from any path in web mode. */

@@ -23,7 +23,9 @@ describe('doctor on this machine', () => {
 
   beforeAll(async () => {
     const engine = createEngine({ runtime: 'cli' });
-    engine.events.subscribe((event) => progress.push(event.payload.done));
+    engine.events.subscribe((event) => {
+      if (event.name === 'system.doctorProgress') progress.push(event.payload.done);
+    });
     items = await engine.api.system.doctor();
   });
 

@@ -3,8 +3,10 @@ import { ccacheCommand } from './ccache';
 import { decodeCommand, explainKeyCommand } from './decode';
 import { doctorCommand } from './doctor';
 import { keytabCommand } from './keytab';
+import { labCommand } from './lab';
+import { saslCommand } from './sasl';
 import { startCommand } from './start';
 import { webCommand } from './web';
 
 /** Every top-level `kbench` command, in the order `kbench --help` lists them. */
-export const commands: Command[] = [doctorCommand, webCommand, startCommand, keytabCommand, ccacheCommand, decodeCommand, explainKeyCommand];
+export const commands: Command[] = [doctorCommand, webCommand, startCommand, labCommand, saslCommand, keytabCommand, ccacheCommand, decodeCommand, explainKeyCommand];

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { findElectronRuntime, hasDisplay } from '../../system/electron-runtime';
 import { packageRoot } from '../../system/paths';
 import type { Command } from '../command';
+import { bringLabUpForServing } from './lab';
 import { parsePort, serveWebMode } from './web';
 
 export type LaunchPlan = { mode: 'electron'; binary: string } | { mode: 'web'; reason: string };
@@ -28,8 +29,9 @@ export function planLaunch(facts: {
 export const startCommand: Command = {
   name: 'start',
   summary: 'open the desktop app, or web mode when Electron or a display is missing',
-  usage: ['start [--web] [--port N]'],
-  options: { web: { type: 'boolean' }, port: { type: 'string' } },
+  usage: ['start [--web] [--port N] [--no-lab]'],
+  details: 'Brings the lab realm up first (kbench lab up; its KDC keeps running afterwards) unless --no-lab.',
+  options: { web: { type: 'boolean' }, port: { type: 'string' }, 'no-lab': { type: 'boolean' } },
   async run(input) {
     const runtime = findElectronRuntime(packageRoot());
     const plan = planLaunch({
@@ -43,6 +45,7 @@ export const startCommand: Command = {
       input.io.stdout(`Starting web mode: ${plan.reason}.\n`);
       return serveWebMode(input, parsePort(input.values.port, startCommand), true);
     }
+    await bringLabUpForServing(input.io, input.engine('cli'), input.values['no-lab'] === true);
     const child = spawn(plan.binary, [packageRoot()], { stdio: 'inherit', env: input.io.env });
     return new Promise((resolve) => {
       child.on('error', (error) => {

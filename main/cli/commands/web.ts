@@ -1,6 +1,7 @@
 import { startWebHost } from '../../host/server';
 import { openInBrowser } from '../browser';
 import { EXIT_OK, UsageError, type Command, type CommandInput } from '../command';
+import { bringLabUpForServing } from './lab';
 
 export function parsePort(value: unknown, command: Command): number | undefined {
   if (value === undefined) return undefined;
@@ -13,6 +14,8 @@ export function parsePort(value: unknown, command: Command): number | undefined 
 export async function serveWebMode(input: CommandInput, port: number | undefined, open: boolean): Promise<number> {
   const { io } = input;
   const engine = input.engine('web');
+  // The lab realm first (README quick start: "lab realm up, UI open"); serving goes on without it.
+  await bringLabUpForServing(io, engine, input.values['no-lab'] === true);
   const host = await startWebHost({ engine, ...(port !== undefined ? { port } : {}) });
   io.stdout(`Kerberos Bench web mode on 127.0.0.1:${host.port}\n${host.url}\n`);
   if (open) {
@@ -32,9 +35,11 @@ export async function serveWebMode(input: CommandInput, port: number | undefined
 export const webCommand: Command = {
   name: 'web',
   summary: 'serve the bench UI and API to a browser on 127.0.0.1 (token protected)',
-  usage: ['web [--port N] [--open]'],
-  details: '--port 0 (the default) picks a free port. The printed URL carries a random access token; requests without it are refused.',
-  options: { port: { type: 'string' }, open: { type: 'boolean' } },
+  usage: ['web [--port N] [--open] [--no-lab]'],
+  details:
+    '--port 0 (the default) picks a free port. The printed URL carries a random access token; requests without it are refused.\n' +
+    'Brings the lab realm up first (kbench lab up; its KDC keeps running afterwards) unless --no-lab.',
+  options: { port: { type: 'string' }, open: { type: 'boolean' }, 'no-lab': { type: 'boolean' } },
   async run(input) {
     return serveWebMode(input, parsePort(input.values.port, webCommand), Boolean(input.values.open));
   },

@@ -1,7 +1,7 @@
 import { enctypeName } from '../names';
 
 /** Where a key came from, so every decrypted part can say which key opened it. */
-export type KeyOrigin = 'keytab' | 'password' | 'raw' | 'learned';
+export type KeyOrigin = 'keytab' | 'ccache' | 'password' | 'raw' | 'learned';
 
 export interface KeyEntry {
   enctype: number;

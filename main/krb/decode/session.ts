@@ -4,12 +4,15 @@
  */
 import { getEnctype, SUPPORTED_ENCTYPES } from '../crypto';
 import { KrbCryptoError } from '../errors';
+import type { CcacheCredential } from '../ccache';
 import type { KeytabEntry } from '../keytab';
 import { enctypeId, enctypeName, formatPrincipal, parsePrincipal } from '../names';
 import { KeyRing, type DecodeSession, type KeyEntry, type SaltHint } from './keyring';
 
 export type KeySpec =
   | { kind: 'keytab'; label: string; entries: readonly KeytabEntry[] }
+  /** A ccache's session keys: what a client holds, enough to open its authenticators and AP-REPs. */
+  | { kind: 'ccache'; label: string; credentials: readonly Pick<CcacheCredential, 'server' | 'keyEnctype' | 'key'>[] }
   | { kind: 'password'; principal: string; password: string; salt?: string }
   | { kind: 'raw'; enctype: number; key: Buffer };
 
@@ -64,6 +67,10 @@ export function createDecodeSession(specs: readonly KeySpec[]): DecodeSession {
           principal,
           kvno: entry.kvno,
         });
+      }
+    } else if (spec.kind === 'ccache') {
+      for (const credential of spec.credentials) {
+        keyring.add({ enctype: credential.keyEnctype, key: credential.key, origin: 'ccache', source: `ccache ${spec.label}: session key for ${formatPrincipal(credential.server)}` });
       }
     } else if (spec.kind === 'raw') {
       keyring.add({ enctype: spec.enctype, key: spec.key, origin: 'raw', source: `raw ${enctypeName(spec.enctype)} key` });

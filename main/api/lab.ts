@@ -1,0 +1,158 @@
+/**
+ * The `lab` service: the bench's own MIT Kerberos realm (default BENCH.TEST) under the data
+ * directory, with its KDC on a loopback port. The KDC runs detached: it keeps serving after the
+ * process that started it exits, and every process (app, web mode, CLI) finds it again.
+ */
+import type { KerberosProfile } from '../gss/types';
+
+export type LabState = 'absent' | 'stopped' | 'running';
+export type LabPrincipalKind = 'user' | 'service' | 'krbtgt';
+
+export interface LabPrincipal {
+  /** With its realm: "mqtt/localhost@BENCH.TEST". */
+  name: string;
+  kind: LabPrincipalKind;
+  /** The current key version. */
+  kvno: number;
+  /** Enctypes of the current keys, as MIT names them. */
+  enctypes: string[];
+  flags: {
+    /** +requires_preauth: the KDC wants encrypted-timestamp pre-authentication. */
+    requiresPreauth: boolean;
+    /** -allow_tix clears it: the KDC issues no tickets for or to this principal. */
+    allowTix: boolean;
+  };
+  /** The lab knows its password (revealPassword gives it). */
+  hasPassword: boolean;
+  /** Its keys are in the service keytab (with this kvno at most). */
+  inServiceKeytab: boolean;
+}
+
+/** What a shell exports to act as alice (TGT in KRB5CCNAME) against the lab's services (keys in KRB5_KTNAME). */
+export interface LabShellEnv {
+  KRB5_CONFIG: string;
+  KRB5CCNAME: string;
+  KRB5_KTNAME: string;
+}
+
+export interface LabStatus {
+  realm: string;
+  state: LabState;
+  /** The realm's directory (it may not exist yet when absent). */
+  dir: string;
+  pid: number | null;
+  /** The KDC port in krb5.conf (TCP and UDP on 127.0.0.1); null when absent. */
+  port: number | null;
+  /** "127.0.0.1:PORT", null when absent. */
+  kdc: string | null;
+  uptimeSeconds: number | null;
+  /** Sorted: krbtgt, users, services. Empty when absent. */
+  principals: LabPrincipal[];
+  keytabs: { service: string; client: string };
+  /** Alice's TGT: when it expires (ISO-8601 UTC, KDC time), null when there is none. */
+  ccache: { path: string; tgtExpires: string | null };
+  krb5Conf: string;
+  /** The KDC's clock offset (krb5kdc -T), in seconds. */
+  clockOffsetSeconds: number;
+  env: LabShellEnv;
+  /** Keytabs kept by key rotations: the service keytab as it was before each. */
+  staleKeytabs: { path: string; principal: string; kvno: number }[];
+}
+
+/** up() also says what it had to do. */
+export interface LabUpResult extends LabStatus {
+  created: boolean;
+  /** The KDC was started (it was not running). */
+  started: boolean;
+  ticketRefreshed: boolean;
+  /** What up() had to fix, in words: leftovers of crashed runs cleaned up, a port moved, a keytab exported again. */
+  notes: string[];
+  elapsedMs: number;
+}
+
+/** Every method takes the realm it acts on; default BENCH.TEST. */
+export interface LabTarget {
+  realm?: string;
+}
+
+export type LabNewPrincipal = LabTarget & {
+  name: string;
+} & (
+    | {
+        /** A user with this password (no keytab). */
+        password: string;
+      }
+    | {
+        /** A service with a random key, exported to the service keytab. */
+        random: true;
+      }
+  );
+
+export interface LabRotation {
+  principal: string;
+  oldKvno: number;
+  newKvno: number;
+  /** The service keytab as it was before: keys of oldKvno only for this principal. Null for krbtgt. */
+  staleKeytab: string | null;
+  status: LabStatus;
+}
+
+export interface LabKeytabExport {
+  path: string;
+  entries: { principal: string; kvno: number; enctype: string }[];
+}
+
+export interface LabLog {
+  realm: string;
+  path: string;
+  lines: string[];
+}
+
+export interface LabService {
+  /**
+   * Idempotent: creates the realm when missing (alice with a random password and her keytab and
+   * TGT; mqtt/localhost, HTTP/localhost, hz/127.0.0.1 in the service keytab), starts the KDC when
+   * it is not running (a new port when its port was taken), refreshes alice's TGT when it expires
+   * within 10 minutes, and first cleans up after crashed runs (orphaned KDCs, temporary realms).
+   */
+  up(options?: LabTarget): Promise<LabUpResult>;
+  /** Stops the KDC; `destroy` also deletes the realm. */
+  down(options?: LabTarget & { destroy?: boolean }): Promise<LabStatus>;
+  status(options?: LabTarget): Promise<LabStatus>;
+  /** The last `lines` (default 200) lines of the KDC log. */
+  log(options?: LabTarget & { lines?: number }): Promise<LabLog>;
+  addPrincipal(input: LabNewPrincipal): Promise<LabStatus>;
+  removePrincipal(input: LabTarget & { name: string }): Promise<LabStatus>;
+  /** New password (kvno + 1); the lab's keytabs that held the principal get the new keys. */
+  setPassword(input: LabTarget & { name: string; password: string }): Promise<LabStatus>;
+  /**
+   * New random keys (kvno + 1) for a service, added to the service keytab after a copy of that
+   * keytab is kept as `<name>.kvno<old>.keytab` — a stale keytab at hand. krbtgt keeps its old keys
+   * (-keepold). Users with a password: use setPassword.
+   */
+  rotateKey(input: LabTarget & { name: string }): Promise<LabRotation>;
+  setFlags(input: LabTarget & { name: string; requiresPreauth?: boolean; allowTix?: boolean }): Promise<LabStatus>;
+  /**
+   * Writes a new keytab (replacing `path`) with the current keys of the principals, only the given
+   * enctypes when listed — keys stay as they are (ktadd -norandkey). `newKeys` makes new random keys
+   * of just those enctypes instead (ktadd -e, kvno + 1; services only), and the service keytab gets
+   * them too.
+   */
+  exportKeytab(input: LabTarget & { path: string; principals: string[]; enctypes?: string[]; newKeys?: boolean }): Promise<LabKeytabExport>;
+  /** Restarts the KDC with this clock offset (krb5kdc -T) and refreshes alice's TGT against it. */
+  setClockOffset(input: LabTarget & { seconds: number }): Promise<LabStatus>;
+  startKdc(options?: LabTarget): Promise<LabStatus>;
+  stopKdc(options?: LabTarget): Promise<LabStatus>;
+  /** A fresh TGT for alice in the lab ccache. */
+  refreshTicket(options?: LabTarget): Promise<LabStatus>;
+  /** A user's password, alice's by default: only ever returned by this explicit call. */
+  revealPassword(input?: LabTarget & { name?: string }): Promise<{ principal: string; password: string }>;
+  /** The realm as a Kerberos profile (GSS workers, SASL): alice's ccache, the service keytab. */
+  profile(options?: LabTarget): Promise<KerberosProfile>;
+}
+
+/** The `lab.kdcLog` event: lines the KDC just appended to its log. */
+export interface LabKdcLog {
+  realm: string;
+  lines: string[];
+}

@@ -1,0 +1,3 @@
+export type * from './model';
+export { ExchangeRecorder } from './recorder';
+export { EXCHANGE_FORMAT, EXCHANGE_VERSION, exchangeSchema, parseExchange, serializeExchange } from './serialize';

@@ -1,0 +1,89 @@
+/**
+ * Exchanges as files: `{ "format": "kbench-exchange", "version": 1, "exchange": … }`. Reading
+ * validates the whole shape, so a hand-edited or foreign file fails with a message naming the
+ * field, never later in the UI.
+ */
+import { z } from 'zod';
+import type { TreeNode } from '../krb/tree';
+import type { Exchange } from './model';
+
+export const EXCHANGE_FORMAT = 'kbench-exchange';
+export const EXCHANGE_VERSION = 1;
+
+const treeNode: z.ZodType<TreeNode> = z.lazy(() =>
+  z.object({
+    name: z.string(),
+    type: z.string(),
+    offset: z.number().int(),
+    length: z.number().int(),
+    value: z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]).optional(),
+    children: z.array(treeNode).optional(),
+    decrypted: z
+      .object({
+        keyUsage: z.string(),
+        keySource: z.string(),
+        tree: treeNode,
+        plaintext: z.string().optional(),
+        masked: z.array(z.tuple([z.number(), z.number()])).optional(),
+      })
+      .optional(),
+    error: z.string().optional(),
+  }),
+);
+
+const step = z.object({
+  index: z.number().int().min(0),
+  direction: z.enum(['client-to-server', 'server-to-client']),
+  at: z.string(),
+  elapsedMs: z.number().min(0),
+  transport: z.object({
+    protocol: z.enum(['sasl', 'mqtt', 'http', 'kerberos']),
+    packet: z.string(),
+    fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  }),
+  token: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'token must be base64').optional(),
+  tokenKind: z.string().optional(),
+  summary: z.string().optional(),
+  decoded: treeNode.optional(),
+  trace: z.array(z.string()).optional(),
+  learnedKeys: z.array(z.string()).optional(),
+  error: z.string().optional(),
+});
+
+export const exchangeSchema: z.ZodType<Exchange> = z.object({
+  id: z.string().min(1),
+  source: z.enum(['sasl', 'broker', 'probe', 'http', 'capture', 'replay', 'import']),
+  role: z.enum(['client', 'server', 'observer']),
+  mechanism: z.string(),
+  service: z.string().optional(),
+  profile: z.string().optional(),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  steps: z.array(step),
+  verdict: z.object({ outcome: z.enum(['success', 'failure', 'pending']), reason: z.string(), code: z.string().optional() }),
+  identity: z.object({ principal: z.string().optional(), authzid: z.string().optional(), mapped: z.string().optional() }).optional(),
+  securityLayer: z.object({ layer: z.enum(['none', 'integrity', 'privacy']), maxBuffer: z.number().int().min(0) }).optional(),
+  meta: z.record(z.string(), z.string()).optional(),
+});
+
+export function serializeExchange(exchange: Exchange): string {
+  return `${JSON.stringify({ format: EXCHANGE_FORMAT, version: EXCHANGE_VERSION, exchange }, null, 2)}\n`;
+}
+
+/** Parses a saved Exchange; throws an Error whose message names the first bad field. */
+export function parseExchange(text: string): Exchange {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`not an Exchange file: ${(error as Error).message}`);
+  }
+  const envelope = z.object({ format: z.literal(EXCHANGE_FORMAT), version: z.literal(EXCHANGE_VERSION), exchange: z.unknown() }).safeParse(data);
+  if (!envelope.success) throw new Error(`not an Exchange file (expected format "${EXCHANGE_FORMAT}" version ${EXCHANGE_VERSION})`);
+  const parsed = exchangeSchema.safeParse(envelope.data.exchange);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`invalid Exchange: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}

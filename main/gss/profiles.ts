@@ -1,0 +1,82 @@
+/**
+ * Kerberos profiles and the process environment each one gives its GSS worker.
+ *
+ * MIT reads its settings from the environment at every call (KRB5_CONFIG, KRB5CCNAME, …), so a
+ * profile *is* an environment. Two policies:
+ *   - 'system': the user's own environment, untouched — "what would my other programs see?".
+ *   - 'lab' / 'custom': every KRB5* variable of the user is removed and exactly the profile's paths
+ *     are set, so a stray KRB5CCNAME in the user's shell can never leak into the lab (an absent
+ *     path then means MIT's built-in default, as the profile says).
+ */
+import path from 'node:path';
+import type { KerberosProfile } from './types';
+
+/** Profile field → the MIT environment variable it sets. */
+const PROFILE_VARIABLES = {
+  krb5Config: 'KRB5_CONFIG',
+  ccache: 'KRB5CCNAME',
+  keytab: 'KRB5_KTNAME',
+  clientKeytab: 'KRB5_CLIENT_KTNAME',
+  rcacheDir: 'KRB5RCACHEDIR',
+} as const satisfies Partial<Record<keyof KerberosProfile, string>>;
+
+type ProfilePaths = Partial<Pick<KerberosProfile, keyof typeof PROFILE_VARIABLES>>;
+
+/** The user's own Kerberos setup: whatever their environment and /etc/krb5.conf say. */
+export function systemProfile(): KerberosProfile {
+  return { id: 'system', name: 'System defaults', kind: 'system' };
+}
+
+/** A profile from explicit paths; bare ccache/keytab paths get MIT's "FILE:" prefix. */
+export function customProfile(paths: ProfilePaths & { id?: string; name?: string }): KerberosProfile {
+  return withPaths({ id: paths.id ?? 'custom', name: paths.name ?? 'Custom profile', kind: 'custom' }, paths);
+}
+
+/** The lab realm's profile: its krb5.conf, a client ccache, the service keytab, its replay cache. */
+export function labProfile(realm: string, paths: ProfilePaths & { id?: string }): KerberosProfile {
+  return withPaths({ id: paths.id ?? 'lab', name: `Lab realm ${realm}`, kind: 'lab' }, paths);
+}
+
+function withPaths(profile: KerberosProfile, paths: ProfilePaths): KerberosProfile {
+  const out = { ...profile };
+  if (paths.krb5Config) out.krb5Config = paths.krb5Config;
+  if (paths.ccache) out.ccache = withResidueType(paths.ccache);
+  if (paths.keytab) out.keytab = withResidueType(paths.keytab);
+  if (paths.clientKeytab) out.clientKeytab = withResidueType(paths.clientKeytab);
+  if (paths.rcacheDir) out.rcacheDir = paths.rcacheDir;
+  return out;
+}
+
+/** "/x/alice.ccache" → "FILE:/x/alice.ccache"; "KCM:", "MEMORY:", "FILE:…" stay as they are. */
+function withResidueType(name: string): string {
+  return /^[A-Z]+:/.test(name) ? name : `FILE:${path.resolve(name)}`;
+}
+
+/** Every variable through which MIT (libkrb5, libgssapi_krb5) takes settings from the environment. */
+function isKrb5Variable(name: string): boolean {
+  return name.startsWith('KRB5');
+}
+
+/**
+ * The environment a worker for `profile` runs with (KRB5_TRACE excepted: the supervisor points
+ * it at the worker's own trace file).
+ */
+export function profileEnv(profile: KerberosProfile, baseEnv: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(baseEnv)) {
+    if (value === undefined) continue;
+    if (profile.kind !== 'system' && isKrb5Variable(name)) continue;
+    env[name] = value;
+  }
+  delete env.KRB5_TRACE;
+  for (const [field, variable] of Object.entries(PROFILE_VARIABLES)) {
+    const value = profile[field as keyof typeof PROFILE_VARIABLES];
+    if (value) env[variable] = value;
+  }
+  return env;
+}
+
+/** What makes two profiles need different workers: same id but other paths → a fresh worker. */
+export function profileFingerprint(profile: KerberosProfile): string {
+  return JSON.stringify([profile.kind, ...Object.keys(PROFILE_VARIABLES).map((field) => profile[field as keyof typeof PROFILE_VARIABLES] ?? null)]);
+}

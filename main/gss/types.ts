@@ -1,0 +1,81 @@
+/**
+ * GSS-API through the native `kerberos` binding, one worker process per Kerberos profile (MIT reads
+ * KRB5_CONFIG, KRB5CCNAME, KRB5_KTNAME … from the process environment, so profiles cannot share a
+ * process; and a native crash must kill a worker, not the bench).
+ */
+
+/** Where a worker's Kerberos settings come from. */
+export interface KerberosProfile {
+  /** Stable id: "lab", "system", or a custom name. */
+  id: string;
+  /** Shown to the user: "Lab realm BENCH.TEST", "System defaults". */
+  name: string;
+  kind: 'lab' | 'system' | 'custom';
+  /** KRB5_CONFIG (a path, or a colon-separated list). Absent: the system default. */
+  krb5Config?: string;
+  /** KRB5CCNAME, e.g. "FILE:/path/alice.ccache". */
+  ccache?: string;
+  /** KRB5_KTNAME: the acceptor's (service) keytab. */
+  keytab?: string;
+  /** KRB5_CLIENT_KTNAME: a client keytab the initiator may use to get tickets. */
+  clientKeytab?: string;
+  /** KRB5RCACHEDIR: where the acceptor's replay cache lives. */
+  rcacheDir?: string;
+}
+
+/** Every worker call returns what it produced and the KRB5_TRACE lines MIT logged meanwhile. */
+export interface GssCallResult<T> {
+  value: T;
+  trace: string[];
+}
+
+export interface GssClientStep {
+  /** The token to send (base64), '' when GSS produced none. */
+  response: string;
+  /** GSS_S_COMPLETE: the context is established. */
+  complete: boolean;
+}
+
+export interface GssServerStep {
+  response: string;
+  complete: boolean;
+  /** The authenticated client principal, once complete. */
+  username: string | null;
+  /** The acceptor name the client asked for (filled when the server accepts any keytab key). */
+  targetName: string | null;
+}
+
+/** A GSS context handle inside one worker; invalid once that worker is gone. */
+export type GssHandle = string;
+
+/** The calls a GSS worker answers. Base64 in and out, as the binding speaks it. */
+export interface GssWorkerApi {
+  /** gss_import_name + state for an initiator; no KDC traffic until the first step. */
+  createClient(service: string, options?: { principal?: string; flags?: number; mech?: 'krb5' | 'spnego' }): Promise<GssCallResult<{ handle: GssHandle }>>;
+  clientStep(handle: GssHandle, challenge: string): Promise<GssCallResult<GssClientStep>>;
+  /**
+   * gss_wrap of the initiator's RFC 4752 reply: data = [0x01 (no security layer), max buffer size
+   * (3 bytes), authorization id (UTF-8, no NUL, ≤ 4091 bytes)]. The binding can wrap nothing else
+   * (it always rewrites byte 0 to 0x01 and reads the rest as a C string), so other data is refused
+   * ('guard') rather than silently changed.
+   */
+  clientWrap(handle: GssHandle, data: string, options: { protect: boolean }): Promise<GssCallResult<{ token: string }>>;
+  clientUnwrap(handle: GssHandle, token: string): Promise<GssCallResult<{ data: string }>>;
+  /** An acceptor for `service` ("mqtt@localhost"), or any key in the keytab when ''. */
+  createServer(service: string): Promise<GssCallResult<{ handle: GssHandle }>>;
+  serverStep(handle: GssHandle, token: string): Promise<GssCallResult<GssServerStep>>;
+  release(handle: GssHandle): Promise<void>;
+}
+
+/** A GSS failure: MIT's own text, and the trace that shows how it got there. */
+export class GssError extends Error {
+  constructor(
+    message: string,
+    readonly trace: string[] = [],
+    /** 'gss': the library said no; 'crash': the worker died; 'timeout'; 'guard': refused before reaching native code. */
+    readonly kind: 'gss' | 'crash' | 'timeout' | 'guard' = 'gss',
+  ) {
+    super(message);
+    this.name = 'GssError';
+  }
+}

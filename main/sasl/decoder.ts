@@ -1,0 +1,166 @@
+/**
+ * Decodes the messages of one SASL GSSAPI conversation in order, as an observer holding some keys
+ * (the service keytab, a client's ccache): the GSS context tokens (AP-REQ, AP-REP, KRB-ERROR),
+ * the wrapped security-layer offer and reply, then the application messages. Keys learned on the
+ * way (session key, subkeys) open the later tokens. Used for live server/client runs and for
+ * recorded transcripts alike.
+ */
+import { decodeAuto } from '../krb/decode/auto';
+import { createDecodeSession, type KeySpec } from '../krb/decode/session';
+import type { DecodeSession } from '../krb/decode/keyring';
+import { KrbDecodeError } from '../krb/errors';
+import { parseInitialContextToken } from '../krb/gss/framing';
+import { decodePerMessageToken } from '../krb/gss/rfc4121';
+import type { TreeNode } from '../krb/tree';
+import type { StepDirection } from '../exchange/model';
+import { unframeMessage } from './framing';
+import { decodeChoice, decodeOffer, describeChoice, describeOffer, layerTree, SaslProtocolError, type SaslLayer, type SecurityLayerChoice, type SecurityLayerOffer } from './layers';
+
+export type SaslPhase = 'context' | 'offer' | 'choice' | 'application';
+
+export interface DecodedSaslMessage {
+  phase: SaslPhase;
+  tokenKind: string;
+  summary: string;
+  decoded?: TreeNode;
+  learnedKeys: string[];
+  /** The plaintext of a wrapped offer, reply or application message, when a key opened it. */
+  plaintext?: Buffer;
+  offer?: SecurityLayerOffer;
+  choice?: SecurityLayerChoice;
+  error?: string;
+}
+
+/** RFC 4121 Wrap/MIC (05 04 / 04 04), or an RFC 4757 (RC4) token: framed, with TOK_ID 02 01 or 01 01. */
+function isPerMessageToken(bytes: Uint8Array): boolean {
+  if ((bytes[0] === 0x05 || bytes[0] === 0x04) && bytes[1] === 0x04) return true;
+  if (bytes[0] !== 0x60) return false;
+  try {
+    const { tokId } = parseInitialContextToken(bytes);
+    return tokId === 0x0201 || tokId === 0x0101;
+  } catch {
+    return false;
+  }
+}
+
+/** Finds the node holding the opened plaintext in a decoded Wrap token. */
+function plaintextNode(tree: TreeNode): TreeNode | undefined {
+  const stack = [tree];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (node.decrypted) {
+      const inner = node.decrypted.tree;
+      return inner.name === 'plaintext data' ? inner : inner.children?.find((c) => c.name === 'plaintext data');
+    }
+    stack.push(...(node.children ?? []));
+  }
+  return undefined;
+}
+
+export class SaslStepDecoder {
+  readonly session: DecodeSession;
+  private phase: SaslPhase = 'context';
+  private offer: SecurityLayerOffer | undefined;
+  private layer: SaslLayer | undefined;
+
+  constructor(keys: readonly KeySpec[]) {
+    this.session = createDecodeSession(keys);
+  }
+
+  /** The negotiated layer once the reply was seen. */
+  get negotiatedLayer(): SaslLayer | undefined {
+    return this.layer;
+  }
+
+  decode(direction: StepDirection, bytes: Uint8Array): DecodedSaslMessage {
+    const before = this.session.keyring.size;
+    const learned = () =>
+      this.session.keyring
+        .all()
+        .slice(before)
+        .map((k) => k.source);
+    try {
+      const result = this.decodeInPhase(direction, bytes);
+      return { ...result, learnedKeys: learned() };
+    } catch (error) {
+      if (!(error instanceof KrbDecodeError) && !(error instanceof SaslProtocolError)) throw error;
+      return { phase: this.phase, tokenKind: 'undecodable', summary: error.message, learnedKeys: learned(), error: error.message };
+    }
+  }
+
+  private decodeInPhase(direction: StepDirection, bytes: Uint8Array): Omit<DecodedSaslMessage, 'learnedKeys'> {
+    if (bytes.length === 0) return { phase: this.phase, tokenKind: 'empty', summary: this.phase === 'context' ? 'empty response (context established)' : 'empty' };
+    if (this.phase === 'context' && isPerMessageToken(bytes)) this.phase = direction === 'server-to-client' ? 'offer' : 'choice';
+    switch (this.phase) {
+      case 'context': {
+        const { kind, tree } = decodeAuto(bytes, { session: this.session });
+        return { phase: 'context', tokenKind: kind, summary: String(tree.value ?? kind), decoded: tree };
+      }
+      case 'offer':
+      case 'choice':
+        return this.decodeLayerToken(bytes);
+      case 'application':
+        return this.decodeApplication(bytes);
+    }
+  }
+
+  private decodeLayerToken(bytes: Uint8Array): Omit<DecodedSaslMessage, 'learnedKeys'> {
+    const phase = this.phase;
+    const { tree } = decodePerMessageToken(bytes, 0, this.session.keyring.all());
+    const node = plaintextNode(tree);
+    const result: Omit<DecodedSaslMessage, 'learnedKeys'> = {
+      phase,
+      tokenKind: phase === 'offer' ? 'security-layer offer (wrapped)' : 'security-layer reply (wrapped)',
+      summary: phase === 'offer' ? 'security-layer offer: no key to open it' : 'security-layer reply: no key to open it',
+      decoded: tree,
+    };
+    this.phase = phase === 'offer' ? 'choice' : 'application';
+    if (!node) return result;
+    const plaintext = Buffer.from(String(node.value ?? ''), 'hex');
+    node.children = [layerTree(phase === 'offer' ? 'offer' : 'choice', plaintext)];
+    result.plaintext = plaintext;
+    if (phase === 'offer') {
+      this.offer = decodeOffer(plaintext);
+      result.offer = this.offer;
+      result.summary = describeOffer(this.offer);
+    } else {
+      const choice = decodeChoice(plaintext, this.offer);
+      this.layer = choice.layer;
+      result.choice = choice;
+      result.summary = describeChoice(choice);
+    }
+    return result;
+  }
+
+  private decodeApplication(bytes: Uint8Array): Omit<DecodedSaslMessage, 'learnedKeys'> {
+    if (this.layer === 'none' || this.layer === undefined) {
+      const text = Buffer.from(bytes).toString('utf8').replace(/\0$/, '');
+      return {
+        phase: 'application',
+        tokenKind: 'application message (no security layer)',
+        summary: `"${text}"`,
+        plaintext: Buffer.from(bytes),
+        decoded: { name: 'application message', type: 'plain bytes', offset: 0, length: bytes.length, value: text },
+      };
+    }
+    const token = unframeMessage(bytes);
+    const { tree } = decodePerMessageToken(token, 4, this.session.keyring.all());
+    const node = plaintextNode(tree);
+    const plaintext = node ? Buffer.from(String(node.value ?? ''), 'hex') : undefined;
+    const text = plaintext?.toString('utf8').replace(/\0$/, '');
+    if (node && text !== undefined) node.children = [{ name: 'text', type: 'UTF-8', offset: 0, length: plaintext!.length, value: text }];
+    return {
+      phase: 'application',
+      tokenKind: `application message (${this.layer})`,
+      summary: text !== undefined ? `"${text}"` : 'protected message: no key to open it',
+      ...(plaintext ? { plaintext } : {}),
+      decoded: {
+        name: 'SASL protected message',
+        type: '4-byte length + GSS Wrap token',
+        offset: 0,
+        length: bytes.length,
+        children: [{ name: 'length', type: 'uint32', offset: 0, length: 4, value: token.length }, tree],
+      },
+    };
+  }
+}

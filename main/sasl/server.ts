@@ -1,0 +1,193 @@
+/**
+ * The server (acceptor) side of SASL GSSAPI (RFC 4752), one round at a time:
+ *   initial response (AP-REQ) → [AP-REP] → empty response → wrapped offer → wrapped choice → done.
+ * MIT validates the AP-REQ through the GSS worker (real replay cache, real error texts); the
+ * security-layer half is ours, because the binding cannot wrap on the acceptor side: the keys come
+ * from decrypting the AP-REQ with the service keytab and the AP-REP with the session key.
+ */
+import type { ExchangeRecorder } from '../exchange/recorder';
+import type { TransportPacket } from '../exchange/model';
+import { GssError, type GssHandle, type GssWorkerApi } from '../gss/types';
+import { KrbCryptoError, KrbDecodeError } from '../krb/errors';
+import { contextKeysFrom, perMessageKey, type GssContextKeys } from '../krb/gss/context';
+import { unwrap, wrap } from '../krb/gss/rfc4121';
+import type { KeytabEntry } from '../krb/keytab';
+import { SaslStepDecoder } from './decoder';
+import { frameMessage, unframeMessage } from './framing';
+import { decodeChoice, encodeOffer, SaslProtocolError, type SecurityLayerChoice, type SecurityLayerOffer } from './layers';
+
+export interface SaslServerOptions {
+  gss: GssWorkerApi;
+  /** GSS acceptor name, "mqtt@localhost"; '' accepts any key in the keytab. */
+  service: string;
+  offer: SecurityLayerOffer;
+  /** The acceptor's keys (the same keytab MIT uses), for our half of the protocol. */
+  keytab: readonly KeytabEntry[];
+  keytabLabel?: string;
+  recorder: ExchangeRecorder;
+}
+
+export type ServerReply = { kind: 'challenge'; token: Buffer } | { kind: 'success' } | { kind: 'failure'; reason: string };
+
+type ServerState = 'initial' | 'await-empty' | 'await-choice' | 'established' | 'failed';
+
+const SASL = (packet: string): TransportPacket => ({ protocol: 'sasl', packet });
+
+export class SaslGssapiServer {
+  private state: ServerState = 'initial';
+  private handle: GssHandle | undefined;
+  private apReq: Buffer | undefined;
+  private keys: GssContextKeys | undefined;
+  private sendSequence = 0;
+  private receiveSequence = 0;
+  private choice: SecurityLayerChoice | undefined;
+  private username: string | null = null;
+  readonly decoder: SaslStepDecoder;
+
+  constructor(private readonly options: SaslServerOptions) {
+    this.decoder = new SaslStepDecoder([{ kind: 'keytab', label: options.keytabLabel ?? 'service keytab', entries: options.keytab }]);
+  }
+
+  get established(): boolean {
+    return this.state === 'established';
+  }
+
+  get securityLayer(): SecurityLayerChoice | undefined {
+    return this.choice;
+  }
+
+  /** Handles one client message and returns what to send back. */
+  async receive(token: Buffer, transport: TransportPacket = SASL(this.state === 'initial' ? 'initial response' : 'response')): Promise<ServerReply> {
+    try {
+      switch (this.state) {
+        case 'initial':
+          return await this.onInitial(token, transport);
+        case 'await-empty':
+          return this.onEmpty(token, transport);
+        case 'await-choice':
+          return this.onChoice(token, transport);
+        default:
+          throw new SaslProtocolError(`no message expected now (the exchange is ${this.state})`);
+      }
+    } catch (error) {
+      if (error instanceof SaslProtocolError || error instanceof KrbCryptoError || error instanceof KrbDecodeError) return this.fail(error.message);
+      throw error;
+    }
+  }
+
+  private record(direction: 'client-to-server' | 'server-to-client', token: Buffer, transport: TransportPacket, extra: { trace?: string[]; error?: string } = {}): void {
+    const decoded = this.decoder.decode(direction, token);
+    this.options.recorder.add({
+      direction,
+      transport,
+      token: token.toString('base64'),
+      tokenKind: decoded.tokenKind,
+      summary: decoded.summary,
+      ...(decoded.decoded ? { decoded: decoded.decoded } : {}),
+      ...(decoded.learnedKeys.length ? { learnedKeys: decoded.learnedKeys } : {}),
+      ...(extra.trace?.length ? { trace: extra.trace } : {}),
+      ...(extra.error ?? decoded.error ? { error: extra.error ?? decoded.error } : {}),
+    });
+  }
+
+  private fail(reason: string, code?: string): ServerReply {
+    this.state = 'failed';
+    this.options.recorder.finish({ outcome: 'failure', reason, ...(code ? { code } : {}) });
+    return { kind: 'failure', reason };
+  }
+
+  private async onInitial(token: Buffer, transport: TransportPacket): Promise<ServerReply> {
+    const { gss } = this.options;
+    let step;
+    try {
+      if (!this.handle) this.handle = (await gss.createServer(this.options.service)).value.handle;
+      step = await gss.serverStep(this.handle, token.toString('base64'));
+    } catch (error) {
+      if (!(error instanceof GssError)) throw error;
+      this.record('client-to-server', token, transport, { trace: error.trace, error: error.message });
+      return this.fail(error.message, error.kind === 'gss' ? 'GSS failure' : `GSS worker ${error.kind}`);
+    }
+    this.record('client-to-server', token, transport, { trace: step.trace });
+    this.apReq ??= token;
+    const response = Buffer.from(step.value.response, 'base64');
+    if (!step.value.complete) return this.challenge(response, 'challenge (GSS continue)');
+    this.username = step.value.username;
+    this.keys = contextKeysFrom(this.apReq, response, { keytab: this.options.keytab });
+    this.sendSequence = this.keys.acceptorSequence;
+    this.receiveSequence = this.keys.initiatorSequence;
+    if (response.length > 0) {
+      this.state = 'await-empty';
+      return this.challenge(response, 'challenge (AP-REP)');
+    }
+    return this.sendOffer();
+  }
+
+  private onEmpty(token: Buffer, transport: TransportPacket): ServerReply {
+    this.record('client-to-server', token, transport);
+    if (token.length !== 0) throw new SaslProtocolError(`expected an empty response after the AP-REP, got ${token.length} bytes`);
+    return this.sendOffer();
+  }
+
+  private sendOffer(): ServerReply {
+    const { key, acceptorSubkey } = perMessageKey(this.keys!);
+    const token = wrap(key.key, key.enctype, encodeOffer(this.options.offer), {
+      sentByAcceptor: true,
+      sealed: false,
+      acceptorSubkey,
+      sequence: this.sendSequence++,
+    });
+    this.state = 'await-choice';
+    return this.challenge(token, 'challenge (security-layer offer)');
+  }
+
+  private onChoice(token: Buffer, transport: TransportPacket): ServerReply {
+    this.record('client-to-server', token, transport);
+    const { key } = perMessageKey(this.keys!);
+    const opened = unwrap(key.key, key.enctype, token, { expectSentByAcceptor: false, expectSequence: this.receiveSequence++ });
+    if (opened.problems.length) throw new SaslProtocolError(`the security-layer reply is not acceptable: ${opened.problems.map((p) => p.message).join('; ')}`);
+    this.choice = decodeChoice(opened.plaintext, this.options.offer);
+    this.state = 'established';
+    const exchange = this.options.recorder.exchange;
+    exchange.identity = { ...(this.username ? { principal: this.username } : {}), ...(this.choice.authzid ? { authzid: this.choice.authzid } : {}) };
+    exchange.securityLayer = { layer: this.choice.layer, maxBuffer: this.choice.maxBuffer };
+    this.options.recorder.finish({ outcome: 'success', reason: `authenticated ${this.username ?? 'the client'}; security layer ${this.choice.layer}` });
+    return { kind: 'success' };
+  }
+
+  private challenge(token: Buffer, packet: string): ServerReply {
+    this.record('server-to-client', token, SASL(packet));
+    return { kind: 'challenge', token };
+  }
+
+  /** An application message to send: as is without a layer, else length + Wrap token. */
+  protect(plaintext: Buffer): Buffer {
+    const choice = this.requireLayer();
+    if (choice.layer === 'none') return plaintext;
+    const { key, acceptorSubkey } = perMessageKey(this.keys!);
+    const token = wrap(key.key, key.enctype, plaintext, { sentByAcceptor: true, sealed: choice.layer === 'privacy', acceptorSubkey, sequence: this.sendSequence++ });
+    const message = frameMessage(token);
+    this.record('server-to-client', message, SASL('application message'));
+    return message;
+  }
+
+  /** A received application message, unprotected (verifies integrity and sequence). */
+  unprotect(message: Buffer): Buffer {
+    const choice = this.requireLayer();
+    if (choice.layer === 'none') return message;
+    this.record('client-to-server', message, SASL('application message'));
+    const { key } = perMessageKey(this.keys!);
+    const opened = unwrap(key.key, key.enctype, unframeMessage(message, this.options.offer.maxBuffer), { expectSentByAcceptor: false, expectSequence: this.receiveSequence++ });
+    if (opened.problems.length) throw new SaslProtocolError(opened.problems.map((p) => p.message).join('; '));
+    if (choice.layer === 'privacy' && !opened.sealed) throw new SaslProtocolError('privacy was negotiated but the message is not sealed');
+    return opened.plaintext;
+  }
+
+  private requireLayer(): SecurityLayerChoice {
+    if (!this.choice) throw new SaslProtocolError('no security layer yet: the SASL exchange has not completed');
+    return this.choice;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.handle) await this.options.gss.release(this.handle).catch(() => undefined);
+  }
+}

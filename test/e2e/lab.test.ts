@@ -1,0 +1,151 @@
+/**
+ * The Lab view in Chromium against `kbench web` with its own data directory: bring the realm up
+ * from the UI, see the principals MIT has, rotate a key and watch the kvno change, then kinit in a
+ * shell with the revealed password and see the KDC's lines arrive in the live log panel.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kdcsUnder, stopPid } from '../../main/lab/kdc-process';
+import { launchChromium } from '../helpers/browser';
+import { startKbenchWeb, type RunningWeb } from '../helpers/web';
+
+const SCREENSHOTS = path.resolve('test-results/screenshots');
+
+function run(file: string, args: string[], env: NodeJS.ProcessEnv, input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(file, args, { env, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }));
+    child.stdin?.end(input);
+  });
+}
+
+describe('the Lab view (Chromium, web mode)', () => {
+  let root: string;
+  let dataDir: string;
+  let web: RunningWeb;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+  const kbench = (args: string[]) => run(process.execPath, [path.resolve('bin/kbench.js'), ...args], { ...process.env, KBENCH_DATA_DIR: dataDir });
+
+  beforeAll(async () => {
+    await mkdir(SCREENSHOTS, { recursive: true });
+    root = await mkdtemp(path.join(os.tmpdir(), 'kbench-lab-e2e-'));
+    dataDir = path.join(root, 'data');
+    // --no-lab: the realm must not exist yet, so the test brings it up from the UI.
+    web = await startKbenchWeb(['--no-lab'], { ...process.env, KBENCH_DATA_DIR: dataDir });
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+    page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await web?.stop();
+    if (dataDir) await kbench(['lab', 'down', '--destroy']);
+    for (const { pid } of root ? await kdcsUnder(root) : []) await stopPid(pid);
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  const row = (name: string) => page.locator(`[data-testid="lab-principal"][data-principal="${name}"]`);
+
+  it('brings the realm up from the UI and lists its principals', async () => {
+    expect(web.output()).toContain('Lab realm not started (--no-lab)');
+    await page.goto(web.url);
+    await page.getByTestId('nav-lab').click();
+    await page.getByTestId('lab-absent').waitFor();
+    expect(await page.getByTestId('lab-state').textContent()).toBe('absent');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'lab-absent.png') });
+    await page.getByTestId('lab-up-empty').click();
+    await page.getByTestId('lab-principals').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('lab-state').textContent()).toBe('running');
+    expect(await page.getByTestId('lab-notice').textContent()).toMatch(/Realm created and KDC started in \d+\.\d s/);
+
+    const names = await page.getByTestId('lab-principal').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-principal')));
+    expect(names).toEqual(['krbtgt/BENCH.TEST@BENCH.TEST', 'alice@BENCH.TEST', 'HTTP/localhost@BENCH.TEST', 'hz/127.0.0.1@BENCH.TEST', 'mqtt/localhost@BENCH.TEST']);
+    expect(await row('mqtt/localhost@BENCH.TEST').getByTestId('lab-kvno').textContent()).toBe('2');
+    expect(await row('alice@BENCH.TEST').getByTestId('lab-kvno').textContent()).toBe('1');
+
+    // What the UI says is what the CLI (another process) finds.
+    const cli = await kbench(['lab', 'status', '--json']);
+    expect(cli.code, cli.stderr).toBe(0);
+    const status = JSON.parse(cli.stdout) as { state: string; kdc: string; pid: number };
+    expect(status.state).toBe('running');
+    expect(await page.getByTestId('lab-kdc').textContent()).toBe(status.kdc);
+    expect(await page.getByTestId('lab-pid').textContent()).toContain(`pid ${status.pid}`);
+    expect(await page.getByTestId('lab-exports').textContent()).toContain(`export KRB5CCNAME=FILE:${path.join(dataDir, 'lab', 'BENCH.TEST', 'alice.ccache')}`);
+    expect(await page.getByTestId('lab-password').textContent()).toBe('hidden');
+    expect(problems).toEqual([]);
+  });
+
+  it('rotates a key and shows the new kvno', async () => {
+    await row('mqtt/localhost@BENCH.TEST').getByTestId('lab-rotate').click();
+    await page.waitForFunction(
+      () => document.querySelector('[data-principal="mqtt/localhost@BENCH.TEST"] [data-testid="lab-kvno"]')?.textContent === '3',
+      undefined,
+      { timeout: 15_000 },
+    );
+    expect(await page.getByTestId('lab-notice').textContent()).toContain('mqtt/localhost@BENCH.TEST: kvno 2 → 3');
+    // (MIT agrees: the next test's kvno gets a kvno 3 ticket.)
+    expect(problems).toEqual([]);
+  });
+
+  it('reveals alice\'s password; a kinit with it shows up in the live KDC log', async () => {
+    await page.getByTestId('lab-reveal').click();
+    await page.locator('code[data-testid="lab-password"]').waitFor();
+    const password = (await page.getByTestId('lab-password').textContent())!.trim();
+    expect(password.length).toBeGreaterThanOrEqual(20);
+
+    const dir = path.join(dataDir, 'lab', 'BENCH.TEST');
+    const env = { ...process.env, KRB5_CONFIG: path.join(dir, 'krb5.conf'), KRB5CCNAME: `FILE:${path.join(root, 'fresh.ccache')}` };
+    const kinit = await run('kinit', ['alice'], env, `${password}\n`);
+    expect(kinit.code, kinit.stderr).toBe(0);
+    const kvno = await run('kvno', ['mqtt/localhost'], env);
+    expect(kvno.stdout).toContain('mqtt/localhost@BENCH.TEST: kvno = 3');
+
+    const log = page.getByTestId('lab-log');
+    await log.getByText(/AS_REQ .* ISSUE: .* alice@BENCH\.TEST for krbtgt\/BENCH\.TEST@BENCH\.TEST/).first().waitFor({ timeout: 10_000 });
+    await log.getByText(/TGS_REQ .* ISSUE: .* alice@BENCH\.TEST for mqtt\/localhost@BENCH\.TEST/).first().waitFor({ timeout: 10_000 });
+    // The panel follows the end.
+    const atEnd = await log.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 30);
+    expect(atEnd).toBe(true);
+
+    // Paused: new lines wait and are counted, then arrive on resume.
+    await page.getByTestId('lab-log-pause').click();
+    await run('kvno', ['HTTP/localhost'], env);
+    await page.getByTestId('log-pending').waitFor({ timeout: 10_000 });
+    await page.getByTestId('lab-log-pause').click();
+    await log.getByText(/alice@BENCH\.TEST for HTTP\/localhost@BENCH\.TEST/).first().waitFor({ timeout: 5000 });
+    expect(problems).toEqual([]);
+  });
+
+  it('flips a flag and shifts the clock from the UI', async () => {
+    await row('alice@BENCH.TEST').getByTestId('lab-flag-tix').uncheck();
+    await page.waitForFunction(() => (document.querySelector('[data-principal="alice@BENCH.TEST"] [data-testid="lab-flag-tix"]') as HTMLInputElement | null)?.checked === false);
+    const refused = await run('kinit', ['alice'], { ...process.env, KRB5_CONFIG: path.join(dataDir, 'lab', 'BENCH.TEST', 'krb5.conf'), KRB5CCNAME: `FILE:${path.join(root, 'x.ccache')}` }, 'x\n');
+    expect(refused.stderr).toMatch(/credentials have been revoked/);
+    await row('alice@BENCH.TEST').getByTestId('lab-flag-tix').check();
+    await page.waitForFunction(() => (document.querySelector('[data-principal="alice@BENCH.TEST"] [data-testid="lab-flag-tix"]') as HTMLInputElement | null)?.checked === true);
+
+    await page.getByTestId('lab-offset').fill('600');
+    await page.getByTestId('lab-offset-apply').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="lab-clock"]')?.textContent?.includes('+10 min'), undefined, { timeout: 15_000 });
+    await page.getByTestId('lab-offset-reset').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="lab-clock"]')?.textContent?.includes('none'), undefined, { timeout: 15_000 });
+
+    await page.evaluate(() => document.getElementById('main')?.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'lab.png') });
+    await page.getByTestId('lab-principals').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'lab-principals.png') });
+    await page.getByTestId('lab-log').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'lab-log.png') });
+    expect(problems).toEqual([]);
+  });
+});
