@@ -2,6 +2,7 @@ import type { InvokeResult } from './errors';
 import type { BenchEvent } from './events';
 import type { CcacheService, DecoderService, KeytabService } from './inspect';
 import type { LabService } from './lab';
+import type { SaslService } from './sasl';
 import type { SystemService } from './system';
 
 /**
@@ -15,6 +16,7 @@ export interface BenchApi {
   ccache: CcacheService;
   decoder: DecoderService;
   lab: LabService;
+  sasl: SaslService;
 }
 
 export type ServiceName = keyof BenchApi;
@@ -44,6 +46,7 @@ export const benchMethods = {
     'revealPassword',
     'profile',
   ],
+  sasl: ['start', 'step', 'finish', 'send', 'close', 'decodeTranscript'],
 } as const satisfies { [S in ServiceName]: readonly MethodName<S>[] };
 
 // Compile-time proof that benchMethods lists every method of every service: adding a method to

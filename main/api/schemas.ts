@@ -70,6 +70,17 @@ const labSchemas = {
   profile: z.tuple([LabTarget.optional()]),
 };
 
+const SaslRunOptions = z
+  .object({
+    service: z.string().regex(/^[^@\s]+@[^@\s]*$/, 'service@host').max(512),
+    profile: z.enum(['lab', 'system']),
+    offer: z.enum(['emqx', 'cyrus']),
+    layer: z.enum(['none', 'integrity', 'privacy']),
+    authzid: z.string().max(1024).optional(),
+  })
+  .strict();
+const RunId = z.string().uuid();
+
 export const benchInputSchemas: InputSchemas = {
   system: {
     doctor: z.tuple([]),
@@ -90,4 +101,12 @@ export const benchInputSchemas: InputSchemas = {
     explainKey: z.tuple([DecodeInput, FileSource]),
   },
   lab: labSchemas,
+  sasl: {
+    start: z.tuple([SaslRunOptions]),
+    step: z.tuple([RunId]),
+    finish: z.tuple([RunId]),
+    send: z.tuple([RunId, z.enum(['client', 'server']), z.string().max(65536)]),
+    close: z.tuple([RunId]),
+    decodeTranscript: z.tuple([z.string().min(1).max(16_000_000), FileSource]),
+  },
 };

@@ -2,7 +2,9 @@ import type { AppInfo } from '../api/system';
 import type { BenchApi } from '../api/contract';
 import type { InvokeResult } from '../api/errors';
 import { CcacheServiceImpl, DecoderServiceImpl, KeytabServiceImpl } from '../inspect/service';
+import { GssSupervisor } from '../gss/supervisor';
 import { LabServiceImpl } from '../lab/service';
+import { SaslServiceImpl } from '../sasl/service';
 import { SystemServiceImpl } from '../system/service';
 import { defaultDataDir } from '../system/paths';
 import { dispatch } from './dispatch';
@@ -33,17 +35,24 @@ export function createEngine(options: EngineOptions): Engine {
     electronVersion: options.electronVersion ?? null,
     events,
   };
+  // GSS workers start with the first GSS call, not with the engine.
+  let gss: GssSupervisor | undefined;
+  const supervisor = () => (gss ??= new GssSupervisor());
+  const lab = new LabServiceImpl(context);
   const api: BenchApi = {
     system: new SystemServiceImpl(context),
     keytab: new KeytabServiceImpl(),
     ccache: new CcacheServiceImpl(),
     decoder: new DecoderServiceImpl(),
-    lab: new LabServiceImpl(context),
+    lab,
+    sasl: new SaslServiceImpl(supervisor, lab),
   };
   return {
     api,
     events,
     invoke: (request) => dispatch(api, request),
-    dispose: async () => {},
+    dispose: async () => {
+      await gss?.dispose();
+    },
   };
 }

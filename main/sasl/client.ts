@@ -3,7 +3,7 @@
  * initiator through the GSS worker: step('') → AP-REQ; step(AP-REP) → context; unwrap(offer) →
  * choose a layer → wrap(choice). Application messages use the worker's gss_wrap/gss_unwrap.
  */
-import type { TransportPacket } from '../exchange/model';
+import type { Exchange, TransportPacket } from '../exchange/model';
 import type { ExchangeRecorder } from '../exchange/recorder';
 import { GssError, type GssHandle, type GssWorkerApi } from '../gss/types';
 import type { KeySpec } from '../krb/decode/session';
@@ -59,6 +59,11 @@ export class SaslGssapiClient {
   constructor(private readonly options: SaslClientOptions) {
     this.decoder = new SaslStepDecoder(options.decodeKeys ?? []);
     this.decodeKeysFromCcache = !options.decodeKeys && Boolean(options.ccachePath);
+  }
+
+  /** The conversation so far, as the recorder keeps it. */
+  get exchange(): Exchange {
+    return this.options.recorder.exchange;
   }
 
   get established(): boolean {
@@ -196,7 +201,10 @@ export class SaslGssapiClient {
   /** An application message to send: as is without a layer, else length + Wrap token (sealed for privacy). */
   async protect(plaintext: Buffer): Promise<Buffer> {
     const choice = this.requireLayer();
-    if (choice.layer === 'none') return plaintext;
+    if (choice.layer === 'none') {
+      this.record('client-to-server', plaintext, SASL('application message'));
+      return plaintext;
+    }
     const message = frameMessage(await this.wrapOurselves(plaintext, choice.layer === 'privacy'));
     this.record('client-to-server', message, SASL('application message'));
     return message;
@@ -204,7 +212,10 @@ export class SaslGssapiClient {
 
   async unprotect(message: Buffer): Promise<Buffer> {
     const choice = this.requireLayer();
-    if (choice.layer === 'none') return message;
+    if (choice.layer === 'none') {
+      this.record('server-to-client', message, SASL('application message'));
+      return message;
+    }
     const opened = await this.options.gss.clientUnwrap(this.handle!, unframeMessage(message, choice.maxBuffer).toString('base64'));
     this.record('server-to-client', message, SASL('application message'), opened.trace);
     return Buffer.from(opened.value.data, 'base64');

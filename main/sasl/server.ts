@@ -6,7 +6,7 @@
  * from decrypting the AP-REQ with the service keytab and the AP-REP with the session key.
  */
 import type { ExchangeRecorder } from '../exchange/recorder';
-import type { TransportPacket } from '../exchange/model';
+import type { Exchange, TransportPacket } from '../exchange/model';
 import { GssError, type GssHandle, type GssWorkerApi } from '../gss/types';
 import { KrbCryptoError, KrbDecodeError } from '../krb/errors';
 import { contextKeysFrom, perMessageKey, type GssContextKeys } from '../krb/gss/context';
@@ -46,6 +46,11 @@ export class SaslGssapiServer {
 
   constructor(private readonly options: SaslServerOptions) {
     this.decoder = new SaslStepDecoder([{ kind: 'keytab', label: options.keytabLabel ?? 'service keytab', entries: options.keytab }]);
+  }
+
+  /** The conversation so far, as the recorder keeps it. */
+  get exchange(): Exchange {
+    return this.options.recorder.exchange;
   }
 
   get established(): boolean {
@@ -162,7 +167,10 @@ export class SaslGssapiServer {
   /** An application message to send: as is without a layer, else length + Wrap token. */
   protect(plaintext: Buffer): Buffer {
     const choice = this.requireLayer();
-    if (choice.layer === 'none') return plaintext;
+    if (choice.layer === 'none') {
+      this.record('server-to-client', plaintext, SASL('application message'));
+      return plaintext;
+    }
     const { key, acceptorSubkey } = perMessageKey(this.keys!);
     const token = wrap(key.key, key.enctype, plaintext, { sentByAcceptor: true, sealed: choice.layer === 'privacy', acceptorSubkey, sequence: this.sendSequence++ });
     const message = frameMessage(token);
@@ -173,8 +181,8 @@ export class SaslGssapiServer {
   /** A received application message, unprotected (verifies integrity and sequence). */
   unprotect(message: Buffer): Buffer {
     const choice = this.requireLayer();
-    if (choice.layer === 'none') return message;
     this.record('client-to-server', message, SASL('application message'));
+    if (choice.layer === 'none') return message;
     const { key } = perMessageKey(this.keys!);
     const opened = unwrap(key.key, key.enctype, unframeMessage(message, this.options.offer.maxBuffer), { expectSentByAcceptor: false, expectSequence: this.receiveSequence++ });
     if (opened.problems.length) throw new SaslProtocolError(opened.problems.map((p) => p.message).join('; '));

@@ -18,6 +18,7 @@ const SCREENSHOTS = path.resolve('test-results/screenshots');
 function run(file: string, args: string[], env: NodeJS.ProcessEnv, input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = execFile(file, args, { env, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }));
+    child.stdin?.on('error', () => {}); // a program that exits without reading stdin
     child.stdin?.end(input);
   });
 }

@@ -3,12 +3,18 @@
  * offers and every layer, application messages both ways; and interoperability with the Cyrus SASL
  * sample programs (the library EMQX uses) in both directions.
  */
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExchangeRecorder } from '../../main/exchange/recorder';
+import { parseKeytab } from '../../main/krb/keytab';
+import { SaslGssapiClient } from '../../main/sasl/client';
+import { OFFERS } from '../../main/sasl/layers';
+import { SaslGssapiServer } from '../../main/sasl/server';
 import { GssSupervisor } from '../../main/gss/supervisor';
 import { findNode } from '../../main/krb/tree';
 import type { SaslLayer } from '../../main/sasl/layers';
 import { createTestRealm, type TestRealm } from '../helpers/lab';
-import { runSasl } from '../helpers/sasl';
+import { runSasl, testRealmProfile } from '../helpers/sasl';
 
 describe('SASL GSSAPI: our client ↔ our server', () => {
   let lab: TestRealm;
@@ -26,7 +32,7 @@ describe('SASL GSSAPI: our client ↔ our server', () => {
     const { client, server } = await runSasl(gss, lab, { offer: 'emqx', layer: 'privacy', authzid: 'alice' });
     expect(client.securityLayer).toEqual({ layer: 'none', maxBuffer: 0, authzid: 'alice' });
     expect(server.securityLayer).toEqual({ layer: 'none', maxBuffer: 0, authzid: 'alice' });
-    const exchange = server.decoder && (server as unknown as { options: { recorder: { exchange: import('../../main/exchange/model').Exchange } } }).options.recorder.exchange;
+    const exchange = server.exchange;
     expect(exchange.verdict.outcome).toBe('success');
     expect(exchange.identity).toEqual({ principal: `alice@${lab.name}`, authzid: 'alice' });
     expect(exchange.steps.map((s) => `${s.direction === 'client-to-server' ? 'C' : 'S'} ${s.tokenKind}`)).toEqual([
@@ -71,13 +77,6 @@ describe('SASL GSSAPI: our client ↔ our server', () => {
   });
 
   it('fails with MIT\'s own text and trace for a service without a key', async () => {
-    const { readFile } = await import('node:fs/promises');
-    const { parseKeytab } = await import('../../main/krb/keytab');
-    const { ExchangeRecorder } = await import('../../main/exchange/recorder');
-    const { SaslGssapiServer } = await import('../../main/sasl/server');
-    const { SaslGssapiClient } = await import('../../main/sasl/client');
-    const { OFFERS } = await import('../../main/sasl/layers');
-    const { testRealmProfile } = await import('../helpers/sasl');
     await lab.realm.addPrincipal('other/localhost', { randkey: true });
     const profile = testRealmProfile(lab);
     const client = new SaslGssapiClient({ gss: gss.worker(profile), service: 'other@localhost', recorder: new ExchangeRecorder({ source: 'sasl', role: 'client', mechanism: 'GSSAPI' }) });
@@ -98,9 +97,6 @@ describe('SASL GSSAPI: our client ↔ our server', () => {
   });
 
   it('fails on the client side with the KDC\'s error and a trace carrying its numeric code', async () => {
-    const { ExchangeRecorder } = await import('../../main/exchange/recorder');
-    const { SaslGssapiClient } = await import('../../main/sasl/client');
-    const { testRealmProfile } = await import('../helpers/sasl');
     const recorder = new ExchangeRecorder({ source: 'sasl', role: 'client', mechanism: 'GSSAPI' });
     const client = new SaslGssapiClient({ gss: gss.worker(testRealmProfile(lab)), service: 'nosuch@localhost', recorder });
     const first = await client.start();

@@ -8,7 +8,6 @@ import { ExchangeRecorder } from '../../exchange/recorder';
 import { serializeExchange } from '../../exchange/serialize';
 import type { Exchange } from '../../exchange/model';
 import { GssSupervisor } from '../../gss/supervisor';
-import { parseKeytab } from '../../krb/keytab';
 import { SaslGssapiClient } from '../../sasl/client';
 import { OFFERS, SaslProtocolError, type SaslLayer } from '../../sasl/layers';
 import { protocolLine, SaslLineChannel } from '../../sasl/lines';
