@@ -92,7 +92,7 @@ export interface LabRotation {
   principal: string;
   oldKvno: number;
   newKvno: number;
-  /** The service keytab as it was before: keys of oldKvno only for this principal. Null for krbtgt. */
+  /** A copy of the service keytab as it was before: this principal's keys up to oldKvno, none of newKvno. Null for krbtgt. */
   staleKeytab: string | null;
   status: LabStatus;
 }

@@ -52,7 +52,7 @@ export function createEngine(options: EngineOptions): Engine {
     events,
     invoke: (request) => dispatch(api, request),
     dispose: async () => {
-      await gss?.dispose();
+      await Promise.all([gss?.dispose(), lab.dispose()]);
     },
   };
 }

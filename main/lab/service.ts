@@ -42,6 +42,7 @@ import {
 } from './layout';
 import { withLock } from './lock';
 import { listPrincipals, principalKind } from './principals';
+import { pidAlive } from './procfs';
 import { freeLoopbackPort, MitRealm, RealmError } from './realm';
 
 /** Alice's TGT is renewed when it ends within this many seconds. */
@@ -441,7 +442,8 @@ export class LabServiceImpl implements LabService {
     for (const name of names) {
       if (!name.startsWith(TEMPORARY_REALM_PREFIX) || name === current.realm || !isValidRealmName(name)) continue;
       const layout = labLayout(this.context.dataDir, name);
-      if (await ownerAlive(layout)) continue;
+      // Its maker is alive, or someone is creating or changing it right now (holds its lock).
+      if ((await ownerAlive(layout)) || (await lockHeld(layout.lockFile))) continue;
       const kdc = await findKdc(layout.pidFile);
       if (kdc) await stopPid(kdc.pid);
       this.followers.get(name)?.stop();
@@ -522,6 +524,11 @@ async function exists(file: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+async function lockHeld(lockFile: string): Promise<boolean> {
+  const owner = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
+  return Number.isInteger(owner) && owner > 0 && pidAlive(owner);
 }
 
 /** A realm is there when its configuration, database and stash all are. */

@@ -6,6 +6,7 @@ import DoctorView from './views/DoctorView.vue';
 import KeytabView from './views/KeytabView.vue';
 import LabView from './views/LabView.vue';
 import PlannedView from './views/PlannedView.vue';
+import SaslView from './views/SaslView.vue';
 import { views } from './views';
 
 /** The built views by path; every other view is the planned-view empty state. */
@@ -15,6 +16,7 @@ const readyViews: Record<string, Component> = {
   '/ccache': CcacheView,
   '/decoder': DecoderView,
   '/lab': LabView,
+  '/sasl': SaslView,
 };
 
 /** Hash history: works from file:// in Electron and from any path in web mode. */

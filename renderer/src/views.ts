@@ -53,7 +53,7 @@ export const views: ViewInfo[] = [
     group: 'Inspect',
     purpose: 'Step through SASL GSSAPI (RFC 4752) in either role, round by round.',
     planned: ['Client and server roles against the lab or your realm', 'Security-layer offer and reply decoded', 'Decode a C:/S: transcript with a service keytab'],
-    ready: false,
+    ready: true,
   },
   {
     path: '/keytab',

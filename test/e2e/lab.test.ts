@@ -147,6 +147,10 @@ describe('the Lab view (Chromium, web mode)', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'lab-principals.png') });
     await page.getByTestId('lab-log').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SCREENSHOTS, 'lab-log.png') });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+    await page.evaluate(() => document.getElementById('main')?.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'lab-dark.png') });
     expect(problems).toEqual([]);
   });
 });

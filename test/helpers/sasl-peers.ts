@@ -13,6 +13,8 @@ export interface PeerRun {
   client: { code: number | null; output: string };
   /** The "S:"/"C:" lines in the order they crossed: a transcript for `kbench sasl decode`. */
   transcript: string[];
+  /** Set when the peers had to be killed: with both outputs, to say where they stopped. */
+  timedOut?: string;
 }
 
 /** The Cyrus sample programs buffer stdout when piped; stdbuf makes them line-by-line. */
@@ -48,12 +50,14 @@ export function runPeers(lab: TestRealm, server: PeerCommand, client: PeerComman
   forward(s, c, 'S:', 'server');
   forward(c, s, 'C:', 'client');
   const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let timedOut: string | undefined;
   const timer = setTimeout(() => {
+    timedOut = `peers still running after ${timeoutMs} ms\n--- server:\n${outputs.server}\n--- client:\n${outputs.client}`;
     s.kill('SIGKILL');
     c.kill('SIGKILL');
   }, timeoutMs);
   return Promise.all([exited(s), exited(c)]).then(([serverCode, clientCode]) => {
     clearTimeout(timer);
-    return { server: { code: serverCode, output: outputs.server }, client: { code: clientCode, output: outputs.client }, transcript };
+    return { server: { code: serverCode, output: outputs.server }, client: { code: clientCode, output: outputs.client }, transcript, ...(timedOut ? { timedOut } : {}) };
   });
 }

@@ -13,7 +13,10 @@ export interface RunningWeb {
 
 /** Starts the real `kbench web --port 0` (the built CLI) and waits for the URL it prints. */
 export function startKbenchWeb(extraArgs: string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<RunningWeb> {
-  const child = spawn(process.execPath, [path.resolve('bin/kbench.js'), 'web', '--port', '0', ...extraArgs], {
+  // kbench web brings the lab realm up by default; tests that did not give it a data dir of their
+  // own must not start a KDC in the user's data directory.
+  const lab = env.KBENCH_DATA_DIR && env.KBENCH_DATA_DIR !== process.env.KBENCH_DATA_DIR ? [] : ['--no-lab'];
+  const child = spawn(process.execPath, [path.resolve('bin/kbench.js'), 'web', '--port', '0', ...lab, ...extraArgs], {
     env: { ...env, DISPLAY: '', WAYLAND_DISPLAY: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -20,6 +20,7 @@ describe('SASL GSSAPI interop with Cyrus SASL', () => {
 
   it('Cyrus client ↔ our server (Cyrus offer): privacy negotiated, messages both ways', async () => {
     const run = await runPeers(lab, kbenchSasl(lab, 'server', '--offer', 'cyrus'), cyrusClient());
+    expect(run.timedOut).toBeUndefined();
     expect(run.server.output).toMatch(/negotiation complete: alice@BENCH\.TEST as alice, security layer privacy/);
     expect(run.client.output).toMatch(/SSF: 256/);
     expect(run.client.output).toContain("recieved decoded message 'srv message 1'");
@@ -29,6 +30,7 @@ describe('SASL GSSAPI interop with Cyrus SASL', () => {
 
   it('Cyrus client ↔ our server (EMQX offer): no layer, plain messages', async () => {
     const run = await runPeers(lab, kbenchSasl(lab, 'server', '--offer', 'emqx'), cyrusClient());
+    expect(run.timedOut).toBeUndefined();
     expect(run.server.output).toMatch(/security layer none/);
     expect(run.client.output).toMatch(/SSF: 0/);
     expect(run.client.output).toContain("recieved decoded message 'srv message 1'");
@@ -37,6 +39,7 @@ describe('SASL GSSAPI interop with Cyrus SASL', () => {
 
   it.each(['none', 'integrity', 'privacy'])('our client (wants %s) ↔ Cyrus server', async (layer) => {
     const run = await runPeers(lab, cyrusServer(), kbenchSasl(lab, 'client', '--layer', layer));
+    expect(run.timedOut).toBeUndefined();
     expect(run.server.output).toContain('Negotiation complete');
     expect(run.server.output).toMatch(new RegExp(`SSF: ${layer === 'none' ? 0 : layer === 'integrity' ? 1 : 256}\\b`));
     expect(run.client.output).toContain(`negotiation complete: security layer ${layer}`);
@@ -47,6 +50,7 @@ describe('SASL GSSAPI interop with Cyrus SASL', () => {
 
   it('decodes a transcript between the two Cyrus samples with only the service keytab', async () => {
     const run = await runPeers(lab, cyrusServer(), cyrusClient());
+    expect(run.timedOut).toBeUndefined();
     expect(run.server.output).toContain('Negotiation complete');
     const file = path.join(lab.dir, 'cyrus.transcript');
     await writeFile(file, `${run.transcript.join('\n')}\n`);

@@ -80,6 +80,20 @@ export const useLabStore = defineStore('lab', () => {
     }
   }
 
+  /**
+   * Re-reads the status quietly (the view polls: a `kbench lab …` in a shell changes the realm from
+   * another process, which sends no event here). Skipped while a change is running.
+   */
+  async function poll(bench: BenchClient): Promise<void> {
+    if (busy.value || loading.value) return;
+    try {
+      const next = await bench.api.lab.status(target());
+      if (!busy.value) status.value = next;
+    } catch {
+      // The next load or action shows the error.
+    }
+  }
+
   async function up(bench: BenchClient): Promise<void> {
     subscribe(bench);
     const result = await run('Bringing the lab up…', () => bench.api.lab.up(target()));
@@ -168,6 +182,7 @@ export const useLabStore = defineStore('lab', () => {
     pending,
     password,
     load,
+    poll,
     up,
     down,
     startKdc,
