@@ -57,19 +57,36 @@ function plaintextNode(tree: TreeNode): TreeNode | undefined {
   return undefined;
 }
 
+const MESSAGE_TYPES = new Set(['AP-REQ', 'AP-REP', 'KRB-ERROR']);
+
+/** The Kerberos message's own one-liner ("ticket for mqtt/localhost@…"), not the framing's. */
+function messageSummary(tree: TreeNode): string | undefined {
+  const queue = [tree];
+  while (queue.length) {
+    const node = queue.shift()!;
+    if (MESSAGE_TYPES.has(node.type) && node.value !== undefined) return `${node.type}: ${String(node.value)}`;
+    queue.push(...(node.children ?? []));
+  }
+  return undefined;
+}
+
 export class SaslStepDecoder {
   readonly session: DecodeSession;
   private phase: SaslPhase = 'context';
   private offer: SecurityLayerOffer | undefined;
-  private layer: SaslLayer | undefined;
+  private choice: SecurityLayerChoice | undefined;
 
   constructor(keys: readonly KeySpec[]) {
     this.session = createDecodeSession(keys);
   }
 
-  /** The negotiated layer once the reply was seen. */
-  get negotiatedLayer(): SaslLayer | undefined {
-    return this.layer;
+  /** The client's choice (layer, max buffer, authorization id) once the reply was seen. */
+  get negotiated(): SecurityLayerChoice | undefined {
+    return this.choice;
+  }
+
+  private get layer(): SaslLayer | undefined {
+    return this.choice?.layer;
   }
 
   decode(direction: StepDirection, bytes: Uint8Array): DecodedSaslMessage {
@@ -94,7 +111,7 @@ export class SaslStepDecoder {
     switch (this.phase) {
       case 'context': {
         const { kind, tree } = decodeAuto(bytes, { session: this.session });
-        return { phase: 'context', tokenKind: kind, summary: String(tree.value ?? kind), decoded: tree };
+        return { phase: 'context', tokenKind: kind, summary: messageSummary(tree) ?? kind, decoded: tree };
       }
       case 'offer':
       case 'choice':
@@ -125,7 +142,7 @@ export class SaslStepDecoder {
       result.summary = describeOffer(this.offer);
     } else {
       const choice = decodeChoice(plaintext, this.offer);
-      this.layer = choice.layer;
+      this.choice = choice;
       result.choice = choice;
       result.summary = describeChoice(choice);
     }

@@ -85,8 +85,9 @@ export function decodeTranscript(text: string, keys: readonly KeySpec[]): Exchan
       ...(decoded.error ? { error: decoded.error } : {}),
     });
   }
-  const layer = decoder.negotiatedLayer;
-  if (layer) recorder.exchange.securityLayer = { layer, maxBuffer: 0 };
+  const choice = decoder.negotiated;
+  const layer = choice?.layer;
+  if (choice) recorder.exchange.securityLayer = { layer: choice.layer, maxBuffer: choice.maxBuffer };
   return recorder.finish(
     sawError
       ? { outcome: 'failure', reason: sawError }

@@ -496,7 +496,7 @@ function openWith(
       lastFailure = attempt.failure;
       continue;
     }
-    target.decrypted = { keyUsage: keyUsage(attempt.result), keySource: candidate.source, tree: openedTree(attempt.result, options) };
+    target.decrypted = { keyUsage: keyUsage(attempt.result), keySource: candidate.source, tree: openedTree(attempt.result, options), ...openedBytes(attempt.result, options) };
     return { key: candidate, result: attempt.result };
   }
   target.error = `none of the ${failures.length} key(s) ${kind === 'mic' ? 'verifies' : 'opens'} this token (tried ${failures.join('; ')}); last error: ${lastFailure}`;
@@ -525,6 +525,13 @@ function cfxBodyNode(bytes: Uint8Array, base: number, header: CfxHeader): TreeNo
       { name: 'checksum', type: `${ec} bytes`, offset: offset + length - ec, length: ec, value: rest.subarray(length - ec).toString('hex') },
     ],
   };
+}
+
+/** The bytes the `decrypted` tree's offsets point into, for the hex view. */
+function openedBytes(result: MicResult | UnwrapResult, options: PerMessageDecodeOptions): { plaintext: string } {
+  if (!('plaintext' in result)) return { plaintext: Buffer.from(options.micData ?? []).toString('hex') };
+  const parts = result.sealed && result.headerCopy ? [result.plaintext, result.filler ?? Buffer.alloc(0), result.headerCopy] : [result.plaintext];
+  return { plaintext: Buffer.concat(parts).toString('hex') };
 }
 
 /** The tree hung under `decrypted`: offsets are within the plaintext. */
