@@ -11,6 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { RealmError, type MitRealm } from './realm';
 import { hasProcfs, isZombie, listPids, pidAlive, processArgv, processStartedAt } from './procfs';
+import { fileSize, readFrom } from '../system/files';
 
 const KDC_START_TIMEOUT_MS = 10_000;
 const KDC_STOP_TIMEOUT_MS = 5_000;
@@ -180,16 +181,4 @@ async function startFailure(realm: MitRealm, message: string, logStart: number, 
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function fileSize(file: string): Promise<number> {
-  return stat(file).then(
-    (s) => s.size,
-    () => 0,
-  );
-}
 
-async function readFrom(file: string, from: number): Promise<string> {
-  return readFile(file).then(
-    (data) => data.subarray(from).toString('utf8'),
-    () => '',
-  );
-}

@@ -9,10 +9,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
-import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { findExecutable, runTool, type ToolRun } from '../system/exec';
+import { fileSize, readFrom } from '../system/files';
 
 /** The MIT tools a realm uses and the Debian package that ships each. */
 const TOOL_PACKAGES = {
@@ -307,7 +308,7 @@ export class MitRealm {
   }
 
   private async kdcFailure(message: string, logStart: number): Promise<RealmError> {
-    const log = (await readTail(this.paths.kdcLog, logStart)) + (await readTail(this.paths.kdcStdout, 0));
+    const log = (await readFrom(this.paths.kdcLog, logStart)) + (await readFrom(this.paths.kdcStdout, 0));
     const excerpt = log.trim().split('\n').slice(-15).join('\n');
     return new RealmError('kdc-start', message, excerpt ? `KDC log (${this.paths.kdcLog}):\n${excerpt}` : 'the KDC wrote no log');
   }
@@ -521,16 +522,4 @@ function tcpConnects(port: number): Promise<boolean> {
   });
 }
 
-async function fileSize(file: string): Promise<number> {
-  return stat(file).then(
-    (s) => s.size,
-    () => 0,
-  );
-}
 
-async function readTail(file: string, from: number): Promise<string> {
-  return readFile(file).then(
-    (data) => data.subarray(from).toString('utf8'),
-    () => '',
-  );
-}

@@ -12,7 +12,7 @@ import { parseCcache } from '../krb/ccache';
 import { contextKeysFrom, perMessageKey, type GssContextKeys } from '../krb/gss/context';
 import { wrap } from '../krb/gss/rfc4121';
 import { formatPrincipal } from '../krb/names';
-import { SaslStepDecoder } from './decoder';
+import { decodedStep, SaslStepDecoder } from './decoder';
 import { frameMessage, unframeMessage } from './framing';
 import { chooseLayer, decodeOffer, encodeChoice, SaslProtocolError, type SaslLayer, type SecurityLayerChoice } from './layers';
 
@@ -141,18 +141,7 @@ export class SaslGssapiClient {
   }
 
   private record(direction: 'client-to-server' | 'server-to-client', token: Buffer, transport: TransportPacket, trace?: string[]): void {
-    const decoded = this.decoder.decode(direction, token);
-    this.options.recorder.add({
-      direction,
-      transport,
-      token: token.toString('base64'),
-      tokenKind: decoded.tokenKind,
-      summary: decoded.summary,
-      ...(decoded.decoded ? { decoded: decoded.decoded } : {}),
-      ...(decoded.learnedKeys.length ? { learnedKeys: decoded.learnedKeys } : {}),
-      ...(trace?.length ? { trace } : {}),
-      ...(decoded.error ? { error: decoded.error } : {}),
-    });
+    this.options.recorder.add(decodedStep(this.decoder, direction, token, transport, trace ? { trace } : {}));
   }
 
   private respond(token: Buffer, packet: string, trace?: string[]): ClientReply {

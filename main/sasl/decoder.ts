@@ -12,7 +12,7 @@ import { KrbDecodeError } from '../krb/errors';
 import { parseInitialContextToken } from '../krb/gss/framing';
 import { decodePerMessageToken } from '../krb/gss/rfc4121';
 import type { TreeNode } from '../krb/tree';
-import type { StepDirection } from '../exchange/model';
+import type { ExchangeStep, StepDirection, TransportPacket } from '../exchange/model';
 import { unframeMessage } from './framing';
 import { decodeChoice, decodeOffer, describeChoice, describeOffer, layerTree, SaslProtocolError, type SaslLayer, type SecurityLayerChoice, type SecurityLayerOffer } from './layers';
 
@@ -180,4 +180,27 @@ export class SaslStepDecoder {
       },
     };
   }
+}
+
+/** A message as an Exchange step: decoded by `decoder`, with the trace and any error of its handling. */
+export function decodedStep(
+  decoder: SaslStepDecoder,
+  direction: StepDirection,
+  token: Buffer,
+  transport: TransportPacket,
+  extra: { trace?: string[]; error?: string } = {},
+): Omit<ExchangeStep, 'index' | 'at' | 'elapsedMs'> {
+  const decoded = decoder.decode(direction, token);
+  const error = extra.error ?? decoded.error;
+  return {
+    direction,
+    transport,
+    token: token.toString('base64'),
+    tokenKind: decoded.tokenKind,
+    summary: decoded.summary,
+    ...(decoded.decoded ? { decoded: decoded.decoded } : {}),
+    ...(decoded.learnedKeys.length ? { learnedKeys: decoded.learnedKeys } : {}),
+    ...(extra.trace?.length ? { trace: extra.trace } : {}),
+    ...(error ? { error } : {}),
+  };
 }

@@ -12,7 +12,7 @@ import { KrbCryptoError, KrbDecodeError } from '../krb/errors';
 import { contextKeysFrom, perMessageKey, type GssContextKeys } from '../krb/gss/context';
 import { unwrap, wrap } from '../krb/gss/rfc4121';
 import type { KeytabEntry } from '../krb/keytab';
-import { SaslStepDecoder } from './decoder';
+import { decodedStep, SaslStepDecoder } from './decoder';
 import { frameMessage, unframeMessage } from './framing';
 import { decodeChoice, encodeOffer, SaslProtocolError, type SecurityLayerChoice, type SecurityLayerOffer } from './layers';
 
@@ -81,18 +81,7 @@ export class SaslGssapiServer {
   }
 
   private record(direction: 'client-to-server' | 'server-to-client', token: Buffer, transport: TransportPacket, extra: { trace?: string[]; error?: string } = {}): void {
-    const decoded = this.decoder.decode(direction, token);
-    this.options.recorder.add({
-      direction,
-      transport,
-      token: token.toString('base64'),
-      tokenKind: decoded.tokenKind,
-      summary: decoded.summary,
-      ...(decoded.decoded ? { decoded: decoded.decoded } : {}),
-      ...(decoded.learnedKeys.length ? { learnedKeys: decoded.learnedKeys } : {}),
-      ...(extra.trace?.length ? { trace: extra.trace } : {}),
-      ...(extra.error ?? decoded.error ? { error: extra.error ?? decoded.error } : {}),
-    });
+    this.options.recorder.add(decodedStep(this.decoder, direction, token, transport, extra));
   }
 
   private fail(reason: string, code?: string): ServerReply {

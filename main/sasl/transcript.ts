@@ -7,7 +7,7 @@
 import type { Exchange, StepDirection } from '../exchange/model';
 import { ExchangeRecorder } from '../exchange/recorder';
 import type { KeySpec } from '../krb/decode/session';
-import { SaslStepDecoder } from './decoder';
+import { decodedStep, SaslStepDecoder } from './decoder';
 import { SaslProtocolError } from './layers';
 
 export interface TranscriptMessage {
@@ -71,19 +71,11 @@ export function decodeTranscript(text: string, keys: readonly KeySpec[]): Exchan
   const decoder = new SaslStepDecoder(keys);
   let sawError: string | undefined;
   for (const message of transcript.messages) {
-    const decoded = decoder.decode(message.direction, message.bytes);
-    sawError ??= decoded.error;
     const packet = message === transcript.messages[0] ? 'initial response' : message.direction === 'client-to-server' ? 'response' : 'challenge';
-    recorder.add({
-      direction: message.direction,
-      transport: { protocol: 'sasl', packet: decoded.phase === 'application' ? 'application message' : packet, fields: { line: message.line } },
-      token: message.bytes.toString('base64'),
-      tokenKind: decoded.tokenKind,
-      summary: decoded.summary,
-      ...(decoded.decoded ? { decoded: decoded.decoded } : {}),
-      ...(decoded.learnedKeys.length ? { learnedKeys: decoded.learnedKeys } : {}),
-      ...(decoded.error ? { error: decoded.error } : {}),
-    });
+    const step = decodedStep(decoder, message.direction, message.bytes, { protocol: 'sasl', packet, fields: { line: message.line } });
+    if (step.tokenKind?.startsWith('application message')) step.transport.packet = 'application message';
+    sawError ??= step.error;
+    recorder.add(step);
   }
   const choice = decoder.negotiated;
   const layer = choice?.layer;

@@ -57,3 +57,19 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array, mode = 0o
     throw new Error(`${file}: ${fsMessage(error)}`);
   }
 }
+
+/** Size of a file in bytes; 0 when it does not exist (yet). */
+export async function fileSize(file: string): Promise<number> {
+  return stat(file).then(
+    (s) => s.size,
+    () => 0,
+  );
+}
+
+/** What a growing file (a log) holds from byte `from` on; '' when it cannot be read. */
+export async function readFrom(file: string, from: number): Promise<string> {
+  return readFile(file).then(
+    (data) => data.subarray(from).toString('utf8'),
+    () => '',
+  );
+}

@@ -11,13 +11,12 @@ import {
   type KeytabEntry,
 } from '../../krb/keytab';
 import { enctypeId, enctypeName, formatPrincipal, parsePrincipal, type Principal } from '../../krb/names';
-import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo, type Command, type CommandInput } from '../command';
+import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command';
+import { passwordFrom, str } from '../password-options';
 import { json, padEnd } from '../format';
 import { readKeytabFile, writeKeytabFile } from '../keytab-io';
 import { kerberosFilePath } from '../../system/files';
 
-/** Tests (and embedders) may hand the command a stdin of their own for --password-stdin. */
-type CliIoWithStdin = CliIo & { stdin?: NodeJS.ReadableStream };
 
 const DEFAULT_ENCTYPES = 'aes256-cts-hmac-sha1-96,aes128-cts-hmac-sha1-96';
 
@@ -27,26 +26,8 @@ trailing newline is dropped):  printf %s "$PW" | kbench keytab check svc.keytab 
 
 // ---- options ---------------------------------------------------------------------------------
 
-const str = (input: CommandInput, name: string): string | undefined => {
-  const value = input.values[name];
-  return typeof value === 'string' ? value : undefined;
-};
 
-async function readStdin(io: CliIoWithStdin): Promise<string> {
-  const stream = io.stdin ?? process.stdin;
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
 
-/** --password, --password-stdin, then KBENCH_PASSWORD; undefined when none is given. */
-async function passwordFrom(input: CommandInput): Promise<string | undefined> {
-  const flag = str(input, 'password');
-  if (flag !== undefined && input.values['password-stdin']) throw new UsageError('give --password or --password-stdin, not both');
-  if (flag !== undefined) return flag;
-  if (input.values['password-stdin']) return readStdin(input.io);
-  return input.io.env.KBENCH_PASSWORD || undefined; // set but empty counts as unset
-}
 
 function parseKvno(text: string | undefined, fallback?: number): number | undefined {
   if (text === undefined) return fallback;

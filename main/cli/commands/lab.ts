@@ -3,41 +3,22 @@ import type { LabPrincipal, LabShellEnv, LabStatus, LabTarget } from '../../api/
 import type { Engine } from '../../engine';
 import { LogFollower } from '../../lab/kdc-log';
 import { EXIT_OK, UsageError, type CliIo, type Command, type CommandInput } from '../command';
+import { passwordFrom, str } from '../password-options';
 import { json, padEnd } from '../format';
 
-/** Tests (and embedders) may hand the command a stdin of their own for --password-stdin. */
-type CliIoWithStdin = CliIo & { stdin?: NodeJS.ReadableStream };
 
 const REALM_HELP = 'Every lab command takes --realm R (default BENCH.TEST); the realm lives in $KBENCH_DATA_DIR/lab/R (or the platform data directory).';
 const PASSWORD_HELP = 'Passwords: --password P shows in the process list; prefer KBENCH_PASSWORD or --password-stdin.';
 
 // ---- options ---------------------------------------------------------------------------------
 
-const str = (input: CommandInput, name: string): string | undefined => {
-  const value = input.values[name];
-  return typeof value === 'string' ? value : undefined;
-};
 
 function target(input: CommandInput): LabTarget {
   const realm = str(input, 'realm');
   return realm === undefined ? {} : { realm };
 }
 
-async function readStdin(io: CliIoWithStdin): Promise<string> {
-  const stream = io.stdin ?? process.stdin;
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
 
-/** --password, --password-stdin, then KBENCH_PASSWORD; undefined when none is given. */
-async function passwordFrom(input: CommandInput): Promise<string | undefined> {
-  const flag = str(input, 'password');
-  if (flag !== undefined && input.values['password-stdin']) throw new UsageError('give --password or --password-stdin, not both');
-  if (flag !== undefined) return flag;
-  if (input.values['password-stdin']) return readStdin(input.io);
-  return input.io.env.KBENCH_PASSWORD || undefined;
-}
 
 const lab = (input: CommandInput) => input.engine().api.lab;
 
