@@ -25,6 +25,8 @@ export interface SaslServerOptions {
   keytab: readonly KeytabEntry[];
   keytabLabel?: string;
   recorder: ExchangeRecorder;
+  /** How challenges travel (default: SASL challenges); MQTT sends them as AUTH 0x18. */
+  challengeTransport?: TransportPacket;
 }
 
 export type ServerReply = { kind: 'challenge'; token: Buffer } | { kind: 'success' } | { kind: 'failure'; reason: string };
@@ -149,7 +151,8 @@ export class SaslGssapiServer {
   }
 
   private challenge(token: Buffer, packet: string): ServerReply {
-    this.record('server-to-client', token, SASL(packet));
+    const transport = this.options.challengeTransport ? { ...this.options.challengeTransport, fields: { ...this.options.challengeTransport.fields, carries: packet } } : SASL(packet);
+    this.record('server-to-client', token, transport);
     return { kind: 'challenge', token };
   }
 

@@ -1,0 +1,144 @@
+/**
+ * The broker's Kerberos authentication methods:
+ *   - "GSSAPI-KERBEROS", wire-compatible with EMQX's emqx_auth_kerberos: CONNECT carries the GSS
+ *     initial token; AUTH 0x18 rounds carry the AP-REP, the client's empty answer, the wrapped
+ *     security-layer offer (layer none, size 0) and the wrapped reply; then CONNACK 0x00 with the
+ *     method. Built on the SASL GSSAPI server (main/sasl) with the EMQX offer.
+ *   - "GSSAPI", the single-round variant (HiveMQ's extension): token in CONNECT, AP-REP in CONNACK.
+ * MIT validates every AP-REQ through a GSS worker whose profile carries the listener's keytab.
+ */
+import type { TransportPacket } from '../exchange/model';
+import type { GssSupervisor } from '../gss/supervisor';
+import { GssError, type GssHandle, type GssWorkerApi, type KerberosProfile } from '../gss/types';
+import type { KeytabEntry } from '../krb/keytab';
+import { decodedStep, SaslStepDecoder } from '../sasl/decoder';
+import { OFFERS } from '../sasl/layers';
+import { SaslGssapiServer } from '../sasl/server';
+import { ReasonCode, reasonLabel, type AuthIdentity, type AuthOutcome, type AuthSession, type AuthSessionContext, type Authenticator } from './auth';
+
+/** A server principal as EMQX wants it: service/FQDN@REALM. */
+export interface ServerPrincipal {
+  service: string;
+  host: string;
+  realm: string;
+  /** The GSS acceptor name, "service@host". */
+  gssName: string;
+}
+
+/**
+ * Parses and validates the configured server principal. EMQX refuses anything but
+ * "service/FQDN@REALM" with the error text `invalid_server_principal_string`; so do we.
+ */
+export function parseServerPrincipal(text: string): ServerPrincipal {
+  const match = /^([^/@\s]+)\/([^/@\s]+)@([^/@\s]+)$/.exec(text.trim());
+  if (!match) throw new Error(`invalid_server_principal_string: "${text}" (expected service/FQDN@REALM, e.g. mqtt/broker.example.com@EXAMPLE.COM)`);
+  const [, service, host, realm] = match as unknown as [string, string, string, string];
+  return { service, host, realm, gssName: `${service}@${host}` };
+}
+
+export interface KerberosAuthenticatorOptions {
+  gss: GssSupervisor;
+  /** The profile the acceptor runs with: krb5.conf, replay cache, and the listener's keytab. */
+  profile: KerberosProfile;
+  /** The listener's keytab (the same file as profile.keytab), for the bench's half of the protocol. */
+  keytab: readonly KeytabEntry[];
+  keytabLabel: string;
+  /** Validated with parseServerPrincipal. */
+  principal: string;
+}
+
+const AUTH_CHALLENGE = (method: string): TransportPacket => ({
+  protocol: 'mqtt',
+  packet: 'AUTH',
+  fields: { reasonCode: reasonLabel(ReasonCode.ContinueAuthentication), authenticationMethod: method },
+});
+
+/** The MQTT user aedes sees: the authorization id if asked for, else the principal's name without realm. */
+function mapIdentity(principal: string, authzid?: string): AuthIdentity {
+  return { principal, ...(authzid ? { authzid } : {}), mapped: authzid || principal.replace(/@[^@]*$/, '') };
+}
+
+export class GssapiKerberosAuthenticator implements Authenticator {
+  readonly method = 'GSSAPI-KERBEROS';
+  readonly principal: ServerPrincipal;
+  private readonly worker: GssWorkerApi;
+
+  constructor(private readonly options: KerberosAuthenticatorOptions) {
+    this.principal = parseServerPrincipal(options.principal);
+    this.worker = options.gss.worker(options.profile);
+  }
+
+  createSession(context: AuthSessionContext): AuthSession {
+    const server = new SaslGssapiServer({
+      gss: this.worker,
+      service: this.principal.gssName,
+      offer: OFFERS.emqx,
+      keytab: this.options.keytab,
+      keytabLabel: this.options.keytabLabel,
+      recorder: context.recorder,
+      challengeTransport: AUTH_CHALLENGE(this.method),
+    });
+    const respond = async (data: Buffer | undefined, transport: TransportPacket): Promise<AuthOutcome> => {
+      const reply = await server.receive(data ?? Buffer.alloc(0), transport);
+      if (reply.kind === 'challenge') return { kind: 'continue', data: reply.token };
+      if (reply.kind === 'failure') return { kind: 'failure', reasonCode: ReasonCode.NotAuthorized, reason: reply.reason };
+      const identity = server.exchange.identity;
+      return { kind: 'success', data: Buffer.alloc(0), identity: mapIdentity(identity?.principal ?? '', identity?.authzid) };
+    };
+    return {
+      start: async (data, transport) => {
+        if (!data || data.length === 0) {
+          context.recorder.add({ direction: 'client-to-server', transport, summary: 'no Authentication Data', error: 'no GSS token in the packet' });
+          return { kind: 'failure', reasonCode: ReasonCode.NotAuthorized, reason: `${transport.packet} carried no Authentication Data: GSSAPI-KERBEROS needs the GSS initial token (AP-REQ) there` };
+        }
+        return respond(data, transport);
+      },
+      continue: respond,
+      dispose: () => server.dispose(),
+    };
+  }
+}
+
+/** Single round: the AP-REQ in CONNECT, the AP-REP back in CONNACK; no security-layer round. */
+export class GssapiSingleRoundAuthenticator implements Authenticator {
+  readonly method = 'GSSAPI';
+  readonly principal: ServerPrincipal;
+  private readonly worker: GssWorkerApi;
+
+  constructor(private readonly options: KerberosAuthenticatorOptions) {
+    this.principal = parseServerPrincipal(options.principal);
+    this.worker = options.gss.worker(options.profile);
+  }
+
+  createSession(context: AuthSessionContext): AuthSession {
+    const decoder = new SaslStepDecoder([{ kind: 'keytab', label: this.options.keytabLabel, entries: this.options.keytab }]);
+    let handle: GssHandle | undefined;
+    const fail = (reason: string): AuthOutcome => ({ kind: 'failure', reasonCode: ReasonCode.NotAuthorized, reason });
+    return {
+      start: async (data, transport) => {
+        if (!data || data.length === 0) {
+          context.recorder.add({ direction: 'client-to-server', transport, summary: 'no Authentication Data', error: 'no GSS token in the packet' });
+          return fail(`${transport.packet} carried no Authentication Data: GSSAPI needs the GSS initial token (AP-REQ) there`);
+        }
+        try {
+          handle ??= (await this.worker.createServer(this.principal.gssName)).value.handle;
+          const step = await this.worker.serverStep(handle, data.toString('base64'));
+          context.recorder.add(decodedStep(decoder, 'client-to-server', data, transport, { trace: step.trace }));
+          if (!step.value.complete) return fail('the GSS context needs more than one round, which the single-round GSSAPI method cannot carry');
+          const apRep = Buffer.from(step.value.response, 'base64');
+          const reply: TransportPacket = { protocol: 'mqtt', packet: context.reauth ? 'AUTH' : 'CONNACK', fields: { reasonCode: reasonLabel(ReasonCode.Success), authenticationMethod: this.method } };
+          if (apRep.length) context.recorder.add(decodedStep(decoder, 'server-to-client', apRep, reply));
+          return { kind: 'success', data: apRep, identity: mapIdentity(step.value.username ?? '') };
+        } catch (error) {
+          if (!(error instanceof GssError)) throw error;
+          context.recorder.add(decodedStep(decoder, 'client-to-server', data, transport, { trace: error.trace, error: error.message }));
+          return fail(error.message);
+        }
+      },
+      continue: async () => fail('the single-round GSSAPI method takes no AUTH round'),
+      dispose: async () => {
+        if (handle) await this.worker.release(handle).catch(() => undefined);
+      },
+    };
+  }
+}
