@@ -37,6 +37,13 @@ export interface SaslClientOptions {
   /** Keys for decoding the steps in the Exchange (default: the ccache's session keys). */
   decodeKeys?: readonly KeySpec[];
   recorder: ExchangeRecorder;
+  /** How our messages travel (default: SASL initial response / responses); MQTT: CONNECT, AUTH. */
+  transports?: { initial: TransportPacket; response: TransportPacket };
+  /**
+   * Whether the SASL layer sets the Exchange's verdict when its part is done (default true). An
+   * outer protocol that learns the server's verdict later (MQTT's CONNACK) sets it instead.
+   */
+  ownsVerdict?: boolean;
 }
 
 export type ClientReply = { kind: 'response'; token: Buffer } | { kind: 'failure'; reason: string };
@@ -88,8 +95,11 @@ export class SaslGssapiClient {
     });
   }
 
-  /** Handles one server challenge and returns the response to send. */
-  async receive(challenge: Buffer, transport: TransportPacket = SASL('challenge')): Promise<ClientReply> {
+  /**
+   * Handles one server challenge and returns the response to send. `respond: false` is for a
+   * final token that gets no answer (the single-round GSSAPI method's AP-REP in CONNACK).
+   */
+  async receive(challenge: Buffer, transport: TransportPacket = SASL('challenge'), options: { respond?: boolean } = {}): Promise<ClientReply> {
     return this.guard(async () => {
       const { gss } = this.options;
       if (this.state === 'context') {
@@ -97,7 +107,8 @@ export class SaslGssapiClient {
         this.record('server-to-client', challenge, transport, step.trace);
         if (challenge.length) this.apRep = challenge;
         if (step.value.complete) this.state = 'await-offer';
-        return this.respond(Buffer.from(step.value.response, 'base64'), 'response');
+        const response = Buffer.from(step.value.response, 'base64');
+        return options.respond === false ? { kind: 'response', token: response } : this.respond(response, 'response');
       }
       if (this.state === 'await-offer') {
         const opened = await gss.clientUnwrap(this.handle!, challenge.toString('base64'));
@@ -118,7 +129,9 @@ export class SaslGssapiClient {
         const exchange = this.options.recorder.exchange;
         exchange.securityLayer = { layer, maxBuffer };
         if (this.choice.authzid) exchange.identity = { authzid: this.choice.authzid };
-        this.options.recorder.finish({ outcome: 'success', reason: `context established, security layer ${layer} chosen; the server's verdict comes in the outer protocol` });
+        if (this.options.ownsVerdict !== false) {
+          this.options.recorder.finish({ outcome: 'success', reason: `context established, security layer ${layer} chosen; the server's verdict comes in the outer protocol` });
+        }
         return reply;
       }
       throw new SaslProtocolError(`no challenge expected now (the exchange is ${this.state})`);
@@ -145,7 +158,9 @@ export class SaslGssapiClient {
   }
 
   private respond(token: Buffer, packet: string, trace?: string[]): ClientReply {
-    this.record('client-to-server', token, SASL(packet), trace);
+    const transports = this.options.transports;
+    const transport = transports ? { ...(packet === 'initial response' ? transports.initial : transports.response), fields: { ...(packet === 'initial response' ? transports.initial : transports.response).fields, carries: packet } } : SASL(packet);
+    this.record('client-to-server', token, transport, trace);
     return { kind: 'response', token };
   }
 

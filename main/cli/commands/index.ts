@@ -1,12 +1,14 @@
 import type { Command } from '../command';
+import { brokerCommand } from './broker';
 import { ccacheCommand } from './ccache';
 import { decodeCommand, explainKeyCommand } from './decode';
 import { doctorCommand } from './doctor';
 import { keytabCommand } from './keytab';
+import { probeCommand } from './probe';
 import { labCommand } from './lab';
 import { saslCommand } from './sasl';
 import { startCommand } from './start';
 import { webCommand } from './web';
 
 /** Every top-level `kbench` command, in the order `kbench --help` lists them. */
-export const commands: Command[] = [doctorCommand, webCommand, startCommand, labCommand, saslCommand, keytabCommand, ccacheCommand, decodeCommand, explainKeyCommand];
+export const commands: Command[] = [doctorCommand, webCommand, startCommand, labCommand, brokerCommand, probeCommand, saslCommand, keytabCommand, ccacheCommand, decodeCommand, explainKeyCommand];
