@@ -1,5 +1,6 @@
 import type { InvokeResult } from './errors';
 import type { BenchEvent } from './events';
+import type { BrokerService, ProbeService } from './broker';
 import type { CcacheService, DecoderService, KeytabService } from './inspect';
 import type { LabService } from './lab';
 import type { SaslService } from './sasl';
@@ -17,6 +18,8 @@ export interface BenchApi {
   decoder: DecoderService;
   lab: LabService;
   sasl: SaslService;
+  broker: BrokerService;
+  probe: ProbeService;
 }
 
 export type ServiceName = keyof BenchApi;
@@ -47,6 +50,8 @@ export const benchMethods = {
     'profile',
   ],
   sasl: ['start', 'step', 'finish', 'send', 'close', 'decodeTranscript'],
+  broker: ['start', 'stop', 'status', 'exchanges'],
+  probe: ['start', 'next', 'reauthenticate', 'publish', 'view', 'close'],
 } as const satisfies { [S in ServiceName]: readonly MethodName<S>[] };
 
 // Compile-time proof that benchMethods lists every method of every service: adding a method to

@@ -1,3 +1,5 @@
+import type { Exchange } from '../exchange/model';
+import type { BrokerStatus, ProbeView } from './broker';
 import type { LabStatus } from './lab';
 import type { DoctorProgress } from './system';
 
@@ -11,6 +13,11 @@ export interface BenchEvents {
   'lab.kdcLog': { realm: string; lines: string[] };
   /** The lab realm after a change (up, down, a principal, the clock). */
   'lab.status': LabStatus;
+  /** A broker connection's Exchange after a new step or verdict. */
+  'broker.exchange': Exchange;
+  'broker.status': BrokerStatus;
+  /** A probe run after any change (a step, a pause, the verdict). */
+  'probe.update': ProbeView;
 }
 
 export type BenchEventName = keyof BenchEvents;

@@ -80,6 +80,32 @@ const SaslRunOptions = z
   })
   .strict();
 const RunId = z.string().uuid();
+const BrokerStartOptions = z
+  .object({
+    tcp: z.boolean(),
+    tls: z.boolean(),
+    ws: z.boolean(),
+    credentials: z.enum(['lab', 'custom']),
+    principal: z.string().min(1).max(1024).optional(),
+    keytab: z.string().min(1).max(4096).optional(),
+    variant: z.enum(['emqx', 'single-round']),
+    allowAnonymous: z.boolean(),
+    maxAuthRounds: z.number().int().min(1).max(100).optional(),
+    authDeadlineMs: z.number().int().min(100).max(600_000).optional(),
+  })
+  .strict();
+const ProbeStartOptions = z
+  .object({
+    url: z.string().regex(/^(mqtts?|wss?):\/\/[^\s]+$/, 'an mqtt://, mqtts://, ws:// or wss:// URL').max(2048),
+    service: z.string().regex(/^[^@\s]+@[^@\s]*$/, 'service@host').max(512).optional(),
+    profile: z.enum(['lab', 'system']),
+    method: z.enum(['GSSAPI-KERBEROS', 'GSSAPI']),
+    step: z.boolean(),
+    caFile: z.string().min(1).max(4096).optional(),
+    insecure: z.boolean().optional(),
+    clientId: z.string().min(1).max(256).optional(),
+  })
+  .strict();
 
 export const benchInputSchemas: InputSchemas = {
   system: {
@@ -108,5 +134,19 @@ export const benchInputSchemas: InputSchemas = {
     send: z.tuple([RunId, z.enum(['client', 'server']), z.string().max(65536)]),
     close: z.tuple([RunId]),
     decodeTranscript: z.tuple([z.string().min(1).max(16_000_000), FileSource]),
+  },
+  broker: {
+    start: z.tuple([BrokerStartOptions]),
+    stop: z.tuple([]),
+    status: z.tuple([]),
+    exchanges: z.tuple([]),
+  },
+  probe: {
+    start: z.tuple([ProbeStartOptions]),
+    next: z.tuple([RunId]),
+    reauthenticate: z.tuple([RunId]),
+    publish: z.tuple([RunId, z.string().min(1).max(1024).optional()]),
+    view: z.tuple([RunId]),
+    close: z.tuple([RunId]),
   },
 };

@@ -2,7 +2,9 @@ import type { AppInfo } from '../api/system';
 import type { BenchApi } from '../api/contract';
 import type { InvokeResult } from '../api/errors';
 import { CcacheServiceImpl, DecoderServiceImpl, KeytabServiceImpl } from '../inspect/service';
+import { BrokerServiceImpl } from '../broker/service';
 import { GssSupervisor } from '../gss/supervisor';
+import { ProbeServiceImpl } from '../probe/service';
 import { LabServiceImpl } from '../lab/service';
 import { SaslServiceImpl } from '../sasl/service';
 import { SystemServiceImpl } from '../system/service';
@@ -39,6 +41,8 @@ export function createEngine(options: EngineOptions): Engine {
   let gss: GssSupervisor | undefined;
   const supervisor = () => (gss ??= new GssSupervisor());
   const lab = new LabServiceImpl(context);
+  const broker = new BrokerServiceImpl(context, supervisor, lab);
+  const probe = new ProbeServiceImpl(context, supervisor, lab);
   const api: BenchApi = {
     system: new SystemServiceImpl(context),
     keytab: new KeytabServiceImpl(),
@@ -46,12 +50,15 @@ export function createEngine(options: EngineOptions): Engine {
     decoder: new DecoderServiceImpl(),
     lab,
     sasl: new SaslServiceImpl(supervisor, lab),
+    broker,
+    probe,
   };
   return {
     api,
     events,
     invoke: (request) => dispatch(api, request),
     dispose: async () => {
+      await Promise.all([broker.dispose(), probe.dispose()]);
       await Promise.all([gss?.dispose(), lab.dispose()]);
     },
   };

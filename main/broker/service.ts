@@ -1,0 +1,110 @@
+/** The broker as a Bench API service: one broker per engine, started and stopped from the UI. */
+import path from 'node:path';
+import type { BrokerService, BrokerStartOptions, BrokerStatus } from '../api/broker';
+import type { LabService } from '../api/lab';
+import type { EngineContext } from '../engine/context';
+import { BenchFailure } from '../engine/failure';
+import type { Exchange } from '../exchange/model';
+import { systemProfile } from '../gss/profiles';
+import type { GssSupervisor } from '../gss/supervisor';
+import type { Authenticator } from './auth';
+import { startBroker, type Broker, type ListenerConfig } from './broker';
+import { kerberosAuthenticator } from './kerberos-setup';
+import { ensureSelfSignedCertificate } from './tls';
+
+export class BrokerServiceImpl implements BrokerService {
+  private broker: Broker | undefined;
+  private authenticator: Authenticator | undefined;
+  private details: Omit<BrokerStatus, 'running' | 'listeners' | 'connections'> = {};
+
+  constructor(
+    private readonly context: EngineContext,
+    private readonly gss: () => GssSupervisor,
+    private readonly lab: LabService,
+  ) {}
+
+  async start(options: BrokerStartOptions): Promise<BrokerStatus> {
+    if (this.broker) await this.stop();
+    if (!options.tcp && !options.tls && !options.ws) throw new BenchFailure('choose at least one listener (TCP, TLS or WebSocket)');
+    let keytab: string;
+    let principal: string;
+    let profile;
+    if (options.credentials === 'lab') {
+      const status = await this.lab.up();
+      profile = await this.lab.profile();
+      keytab = options.keytab ?? status.keytabs.service;
+      principal = options.principal ?? `mqtt/localhost@${status.realm}`;
+    } else {
+      if (!options.principal || !options.keytab) throw new BenchFailure('a custom broker needs a principal (service/FQDN@REALM) and a keytab');
+      profile = systemProfile();
+      keytab = options.keytab;
+      principal = options.principal;
+    }
+    try {
+      this.authenticator = await kerberosAuthenticator({ gss: this.gss(), profile, keytabFile: keytab, principal, variant: options.variant });
+    } catch (error) {
+      throw new BenchFailure((error as Error).message);
+    }
+    const common: Omit<ListenerConfig, 'protocol'> = {
+      authenticators: [this.authenticator],
+      allowAnonymous: options.allowAnonymous,
+      ...(options.maxAuthRounds ? { maxAuthRounds: options.maxAuthRounds } : {}),
+      ...(options.authDeadlineMs ? { authDeadlineMs: options.authDeadlineMs } : {}),
+    };
+    const listeners: ListenerConfig[] = [];
+    if (options.tcp) listeners.push({ protocol: 'tcp', ...common });
+    let tlsCertificate: string | undefined;
+    if (options.tls) {
+      const files = await ensureSelfSignedCertificate(path.join(this.context.dataDir, 'broker-tls'));
+      tlsCertificate = files.certFile;
+      listeners.push({ protocol: 'tls', tls: files, ...common });
+    }
+    if (options.ws) listeners.push({ protocol: 'ws', ...common });
+    this.broker = await startBroker({ listeners });
+    this.broker.onExchange((event) => this.context.events.emit('broker.exchange', event.exchange));
+    this.details = {
+      method: this.authenticator.method,
+      principal,
+      keytab,
+      variant: options.variant,
+      allowAnonymous: options.allowAnonymous,
+      ...(tlsCertificate ? { tlsCertificate } : {}),
+      startedAt: new Date().toISOString(),
+    };
+    return this.emitStatus();
+  }
+
+  async stop(): Promise<BrokerStatus> {
+    const broker = this.broker;
+    this.broker = undefined;
+    await broker?.close();
+    await this.authenticator?.dispose?.();
+    this.authenticator = undefined;
+    this.details = {};
+    return this.emitStatus();
+  }
+
+  async status(): Promise<BrokerStatus> {
+    const broker = this.broker;
+    return {
+      running: Boolean(broker),
+      listeners: broker ? broker.listeners.map((l) => ({ name: l.name, url: l.url, protocol: l.protocol, fellBack: l.fellBack })) : [],
+      connections: broker?.connectionCount ?? 0,
+      ...this.details,
+    };
+  }
+
+  private async emitStatus(): Promise<BrokerStatus> {
+    const status = await this.status();
+    this.context.events.emit('broker.status', status);
+    return status;
+  }
+
+  async exchanges(): Promise<Exchange[]> {
+    return structuredClone([...(this.broker?.exchanges ?? [])]);
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+  }
+}
