@@ -11,7 +11,7 @@ import { ENCTYPES } from '../names';
 import { aesCtsDecrypt, aesCtsEncrypt } from './aes-cts';
 import { confounderOrRandom, iterationCount, requireKeyLength, requireMinLength, requireUsage, utf8Bytes } from './inputs';
 import { hmac, macEquals } from './mac';
-import { derivedKey, simplifiedProfileKeys, type UsageKeys } from './rfc3961';
+import { derivedKey, simplifiedProfileKeys, type UsageKeys, cachedUsageKeys } from './rfc3961';
 import type { EncryptionType } from './types';
 
 /** RFC 3962 §4: default PBKDF2 iteration count when no s2kparams are given. */
@@ -36,7 +36,7 @@ export function aesSha1UsageKeys(id: AesSha1Id, key: Uint8Array, usage: number):
 function makeAesSha1(id: AesSha1Id): EncryptionType {
   const name = ENCTYPES[id]!;
   const { keyLength, checksumType } = PROFILE[id];
-  const keysFor = (key: Uint8Array, usage: number): UsageKeys => aesSha1UsageKeys(id, key, usage);
+  const keysFor = (key: Uint8Array, usage: number): UsageKeys => cachedUsageKeys(id, key, usage, () => aesSha1UsageKeys(id, key, usage));
 
   const checksum = (key: Uint8Array, usage: number, data: Uint8Array): Buffer =>
     hmac('sha1', keysFor(key, usage).Kc, data).subarray(0, MAC_LENGTH);

@@ -13,7 +13,7 @@ import { ENCTYPES } from '../names';
 import { AES_BLOCK, aesCtsDecrypt, aesCtsEncrypt } from './aes-cts';
 import { confounderOrRandom, iterationCount, requireKeyLength, requireMinLength, requireUsage, utf8Bytes } from './inputs';
 import { hmac, macEquals } from './mac';
-import { KEY_USAGE_SEED, usageConstant, type UsageKeys } from './rfc3961';
+import { KEY_USAGE_SEED, usageConstant, type UsageKeys, cachedUsageKeys } from './rfc3961';
 import type { EncryptionType } from './types';
 
 /** RFC 8009 §4: default PBKDF2 iteration count (0x8000). */
@@ -61,7 +61,7 @@ export function aesSha2UsageKeys(id: AesSha2Id, key: Uint8Array, usage: number):
 function makeAesSha2(id: AesSha2Id): EncryptionType {
   const name = ENCTYPES[id]!;
   const { hash, keyLength, macLength } = PROFILE[id];
-  const keysFor = (key: Uint8Array, usage: number): UsageKeys => aesSha2UsageKeys(id, key, usage);
+  const keysFor = (key: Uint8Array, usage: number): UsageKeys => cachedUsageKeys(id, key, usage, () => aesSha2UsageKeys(id, key, usage));
   const mac = (Ki: Uint8Array, c: Uint8Array): Buffer => hmac(hash, Ki, ZERO_IV, c).subarray(0, macLength);
 
   const checksum = (key: Uint8Array, usage: number, data: Uint8Array): Buffer =>

@@ -58,3 +58,25 @@ export function simplifiedProfileKeys(key: Uint8Array, usage: number): UsageKeys
     Ki: derivedKey(key, usageConstant(usage, KEY_USAGE_SEED.Ki)),
   };
 }
+
+/**
+ * Derived keys are pure functions of (enctype, key, usage) and cost several AES operations each;
+ * a conversation uses the same few over and over (a broker handshake decrypts with the same
+ * session key three times). A small least-recently-used cache keeps them.
+ */
+const USAGE_KEY_CACHE_SIZE = 512;
+const usageKeyCache = new Map<string, UsageKeys>();
+
+export function cachedUsageKeys(enctype: number, key: Uint8Array, usage: number, derive: () => UsageKeys): UsageKeys {
+  const id = `${enctype}:${usage}:${Buffer.from(key).toString('base64')}`;
+  const hit = usageKeyCache.get(id);
+  if (hit) {
+    usageKeyCache.delete(id);
+    usageKeyCache.set(id, hit);
+    return hit;
+  }
+  const keys = derive();
+  usageKeyCache.set(id, keys);
+  if (usageKeyCache.size > USAGE_KEY_CACHE_SIZE) usageKeyCache.delete(usageKeyCache.keys().next().value!);
+  return keys;
+}

@@ -10,7 +10,7 @@ import { KeyUsage } from '../usages';
 import { AuthorizationData } from './authdata';
 import { APOptions, Checksum, EncryptedData, EncryptionKey, Microseconds, MsgType, PrincipalName, Pvno, Realm } from './common';
 import { KrbCred } from './cred';
-import { learnArmorKey } from './fast';
+import { rememberArmorSource } from './fast';
 import { Ticket } from './ticket';
 
 /** GSS_C_* checksum (0x8003) inside the Authenticator: channel bindings, flags, delegated KRB-CRED. */
@@ -101,7 +101,7 @@ export function makeApReq(authenticatorUsage: number, typeName = 'AP-REQ'): Sche
         refine(value, trees, ctx) {
           decryptField(ctx, trees.authenticator, value.authenticator, authenticatorUsage, Authenticator, 'Authenticator', (authenticator, sessionKey) => {
             // Any AP-REQ with a subkey may armor a FAST request (TGS-REQs by MIT clients do).
-            if (authenticator.subkey) learnArmorKey(ctx, authenticator.subkey, sessionKey);
+            if (authenticator.subkey) rememberArmorSource(ctx, authenticator.subkey, sessionKey);
           });
         },
       },

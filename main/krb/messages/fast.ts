@@ -96,6 +96,7 @@ const KrbFastArmoredReq = seq(
   },
   {
     refine(value, trees, ctx) {
+      learnArmorKeys(ctx);
       decryptField(ctx, trees.encFastReq, value.encFastReq, FastKeyUsage.ENC, KrbFastReq, 'KrbFastReq');
     },
   },
@@ -106,6 +107,7 @@ const KrbFastArmoredRep = seq(
   { encFastRep: field(0, 'enc-fast-rep', EncryptedData) },
   {
     refine(value, trees, ctx) {
+      learnArmorKeys(ctx);
       decryptField(ctx, trees.encFastRep, value.encFastRep, FastKeyUsage.REP, KrbFastResponse, 'KrbFastResponse');
     },
   },
@@ -114,15 +116,35 @@ const KrbFastArmoredRep = seq(
 export const PaFxFastRequest = explicitChoice('PA-FX-FAST-REQUEST', 'context', { 'armored-data': { tag: 0, schema: KrbFastArmoredReq } });
 export const PaFxFastReply = explicitChoice('PA-FX-FAST-REPLY', 'context', { 'armored-data': { tag: 0, schema: KrbFastArmoredRep } });
 
-/** The FAST armor key of an AP-REQ: KRB-FX-CF2(subkey, ticket session key, "subkeyarmor", "ticketarmor"). */
-export function learnArmorKey(ctx: DecodeContext, subkey: Infer<typeof EncryptionKey>, sessionKey: { enctype: number; key: Buffer }): void {
-  try {
-    learn(ctx.extra, {
-      enctype: subkey.keytype,
-      key: krbFxCf2(subkey.keytype, subkey.keyvalue, sessionKey.enctype, sessionKey.key, 'subkeyarmor', 'ticketarmor'),
-      source: 'FAST armor key of this AP-REQ, for a FAST request that may follow (KRB-FX-CF2 of subkey and ticket session key)',
-    });
-  } catch {
-    // no PRF for this enctype: no FAST with it either
+/** AP-REQs whose keys may armor a FAST request later in the same decode session. */
+const armorSources = new WeakMap<object, { subkey: Infer<typeof EncryptionKey>; sessionKey: { enctype: number; key: Buffer } }[]>();
+
+/**
+ * Remembers an AP-REQ's subkey and ticket session key: if a FAST request follows, its armor key
+ * is KRB-FX-CF2(subkey, session key, "subkeyarmor", "ticketarmor"). Computed only then — most
+ * AP-REQs never armor anything, and the PRF costs several AES operations.
+ */
+export function rememberArmorSource(ctx: DecodeContext, subkey: Infer<typeof EncryptionKey>, sessionKey: { enctype: number; key: Buffer }): void {
+  const session = sessionOf(ctx.extra);
+  if (!session) return;
+  const list = armorSources.get(session) ?? [];
+  list.push({ subkey, sessionKey });
+  armorSources.set(session, list);
+}
+
+function learnArmorKeys(ctx: DecodeContext): void {
+  const session = sessionOf(ctx.extra);
+  if (!session) return;
+  for (const { subkey, sessionKey } of armorSources.get(session) ?? []) {
+    try {
+      learn(ctx.extra, {
+        enctype: subkey.keytype,
+        key: krbFxCf2(subkey.keytype, subkey.keyvalue, sessionKey.enctype, sessionKey.key, 'subkeyarmor', 'ticketarmor'),
+        source: 'FAST armor key (KRB-FX-CF2 of the AP-REQ subkey and ticket session key)',
+      });
+    } catch {
+      // no PRF for this enctype: no FAST with it either
+    }
   }
+  armorSources.delete(session);
 }
