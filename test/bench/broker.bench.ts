@@ -1,0 +1,95 @@
+/**
+ * MQTT 5 connects per second, one after another (TCP connect → CONNECT → CONNACK → DISCONNECT →
+ * close), from a raw client so that the server side is what is measured:
+ *   - plain aedes on its own net server (baseline),
+ *   - anonymous pass-through via the gateway (framing, CONNECT/CONNACK parse and rewrite, the
+ *     AedesLink, the Exchange recorded) — goal ≥ 0.9× plain aedes,
+ *   - enhanced authentication via the gateway with the trivial TEST-ECHO method: one challenge
+ *     (CONNECT → AUTH 0x18 → AUTH 0x18 → CONNACK, two round trips) and two challenges (three).
+ * vitest prints each as a ratio of the fastest. The machine's other load drifts between those
+ * sequential runs, so afterwards the same four are measured again interleaved (alternating
+ * batches, the same drift for all) and printed as ratios to plain aedes.
+ */
+import net from 'node:net';
+import { Aedes } from 'aedes';
+import type { IAuthPacket, IConnackPacket } from 'mqtt-packet';
+import { afterAll, beforeAll, bench, describe } from 'vitest';
+import { type Broker, startBroker } from '../../main/broker/broker';
+import { RawMqttClient, authPacketOf, connectPacket } from '../helpers/mqtt-raw';
+import { EchoAuthenticator } from '../helpers/test-authenticators';
+
+const SECRET = 'bench';
+let plain: Aedes;
+let plainServer: net.Server;
+let broker: Broker;
+const port = { plain: 0, anonymous: 0, enhanced: 0 };
+let counter = 0;
+
+beforeAll(async () => {
+  plain = await Aedes.createBroker();
+  plainServer = net.createServer((socket) => plain.handle(socket));
+  await new Promise<void>((resolve) => plainServer.listen(0, '127.0.0.1', resolve));
+  port.plain = (plainServer.address() as net.AddressInfo).port;
+  broker = await startBroker({
+    listeners: [
+      { protocol: 'tcp', port: 0, allowAnonymous: true },
+      {
+        protocol: 'tcp',
+        port: 0,
+        authenticators: [new EchoAuthenticator({ rounds: 1, secret: SECRET }), new EchoAuthenticator({ method: 'TEST-ECHO-2', rounds: 2, secret: SECRET })],
+      },
+    ],
+  });
+  [port.anonymous, port.enhanced] = broker.listeners.map((l) => l.port) as [number, number];
+});
+
+const modes: Array<[string, () => Promise<void>]> = [
+  ['plain aedes', () => connectOnce(port.plain)],
+  ['gateway, anonymous', () => connectOnce(port.anonymous)],
+  ['gateway, TEST-ECHO 1 challenge', () => connectOnce(port.enhanced, 'TEST-ECHO')],
+  ['gateway, TEST-ECHO 2 challenges', () => connectOnce(port.enhanced, 'TEST-ECHO-2')],
+];
+
+/** Alternating batches of each mode; the first rounds warm up. Connects per second by mode. */
+async function interleaved(rounds = 12, batch = 100): Promise<number[]> {
+  const elapsed = modes.map(() => 0);
+  for (let round = 0; round < rounds; round++) {
+    for (let m = 0; m < modes.length; m++) {
+      const index = (m + round) % modes.length;
+      const started = performance.now();
+      for (let i = 0; i < batch; i++) await modes[index]![1]();
+      if (round >= 2) elapsed[index]! += performance.now() - started;
+    }
+  }
+  return elapsed.map((ms) => (((rounds - 2) * batch) / ms) * 1000);
+}
+
+afterAll(async () => {
+  const rates = await interleaved();
+  console.log('\nMQTT 5 connects per second, interleaved batches:');
+  modes.forEach(([name], i) => console.log(`  ${name.padEnd(34)} ${rates[i]!.toFixed(0).padStart(6)}/s  ${(rates[i]! / rates[0]!).toFixed(2)}× plain`));
+  await broker.close();
+  plainServer.close();
+  await new Promise<void>((resolve) => plain.close(() => resolve()));
+});
+
+async function connectOnce(target: number, method?: string): Promise<void> {
+  const client = await RawMqttClient.connect({ port: target });
+  client.send(connectPacket(`bench-${++counter}`, method ? { method, data: Buffer.from('alice') } : {}));
+  let packet = await client.next();
+  while (packet.cmd === 'auth') {
+    if ((packet as IAuthPacket).reasonCode !== 0x18) throw new Error('unexpected AUTH');
+    client.send(authPacketOf(0x18, method!, Buffer.from(SECRET)));
+    packet = await client.next();
+  }
+  if (packet.cmd !== 'connack' || (packet as IConnackPacket).reasonCode !== 0) throw new Error(`refused: ${JSON.stringify(packet)}`);
+  client.send({ cmd: 'disconnect', reasonCode: 0 });
+  await client.closed;
+}
+
+describe('MQTT 5 connects per second (sequential)', () => {
+  bench('plain aedes (baseline)', () => connectOnce(port.plain), { time: 3_000, warmupTime: 500 });
+  bench('gateway → aedes, anonymous pass-through', () => connectOnce(port.anonymous), { time: 3_000, warmupTime: 500 });
+  bench('gateway → aedes, enhanced auth TEST-ECHO, 1 challenge', () => connectOnce(port.enhanced, 'TEST-ECHO'), { time: 3_000, warmupTime: 500 });
+  bench('gateway → aedes, enhanced auth TEST-ECHO, 2 challenges', () => connectOnce(port.enhanced, 'TEST-ECHO-2'), { time: 3_000, warmupTime: 500 });
+});

@@ -1,0 +1,175 @@
+/**
+ * MQTT packet framing: fixed header and Remaining Length (MQTT 5 §1.5.5, §2.1), whole packets
+ * out of any split of the byte stream, oversize refused from the declared length alone, and
+ * mqtt-packet's errors (and throws) turned into MalformedPacketError.
+ */
+import fc from 'fast-check';
+import mqttPacket, { type Packet } from 'mqtt-packet';
+import { describe, expect, it } from 'vitest';
+import {
+  MalformedPacketError,
+  MAX_REMAINING_LENGTH,
+  PacketFramer,
+  PacketParser,
+  PacketType,
+  generatePacket,
+  packetTypeName,
+  parsePacket,
+  peekProtocolLevel,
+  readFixedHeader,
+} from '../../../main/broker/framing';
+
+function varint(value: number): number[] {
+  const bytes: number[] = [];
+  do {
+    let byte = value % 128;
+    value = Math.floor(value / 128);
+    if (value > 0) byte |= 0x80;
+    bytes.push(byte);
+  } while (value > 0);
+  return bytes;
+}
+
+describe('readFixedHeader', () => {
+  it.each([0, 127, 128, 16_383, 16_384, 2_097_151, 2_097_152, MAX_REMAINING_LENGTH])('reads Remaining Length %i', (length) => {
+    const bytes = Buffer.from([0x30, ...varint(length)]);
+    const header = readFixedHeader(bytes)!;
+    expect(header).toEqual({ type: PacketType.PUBLISH, flags: 0, remainingLength: length, headerLength: bytes.length, packetLength: bytes.length + length });
+    // Every shorter prefix is incomplete, not an error.
+    for (let end = 0; end < bytes.length; end++) expect(readFixedHeader(bytes.subarray(0, end))).toBeUndefined();
+  });
+
+  it('refuses a Remaining Length over 4 bytes, type 0, wrong flags, PUBLISH QoS 3', () => {
+    expect(() => readFixedHeader(Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]))).toThrow(/longer than 4 bytes/);
+    expect(() => readFixedHeader(Buffer.from([0x00, 0x00]))).toThrow(MalformedPacketError);
+    expect(() => readFixedHeader(Buffer.from([0x80, 0x00]))).toThrow(/SUBSCRIBE fixed-header flags must be 0b0010/);
+    expect(() => readFixedHeader(Buffer.from([0xf1, 0x00]))).toThrow(/AUTH fixed-header flags/);
+    expect(() => readFixedHeader(Buffer.from([0x36, 0x00]))).toThrow(/both QoS bits/);
+    expect(readFixedHeader(Buffer.from([0x82, 0x00]))?.type).toBe(PacketType.SUBSCRIBE);
+    expect(readFixedHeader(Buffer.from([0x3d, 0x00]))?.flags).toBe(0x0d);
+  });
+
+  it('names packet types', () => {
+    expect(packetTypeName(15)).toBe('AUTH');
+    expect(packetTypeName(0)).toBe('reserved (0)');
+  });
+});
+
+const samplePackets: Packet[] = [
+  { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'c1', clean: true, keepalive: 30, properties: { authenticationMethod: 'GSSAPI-KERBEROS', authenticationData: Buffer.alloc(300, 7) } },
+  { cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: 'GSSAPI-KERBEROS', authenticationData: Buffer.from([1, 2, 3]) } },
+  { cmd: 'publish', topic: 'a/b', payload: Buffer.alloc(20_000, 1), qos: 1, messageId: 7, dup: false, retain: false, properties: { contentType: 'x' } },
+  { cmd: 'pingreq' },
+  { cmd: 'disconnect', reasonCode: 0 },
+];
+
+describe('PacketFramer', () => {
+  const stream = Buffer.concat(samplePackets.map((p) => generatePacket(p, 5)));
+
+  /** Packets as hex: vitest compares strings much faster than Buffers. */
+  function frameAll(chunks: Buffer[], framer = new PacketFramer()): string[] {
+    return chunks.flatMap((chunk) => framer.push(chunk).packets.map((f) => f.bytes.toString('hex')));
+  }
+
+  it('finds the same whole packets in one chunk, byte by byte, and at any split', () => {
+    const expected = samplePackets.map((p) => generatePacket(p, 5).toString('hex'));
+    expect(frameAll([stream])).toEqual(expected);
+    expect(frameAll([...stream].map((b) => Buffer.from([b])))).toEqual(expected);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: stream.length - 1 }), { maxLength: 12 }), (cuts) => {
+        const points = [0, ...[...new Set(cuts)].sort((a, b) => a - b), stream.length];
+        const chunks = points.slice(1).map((end, i) => stream.subarray(points[i], end));
+        expect(frameAll(chunks)).toEqual(expected);
+      }),
+    );
+  });
+
+  it('hands out a packet inside one chunk without copying it', () => {
+    const [first] = new PacketFramer().push(stream).packets;
+    expect(first!.bytes.buffer).toBe(stream.buffer);
+    expect(first!.header.type).toBe(PacketType.CONNECT);
+  });
+
+  it('refuses a packet over the limit from its fixed header, and keeps nothing of it', () => {
+    const framer = new PacketFramer(1024);
+    const small = generatePacket({ cmd: 'pingreq' }, 5);
+    // A PUBLISH declaring 100 MB: only its first 7 bytes arrive.
+    const result = framer.push(Buffer.concat([small, Buffer.from([0x30, ...varint(100_000_000), 0x00, 0x01])]));
+    expect(result.packets.map((p) => p.bytes)).toEqual([small]);
+    expect(result.oversize).toMatchObject({ type: PacketType.PUBLISH, remainingLength: 100_000_000, packetLength: 100_000_005 });
+    expect(framer.pendingBytes).toBe(0);
+    expect(framer.push(Buffer.alloc(4096)).packets).toEqual([]);
+    expect(framer.pendingBytes).toBe(0);
+  });
+
+  it('accepts a packet exactly at the limit', () => {
+    const packet = generatePacket({ cmd: 'publish', topic: 't', payload: Buffer.alloc(100), qos: 0, dup: false, retain: false }, 5);
+    expect(new PacketFramer(packet.length).push(packet).packets).toHaveLength(1);
+    expect(new PacketFramer(packet.length - 1).push(packet).oversize?.packetLength).toBe(packet.length);
+  });
+
+  it('stops at a malformed fixed header, after the packets before it', () => {
+    const framer = new PacketFramer();
+    const result = framer.push(Buffer.concat([generatePacket({ cmd: 'pingreq' }, 5), Buffer.from([0x00, 0x00])]));
+    expect(result.packets).toHaveLength(1);
+    expect(result.malformed).toBeInstanceOf(MalformedPacketError);
+    expect(framer.push(generatePacket({ cmd: 'pingreq' }, 5)).packets).toEqual([]);
+  });
+});
+
+describe('parsePacket and PacketParser', () => {
+  it('parses AUTH only knowing the protocol version is 5', () => {
+    const auth = generatePacket(samplePackets[1]!, 5);
+    expect(parsePacket(auth, 5)).toMatchObject({ cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: 'GSSAPI-KERBEROS' } });
+    expect(() => parsePacket(auth, 4)).toThrow(MalformedPacketError);
+    // §3.15.2.1: Remaining Length 0 means 0x00 Success without properties.
+    expect(parsePacket(Buffer.from([0xf0, 0x00]), 5)).toEqual({ cmd: 'auth', reasonCode: 0 });
+  });
+
+  it('reads the version from CONNECT itself', () => {
+    const connect = parsePacket(generatePacket(samplePackets[0]!, 5));
+    expect(connect).toMatchObject({ cmd: 'connect', protocolVersion: 5, clientId: 'c1' });
+    expect(peekProtocolLevel(generatePacket(samplePackets[0]!, 5))).toBe(5);
+    expect(peekProtocolLevel(generatePacket({ cmd: 'connect', protocolId: 'MQIsdp', protocolVersion: 3, clientId: 'x', clean: true, keepalive: 0 }, 3))).toBe(3);
+    expect(peekProtocolLevel(Buffer.from([0x10, 0x05, 0x00]))).toBeUndefined();
+    expect(peekProtocolLevel(generatePacket({ cmd: 'pingreq' }, 5))).toBeUndefined();
+  });
+
+  it('turns every mqtt-packet error or throw on a truncated or corrupt packet into MalformedPacketError', () => {
+    const whole = [...samplePackets.map((p) => generatePacket(p, 5))];
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: whole.length - 1 }), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 255 }), (which, at, value) => {
+        const bytes = Buffer.from(whole[which]!);
+        const header = readFixedHeader(bytes)!;
+        const position = header.headerLength + (at % Math.max(1, bytes.length - header.headerLength));
+        if (position < bytes.length) bytes[position] = value;
+        try {
+          parsePacket(bytes, 5);
+        } catch (error) {
+          expect(error).toBeInstanceOf(MalformedPacketError);
+        }
+      }),
+      { numRuns: 2_000 },
+    );
+    // A CONNECT whose Remaining Length says 3 bytes of the protocol name.
+    expect(() => parsePacket(Buffer.from([0x10, 0x03, 0x00, 0x04, 0x4d]))).toThrow(MalformedPacketError);
+  });
+
+  it('keeps one parser per connection and replaces it after an error', () => {
+    const parser = new PacketParser(5);
+    const auth = generatePacket(samplePackets[1]!, 5);
+    expect(parser.parse(auth).cmd).toBe('auth');
+    expect(() => parser.parse(Buffer.from([0xf0, 0x02, 0x42, 0x00]))).toThrow(/Invalid auth reason code/);
+    expect(parser.parse(auth).cmd).toBe('auth');
+    expect(parser.parse(generatePacket(samplePackets[2]!, 5))).toMatchObject({ cmd: 'publish', topic: 'a/b', messageId: 7 });
+  });
+
+  it('generates what mqtt-packet parses back', () => {
+    for (const packet of samplePackets) {
+      const bytes = generatePacket(packet, 5);
+      const parsed = parsePacket(bytes, 5);
+      expect(parsed.cmd).toBe(packet.cmd);
+      expect(mqttPacket.generate(parsed, { protocolVersion: 5 })).toEqual(bytes);
+    }
+  });
+});
