@@ -1,11 +1,13 @@
 import { createRouter, createWebHashHistory } from 'vue-router';
 import type { Component } from 'vue';
+import BrokerView from './views/BrokerView.vue';
 import CcacheView from './views/CcacheView.vue';
 import DecoderView from './views/DecoderView.vue';
 import DoctorView from './views/DoctorView.vue';
 import KeytabView from './views/KeytabView.vue';
 import LabView from './views/LabView.vue';
 import PlannedView from './views/PlannedView.vue';
+import ProbeView from './views/ProbeView.vue';
 import SaslView from './views/SaslView.vue';
 import { views } from './views';
 
@@ -17,6 +19,8 @@ const readyViews: Record<string, Component> = {
   '/decoder': DecoderView,
   '/lab': LabView,
   '/sasl': SaslView,
+  '/broker': BrokerView,
+  '/probe': ProbeView,
 };
 
 /** Hash history: works from file:// in Electron and from any path in web mode. */

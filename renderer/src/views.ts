@@ -36,7 +36,7 @@ export const views: ViewInfo[] = [
     purpose: 'A local MQTT 5 broker that authenticates exactly like EMQX GSSAPI-KERBEROS.',
     planned: ['TCP, TLS and WebSocket listeners', 'Every connection as an Exchange: packets, decoded tokens, verdict and cause'],
     meanwhile: 'Point your client at EMQX for now; the Doctor view shows whether your keytab setting (KRB5_KTNAME) is in place.',
-    ready: false,
+    ready: true,
   },
   {
     path: '/probe',
@@ -45,7 +45,7 @@ export const views: ViewInfo[] = [
     purpose: 'An MQTT client that authenticates against any broker and shows every round.',
     planned: ['GSSAPI-KERBEROS from a ticket cache or client keytab', 'Step mode: pause before each AUTH round', 'Re-authentication on demand'],
     meanwhile: 'Run kbench doctor to confirm the kerberos binding loads — the probe is built on it.',
-    ready: false,
+    ready: true,
   },
   {
     path: '/sasl',
