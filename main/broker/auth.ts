@@ -28,9 +28,11 @@ export const ReasonCode = {
   AdministrativeAction: 0x98,
 } as const;
 
-export const REASON_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(ReasonCode).map(([name, code]) => [code, name.replace(/([a-z])([A-Z])/g, '$1 $2')]),
-);
+/** Names as the spec's tables give them (Title Case), hyphen included for 0x19. */
+export const REASON_NAMES: Record<number, string> = {
+  ...Object.fromEntries(Object.entries(ReasonCode).map(([name, code]) => [code, name.replace(/([a-z])([A-Z])/g, '$1 $2')])),
+  [ReasonCode.ReAuthenticate]: 'Re-authenticate',
+};
 
 /** "0x87 Not Authorized". */
 export function reasonLabel(code: number): string {
@@ -84,6 +86,8 @@ export interface AuthSession {
 export interface Authenticator {
   /** The Authentication Method it answers, e.g. "GSSAPI-KERBEROS". */
   readonly method: string;
+  /** The service it authenticates as ("mqtt/localhost@BENCH.TEST"), shown with each Exchange. */
+  readonly service?: string;
   createSession(context: AuthSessionContext): AuthSession;
   dispose?(): Promise<void>;
 }

@@ -68,6 +68,8 @@ export interface Broker {
   readonly connectionCount: number;
   /** Every step and verdict of every connection; returns the unsubscribe function. */
   onExchange(listener: (event: BrokerExchangeEvent) => void): () => void;
+  /** Called with the open-connection count whenever it changes; returns the unsubscribe function. */
+  onConnectionCount(listener: (count: number) => void): () => void;
   /** Drops every connection, stops the listeners and aedes. Authenticators stay the caller's. */
   close(): Promise<void>;
 }
@@ -154,8 +156,12 @@ export async function startBroker(config: BrokerConfig = {}): Promise<Broker> {
     maximumPacketSize: 0,
     authenticate: (client, username, password, done) => late.gateway!.authenticate(client, username, password, done),
   });
+  const countListeners = new Set<(count: number) => void>();
   const gateway = (late.gateway = new Gateway({
     aedes,
+    connectionsChanged: (count) => {
+      for (const listener of countListeners) listener(count);
+    },
     sendReasonString: config.sendReasonString ?? true,
     exchanges: {
       opened: (recorder) => {
@@ -183,6 +189,10 @@ export async function startBroker(config: BrokerConfig = {}): Promise<Broker> {
       return gateway.connectionCount;
     },
     onExchange: (listener) => log.subscribe(listener),
+    onConnectionCount: (listener) => {
+      countListeners.add(listener);
+      return () => countListeners.delete(listener);
+    },
     close: () =>
       (closing ??= (async () => {
         gateway.closeAll();

@@ -92,6 +92,8 @@ export interface GatewayOptions {
   exchanges: ExchangeSink;
   /** Send the reason in words as the Reason String of refusing CONNACK/DISCONNECT (default true). */
   sendReasonString?: boolean;
+  /** Called with the number of open connections whenever it changes. */
+  connectionsChanged?: (count: number) => void;
 }
 
 /** What the gateway decided about a connection handed to aedes. */
@@ -120,11 +122,12 @@ export class Gateway {
   /** Takes over one client connection (a TCP or TLS socket, or a WebSocket stream). */
   accept(stream: Duplex, listener: GatewayListener, remoteAddress: string): void {
     this.connections.add(new GatewayConnection(this, stream, listener, remoteAddress));
+    this.options.connectionsChanged?.(this.connections.size);
   }
 
   /** A connection closed. */
   forget(connection: GatewayConnection): void {
-    this.connections.delete(connection);
+    if (this.connections.delete(connection)) this.options.connectionsChanged?.(this.connections.size);
   }
 
   /** Connections currently open. */
@@ -408,6 +411,7 @@ class GatewayConnection {
     this.method = method;
     this.exchange.exchange.mechanism = method;
     const authenticator = this.listener.authenticators.get(method);
+    if (authenticator?.service) this.exchange.exchange.service = authenticator.service;
     const transport = describePacket(packet, 5);
     if (!authenticator) {
       this.record('client-to-server', transport);

@@ -61,10 +61,12 @@ function mapIdentity(principal: string, authzid?: string): AuthIdentity {
 export class GssapiKerberosAuthenticator implements Authenticator {
   readonly method = 'GSSAPI-KERBEROS';
   readonly principal: ServerPrincipal;
+  readonly service: string;
   private readonly worker: GssWorkerApi;
 
   constructor(private readonly options: KerberosAuthenticatorOptions) {
     this.principal = parseServerPrincipal(options.principal);
+    this.service = options.principal;
     this.worker = options.gss.worker(options.profile);
   }
 
@@ -103,10 +105,12 @@ export class GssapiKerberosAuthenticator implements Authenticator {
 export class GssapiSingleRoundAuthenticator implements Authenticator {
   readonly method = 'GSSAPI';
   readonly principal: ServerPrincipal;
+  readonly service: string;
   private readonly worker: GssWorkerApi;
 
   constructor(private readonly options: KerberosAuthenticatorOptions) {
     this.principal = parseServerPrincipal(options.principal);
+    this.service = options.principal;
     this.worker = options.gss.worker(options.profile);
   }
 

@@ -12,8 +12,12 @@ import { startBroker, type Broker, type ListenerConfig } from './broker';
 import { kerberosAuthenticator } from './kerberos-setup';
 import { ensureSelfSignedCertificate } from './tls';
 
+/** Status events for connection-count changes are coalesced over this window. */
+const STATUS_COALESCE_MS = 200;
+
 export class BrokerServiceImpl implements BrokerService {
   private broker: Broker | undefined;
+  private statusTimer: ReturnType<typeof setTimeout> | undefined;
   private authenticator: Authenticator | undefined;
   private details: Omit<BrokerStatus, 'running' | 'listeners' | 'connections'> = {};
 
@@ -62,6 +66,7 @@ export class BrokerServiceImpl implements BrokerService {
     if (options.ws) listeners.push({ protocol: 'ws', ...common });
     this.broker = await startBroker({ listeners });
     this.broker.onExchange((event) => this.context.events.emit('broker.exchange', event.exchange));
+    this.broker.onConnectionCount(() => this.statusSoon());
     this.details = {
       method: this.authenticator.method,
       principal,
@@ -78,6 +83,8 @@ export class BrokerServiceImpl implements BrokerService {
     const broker = this.broker;
     this.broker = undefined;
     await broker?.close();
+    clearTimeout(this.statusTimer);
+    this.statusTimer = undefined;
     await this.authenticator?.dispose?.();
     this.authenticator = undefined;
     this.details = {};
@@ -92,6 +99,15 @@ export class BrokerServiceImpl implements BrokerService {
       connections: broker?.connectionCount ?? 0,
       ...this.details,
     };
+  }
+
+  /** Open connections come and go in bursts: one status event per burst is enough for a view. */
+  private statusSoon(): void {
+    if (this.statusTimer) return;
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = undefined;
+      void this.emitStatus();
+    }, STATUS_COALESCE_MS);
   }
 
   private async emitStatus(): Promise<BrokerStatus> {

@@ -34,6 +34,8 @@ export interface GssClientStep {
   response: string;
   /** GSS_S_COMPLETE: the context is established. */
   complete: boolean;
+  /** The initiator's own principal (the binding asks MIT for it once the context is complete). */
+  principal: string | null;
 }
 
 export interface GssServerStep {

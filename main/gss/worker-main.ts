@@ -184,7 +184,7 @@ async function callGss(binding: KerberosBinding, method: GssMethod, rawParams: u
     case 'clientStep': {
       const client = initiator(params[0]);
       const response = await client.step(params[1] as string);
-      return { response: response ?? '', complete: client.contextComplete } satisfies GssClientStep;
+      return { response: response ?? '', complete: client.contextComplete, principal: client.username || null } satisfies GssClientStep;
     }
     case 'clientWrap': {
       const client = initiator(params[0]);

@@ -60,6 +60,12 @@ function ccacheFile(name: string | undefined): string | undefined {
   return !match ? name : match[1] === 'FILE' ? match[2] : undefined;
 }
 
+/** What an AUTH 0x18 answer carries, in words for the step-mode pause. */
+function answerText(tokenKind: string | undefined): string {
+  if (tokenKind === 'empty') return 'no data (the empty answer to the AP-REP)';
+  return tokenKind ?? 'the next token';
+}
+
 export class MqttProbe {
   private client: MqttClient | undefined;
 
@@ -123,7 +129,7 @@ export class MqttProbe {
       void (async () => {
         const reply = await sasl.receive(data, transport);
         if (reply.kind === 'failure') return callback(new Error(reply.reason));
-        await this.pause({ packet: 'AUTH', description: `AUTH 0x18 with ${recorder.exchange.steps.at(-1)?.tokenKind ?? 'the next token'}`, token: reply.token.toString('base64') });
+        await this.pause({ packet: 'AUTH', description: `AUTH 0x18 with ${answerText(recorder.exchange.steps.at(-1)?.tokenKind)}`, token: reply.token.toString('base64') });
         callback(undefined, {
           cmd: 'auth',
           reasonCode: 0x18,

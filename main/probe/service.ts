@@ -23,6 +23,8 @@ interface ProbeRun {
 }
 
 const MAX_RUNS = 20;
+/** How long a stepped connect or re-authentication may take, pauses included. */
+const STEP_MODE_TIMEOUT_MS = 10 * 60_000;
 
 export class ProbeServiceImpl implements ProbeService {
   private readonly runs = new Map<string, ProbeRun>();
@@ -63,6 +65,8 @@ export class ProbeServiceImpl implements ProbeService {
       ...(options.clientId ? { clientId: options.clientId } : {}),
       ...(options.caFile ? { ca: await readUserFile(options.caFile) } : {}),
       ...(options.insecure ? { rejectUnauthorized: false } : {}),
+      // A person reads each packet before it goes: MQTT.js's 15 s connect timer would cut them off.
+      ...(options.step ? { timeoutMs: STEP_MODE_TIMEOUT_MS } : {}),
       onStep: (exchange) => {
         run.live = exchange;
         this.update(run);
@@ -109,6 +113,7 @@ export class ProbeServiceImpl implements ProbeService {
     run.pending = null;
     run.state = 'connecting';
     pending.release();
+    this.update(run);
     return this.snapshot(run);
   }
 
@@ -117,6 +122,7 @@ export class ProbeServiceImpl implements ProbeService {
     const run = this.run(id);
     if (run.state !== 'connected') throw new BenchFailure('re-authentication needs a connected probe');
     run.state = 'connecting';
+    delete run.error;
     void run.probe.reauthenticate().then(
       (exchange) => {
         run.exchanges.push(exchange);

@@ -81,6 +81,11 @@ export class SaslGssapiClient {
     return this.choice;
   }
 
+  /** Who we authenticated as, for the Exchange's identity (known once the context is complete). */
+  private noteInitiator(principal: string | null): void {
+    if (principal) this.exchange.identity = { ...this.exchange.identity, principal };
+  }
+
   /** The initial response: the GSS initial context token (AP-REQ). */
   async start(): Promise<ClientReply> {
     if (this.state !== 'start') throw new SaslProtocolError('start() was already called');
@@ -90,6 +95,7 @@ export class SaslGssapiClient {
       const step = await gss.clientStep(this.handle, '');
       this.state = step.value.complete ? 'await-offer' : 'context';
       this.apReq = Buffer.from(step.value.response, 'base64');
+      this.noteInitiator(step.value.principal);
       if (this.decodeKeysFromCcache) await this.addCcacheKeysToDecoder();
       return this.respond(this.apReq, 'initial response', step.trace);
     });
@@ -107,6 +113,7 @@ export class SaslGssapiClient {
         this.record('server-to-client', challenge, transport, step.trace);
         if (challenge.length) this.apRep = challenge;
         if (step.value.complete) this.state = 'await-offer';
+        this.noteInitiator(step.value.principal);
         const response = Buffer.from(step.value.response, 'base64');
         return options.respond === false ? { kind: 'response', token: response } : this.respond(response, 'response');
       }
@@ -128,7 +135,7 @@ export class SaslGssapiClient {
         const reply = this.respond(Buffer.from(wrapped.value.token, 'base64'), 'response (security-layer choice)', wrapped.trace);
         const exchange = this.options.recorder.exchange;
         exchange.securityLayer = { layer, maxBuffer };
-        if (this.choice.authzid) exchange.identity = { authzid: this.choice.authzid };
+        if (this.choice.authzid) exchange.identity = { ...exchange.identity, authzid: this.choice.authzid };
         if (this.options.ownsVerdict !== false) {
           this.options.recorder.finish({ outcome: 'success', reason: `context established, security layer ${layer} chosen; the server's verdict comes in the outer protocol` });
         }

@@ -166,7 +166,7 @@ describe('the Broker and Probe views (Chromium, web mode, lab realm)', () => {
     // "n" sends it: the AP-REQ shows in the inspector; the broker answers with the AP-REP.
     await page.keyboard.press('n');
     await left('CONNECT with the AP-REQ (GSS initial context token) as Authentication Data');
-    expect(await nextPause()).toBe('AUTH 0x18 with empty');
+    expect(await nextPause()).toBe('AUTH 0x18 with no data (the empty answer to the AP-REP)');
     expect(await packets()).toEqual(['CONNECT', 'AUTH']);
     await steps().nth(0).click();
     expect(await text('step-detail-kind')).toBe('GSS-API initial context token (AP-REQ)');
@@ -176,7 +176,7 @@ describe('the Broker and Probe views (Chromium, web mode, lab realm)', () => {
     // Enter sends too (focus away from any button).
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.keyboard.press('Enter');
-    await left('AUTH 0x18 with empty');
+    await left('AUTH 0x18 with no data (the empty answer to the AP-REP)');
     expect(await nextPause()).toBe('AUTH 0x18 with security-layer reply (wrapped)');
     expect(await packets()).toEqual(['CONNECT', 'AUTH', 'AUTH', 'AUTH']);
     expect(await steps().nth(3).getAttribute('data-kind')).toBe('security-layer offer (wrapped)');
@@ -202,7 +202,7 @@ describe('the Broker and Probe views (Chromium, web mode, lab realm)', () => {
   it('re-authenticates step by step and publishes a test message with MQTT 5 properties', async () => {
     await page.getByTestId('probe-reauth').click();
     const sent = await sendAll();
-    expect(sent).toEqual(['AUTH 0x19 (re-authenticate) with a fresh AP-REQ', 'AUTH 0x18 with empty', 'AUTH 0x18 with security-layer reply (wrapped)']);
+    expect(sent).toEqual(['AUTH 0x19 (re-authenticate) with a fresh AP-REQ', 'AUTH 0x18 with no data (the empty answer to the AP-REP)', 'AUTH 0x18 with security-layer reply (wrapped)']);
     expect(await text('probe-state')).toBe('connected');
     // Two Exchanges now: the re-authentication is shown, the connect one a click away.
     expect(await page.getByTestId('probe-exchange-1').getAttribute('aria-checked')).toBe('true');

@@ -89,9 +89,11 @@ describe('broker + GSSAPI-KERBEROS + probe', () => {
       'C AUTH security-layer reply (wrapped)',
       'S CONNACK',
     ]);
-    // The broker's side of the same connection: alice, mapped to "alice".
+    expect(exchange.identity?.principal).toBe(`alice@${lab.name}`); // the probe knows who it is
+    // The broker's side of the same connection: alice, mapped to "alice", for its service.
     const server = broker.exchanges.at(-1)!;
     expect(server.identity).toMatchObject({ principal: `alice@${lab.name}`, mapped: 'alice' });
+    expect(server.service).toBe(`mqtt/localhost@${lab.name}`);
     expect(server.verdict.outcome).toBe('success');
   });
 
@@ -133,7 +135,7 @@ describe('broker + GSSAPI-KERBEROS + probe', () => {
     expect((await p.connect()).verdict.outcome).toBe('success');
     const reauth = await p.reauthenticate();
     expect(reauth.verdict, JSON.stringify(reauth.steps.map((s) => [s.transport.packet, s.summary]))).toMatchObject({ outcome: 'success', code: '0x00 Success' });
-    expect(reauth.steps[0]!.transport).toMatchObject({ packet: 'AUTH', fields: { reasonCode: '0x19 Re Authenticate' } });
+    expect(reauth.steps[0]!.transport).toMatchObject({ packet: 'AUTH', fields: { reasonCode: '0x19 Re-authenticate' } });
     const published = await p.publishTest();
     expect(published.received).toBe('hello from the Kerberos Bench probe');
     expect(published.properties).toMatchObject({ contentType: 'text/plain', userProperties: { from: 'kbench' } });

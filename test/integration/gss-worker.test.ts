@@ -111,7 +111,8 @@ describe('GSS workers with the lab realm', () => {
     expect(accepted.value.username).toBe(`alice@${lab.name}`);
     expect(accepted.value.targetName).toBeNull(); // the acceptor named its service
     expect(readKerberosToken(Buffer.from(accepted.value.response, 'base64')).tokIdName).toMatch(/AP-REP|KRB_AP_REP/);
-    expect(finished.value).toEqual({ response: '', complete: true });
+    expect(finished.value).toEqual({ response: '', complete: true, principal: `alice@${lab.name}` });
+    expect(apReq.value.principal).toBeNull(); // the binding asks MIT who it is only once the context is complete
 
     // Each call brought its own trace lines, from its own worker.
     expect(apReq.trace.join('\n')).toContain(`Getting credentials alice@${lab.name} -> mqtt/localhost@${lab.name}`);

@@ -98,17 +98,6 @@ export const useBrokerStore = defineStore('broker', () => {
     }
   }
 
-  /** Re-reads the status quietly (the open-connection count changes without an event). */
-  async function poll(bench: BenchClient): Promise<void> {
-    if (busy.value) return;
-    try {
-      const next = await bench.api.broker.status();
-      if (!busy.value) status.value = next;
-    } catch {
-      // The next action shows the error.
-    }
-  }
-
   function options(): BrokerStartOptions {
     const f = form.value;
     const rounds = typeof f.maxAuthRounds === 'number' && Number.isFinite(f.maxAuthRounds) ? f.maxAuthRounds : undefined;
@@ -193,7 +182,6 @@ export const useBrokerStore = defineStore('broker', () => {
     serviceName,
     formProblem,
     load,
-    poll,
     start,
     stop,
     select,
