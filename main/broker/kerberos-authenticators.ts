@@ -127,6 +127,7 @@ export class GssapiSingleRoundAuthenticator implements Authenticator {
         try {
           handle ??= (await this.worker.createServer(this.principal.gssName)).value.handle;
           const step = await this.worker.serverStep(handle, data.toString('base64'));
+          if (step.value.complete) handle = undefined; // the worker released it
           context.recorder.add(decodedStep(decoder, 'client-to-server', data, transport, { trace: step.trace }));
           if (!step.value.complete) return fail('the GSS context needs more than one round, which the single-round GSSAPI method cannot carry');
           const apRep = Buffer.from(step.value.response, 'base64');

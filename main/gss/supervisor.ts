@@ -298,6 +298,7 @@ class WorkerProcess {
     // Calls made while it was starting: the start failure is their answer.
     for (const call of this.waiting.splice(0)) call.reject(this.errorFor(fate));
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    this.updateRef();
     this.options.onGone(this, fate);
     void this.exited.then(() => {
       this.options.onEvent({ type: fate.event, profileId: this.options.profile.id, pid: this.child.pid ?? 0, reason: fate.what });
@@ -334,7 +335,10 @@ class WorkerProcess {
 
   /** An idle worker must not keep the bench's event loop alive (a CLI run ends when its work does). */
   private updateRef(): void {
-    const busy = this.state === 'starting' || (this.state === 'ready' && this.sent.length > 0);
+    // An idle worker is unref'd (a CLI may exit around it); a dying one stays ref'd until its exit
+    // arrives, or whoever awaits stop() would see the event loop end first.
+    const dying = this.state === 'gone' && this.child.exitCode === null && this.child.signalCode === null;
+    const busy = dying || this.state === 'starting' || (this.state === 'ready' && this.sent.length > 0);
     const channel = this.child.channel as { ref?(): void; unref?(): void } | undefined;
     if (busy) {
       this.child.ref();

@@ -40,6 +40,7 @@ export interface GssClientStep {
 
 export interface GssServerStep {
   response: string;
+  /** GSS_S_COMPLETE: the context is established, and the worker has released it (its handle is spent). */
   complete: boolean;
   /** The authenticated client principal, once complete. */
   username: string | null;

@@ -198,6 +198,9 @@ async function callGss(binding: KerberosBinding, method: GssMethod, rawParams: u
     case 'serverStep': {
       const server = acceptor(params[0]);
       await server.step(params[1] as string);
+      // An established acceptor has nothing left to do here (the binding cannot wrap or unwrap
+      // on the acceptor side): drop it now and spare the caller a release round trip.
+      if (server.contextComplete) contexts.delete(params[0] as string);
       return {
         response: server.response ?? '',
         complete: server.contextComplete,

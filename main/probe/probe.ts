@@ -60,6 +60,18 @@ function ccacheFile(name: string | undefined): string | undefined {
   return !match ? name : match[1] === 'FILE' ? match[2] : undefined;
 }
 
+/** TLS verification codes that mean "this certificate is not one you trust" (OpenSSL's names). */
+const UNTRUSTED_CERTIFICATE = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_UNTRUSTED']);
+
+/** A socket or TLS error, with what to do about the common ones. */
+function explainConnectError(error: Error & { code?: number | string }): string {
+  if (typeof error.code === 'string' && UNTRUSTED_CERTIFICATE.has(error.code)) {
+    return `${error.message} (${error.code}): the broker's certificate is not trusted — give its CA certificate (--ca FILE), or skip verification for a test (--insecure)`;
+  }
+  if (error.code === 'ECONNREFUSED') return `${error.message}: nothing listens there — is the broker running, and on this port?`;
+  return error.message;
+}
+
 /** What an AUTH 0x18 answer carries, in words for the step-mode pause. */
 function answerText(tokenKind: string | undefined): string {
   if (tokenKind === 'empty') return 'no data (the empty answer to the AP-REP)';
@@ -164,22 +176,27 @@ export class MqttProbe {
     const client = mqtt.connect(this.options.url, this.clientOptions(first.token));
     this.client = client;
     client.handleAuth = this.authHandler(sasl, recorder);
+    // MQTT.js can emit 'error' more than once (a TLS failure, then the stream's own error), and
+    // also long after CONNACK; an EventEmitter with no listener would throw it at the process.
+    client.on('error', () => undefined);
     return new Promise<Exchange>((resolve) => {
       const done = () => {
-        client.removeAllListeners('connect');
-        client.removeAllListeners('error');
+        client.removeListener('connect', onConnect);
+        client.removeListener('error', onError);
         resolve(recorder.exchange);
       };
-      client.once('connect', (connack) => {
+      const onConnect = (connack: Packet) => {
         void this.onConnack(sasl, recorder, connack as Packet & { reasonCode?: number; properties?: Record<string, unknown> }).finally(done);
-      });
-      client.once('error', (error: Error & { code?: number }) => {
+      };
+      const onError = (error: Error & { code?: number }) => {
         const code = typeof error.code === 'number' ? reasonLabel(error.code) : undefined;
         if (code) recorder.add({ direction: 'server-to-client', transport: mqttPacket('CONNACK', { reasonCode: code }), summary: error.message });
-        recorder.finish({ outcome: 'failure', reason: error.message, ...(code ? { code } : {}) });
+        recorder.finish({ outcome: 'failure', reason: explainConnectError(error), ...(code ? { code } : {}) });
         client.end(true);
         done();
-      });
+      };
+      client.once('connect', onConnect);
+      client.once('error', onError);
       client.once('close', () => {
         if (recorder.exchange.verdict.outcome === 'pending') recorder.finish({ outcome: 'failure', reason: 'the broker closed the connection before CONNACK' });
         done();

@@ -104,6 +104,7 @@ export class SaslGssapiServer {
       return this.fail(error.message, error.kind === 'gss' ? 'GSS failure' : `GSS worker ${error.kind}`);
     }
     this.record('client-to-server', token, transport, { trace: step.trace });
+    if (step.value.complete) this.handle = undefined; // the worker released it
     this.apReq ??= token;
     const response = Buffer.from(step.value.response, 'base64');
     if (!step.value.complete) return this.challenge(response, 'challenge (GSS continue)');

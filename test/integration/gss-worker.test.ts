@@ -99,7 +99,10 @@ describe('GSS workers with the lab realm', () => {
   it('establishes a context between an initiator worker and an acceptor worker', async () => {
     const initiator = supervisor.worker(clientProfile(lab));
     const acceptor = supervisor.worker(serverProfile(lab));
-    const { apReq, accepted, finished } = await establish(initiator, acceptor);
+    const { apReq, accepted, finished, server } = await establish(initiator, acceptor);
+    // An established acceptor is released by the worker itself: its handle is spent.
+    expect((await rejection(acceptor.serverStep(server, apReq.value.response))).message).toMatch(/no GSS context .* \(released, or never created here\)/);
+    await expect(acceptor.release(server)).resolves.toBeUndefined();
     expect(initiator.pid).toBeDefined();
     expect(acceptor.pid).toBeDefined();
     expect(initiator.pid).not.toBe(acceptor.pid);

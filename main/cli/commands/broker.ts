@@ -82,17 +82,21 @@ Authentication Method in. Prints one line per connection verdict; Ctrl+C stops.`
     const tls = endpoint(str(input, 'tls'), brokerCommand);
     const ws = endpoint(str(input, 'ws'), brokerCommand);
     if (tcp || (!tls && !ws)) listeners.push({ protocol: 'tcp', ...(tcp ?? {}), ...common });
+    let selfSigned: string | undefined;
     if (tls) {
       const cert = str(input, 'cert');
       const key = str(input, 'key');
       if (Boolean(cert) !== Boolean(key)) throw new UsageError('--cert and --key go together', brokerCommand);
       const files = cert && key ? { certFile: cert, keyFile: key } : await ensureSelfSignedCertificate(path.join((await input.engine().api.system.info()).dataDir, 'broker-tls'));
+      if (!cert) selfSigned = files.certFile;
       listeners.push({ protocol: 'tls', ...tls, tls: files, ...common });
     }
     if (ws) listeners.push({ protocol: 'ws', ...ws, ...common });
     const broker = await startBroker({ listeners });
     io.stdout(`Kerberos Bench broker: ${authenticator.method} as ${principal}, keytab ${keytab}\n`);
     for (const listener of broker.listeners) io.stdout(`  listening on ${listener.url}${listener.fellBack ? ' (default port taken)' : ''}\n`);
+    if (selfSigned) io.stdout(`  TLS certificate ${selfSigned} (self-signed for localhost: probe with --ca ${selfSigned})\n`);
+    io.stdout(`  anonymous clients ${common.allowAnonymous ? 'allowed' : 'refused (0x87 Not Authorized)'}\n`);
     io.stdout('Press Ctrl+C to stop.\n');
     broker.onExchange((event) => {
       if (event.kind === 'verdict' && event.exchange.verdict.outcome !== 'pending') io.stdout(verdictLine(event.exchange));

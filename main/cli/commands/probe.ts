@@ -4,7 +4,7 @@
 import { createInterface } from 'node:readline';
 import { readUserFile, writeFileAtomic } from '../../system/files';
 import { serializeExchange } from '../../exchange/serialize';
-import type { Exchange } from '../../exchange/model';
+import type { Exchange, ExchangeStep } from '../../exchange/model';
 import { GssSupervisor } from '../../gss/supervisor';
 import { MqttProbe, type ProbeMethod, type ProbeNextStep } from '../../probe/probe';
 import type { SaslLayer } from '../../sasl/layers';
@@ -13,12 +13,20 @@ import { json } from '../format';
 import { str } from '../password-options';
 import { PROFILE_HELP, profileFrom, profileOptions } from '../profile-options';
 
+/** One step as a line: direction, packet (and reason code), what the token is, the summary, any error. */
+function stepLine(step: ExchangeStep): string {
+  const arrow = step.direction === 'client-to-server' ? 'C →' : '← S';
+  const code = step.transport.fields?.reasonCode ? ` ${step.transport.fields.reasonCode}` : '';
+  const kind = step.tokenKind ? `: ${step.tokenKind}` : '';
+  const summary = step.summary ? ` — ${step.summary}` : '';
+  const error = step.error && step.error !== step.summary ? `  ! ${step.error}` : '';
+  return `  ${arrow} ${step.transport.packet}${code}${kind}${summary}${error}`;
+}
+
 function describe(exchange: Exchange): string {
-  const lines = exchange.steps.map(
-    (s) => `  ${s.direction === 'client-to-server' ? 'C →' : '← S'} ${s.transport.packet}${s.transport.fields?.reasonCode ? ` ${s.transport.fields.reasonCode}` : ''}: ${s.tokenKind ?? ''}${s.summary ? ` — ${s.summary}` : ''}${s.error ? `  ! ${s.error}` : ''}`,
-  );
-  const who = exchange.identity?.principal ? ` (${exchange.identity.principal})` : '';
-  return `${lines.join('\n')}\n${exchange.verdict.outcome}${exchange.verdict.code ? ` ${exchange.verdict.code}` : ''}${who}: ${exchange.verdict.reason}\n`;
+  const { outcome, code, reason } = exchange.verdict;
+  const who = exchange.identity?.principal ? ` as ${exchange.identity.principal}` : '';
+  return `${exchange.steps.map(stepLine).join('\n')}\n${outcome}${code ? ` (${code})` : ''}${who}: ${reason}\n`;
 }
 
 export const probeCommand: Command = {
