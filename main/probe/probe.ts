@@ -49,6 +49,8 @@ export interface ProbeOptions {
   onStep?: (exchange: Exchange) => void;
   /** How long to wait for CONNACK (default 15 s). */
   timeoutMs?: number;
+  /** An authenticated connection ended without close() (the broker's DISCONNECT, or the socket). */
+  onConnectionLost?: (reason: string) => void;
 }
 
 const mqttPacket = (packet: string, fields: Record<string, string | number | boolean> = {}): TransportPacket => ({ protocol: 'mqtt', packet, fields });
@@ -204,6 +206,17 @@ export class MqttProbe {
     });
   }
 
+  /** Once connected: report the connection's end, unless we ended it ourselves. */
+  private watchConnection(client: MqttClient): void {
+    let reason = 'the connection closed (the broker stopped or dropped it)';
+    client.on('disconnect', (packet: { reasonCode?: number; properties?: { reasonString?: string } }) => {
+      reason = `the broker sent DISCONNECT ${reasonLabel(packet.reasonCode ?? 0)}${packet.properties?.reasonString ? `: ${packet.properties.reasonString}` : ''}`;
+    });
+    client.once('close', () => {
+      if (this.client === client) this.options.onConnectionLost?.(reason);
+    });
+  }
+
   private async onConnack(sasl: SaslGssapiClient, recorder: ExchangeRecorder, connack: Packet & { reasonCode?: number; properties?: Record<string, unknown> }): Promise<void> {
     const data = connack.properties?.authenticationData as Buffer | undefined;
     const transport = mqttPacket('CONNACK', { reasonCode: reasonLabel(connack.reasonCode ?? 0), authenticationMethod: String(connack.properties?.authenticationMethod ?? '') });
@@ -218,6 +231,7 @@ export class MqttProbe {
       recorder.add(data?.length ? decodedStep(sasl.decoder, 'server-to-client', data, transport) : { direction: 'server-to-client', transport, summary: 'connected' });
     }
     recorder.finish({ outcome: 'success', reason: `connected to ${this.options.url} with ${this.method}`, code: reasonLabel(connack.reasonCode ?? 0) });
+    if (this.client) this.watchConnection(this.client);
   }
 
   /** MQTT 5 re-authentication: AUTH 0x19 with a fresh AP-REQ, rounds, AUTH 0x00 (or DISCONNECT). */

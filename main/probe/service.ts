@@ -67,6 +67,12 @@ export class ProbeServiceImpl implements ProbeService {
       ...(options.insecure ? { rejectUnauthorized: false } : {}),
       // A person reads each packet before it goes: MQTT.js's 15 s connect timer would cut them off.
       ...(options.step ? { timeoutMs: STEP_MODE_TIMEOUT_MS } : {}),
+      onConnectionLost: (reason) => {
+        if (run.state === 'closed') return;
+        run.state = 'closed';
+        run.error = reason;
+        this.update(run);
+      },
       onStep: (exchange) => {
         run.live = exchange;
         this.update(run);

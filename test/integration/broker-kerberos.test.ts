@@ -180,6 +180,22 @@ describe('broker + GSSAPI-KERBEROS + probe', () => {
     expect(brokers.at(-1)!.exchanges.at(-1)!.verdict.reason).toMatch(/No key table entry found matching mqtt\/broker\.example\.com@/);
   });
 
+  it('tells the probe when an authenticated connection is lost (broker stopped), but not when it closes itself', async () => {
+    const b = await startBroker({ listeners: [{ protocol: 'tcp', port: 0, authenticators: [await auth()] }] });
+    const lost: string[] = [];
+    const p = probe(b.listeners[0]!.url, { onConnectionLost: (reason) => lost.push(reason) });
+    expect((await p.connect()).verdict.outcome).toBe('success');
+    await b.close();
+    await expect.poll(() => lost).toEqual(['the connection closed (the broker stopped or dropped it)']);
+    await p.close();
+
+    const again = probe(broker.listeners[0]!.url, { onConnectionLost: (reason) => lost.push(reason) });
+    expect((await again.connect()).verdict.outcome).toBe('success');
+    await again.close();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(lost).toHaveLength(1);
+  });
+
   it('rejects principals not of the form service/FQDN@REALM with EMQX\'s wording', async () => {
     await expect(auth({ principal: 'mqtt@localhost' })).rejects.toThrow(/^invalid_server_principal_string/);
   });
