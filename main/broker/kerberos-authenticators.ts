@@ -58,17 +58,24 @@ function mapIdentity(principal: string, authzid?: string): AuthIdentity {
   return { principal, ...(authzid ? { authzid } : {}), mapped: authzid || principal.replace(/@[^@]*$/, '') };
 }
 
-export class GssapiKerberosAuthenticator implements Authenticator {
-  readonly method = 'GSSAPI-KERBEROS';
+/** What both Kerberos methods share: the validated service principal and its GSS worker. */
+abstract class KerberosAuthenticator implements Authenticator {
+  abstract readonly method: string;
   readonly principal: ServerPrincipal;
   readonly service: string;
-  private readonly worker: GssWorkerApi;
+  protected readonly worker: GssWorkerApi;
 
-  constructor(private readonly options: KerberosAuthenticatorOptions) {
+  constructor(protected readonly options: KerberosAuthenticatorOptions) {
     this.principal = parseServerPrincipal(options.principal);
     this.service = options.principal;
     this.worker = options.gss.worker(options.profile);
   }
+
+  abstract createSession(context: AuthSessionContext): AuthSession;
+}
+
+export class GssapiKerberosAuthenticator extends KerberosAuthenticator {
+  readonly method = 'GSSAPI-KERBEROS';
 
   createSession(context: AuthSessionContext): AuthSession {
     const server = new SaslGssapiServer({
@@ -102,17 +109,8 @@ export class GssapiKerberosAuthenticator implements Authenticator {
 }
 
 /** Single round: the AP-REQ in CONNECT, the AP-REP back in CONNACK; no security-layer round. */
-export class GssapiSingleRoundAuthenticator implements Authenticator {
+export class GssapiSingleRoundAuthenticator extends KerberosAuthenticator {
   readonly method = 'GSSAPI';
-  readonly principal: ServerPrincipal;
-  readonly service: string;
-  private readonly worker: GssWorkerApi;
-
-  constructor(private readonly options: KerberosAuthenticatorOptions) {
-    this.principal = parseServerPrincipal(options.principal);
-    this.service = options.principal;
-    this.worker = options.gss.worker(options.profile);
-  }
 
   createSession(context: AuthSessionContext): AuthSession {
     const decoder = new SaslStepDecoder([{ kind: 'keytab', label: this.options.keytabLabel, entries: this.options.keytab }]);

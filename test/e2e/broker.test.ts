@@ -6,59 +6,30 @@
  * the service keytab. Failing probes (unknown service, a wrong port, a method the broker does not
  * offer) say why; the broker shows its refusals in red.
  */
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Exchange } from '../../main/exchange/model';
-import { kdcsUnder, stopPid } from '../../main/lab/kdc-process';
-import { launchChromium } from '../helpers/browser';
-import { startKbenchWeb, type RunningWeb } from '../helpers/web';
-
-const SCREENSHOTS = path.resolve('test-results/screenshots');
-
-function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { env, encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }));
-  });
-}
+import { openLabWebSession, SCREENSHOTS, type LabWebSession } from '../helpers/lab-web';
+import type { RunningWeb } from '../helpers/web';
 
 describe('the Broker and Probe views (Chromium, web mode, lab realm)', () => {
-  let root: string;
   let dataDir: string;
   let web: RunningWeb;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let urls: Record<'tcp' | 'tls' | 'ws', string>;
-  const problems: string[] = [];
-  const kbench = (args: string[]) => run(process.execPath, [path.resolve('bin/kbench.js'), ...args], { ...process.env, KBENCH_DATA_DIR: dataDir });
+  let problems: string[];
+  let session: LabWebSession;
 
   beforeAll(async () => {
-    await mkdir(SCREENSHOTS, { recursive: true });
-    root = await mkdtemp(path.join(os.tmpdir(), 'kbench-broker-e2e-'));
-    dataDir = path.join(root, 'data');
-    const up = await kbench(['lab', 'up']);
-    expect(up.code, up.stderr).toBe(0);
-    web = await startKbenchWeb([], { ...process.env, KBENCH_DATA_DIR: dataDir });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light', acceptDownloads: true });
-    page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(message.text());
-    });
-    page.on('pageerror', (error) => problems.push(error.message));
+    session = await openLabWebSession('broker', { lab: true });
+    ({ dataDir, web, page, problems } = session);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    // Stopping web mode disposes the engine: the broker and the probes close with it.
-    await web?.stop();
-    if (dataDir) await kbench(['lab', 'down', '--destroy']);
-    for (const { pid } of root ? await kdcsUnder(root) : []) await stopPid(pid);
-    if (root) await rm(root, { recursive: true, force: true });
+    // Stopping web mode disposes the engine (and whatever it runs); the realm goes too.
+    await session?.close();
   });
 
   const steps = () => page.getByTestId('exchange-step');

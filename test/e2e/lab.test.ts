@@ -3,56 +3,29 @@
  * from the UI, see the principals MIT has, rotate a key and watch the kvno change, then kinit in a
  * shell with the revealed password and see the KDC's lines arrive in the live log panel.
  */
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kdcsUnder, stopPid } from '../../main/lab/kdc-process';
-import { launchChromium } from '../helpers/browser';
-import { startKbenchWeb, type RunningWeb } from '../helpers/web';
-
-const SCREENSHOTS = path.resolve('test-results/screenshots');
-
-function run(file: string, args: string[], env: NodeJS.ProcessEnv, input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(file, args, { env, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }));
-    child.stdin?.on('error', () => {}); // a program that exits without reading stdin
-    child.stdin?.end(input);
-  });
-}
+import { openLabWebSession, runProgram, SCREENSHOTS, type LabWebSession } from '../helpers/lab-web';
+import type { RunningWeb } from '../helpers/web';
 
 describe('the Lab view (Chromium, web mode)', () => {
   let root: string;
   let dataDir: string;
   let web: RunningWeb;
-  let browser: Browser;
   let page: Page;
-  const problems: string[] = [];
-  const kbench = (args: string[]) => run(process.execPath, [path.resolve('bin/kbench.js'), ...args], { ...process.env, KBENCH_DATA_DIR: dataDir });
+  let problems: string[];
+  let session: LabWebSession;
+  const kbench = (args: string[]) => session.kbench(args);
 
   beforeAll(async () => {
-    await mkdir(SCREENSHOTS, { recursive: true });
-    root = await mkdtemp(path.join(os.tmpdir(), 'kbench-lab-e2e-'));
-    dataDir = path.join(root, 'data');
-    // --no-lab: the realm must not exist yet, so the test brings it up from the UI.
-    web = await startKbenchWeb(['--no-lab'], { ...process.env, KBENCH_DATA_DIR: dataDir });
-    browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
-    page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(message.text());
-    });
-    page.on('pageerror', (error) => problems.push(error.message));
+    session = await openLabWebSession('lab', { lab: false });
+    ({ root, dataDir, web, page, problems } = session);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await web?.stop();
-    if (dataDir) await kbench(['lab', 'down', '--destroy']);
-    for (const { pid } of root ? await kdcsUnder(root) : []) await stopPid(pid);
-    if (root) await rm(root, { recursive: true, force: true });
+    // Stopping web mode disposes the engine (and whatever it runs); the realm goes too.
+    await session?.close();
   });
 
   const row = (name: string) => page.locator(`[data-testid="lab-principal"][data-principal="${name}"]`);
@@ -106,9 +79,9 @@ describe('the Lab view (Chromium, web mode)', () => {
 
     const dir = path.join(dataDir, 'lab', 'BENCH.TEST');
     const env = { ...process.env, KRB5_CONFIG: path.join(dir, 'krb5.conf'), KRB5CCNAME: `FILE:${path.join(root, 'fresh.ccache')}` };
-    const kinit = await run('kinit', ['alice'], env, `${password}\n`);
+    const kinit = await runProgram('kinit', ['alice'], env, `${password}\n`);
     expect(kinit.code, kinit.stderr).toBe(0);
-    const kvno = await run('kvno', ['mqtt/localhost'], env);
+    const kvno = await runProgram('kvno', ['mqtt/localhost'], env);
     expect(kvno.stdout).toContain('mqtt/localhost@BENCH.TEST: kvno = 3');
 
     const log = page.getByTestId('lab-log');
@@ -120,7 +93,7 @@ describe('the Lab view (Chromium, web mode)', () => {
 
     // Paused: new lines wait and are counted, then arrive on resume.
     await page.getByTestId('lab-log-pause').click();
-    await run('kvno', ['HTTP/localhost'], env);
+    await runProgram('kvno', ['HTTP/localhost'], env);
     await page.getByTestId('log-pending').waitFor({ timeout: 10_000 });
     await page.getByTestId('lab-log-pause').click();
     await log.getByText(/alice@BENCH\.TEST for HTTP\/localhost@BENCH\.TEST/).first().waitFor({ timeout: 5000 });
@@ -130,7 +103,7 @@ describe('the Lab view (Chromium, web mode)', () => {
   it('flips a flag and shifts the clock from the UI', async () => {
     await row('alice@BENCH.TEST').getByTestId('lab-flag-tix').uncheck();
     await page.waitForFunction(() => (document.querySelector('[data-principal="alice@BENCH.TEST"] [data-testid="lab-flag-tix"]') as HTMLInputElement | null)?.checked === false);
-    const refused = await run('kinit', ['alice'], { ...process.env, KRB5_CONFIG: path.join(dataDir, 'lab', 'BENCH.TEST', 'krb5.conf'), KRB5CCNAME: `FILE:${path.join(root, 'x.ccache')}` }, 'x\n');
+    const refused = await runProgram('kinit', ['alice'], { ...process.env, KRB5_CONFIG: path.join(dataDir, 'lab', 'BENCH.TEST', 'krb5.conf'), KRB5CCNAME: `FILE:${path.join(root, 'x.ccache')}` }, 'x\n');
     expect(refused.stderr).toMatch(/credentials have been revoked/);
     await row('alice@BENCH.TEST').getByTestId('lab-flag-tix').check();
     await page.waitForFunction(() => (document.querySelector('[data-principal="alice@BENCH.TEST"] [data-testid="lab-flag-tix"]') as HTMLInputElement | null)?.checked === true);

@@ -5,18 +5,13 @@
  * and its bytes in the hex dump, read MIT's trace, switch to the client's view, send application
  * messages through the integrity layer, export the Exchange and decode it again as a transcript.
  */
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Exchange } from '../../main/exchange/model';
-import { kdcsUnder, stopPid } from '../../main/lab/kdc-process';
-import { launchChromium } from '../helpers/browser';
-import { startKbenchWeb, type RunningWeb } from '../helpers/web';
-
-const SCREENSHOTS = path.resolve('test-results/screenshots');
+import { openLabWebSession, SCREENSHOTS, type LabWebSession } from '../helpers/lab-web';
+import type { RunningWeb } from '../helpers/web';
 
 const KINDS = [
   'GSS-API initial context token (AP-REQ)',
@@ -26,49 +21,26 @@ const KINDS = [
   'security-layer reply (wrapped)',
 ];
 
-function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { env, encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }));
-  });
-}
-
 describe('the SASL view (Chromium, web mode, lab realm)', () => {
-  let root: string;
-  let dataDir: string;
   let web: RunningWeb;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let serviceKeytab: string;
   let exported: Exchange;
-  const problems: string[] = [];
-  const kbench = (args: string[]) => run(process.execPath, [path.resolve('bin/kbench.js'), ...args], { ...process.env, KBENCH_DATA_DIR: dataDir });
+  let problems: string[];
+  let session: LabWebSession;
+  const kbench = (args: string[]) => session.kbench(args);
 
   beforeAll(async () => {
-    await mkdir(SCREENSHOTS, { recursive: true });
-    root = await mkdtemp(path.join(os.tmpdir(), 'kbench-sasl-e2e-'));
-    dataDir = path.join(root, 'data');
-    const up = await kbench(['lab', 'up']);
-    expect(up.code, up.stderr).toBe(0);
+    session = await openLabWebSession('sasl', { lab: true });
+    ({ web, page, problems } = session);
     const status = await kbench(['lab', 'status', '--json']);
     expect(status.code, status.stderr).toBe(0);
     serviceKeytab = (JSON.parse(status.stdout) as { keytabs: { service: string } }).keytabs.service;
-    web = await startKbenchWeb([], { ...process.env, KBENCH_DATA_DIR: dataDir });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light', acceptDownloads: true });
-    page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(message.text());
-    });
-    page.on('pageerror', (error) => problems.push(error.message));
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await web?.stop();
-    if (dataDir) await kbench(['lab', 'down', '--destroy']);
-    for (const { pid } of root ? await kdcsUnder(root) : []) await stopPid(pid);
-    if (root) await rm(root, { recursive: true, force: true });
+    // Stopping web mode disposes the engine (and whatever it runs); the realm goes too.
+    await session?.close();
   });
 
   const steps = () => page.getByTestId('exchange-step');

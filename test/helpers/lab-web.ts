@@ -1,0 +1,80 @@
+/**
+ * An e2e session on a lab realm of its own: a private data directory, `kbench web` on it (with
+ * the realm up, or with --no-lab for tests that bring it up from the UI), and Chromium at
+ * 1280×800 collecting console errors. close() leaves nothing behind: browser, web mode, the realm
+ * and any KDC still running under the directory.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { kdcsUnder, stopPid } from '../../main/lab/kdc-process';
+import { launchChromium } from './browser';
+import { startKbenchWeb, type RunningWeb } from './web';
+
+export const SCREENSHOTS = path.resolve('test-results/screenshots');
+
+export interface ProgramRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program; never throws (the exit code and output are the result). */
+export function runProgram(file: string, args: string[], env: NodeJS.ProcessEnv, input = '', timeoutMs = 120_000): Promise<ProgramRun> {
+  return new Promise((resolve) => {
+    const child = execFile(file, args, { env, encoding: 'utf8', timeout: timeoutMs }, (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }));
+    child.stdin?.on('error', () => {}); // a program that exits without reading stdin
+    child.stdin?.end(input);
+  });
+}
+
+export interface LabWebSession {
+  root: string;
+  dataDir: string;
+  web: RunningWeb;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Console errors and uncaught page errors seen so far. */
+  problems: string[];
+  /** `kbench ARGS` on this session's data directory. */
+  kbench(args: string[], input?: string): Promise<ProgramRun>;
+  close(): Promise<void>;
+}
+
+/** `name` labels the temporary directory; `lab: false` starts web mode with --no-lab and no realm. */
+export async function openLabWebSession(name: string, options: { lab: boolean }): Promise<LabWebSession> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  const root = await mkdtemp(path.join(os.tmpdir(), `kbench-${name}-e2e-`));
+  const dataDir = path.join(root, 'data');
+  const env = { ...process.env, KBENCH_DATA_DIR: dataDir };
+  const kbench = (args: string[], input = '') => runProgram(process.execPath, [path.resolve('bin/kbench.js'), ...args], env, input);
+  const session: Partial<LabWebSession> = { root, dataDir, kbench, problems: [] };
+  session.close = async () => {
+    await session.browser?.close();
+    await session.web?.stop();
+    await kbench(['lab', 'down', '--destroy']);
+    for (const { pid } of await kdcsUnder(root)) await stopPid(pid);
+    await rm(root, { recursive: true, force: true });
+  };
+  try {
+    if (options.lab) {
+      const up = await kbench(['lab', 'up']);
+      if (up.code !== 0) throw new Error(`kbench lab up failed: ${up.stderr}`);
+    }
+    session.web = await startKbenchWeb(options.lab ? [] : ['--no-lab'], env);
+    session.browser = await launchChromium();
+    session.context = await session.browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light', acceptDownloads: true });
+    session.page = await session.context.newPage();
+    session.page.on('console', (message) => {
+      if (message.type() === 'error') session.problems!.push(message.text());
+    });
+    session.page.on('pageerror', (error) => session.problems!.push(error.message));
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
+  return session as LabWebSession;
+}
