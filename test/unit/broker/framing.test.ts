@@ -17,22 +17,34 @@ import {
   parsePacket,
   peekProtocolLevel,
   readFixedHeader,
+  variableByteInteger,
 } from '../../../main/broker/framing';
 
-function varint(value: number): number[] {
-  const bytes: number[] = [];
-  do {
-    let byte = value % 128;
-    value = Math.floor(value / 128);
-    if (value > 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (value > 0);
-  return bytes;
-}
+/** MQTT 5 §1.5.5's boundary values of the Variable Byte Integer, with their encodings. */
+const SPEC_VBI: [number, number[]][] = [
+  [0, [0x00]],
+  [127, [0x7f]],
+  [128, [0x80, 0x01]],
+  [16_383, [0xff, 0x7f]],
+  [16_384, [0x80, 0x80, 0x01]],
+  [2_097_151, [0xff, 0xff, 0x7f]],
+  [2_097_152, [0x80, 0x80, 0x80, 0x01]],
+  [MAX_REMAINING_LENGTH, [0xff, 0xff, 0xff, 0x7f]],
+];
+
+describe('variableByteInteger', () => {
+  it.each(SPEC_VBI)('encodes %i as the spec does', (value, bytes) => {
+    expect([...variableByteInteger(value)]).toEqual(bytes);
+  });
+  it('refuses what does not fit', () => {
+    expect(() => variableByteInteger(MAX_REMAINING_LENGTH + 1)).toThrow(RangeError);
+    expect(() => variableByteInteger(-1)).toThrow(RangeError);
+  });
+});
 
 describe('readFixedHeader', () => {
-  it.each([0, 127, 128, 16_383, 16_384, 2_097_151, 2_097_152, MAX_REMAINING_LENGTH])('reads Remaining Length %i', (length) => {
-    const bytes = Buffer.from([0x30, ...varint(length)]);
+  it.each(SPEC_VBI)('reads Remaining Length %i', (length, encoded) => {
+    const bytes = Buffer.from([0x30, ...encoded]);
     const header = readFixedHeader(bytes)!;
     expect(header).toEqual({ type: PacketType.PUBLISH, flags: 0, remainingLength: length, headerLength: bytes.length, packetLength: bytes.length + length });
     // Every shorter prefix is incomplete, not an error.
@@ -94,7 +106,7 @@ describe('PacketFramer', () => {
     const framer = new PacketFramer(1024);
     const small = generatePacket({ cmd: 'pingreq' }, 5);
     // A PUBLISH declaring 100 MB: only its first 7 bytes arrive.
-    const result = framer.push(Buffer.concat([small, Buffer.from([0x30, ...varint(100_000_000), 0x00, 0x01])]));
+    const result = framer.push(Buffer.concat([small, Buffer.from([0x30, ...variableByteInteger(100_000_000), 0x00, 0x01])]));
     expect(result.packets.map((p) => p.bytes)).toEqual([small]);
     expect(result.oversize).toMatchObject({ type: PacketType.PUBLISH, remainingLength: 100_000_000, packetLength: 100_000_005 });
     expect(framer.pendingBytes).toBe(0);
