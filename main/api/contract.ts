@@ -1,6 +1,7 @@
 import type { InvokeResult } from './errors';
 import type { BenchEvent } from './events';
 import type { BrokerService, ProbeService } from './broker';
+import type { DiagnoseService } from './diagnose';
 import type { CcacheService, DecoderService, KeytabService } from './inspect';
 import type { LabService } from './lab';
 import type { SaslService } from './sasl';
@@ -20,6 +21,7 @@ export interface BenchApi {
   sasl: SaslService;
   broker: BrokerService;
   probe: ProbeService;
+  diagnose: DiagnoseService;
 }
 
 export type ServiceName = keyof BenchApi;
@@ -52,6 +54,7 @@ export const benchMethods = {
   sasl: ['start', 'step', 'finish', 'send', 'close', 'decodeTranscript'],
   broker: ['start', 'stop', 'status', 'exchanges'],
   probe: ['start', 'next', 'reauthenticate', 'publish', 'view', 'close'],
+  diagnose: ['diagnose', 'catalog', 'scenarios', 'runScenario'],
 } as const satisfies { [S in ServiceName]: readonly MethodName<S>[] };
 
 // Compile-time proof that benchMethods lists every method of every service: adding a method to

@@ -8,5 +8,6 @@ export type * from './wire';
 export type * from './inspect';
 export type * from './sasl';
 export type * from './broker';
+export type * from './diagnose';
 export type * from '../exchange/model';
 export type { BenchApi, BenchApiResults, BenchBridge, ServiceName, MethodName } from './contract';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { exchangeSchema } from '../exchange/serialize';
 import type { BenchApi } from './contract';
 
 /**
@@ -94,6 +95,22 @@ const BrokerStartOptions = z
     authDeadlineMs: z.number().int().min(100).max(600_000).optional(),
   })
   .strict();
+const DiagnosisInput = z
+  .object({
+    message: z.string().max(4_000_000).optional(),
+    exchange: exchangeSchema.optional(),
+    setup: z
+      .object({
+        profile: z.enum(['lab', 'system', 'custom']),
+        krb5Config: z.string().min(1).max(4096).optional(),
+        ccache: z.string().min(1).max(4096).optional(),
+        keytab: z.string().min(1).max(4096).optional(),
+        principal: z.string().min(1).max(1024).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
 const ProbeStartOptions = z
   .object({
     url: z.string().regex(/^(mqtts?|wss?):\/\/[^\s]+$/, 'an mqtt://, mqtts://, ws:// or wss:// URL').max(2048),
@@ -148,5 +165,11 @@ export const benchInputSchemas: InputSchemas = {
     publish: z.tuple([RunId, z.string().min(1).max(1024).optional()]),
     view: z.tuple([RunId]),
     close: z.tuple([RunId]),
+  },
+  diagnose: {
+    diagnose: z.tuple([DiagnosisInput]),
+    catalog: z.tuple([]),
+    scenarios: z.tuple([]),
+    runScenario: z.tuple([z.object({ id: z.string().min(1).max(128) }).strict()]),
   },
 };

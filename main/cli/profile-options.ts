@@ -22,8 +22,12 @@ export async function profileFrom(input: CommandInput, command: Command): Promis
   const name = (values.profile as string | undefined) ?? (custom.length ? 'custom' : 'lab');
   if (name !== 'custom' && custom.length) throw new UsageError(`--${custom[0]} makes a custom profile; it cannot be combined with --profile ${name}`, command);
   switch (name) {
-    case 'lab':
-      return input.engine().api.lab.profile(values.realm ? { realm: values.realm as string } : undefined);
+    case 'lab': {
+      // As the help says: the lab realm is brought up if needed, so its ccache and keytabs exist.
+      const target = values.realm ? { realm: values.realm as string } : undefined;
+      await input.engine().api.lab.up(target);
+      return input.engine().api.lab.profile(target);
+    }
     case 'system':
       return systemProfile();
     case 'custom':

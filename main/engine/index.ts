@@ -3,6 +3,7 @@ import type { BenchApi } from '../api/contract';
 import type { InvokeResult } from '../api/errors';
 import { CcacheServiceImpl, DecoderServiceImpl, KeytabServiceImpl } from '../inspect/service';
 import { BrokerServiceImpl } from '../broker/service';
+import { DiagnoseServiceImpl } from '../diagnose/service';
 import { GssSupervisor } from '../gss/supervisor';
 import { ProbeServiceImpl } from '../probe/service';
 import { LabServiceImpl } from '../lab/service';
@@ -52,6 +53,7 @@ export function createEngine(options: EngineOptions): Engine {
     sasl: new SaslServiceImpl(supervisor, lab),
     broker,
     probe,
+    diagnose: new DiagnoseServiceImpl(context, supervisor, lab),
   };
   return {
     api,

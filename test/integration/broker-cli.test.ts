@@ -2,30 +2,16 @@
  * `kbench broker` and `kbench probe` as a user runs them: separate processes, the lab realm they
  * bring up themselves, real sockets. Needs the build (bin/kbench.js loads out/main/cli.js).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Exchange } from '../../main/exchange/model';
+import { kbenchProcess } from '../helpers/cli';
 
 const kbenchBin = path.resolve('bin/kbench.js');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function kbench(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [kbenchBin, ...args], { env, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin?.end();
-  });
-}
+const kbench = (args: string[], env: NodeJS.ProcessEnv) => kbenchProcess(args, env);
 
 /** Resolves with the first match of `pattern` in what `child` prints (stdout), or rejects after `ms`. */
 function waitForOutput(child: ChildProcess, pattern: RegExp, ms: number): Promise<RegExpMatchArray> {

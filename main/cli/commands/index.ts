@@ -2,6 +2,7 @@ import type { Command } from '../command';
 import { brokerCommand } from './broker';
 import { ccacheCommand } from './ccache';
 import { decodeCommand, explainKeyCommand } from './decode';
+import { diagnoseCommand, scenarioCommand } from './diagnose';
 import { doctorCommand } from './doctor';
 import { keytabCommand } from './keytab';
 import { probeCommand } from './probe';
@@ -11,4 +12,4 @@ import { startCommand } from './start';
 import { webCommand } from './web';
 
 /** Every top-level `kbench` command, in the order `kbench --help` lists them. */
-export const commands: Command[] = [doctorCommand, webCommand, startCommand, labCommand, brokerCommand, probeCommand, saslCommand, keytabCommand, ccacheCommand, decodeCommand, explainKeyCommand];
+export const commands: Command[] = [doctorCommand, webCommand, startCommand, labCommand, brokerCommand, probeCommand, saslCommand, keytabCommand, ccacheCommand, decodeCommand, explainKeyCommand, diagnoseCommand, scenarioCommand];

@@ -1,0 +1,440 @@
+/**
+ * Scenarios: each breaks the lab realm one way a real deployment breaks, runs the real flow
+ * (MIT's kinit, our SASL client and server over GSS workers, the MQTT probe against the local
+ * broker), captures the real error, and hands it to the diagnosis — which must put the expected
+ * catalog entry first. Every scenario restores what it broke; a scenario principal of its own is
+ * used wherever keys get changed, so the lab's own services are never touched.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import mqtt, { type Packet } from 'mqtt';
+import type { ScenarioInfo } from '../api/diagnose';
+import type { LabService, LabStatus } from '../api/lab';
+import { startBroker } from '../broker/broker';
+import { kerberosAuthenticator } from '../broker/kerberos-setup';
+import type { Exchange } from '../exchange/model';
+import { ExchangeRecorder } from '../exchange/recorder';
+import type { GssSupervisor } from '../gss/supervisor';
+import type { KerberosProfile } from '../gss/types';
+import { parseKeytab, writeKeytab } from '../krb/keytab';
+import { enctypeId, parsePrincipal } from '../krb/names';
+import { MqttProbe } from '../probe/probe';
+import { SaslGssapiClient } from '../sasl/client';
+import { OFFERS } from '../sasl/layers';
+import { SaslGssapiServer } from '../sasl/server';
+import { runTool } from '../system/exec';
+
+/** What a broken flow produced: the error as the tool printed it, and any Exchanges recorded. */
+export interface Attempt {
+  /** '' when the flow unexpectedly succeeded. */
+  error: string;
+  exchanges: Exchange[];
+}
+
+export interface ScenarioContext {
+  lab: LabService;
+  gss: GssSupervisor;
+  status: LabStatus;
+  /** The lab realm as a profile (alice's ccache, the service keytab). */
+  profile: KerberosProfile;
+  /** A scratch directory for this run (krb5.conf copies, keytabs, ccaches); removed afterwards. */
+  dir: string;
+}
+
+export interface Scenario extends ScenarioInfo {
+  run(ctx: ScenarioContext): Promise<Attempt>;
+  /** Puts back what run() changed; called even when run() threw. */
+  restore?(ctx: ScenarioContext): Promise<void>;
+}
+
+/** A service principal of the scenarios' own, so rotating or re-keying it harms nothing else. */
+const SCENARIO_SERVICE = 'kbench-scenario/localhost';
+const SCENARIO_GSS_NAME = 'kbench-scenario@localhost';
+
+// ---- flows ---------------------------------------------------------------------------------
+
+function fileOf(name: string | undefined): string {
+  return (name ?? '').replace(/^FILE:/, '');
+}
+
+/**
+ * MIT's kinit with this krb5.conf and a scratch ccache; resolves with what it printed on failure
+ * (with `trace`, the KRB5_TRACE lines before the error too — some causes show only there). The
+ * trace goes to a file: Node gives a child sockets for stdio, and MIT cannot open /dev/stderr on one.
+ */
+async function kinit(ctx: ScenarioContext, args: string[], options: { krb5Conf?: string; password?: string; trace?: boolean } = {}): Promise<Attempt> {
+  const id = randomBytes(4).toString('hex');
+  const traceFile = path.join(ctx.dir, `kinit-${id}.trace`);
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    KRB5_CONFIG: options.krb5Conf ?? ctx.status.krb5Conf,
+    KRB5CCNAME: `FILE:${path.join(ctx.dir, `kinit-${id}.ccache`)}`,
+    ...(options.trace ? { KRB5_TRACE: traceFile } : {}),
+  };
+  const run = await runTool('kinit', args, { env, timeoutMs: 30_000, input: options.password === undefined ? '' : `${options.password}\n` });
+  if (run.ok) return { error: '', exchanges: [] };
+  const printed = (run.error ?? run.stderr.trim()).replace(/^Password for \S+: ?/m, '').trim() || `kinit exited with ${run.code}`;
+  const trace = options.trace ? await readFile(traceFile, 'utf8').catch(() => '') : '';
+  return { error: trace ? `${trace.trimEnd()}\n${printed}` : printed, exchanges: [] };
+}
+
+interface SaslFlowOptions {
+  client?: KerberosProfile;
+  server?: KerberosProfile;
+  /** GSS service name the client asks for. */
+  service?: string;
+  /** The acceptor's keytab file (its name when accepting: `service`). */
+  keytab?: string;
+}
+
+/** Our SASL GSSAPI client and server, both on GSS workers, until one of them fails. */
+async function saslFlow(ctx: ScenarioContext, options: SaslFlowOptions = {}): Promise<Attempt> {
+  const service = options.service ?? 'mqtt@localhost';
+  const keytabFile = options.keytab ?? fileOf(ctx.profile.keytab);
+  const keytab = parseKeytab(await readFile(keytabFile)).keytab.entries;
+  const clientProfile = options.client ?? ctx.profile;
+  const serverProfile = options.server ?? { ...ctx.profile, id: `${ctx.profile.id}:scenario-acceptor:${keytabFile}`, keytab: `FILE:${keytabFile}` };
+  const common = { mechanism: 'GSSAPI', service, source: 'sasl' as const };
+  const clientRecorder = new ExchangeRecorder({ ...common, role: 'client', profile: clientProfile.id });
+  const serverRecorder = new ExchangeRecorder({ ...common, role: 'server', profile: serverProfile.id });
+  const client = new SaslGssapiClient({ gss: ctx.gss.worker(clientProfile), service, recorder: clientRecorder });
+  const server = new SaslGssapiServer({ gss: ctx.gss.worker(serverProfile), service, offer: OFFERS.emqx, keytab, keytabLabel: keytabFile, recorder: serverRecorder });
+  const exchanges = () => [clientRecorder.exchange, serverRecorder.exchange].filter((e) => e.steps.length > 0 || e.verdict.outcome === 'failure');
+  try {
+    let reply = await client.start();
+    for (let round = 0; round < 8; round++) {
+      if (reply.kind === 'failure') return { error: reply.reason, exchanges: exchanges() };
+      const answer = await server.receive(reply.token);
+      if (answer.kind === 'failure') return { error: answer.reason, exchanges: exchanges() };
+      if (answer.kind === 'success') return { error: '', exchanges: exchanges() };
+      reply = await client.receive(answer.token);
+    }
+    return { error: 'the SASL exchange did not finish in 8 rounds', exchanges: exchanges() };
+  } finally {
+    await Promise.all([client.dispose(), server.dispose()]);
+  }
+}
+
+/** The MQTT probe against a local broker whose listener uses `keytab` for `principal`. */
+async function probeBrokerFlow(ctx: ScenarioContext, options: { keytab: string; principal: string }): Promise<Attempt> {
+  const authenticator = await kerberosAuthenticator({ gss: ctx.gss, profile: ctx.profile, keytabFile: options.keytab, principal: options.principal, variant: 'emqx' });
+  const broker = await startBroker({ listeners: [{ protocol: 'tcp', port: 0, authenticators: [authenticator] }] });
+  try {
+    const [service, host] = options.principal.replace(/@.*$/, '').split('/') as [string, string];
+    const probe = new MqttProbe({ url: broker.listeners[0]!.url, gss: ctx.gss, profile: ctx.profile, service: `${service}@${host}` });
+    const exchange = await probe.connect();
+    await probe.close();
+    const server = broker.exchanges.at(-1);
+    const error = exchange.verdict.outcome === 'success' ? '' : (server?.verdict.reason ?? exchange.verdict.reason);
+    return { error, exchanges: [exchange, ...(server ? [server] : [])] };
+  } finally {
+    await broker.close();
+    await authenticator.dispose?.();
+  }
+}
+
+/** Two MQTT connects carrying the same AP-REQ — what MQTT.js's auto-reconnect would send. */
+async function replayFlow(ctx: ScenarioContext): Promise<Attempt> {
+  const authenticator = await kerberosAuthenticator({ gss: ctx.gss, profile: ctx.profile, keytabFile: fileOf(ctx.profile.keytab), principal: `mqtt/localhost@${ctx.status.realm}`, variant: 'emqx' });
+  const broker = await startBroker({ listeners: [{ protocol: 'tcp', port: 0, authenticators: [authenticator] }] });
+  try {
+    const worker = ctx.gss.worker(ctx.profile);
+    const { handle } = (await worker.createClient('mqtt@localhost')).value;
+    const apReq = Buffer.from((await worker.clientStep(handle, '')).value.response, 'base64');
+    await worker.release(handle);
+    const connect = () =>
+      new Promise<void>((resolve) => {
+        const client = mqtt.connect(broker.listeners[0]!.url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 10_000, properties: { authenticationMethod: 'GSSAPI-KERBEROS', authenticationData: apReq } });
+        // Stop after the first round either way: the verdict on the AP-REQ is what matters.
+        client.handleAuth = (_packet: Packet, callback) => callback(new Error('scenario: one round is enough'));
+        client.on('error', () => undefined);
+        client.once('close', () => resolve());
+        client.once('connect', () => client.end(true));
+      });
+    await connect();
+    await connect();
+    const second = broker.exchanges.at(-1);
+    return { error: second?.verdict.outcome === 'failure' ? second.verdict.reason : '', exchanges: second ? [second] : [] };
+  } finally {
+    await broker.close();
+    await authenticator.dispose?.();
+  }
+}
+
+// ---- helpers that break things ----------------------------------------------------------------
+
+/** A copy of the lab's krb5.conf with `edit` applied. */
+async function krb5ConfCopy(ctx: ScenarioContext, name: string, edit: (text: string) => string): Promise<string> {
+  const copy = path.join(ctx.dir, name);
+  await writeFile(copy, edit(await readFile(ctx.status.krb5Conf, 'utf8')));
+  return copy;
+}
+
+async function addScenarioService(ctx: ScenarioContext): Promise<string> {
+  const name = `${SCENARIO_SERVICE}@${ctx.status.realm}`;
+  if (!ctx.status.principals.some((p) => p.name === name)) await ctx.lab.addPrincipal({ name: SCENARIO_SERVICE, random: true });
+  return name;
+}
+
+async function removeScenarioService(ctx: ScenarioContext): Promise<void> {
+  const status = await ctx.lab.status();
+  if (status.principals.some((p) => p.name === `${SCENARIO_SERVICE}@${status.realm}`)) await ctx.lab.removePrincipal({ name: SCENARIO_SERVICE });
+}
+
+/** A client-only profile: this ccache and nothing else (no client keytab to fall back on). */
+function clientProfile(ctx: ScenarioContext, id: string, ccache: string, krb5Conf = ctx.status.krb5Conf): KerberosProfile {
+  return { id: `scenario:${id}`, name: `scenario ${id}`, kind: 'custom', krb5Config: krb5Conf, ccache: `FILE:${ccache}` };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---- the scenarios --------------------------------------------------------------------------
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    id: 'no-suitable-keys',
+    title: 'Keytab without the principal',
+    expects: 'keytab-no-suitable-keys',
+    description: 'kinit -kt with a keytab that holds HTTP/localhost only, for alice.',
+    async run(ctx) {
+      const keytab = path.join(ctx.dir, 'http-only.keytab');
+      await ctx.lab.exportKeytab({ path: keytab, principals: ['HTTP/localhost'] });
+      return kinit(ctx, ['-k', '-t', keytab, 'alice']);
+    },
+  },
+  {
+    id: 'realm-unknown',
+    title: 'Realm missing from krb5.conf',
+    expects: 'realm-unknown',
+    description: 'kinit with a krb5.conf whose [realms] section is gone (DNS lookups off).',
+    async run(ctx) {
+      const conf = await krb5ConfCopy(ctx, 'no-realms.conf', (text) => text.replace(/^\[realms\][\s\S]*?(?=^\[)/m, ''));
+      return kinit(ctx, ['-k', '-t', ctx.status.keytabs.client, 'alice'], { krb5Conf: conf });
+    },
+  },
+  {
+    id: 'kdc-down',
+    title: 'KDC not running',
+    expects: 'kdc-unreachable',
+    description: 'Stops the lab KDC, then kinit; the KDC is started again afterwards.',
+    async run(ctx) {
+      await ctx.lab.stopKdc();
+      return kinit(ctx, ['-k', '-t', ctx.status.keytabs.client, 'alice']);
+    },
+    async restore(ctx) {
+      await ctx.lab.startKdc();
+    },
+  },
+  {
+    id: 'kdc-host-unresolvable',
+    title: 'KDC host name that does not resolve',
+    expects: 'kdc-host-unresolvable',
+    description: 'kinit with KRB5_TRACE and a krb5.conf whose kdc = names a host under .invalid (RFC 6761: never resolves).',
+    async run(ctx) {
+      const conf = await krb5ConfCopy(ctx, 'unresolvable-kdc.conf', (text) => text.replace(/^(\s*kdc\s*=\s*).*$/gm, '$1kdc.nosuch.invalid:88'));
+      return kinit(ctx, ['-k', '-t', ctx.status.keytabs.client, 'alice'], { krb5Conf: conf, trace: true });
+    },
+  },
+  {
+    id: 'no-default-realm',
+    title: 'No default realm',
+    expects: 'no-default-realm',
+    description: 'kinit alice (no realm in the name) with a krb5.conf that has no default_realm.',
+    async run(ctx) {
+      const conf = await krb5ConfCopy(ctx, 'no-default-realm.conf', (text) => text.replace(/^\s*default_realm\s*=.*$/m, ''));
+      return kinit(ctx, ['-k', '-t', ctx.status.keytabs.client, 'alice'], { krb5Conf: conf });
+    },
+  },
+  {
+    id: 'wrong-password',
+    title: 'Wrong password (pre-authentication required)',
+    expects: 'preauth-failed',
+    description: 'alice with +requires_preauth, kinit with a wrong password.',
+    async run(ctx) {
+      await ctx.lab.setFlags({ name: 'alice', requiresPreauth: true });
+      return kinit(ctx, ['alice'], { password: 'certainly-not-her-password' });
+    },
+    async restore(ctx) {
+      const alice = ctx.status.principals.find((p) => p.name.startsWith('alice@'));
+      await ctx.lab.setFlags({ name: 'alice', requiresPreauth: alice?.flags.requiresPreauth ?? false });
+    },
+  },
+  {
+    id: 'unknown-client',
+    title: 'Unknown client principal',
+    expects: 'client-unknown',
+    description: 'kinit for a user the KDC has never heard of.',
+    run: (ctx) => kinit(ctx, ['nosuch'], { password: 'whatever' }),
+  },
+  {
+    id: 'unknown-service',
+    title: 'Unknown service principal',
+    expects: 'server-unknown',
+    description: 'Our SASL client asks for nosuch@localhost, which was never added to the realm.',
+    run: (ctx) => saslFlow(ctx, { service: 'nosuch@localhost' }),
+  },
+  {
+    id: 'stale-keytab',
+    title: 'Stale keytab after a key rotation',
+    expects: 'keytab-kvno-out-of-date',
+    description: 'Rotates a scenario service key and serves the MQTT broker from the keytab kept from before; the probe connects with a fresh ticket.',
+    async run(ctx) {
+      const principal = await addScenarioService(ctx);
+      const rotation = await ctx.lab.rotateKey({ name: SCENARIO_SERVICE });
+      return probeBrokerFlow(ctx, { keytab: rotation.staleKeytab!, principal });
+    },
+    restore: removeScenarioService,
+  },
+  {
+    id: 'missing-enctype',
+    title: 'Keytab without the ticket’s enctype',
+    expects: 'keytab-missing-enctype',
+    description: 'The acceptor’s keytab holds only the aes128 key of a scenario service; tickets come in aes256.',
+    async run(ctx) {
+      await addScenarioService(ctx);
+      const keytab = path.join(ctx.dir, 'aes128-only.keytab');
+      await ctx.lab.exportKeytab({ path: keytab, principals: [SCENARIO_SERVICE], enctypes: ['aes128-cts-hmac-sha1-96'] });
+      return saslFlow(ctx, { service: SCENARIO_GSS_NAME, keytab });
+    },
+    restore: removeScenarioService,
+  },
+  {
+    id: 'same-kvno-other-key',
+    title: 'Same kvno, different key',
+    expects: 'keytab-wrong-key',
+    description: 'The acceptor’s keytab has the right principal, kvno and enctype — but another key (as after re-creating the principal or a wrong password/salt).',
+    async run(ctx) {
+      await addScenarioService(ctx);
+      const real = await ctx.lab.exportKeytab({ path: path.join(ctx.dir, 'real.keytab'), principals: [SCENARIO_SERVICE] });
+      const principal = parsePrincipal(`${SCENARIO_SERVICE}@${ctx.status.realm}`);
+      const wrong = real.entries.map((e) => {
+        const enctype = enctypeId(e.enctype)!;
+        return { principal, timestamp: Math.floor(Date.now() / 1000), kvno: e.kvno, enctype, key: randomBytes(keyLength(enctype)) };
+      });
+      const keytab = path.join(ctx.dir, 'other-key.keytab');
+      await writeFile(keytab, writeKeytab({ version: 0x502, entries: wrong }));
+      return saslFlow(ctx, { service: SCENARIO_GSS_NAME, keytab });
+    },
+    restore: removeScenarioService,
+  },
+  {
+    id: 'clock-skew',
+    title: 'Clock skew between client and service',
+    expects: 'clock-skew',
+    description: 'The KDC runs 15 minutes behind (krb5kdc -T -900): the client keeps the KDC’s time, so its authenticator is 15 minutes off the service’s clock (this machine).',
+    async run(ctx) {
+      await ctx.lab.setClockOffset({ seconds: -900 });
+      return saslFlow(ctx);
+    },
+    async restore(ctx) {
+      await ctx.lab.setClockOffset({ seconds: ctx.status.clockOffsetSeconds });
+    },
+  },
+  {
+    id: 'ticket-not-yet-valid',
+    title: 'Service clock behind the KDC',
+    expects: 'ticket-not-yet-valid',
+    description: 'The KDC runs 15 minutes ahead (krb5kdc -T 900): its tickets start in the service’s future.',
+    async run(ctx) {
+      await ctx.lab.setClockOffset({ seconds: 900 });
+      return saslFlow(ctx);
+    },
+    async restore(ctx) {
+      await ctx.lab.setClockOffset({ seconds: ctx.status.clockOffsetSeconds });
+    },
+  },
+  {
+    id: 'ticket-expired',
+    title: 'Expired ticket',
+    expects: 'ticket-expired',
+    description: 'kinit with a 3-second lifetime, wait, then our SASL client asks for a service ticket with the expired TGT (a long-running client that never renews).',
+    async run(ctx) {
+      const ccache = path.join(ctx.dir, 'short.ccache');
+      const run = await runTool('kinit', ['-l', '3s', '-k', '-t', ctx.status.keytabs.client, 'alice'], { env: { PATH: process.env.PATH, KRB5_CONFIG: ctx.status.krb5Conf, KRB5CCNAME: `FILE:${ccache}` }, timeoutMs: 30_000 });
+      if (!run.ok) return { error: `setting up the scenario failed: ${run.stderr.trim() || run.error}`, exchanges: [] };
+      await sleep(4500);
+      return saslFlow(ctx, { client: clientProfile(ctx, 'ticket-expired', ccache) });
+    },
+  },
+  {
+    id: 'replay',
+    title: 'Replayed AP-REQ',
+    expects: 'replay',
+    description: 'Two MQTT CONNECTs to the broker carry the same AP-REQ, as MQTT.js’s auto-reconnect would send.',
+    run: replayFlow,
+  },
+  {
+    id: 'no-ccache',
+    title: 'No credentials cache',
+    expects: 'no-credentials',
+    description: 'Our SASL client with KRB5CCNAME pointing at a file that does not exist (no kinit was done).',
+    run: (ctx) => saslFlow(ctx, { client: clientProfile(ctx, 'no-ccache', path.join(ctx.dir, 'never-created.ccache')) }),
+  },
+  {
+    id: 'client-revoked',
+    title: 'Client not allowed tickets',
+    expects: 'client-revoked',
+    description: 'alice with -allow_tix (as a disabled or locked account), then kinit.',
+    async run(ctx) {
+      await ctx.lab.setFlags({ name: 'alice', allowTix: false });
+      return kinit(ctx, ['-k', '-t', ctx.status.keytabs.client, 'alice']);
+    },
+    async restore(ctx) {
+      await ctx.lab.setFlags({ name: 'alice', allowTix: true });
+    },
+  },
+  {
+    id: 'no-common-enctype',
+    title: 'No enctype in common with the KDC',
+    expects: 'etype-no-support',
+    description: 'kinit with a krb5.conf that permits only camellia256-cts-cmac, which the lab realm has no keys for.',
+    async run(ctx) {
+      const conf = await krb5ConfCopy(ctx, 'camellia-only.conf', (text) =>
+        text.replace(/^(\s*(?:permitted_enctypes|default_tkt_enctypes|default_tgs_enctypes)\s*=).*$/gm, '$1 camellia256-cts-cmac'),
+      );
+      return kinit(ctx, ['-k', '-t', ctx.status.keytabs.client, 'alice'], { krb5Conf: conf });
+    },
+  },
+  {
+    id: 'invalid-principal-string',
+    title: 'Broker principal not service/FQDN@REALM',
+    expects: 'invalid-server-principal-string',
+    description: 'A broker listener configured with "mqtt@localhost" instead of mqtt/localhost@REALM, as EMQX refuses it.',
+    async run(ctx) {
+      try {
+        const authenticator = await kerberosAuthenticator({ gss: ctx.gss, profile: ctx.profile, keytabFile: fileOf(ctx.profile.keytab), principal: 'mqtt@localhost', variant: 'emqx' });
+        await authenticator.dispose?.();
+        return { error: '', exchanges: [] };
+      } catch (error) {
+        return { error: (error as Error).message, exchanges: [] };
+      }
+    },
+  },
+];
+
+/** Key lengths by enctype (bytes), for keys of the right size but the wrong value. */
+function keyLength(enctype: number): number {
+  return enctype === 17 || enctype === 19 || enctype === 23 ? 16 : 32;
+}
+
+export function scenarioById(id: string): Scenario | undefined {
+  return SCENARIOS.find((s) => s.id === id);
+}
+
+/** A fresh scratch directory for one run, under the data directory. */
+export async function scenarioDir(dataDir: string, id: string): Promise<string> {
+  const dir = path.join(dataDir, 'scenarios', `${id}-${randomBytes(4).toString('hex')}`);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+export async function removeScenarioDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** After a scenario: alice still gets a ticket and a SASL exchange with mqtt@localhost succeeds. */
+export async function labStillWorks(ctx: ScenarioContext): Promise<string | undefined> {
+  const attempt = await saslFlow(ctx);
+  return attempt.error || undefined;
+}

@@ -1,0 +1,129 @@
+/** The diagnose service: text and Exchanges against the catalog, setups against the environment, scenarios against the lab. */
+import type { Diagnosis, DiagnosisInput, DiagnoseService, Finding, ScenarioInfo, ScenarioResult } from '../api/diagnose';
+import type { LabService } from '../api/lab';
+import type { EngineContext } from '../engine/context';
+import { BenchFailure } from '../engine/failure';
+import type { Exchange } from '../exchange/model';
+import { customProfile, profileEnv, systemProfile } from '../gss/profiles';
+import type { GssSupervisor } from '../gss/supervisor';
+import { CATALOG } from './catalog';
+import { checkEnvironment } from './environment';
+import { matchCatalog } from './match';
+import { observeExchange, observeText, type Observation } from './observations';
+import { labStillWorks, removeScenarioDir, scenarioById, scenarioDir, SCENARIOS, type Attempt, type ScenarioContext } from './scenarios';
+
+/** Findings below this confidence are noise: a word in common, nothing more. */
+const MIN_CONFIDENCE = 0.2;
+
+/** Two lists of findings as one: the same id keeps its best confidence and all its evidence. */
+export function mergeFindings(...lists: Finding[][]): Finding[] {
+  const byId = new Map<string, Finding>();
+  for (const finding of lists.flat()) {
+    const known = byId.get(finding.id);
+    if (!known) byId.set(finding.id, finding);
+    else byId.set(finding.id, { ...(finding.confidence > known.confidence ? finding : known), evidence: [...known.evidence, ...finding.evidence] });
+  }
+  return [...byId.values()].filter((f) => f.confidence >= MIN_CONFIDENCE).sort((a, b) => b.confidence - a.confidence);
+}
+
+/** Findings for text and Exchanges alone (no I/O): what the CLI, the views and the scenarios share. */
+export function diagnoseObservations(observations: readonly Observation[]): Finding[] {
+  return mergeFindings(matchCatalog(CATALOG, observations));
+}
+
+function summaryOf(findings: readonly Finding[], input: DiagnosisInput): string {
+  if (findings.length) {
+    const top = findings[0]!;
+    return `Most likely: ${top.title} (${Math.round(top.confidence * 100)} %)${findings.length > 1 ? `; ${findings.length - 1} more possible cause(s)` : ''}.`;
+  }
+  if (input.setup && !input.message && !input.exchange) return 'No problem found in this setup.';
+  return 'No known Kerberos failure in this input. Paste the whole error (with the lines before it), or a KRB5_TRACE log (KRB5_TRACE=/dev/stderr your-command), or run "check my setup".';
+}
+
+export class DiagnoseServiceImpl implements DiagnoseService {
+  constructor(
+    private readonly context: EngineContext,
+    private readonly gss: () => GssSupervisor,
+    private readonly lab: LabService,
+  ) {}
+
+  async diagnose(input: DiagnosisInput): Promise<Diagnosis> {
+    const started = Date.now();
+    if (!input.message?.trim() && !input.exchange && !input.setup) throw new BenchFailure('give an error message, an Exchange, or a setup to check');
+    const observations = [...(input.message ? observeText(input.message) : []), ...(input.exchange ? observeExchange(input.exchange) : [])];
+    const lists = [matchCatalog(CATALOG, observations)];
+    if (input.setup) lists.push(await this.setupFindings(input.setup));
+    const findings = mergeFindings(...lists);
+    return { findings, summary: summaryOf(findings, input), elapsedMs: Date.now() - started };
+  }
+
+  private async setupFindings(setup: NonNullable<DiagnosisInput['setup']>): Promise<Finding[]> {
+    // The lab profile is checked as it runs: brought up first, as every lab command does.
+    if (setup.profile === 'lab') await this.lab.up();
+    const profile =
+      setup.profile === 'lab'
+        ? await this.lab.profile()
+        : setup.profile === 'system'
+          ? systemProfile()
+          : customProfile({ ...(setup.krb5Config ? { krb5Config: setup.krb5Config } : {}), ...(setup.ccache ? { ccache: setup.ccache } : {}), ...(setup.keytab ? { keytab: setup.keytab } : {}) });
+    const report = await checkEnvironment({
+      env: profileEnv(profile),
+      ...(setup.principal ? { principal: setup.principal } : {}),
+      ...(setup.keytab ? { keytab: setup.keytab } : {}),
+    });
+    return report.findings;
+  }
+
+  async catalog() {
+    return structuredClone([...CATALOG]);
+  }
+
+  async scenarios(): Promise<ScenarioInfo[]> {
+    return SCENARIOS.map(({ id, title, expects, description }) => ({ id, title, expects, description }));
+  }
+
+  async runScenario(input: { id: string }): Promise<ScenarioResult> {
+    const scenario = scenarioById(input.id);
+    if (!scenario) throw new BenchFailure(`no scenario "${input.id}" (kbench scenario list shows them)`);
+    const started = Date.now();
+    await this.lab.up();
+    const ctx: ScenarioContext = {
+      lab: this.lab,
+      gss: this.gss(),
+      status: await this.lab.status(),
+      profile: await this.lab.profile(),
+      dir: await scenarioDir(this.context.dataDir, scenario.id),
+    };
+    let attempt: Attempt = { error: '', exchanges: [] };
+    const problems: string[] = [];
+    try {
+      attempt = await scenario.run(ctx);
+    } catch (error) {
+      problems.push(`the scenario could not run: ${(error as Error).message}`);
+    } finally {
+      try {
+        await scenario.restore?.(ctx);
+        // A fresh TGT: nothing a scenario did (rotations, clock changes) lingers in alice's ccache.
+        await this.lab.refreshTicket();
+      } catch (error) {
+        problems.push(`restoring the lab failed: ${(error as Error).message}`);
+      }
+      await removeScenarioDir(ctx.dir);
+    }
+    const findings = attempt.error ? diagnoseObservations([...observeText(attempt.error, 'the captured error'), ...attempt.exchanges.flatMap((e: Exchange) => observeExchange(e))]) : [];
+    const topFinding = findings[0]?.id ?? null;
+    if (!problems.length && !attempt.error) problems.push('the broken flow did not fail');
+    else if (!problems.length && topFinding !== scenario.expects) problems.push(`the top finding is ${topFinding ?? 'none'}, expected ${scenario.expects}`);
+    const broken = await labStillWorks({ ...ctx, status: await this.lab.status(), profile: await this.lab.profile() }).catch((error: Error) => error.message);
+    if (broken) problems.push(`the lab does not work after the scenario: ${broken}`);
+    return {
+      id: scenario.id,
+      passed: problems.length === 0,
+      error: attempt.error,
+      topFinding,
+      findings,
+      ...(problems.length ? { problem: problems.join('; ') } : {}),
+      elapsedMs: Date.now() - started,
+    };
+  }
+}
