@@ -3,6 +3,7 @@ import type { Component } from 'vue';
 import BrokerView from './views/BrokerView.vue';
 import CcacheView from './views/CcacheView.vue';
 import DecoderView from './views/DecoderView.vue';
+import DiagnoseView from './views/DiagnoseView.vue';
 import DoctorView from './views/DoctorView.vue';
 import KeytabView from './views/KeytabView.vue';
 import LabView from './views/LabView.vue';
@@ -21,6 +22,7 @@ const readyViews: Record<string, Component> = {
   '/sasl': SaslView,
   '/broker': BrokerView,
   '/probe': ProbeView,
+  '/diagnose': DiagnoseView,
 };
 
 /** Hash history: works from file:// in Electron and from any path in web mode. */

@@ -86,7 +86,7 @@ export const views: ViewInfo[] = [
     purpose: 'Paste an error or pick a failed Exchange: causes ranked, with the commands that fix them.',
     planned: ['"Keytab contains no suitable keys", "Cannot find KDC", "Preauthentication failed" and 30 more', 'Reproduce any of them in the lab realm'],
     meanwhile: 'The Doctor view already checks krb5.conf, the default realm, your ticket cache and keytab.',
-    ready: false,
+    ready: true,
   },
   {
     path: '/captures',
