@@ -156,3 +156,19 @@ describe('messages as other implementations word them', () => {
     expect(diagnoseObservations(observeText('the quick brown fox jumps over the lazy dog'))).toEqual([]);
   });
 });
+
+describe('hostile input', () => {
+  it('reads a huge paste, binary noise and pathological lines without throwing, quoting at most 400 characters a line', () => {
+    const noise = Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7919) % 256)).toString('latin1');
+    const text = [
+      `kinit: Keytab contains no suitable keys for ${'a/'.repeat(200_000)}@X while getting initial credentials`,
+      noise,
+      'Request ticket server '.repeat(50_000),
+      ...Array.from({ length: 20_000 }, (_, i) => `[${i}] 1.${i}: Resolving hostname h${i}`),
+      "kinit: Cannot contact any KDC for realm 'R' while getting initial credentials",
+    ].join('\n');
+    const findings = diagnoseObservations(observeText(text));
+    expect(findings[0]!.id).toBe('keytab-no-suitable-keys');
+    for (const f of findings) for (const e of f.evidence) expect(e.text.length).toBeLessThanOrEqual(401);
+  });
+});
