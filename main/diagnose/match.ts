@@ -46,41 +46,54 @@ function messageWeight(pattern: string): number {
 }
 
 function hitFor(matcher: CatalogMatcher, observation: Observation): Hit | undefined {
-  const hit = rawHitFor(matcher, observation);
-  return hit && { ...hit, trace: observation.trace === true };
+  // Most pairs differ in kind: decide that before anything is allocated (a long log makes millions of pairs).
+  const kind = matcher.kind === 'gss' ? 'message' : matcher.kind;
+  if (kind !== observation.kind) return undefined;
+  const found = weigh(matcher, observation);
+  if (!found) return undefined;
+  const text = matcher.kind === 'com-err' ? `${observation.text} (${matcher.name})` : observation.text;
+  return { ...found, evidence: { source: observation.source, text }, trace: observation.trace === true };
 }
 
-function rawHitFor(matcher: CatalogMatcher, observation: Observation): Omit<Hit, 'trace'> | undefined {
-  const evidence = { source: observation.source, text: observation.text };
+/** How much one matcher says about one observation of its kind; undefined when it does not fire. */
+function weigh(matcher: CatalogMatcher, observation: Observation): Pick<Hit, 'weight' | 'specificity' | 'dialect'> | undefined {
   switch (matcher.kind) {
-    case 'message': {
-      if (observation.kind !== 'message') return undefined;
-      const match = regex(matcher.pattern)?.exec(observation.text);
-      return match ? { weight: messageWeight(matcher.pattern), evidence, specificity: matcher.pattern.length, dialect: matcher.dialect } : undefined;
-    }
+    case 'message':
+      return regex(matcher.pattern)?.test(observation.text) ? { weight: messageWeight(matcher.pattern), specificity: matcher.pattern.length, dialect: matcher.dialect } : undefined;
     case 'com-err':
-      return observation.kind === 'com-err' && observation.code === matcher.code
-        ? { weight: 0.8, evidence: { ...evidence, text: `${observation.text} (${matcher.name})` }, specificity: 0 }
-        : undefined;
+      return 'code' in observation && observation.code === matcher.code ? { weight: 0.8, specificity: 0 } : undefined;
     case 'krb-error':
-      return observation.kind === 'krb-error' && observation.code === matcher.code ? { weight: 0.75, evidence, specificity: 0 } : undefined;
+      return 'code' in observation && observation.code === matcher.code ? { weight: 0.75, specificity: 0 } : undefined;
     case 'gss': {
-      if (observation.kind !== 'message') return undefined;
       const minor = matcher.minor ? regex(matcher.minor) : null;
       if (matcher.minor && !minor?.test(observation.text)) return undefined;
-      return observation.text.includes(matcher.major) || minor ? { weight: 0.6, evidence, specificity: 0 } : undefined;
+      return observation.text.includes(matcher.major) || minor ? { weight: 0.6, specificity: 0 } : undefined;
     }
     case 'mqtt-reason':
       // Supporting only: an MQTT code alone says "refused", not why.
-      return observation.kind === 'mqtt-reason' && observation.code === matcher.code ? { weight: 0.05, evidence, specificity: 0 } : undefined;
+      return 'code' in observation && observation.code === matcher.code ? { weight: 0.05, specificity: 0 } : undefined;
   }
 }
 
-function hitsFor(entry: CatalogEntry, observations: readonly Observation[]): Hit[] {
+/**
+ * Every message pattern of the catalog as one alternation: most lines of a long log match none of
+ * them, and one scan of a line rules it out far faster than a scan per pattern.
+ */
+const anyMessage = new WeakMap<readonly CatalogEntry[], RegExp | null>();
+function anyMessageOf(catalog: readonly CatalogEntry[]): RegExp | null {
+  if (!anyMessage.has(catalog)) {
+    const sources = catalog.flatMap((e) => e.matchers.flatMap((m) => (m.kind === 'message' && regex(m.pattern) ? [`(?:${m.pattern})`] : [])));
+    anyMessage.set(catalog, sources.length ? regex(sources.join('|')) : null);
+  }
+  return anyMessage.get(catalog)!;
+}
+
+function hitsFor(entry: CatalogEntry, observations: readonly Observation[], messageMayMatch: ReadonlySet<Observation>): Hit[] {
   const hits: Hit[] = [];
   const seen = new Set<string>();
   for (const observation of observations) {
     for (const matcher of entry.matchers) {
+      if (matcher.kind === 'message' && !messageMayMatch.has(observation)) continue;
       const hit = hitFor(matcher, observation);
       // One piece of evidence per distinct text and kind: a line matching three wordings of the
       // same message, or the same message logged five times, is still one piece of evidence.
@@ -143,8 +156,13 @@ function causeText(entry: CatalogEntry): string {
   return rest.length ? `Most likely: ${first}. Also possible: ${rest.join('; ')}.` : `${first}.`;
 }
 
+/** The most pieces of evidence one finding quotes: a log repeating a line 5000 times proves no more than 20 of them. */
+const MAX_EVIDENCE = 20;
+
 export function findingFor(entry: CatalogEntry, hits: readonly Hit[], confidence: number): Finding {
-  const evidence = hits.filter((h) => h.weight > 0.05).concat(hits.filter((h) => h.weight <= 0.05)).map((h) => h.evidence);
+  const ordered = hits.filter((h) => h.weight > 0.05).concat(hits.filter((h) => h.weight <= 0.05));
+  const evidence = ordered.slice(0, MAX_EVIDENCE).map((h) => h.evidence);
+  if (ordered.length > MAX_EVIDENCE) evidence.push({ source: 'and more', text: `${ordered.length - MAX_EVIDENCE} more lines like these` });
   const fix = chooseFix(entry, hits);
   const names = namesIn(evidence);
   return {
@@ -161,7 +179,9 @@ export function findingFor(entry: CatalogEntry, hits: readonly Hit[], confidence
 
 /** Every catalog entry the observations support, best first. */
 export function matchCatalog(catalog: readonly CatalogEntry[], observations: readonly Observation[]): Finding[] {
-  const hitsById = new Map(catalog.map((entry) => [entry.id, hitsFor(entry, observations)]));
+  const prefilter = anyMessageOf(catalog);
+  const messageMayMatch = new Set(observations.filter((o) => o.kind === 'message' && prefilter?.test(o.text)));
+  const hitsById = new Map(catalog.map((entry) => [entry.id, hitsFor(entry, observations, messageMayMatch)]));
   const ranked: { finding: Finding; specificity: number; order: number }[] = [];
   catalog.forEach((entry, order) => {
     const own = hitsById.get(entry.id)!;

@@ -191,6 +191,21 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---- the scenarios --------------------------------------------------------------------------
 
+/** The lab KDC's clock moved by `seconds` (krb5kdc -T) while our SASL peers run on this machine's time. */
+function kdcClockScenario(info: ScenarioInfo & { seconds: number }): Scenario {
+  const { seconds, ...rest } = info;
+  return {
+    ...rest,
+    async run(ctx) {
+      await ctx.lab.setClockOffset({ seconds });
+      return saslFlow(ctx);
+    },
+    async restore(ctx) {
+      await ctx.lab.setClockOffset({ seconds: ctx.status.clockOffsetSeconds });
+    },
+  };
+}
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     id: 'no-suitable-keys',
@@ -318,32 +333,20 @@ export const SCENARIOS: readonly Scenario[] = [
     },
     restore: removeScenarioService,
   },
-  {
+  kdcClockScenario({
     id: 'clock-skew',
     title: 'Clock skew between client and service',
     expects: 'clock-skew',
     description: 'The KDC runs 15 minutes behind (krb5kdc -T -900): the client keeps the KDC’s time, so its authenticator is 15 minutes off the service’s clock (this machine).',
-    async run(ctx) {
-      await ctx.lab.setClockOffset({ seconds: -900 });
-      return saslFlow(ctx);
-    },
-    async restore(ctx) {
-      await ctx.lab.setClockOffset({ seconds: ctx.status.clockOffsetSeconds });
-    },
-  },
-  {
+    seconds: -900,
+  }),
+  kdcClockScenario({
     id: 'ticket-not-yet-valid',
     title: 'Service clock behind the KDC',
     expects: 'ticket-not-yet-valid',
     description: 'The KDC runs 15 minutes ahead (krb5kdc -T 900): its tickets start in the service’s future.',
-    async run(ctx) {
-      await ctx.lab.setClockOffset({ seconds: 900 });
-      return saslFlow(ctx);
-    },
-    async restore(ctx) {
-      await ctx.lab.setClockOffset({ seconds: ctx.status.clockOffsetSeconds });
-    },
-  },
+    seconds: 900,
+  }),
   {
     id: 'ticket-expired',
     title: 'Expired ticket',

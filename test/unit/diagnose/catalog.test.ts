@@ -171,4 +171,12 @@ describe('hostile input', () => {
     expect(findings[0]!.id).toBe('keytab-no-suitable-keys');
     for (const f of findings) for (const e of f.evidence) expect(e.text.length).toBeLessThanOrEqual(401);
   });
+
+  it('quotes at most 20 pieces of evidence however often a line repeats, and says how many more', () => {
+    const text = Array.from({ length: 3000 }, (_, i) => `attempt ${i}: Clock skew too great`).join('\n');
+    const [top] = diagnoseObservations(observeText(text));
+    expect(top!.id).toBe('clock-skew');
+    expect(top!.evidence).toHaveLength(21);
+    expect(top!.evidence.at(-1)).toEqual({ source: 'and more', text: '2980 more lines like these' });
+  });
 });

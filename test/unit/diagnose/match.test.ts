@@ -76,7 +76,7 @@ describe('matchCatalog', () => {
     const mit = matchCatalog(CATALOG, observeText(STALE))[0]!;
     expect(mit.fix).toBe('export a fresh keytab');
     expect(mit.commands).toEqual(['kadmin.local -q "ktadd -k KEYTAB -norandkey mqtt/localhost@BENCH.TEST"']);
-    expect(mit.cause).toBe('Most likely: the service key was rotated. Otherwise: the keytab was exported before.');
+    expect(mit.cause).toBe('Most likely: the service key was rotated. Also possible: the keytab was exported before.');
     expect(mit.scenario).toBe('stale-keytab');
     const java = matchCatalog(CATALOG, observeText('GSSException: Failure unspecified at GSS-API level (Mechanism level: Specified version of key is not available (44))'))[0]!;
     expect(java).toMatchObject({ id: 'keytab-out-of-date', fix: 'point the JAAS keyTab at the fresh file' });
