@@ -122,5 +122,11 @@ export function observeExchange(exchange: Exchange): Observation[] {
   if (verdict.reason) found.push(...observeLine(verdict.reason, `the ${exchange.source} Exchange's verdict`, { mqtt: false }));
   if (verdict.code) found.push(...observeLine(verdict.code, `the ${exchange.source} Exchange's verdict code`, { mqtt: true }));
   for (const step of exchange.steps) found.push(...observeStep(step));
+  // A client that failed before it had a token to send never reached the service: getting the
+  // ticket failed (its TGT, the KDC, the service name), not the service's check of one.
+  const sentToken = exchange.steps.some((s) => s.direction === 'client-to-server' && s.token !== undefined);
+  if (exchange.role === 'client' && verdict.outcome === 'failure' && !sentToken && verdict.reason) {
+    found.push({ kind: 'message', text: quote(`the client failed before sending any token: ${verdict.reason}`), source: `the ${exchange.source} Exchange (client side)` });
+  }
   return found;
 }

@@ -134,32 +134,56 @@ async function probeBrokerFlow(ctx: ScenarioContext, options: { keytab: string; 
   }
 }
 
-/** Two MQTT connects carrying the same AP-REQ — what MQTT.js's auto-reconnect would send. */
-async function replayFlow(ctx: ScenarioContext): Promise<Attempt> {
+/** A local broker as EMQX authenticates (the lab's mqtt/localhost keytab), for raw MQTT.js connects. */
+async function withLabBroker(ctx: ScenarioContext, use: (url: string, broker: Awaited<ReturnType<typeof startBroker>>) => Promise<void>): Promise<Attempt> {
   const authenticator = await kerberosAuthenticator({ gss: ctx.gss, profile: ctx.profile, keytabFile: fileOf(ctx.profile.keytab), principal: `mqtt/localhost@${ctx.status.realm}`, variant: 'emqx' });
   const broker = await startBroker({ listeners: [{ protocol: 'tcp', port: 0, authenticators: [authenticator] }] });
   try {
-    const worker = ctx.gss.worker(ctx.profile);
-    const { handle } = (await worker.createClient('mqtt@localhost')).value;
-    const apReq = Buffer.from((await worker.clientStep(handle, '')).value.response, 'base64');
-    await worker.release(handle);
-    const connect = () =>
-      new Promise<void>((resolve) => {
-        const client = mqtt.connect(broker.listeners[0]!.url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 10_000, properties: { authenticationMethod: 'GSSAPI-KERBEROS', authenticationData: apReq } });
-        // Stop after the first round either way: the verdict on the AP-REQ is what matters.
-        client.handleAuth = (_packet: Packet, callback) => callback(new Error('scenario: one round is enough'));
-        client.on('error', () => undefined);
-        client.once('close', () => resolve());
-        client.once('connect', () => client.end(true));
-      });
-    await connect();
-    await connect();
-    const second = broker.exchanges.at(-1);
-    return { error: second?.verdict.outcome === 'failure' ? second.verdict.reason : '', exchanges: second ? [second] : [] };
+    await use(broker.listeners[0]!.url, broker);
+    const last = broker.exchanges.at(-1);
+    return { error: last?.verdict.outcome === 'failure' ? last.verdict.reason : '', exchanges: last ? [last] : [] };
   } finally {
     await broker.close();
     await authenticator.dispose?.();
   }
+}
+
+/** A real AP-REQ from alice for mqtt@localhost (the GSS initial context token). */
+async function aliceApReq(ctx: ScenarioContext): Promise<Buffer> {
+  const worker = ctx.gss.worker(ctx.profile);
+  const { handle } = (await worker.createClient('mqtt@localhost')).value;
+  try {
+    return Buffer.from((await worker.clientStep(handle, '')).value.response, 'base64');
+  } finally {
+    await worker.release(handle);
+  }
+}
+
+/** One MQTT 5 CONNECT carrying `token` as GSSAPI-KERBEROS data; resolves after the first round either way. */
+function connectOnce(url: string, token: Buffer): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const client = mqtt.connect(url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 10_000, properties: { authenticationMethod: 'GSSAPI-KERBEROS', authenticationData: token } });
+    // The broker's verdict on the first token is what matters: stop there.
+    client.handleAuth = (_packet: Packet, callback) => callback(new Error('scenario: one round is enough'));
+    client.on('error', () => undefined);
+    client.once('close', () => resolve());
+    client.once('connect', () => client.end(true));
+  });
+}
+
+/** Two MQTT connects carrying the same AP-REQ — what MQTT.js's auto-reconnect would send. */
+async function replayFlow(ctx: ScenarioContext): Promise<Attempt> {
+  const apReq = await aliceApReq(ctx);
+  return withLabBroker(ctx, async (url) => {
+    await connectOnce(url, apReq);
+    await connectOnce(url, apReq);
+  });
+}
+
+/** A client that sends the token base64-encoded, as text, instead of its bytes. */
+async function base64TokenFlow(ctx: ScenarioContext): Promise<Attempt> {
+  const apReq = await aliceApReq(ctx);
+  return withLabBroker(ctx, (url) => connectOnce(url, Buffer.from(apReq.toString('base64'))));
 }
 
 // ---- helpers that break things ----------------------------------------------------------------
@@ -185,6 +209,15 @@ async function removeScenarioService(ctx: ScenarioContext): Promise<void> {
 /** A client-only profile: this ccache and nothing else (no client keytab to fall back on). */
 function clientProfile(ctx: ScenarioContext, id: string, ccache: string, krb5Conf = ctx.status.krb5Conf): KerberosProfile {
   return { id: `scenario:${id}`, name: `scenario ${id}`, kind: 'custom', krb5Config: krb5Conf, ccache: `FILE:${ccache}` };
+}
+
+/** A fresh TGT for alice (from the lab's client keytab) in a scratch ccache of its own; throws when kinit fails. */
+async function aliceCcache(ctx: ScenarioContext, name: string, kinitArgs: string[] = []): Promise<string> {
+  const ccache = path.join(ctx.dir, name);
+  const env = { PATH: process.env.PATH, KRB5_CONFIG: ctx.status.krb5Conf, KRB5CCNAME: `FILE:${ccache}` };
+  const run = await runTool('kinit', [...kinitArgs, '-k', '-t', ctx.status.keytabs.client, 'alice'], { env, timeoutMs: 30_000 });
+  if (!run.ok) throw new Error(`kinit alice for the scenario failed: ${run.stderr.trim() || run.error}`);
+  return ccache;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -302,6 +335,36 @@ export const SCENARIOS: readonly Scenario[] = [
     restore: removeScenarioService,
   },
   {
+    id: 'ticket-out-of-date',
+    title: 'Client ticket from before a key rotation',
+    expects: 'ticket-kvno-out-of-date',
+    description: 'A client gets and caches a ticket for a scenario service; the key is rotated and the service gets the fresh keytab; the client presents its cached ticket.',
+    async run(ctx) {
+      await addScenarioService(ctx);
+      const client = clientProfile(ctx, 'ticket-out-of-date', await aliceCcache(ctx, 'client.ccache'));
+      const before = await ctx.lab.exportKeytab({ path: path.join(ctx.dir, 'before.keytab'), principals: [SCENARIO_SERVICE] });
+      const first = await saslFlow(ctx, { client, service: SCENARIO_GSS_NAME, keytab: before.path });
+      if (first.error) throw new Error(`the first connection (to cache the ticket) failed: ${first.error}`);
+      await ctx.lab.rotateKey({ name: SCENARIO_SERVICE });
+      const after = await ctx.lab.exportKeytab({ path: path.join(ctx.dir, 'after.keytab'), principals: [SCENARIO_SERVICE] });
+      return saslFlow(ctx, { client, service: SCENARIO_GSS_NAME, keytab: after.path });
+    },
+    restore: removeScenarioService,
+  },
+  {
+    id: 'acceptor-not-in-keytab',
+    title: 'Acceptor name not in its keytab',
+    expects: 'keytab-no-matching-entry',
+    description: 'A scenario service exists in the KDC, so clients get tickets for it, but the acceptor runs with a keytab holding only mqtt/localhost.',
+    async run(ctx) {
+      await addScenarioService(ctx);
+      const keytab = path.join(ctx.dir, 'mqtt-only.keytab');
+      await ctx.lab.exportKeytab({ path: keytab, principals: ['mqtt/localhost'] });
+      return saslFlow(ctx, { service: SCENARIO_GSS_NAME, keytab });
+    },
+    restore: removeScenarioService,
+  },
+  {
     id: 'missing-enctype',
     title: 'Keytab without the ticket’s enctype',
     expects: 'keytab-missing-enctype',
@@ -348,16 +411,14 @@ export const SCENARIOS: readonly Scenario[] = [
     seconds: 900,
   }),
   {
-    id: 'ticket-expired',
-    title: 'Expired ticket',
-    expects: 'ticket-expired',
+    id: 'tgt-expired',
+    title: 'Expired TGT',
+    expects: 'tgt-expired',
     description: 'kinit with a 3-second lifetime, wait, then our SASL client asks for a service ticket with the expired TGT (a long-running client that never renews).',
     async run(ctx) {
-      const ccache = path.join(ctx.dir, 'short.ccache');
-      const run = await runTool('kinit', ['-l', '3s', '-k', '-t', ctx.status.keytabs.client, 'alice'], { env: { PATH: process.env.PATH, KRB5_CONFIG: ctx.status.krb5Conf, KRB5CCNAME: `FILE:${ccache}` }, timeoutMs: 30_000 });
-      if (!run.ok) return { error: `setting up the scenario failed: ${run.stderr.trim() || run.error}`, exchanges: [] };
+      const ccache = await aliceCcache(ctx, 'short.ccache', ['-l', '3s']);
       await sleep(4500);
-      return saslFlow(ctx, { client: clientProfile(ctx, 'ticket-expired', ccache) });
+      return saslFlow(ctx, { client: clientProfile(ctx, 'tgt-expired', ccache) });
     },
   },
   {
@@ -366,6 +427,13 @@ export const SCENARIOS: readonly Scenario[] = [
     expects: 'replay',
     description: 'Two MQTT CONNECTs to the broker carry the same AP-REQ, as MQTT.js’s auto-reconnect would send.',
     run: replayFlow,
+  },
+  {
+    id: 'base64-token',
+    title: 'Token sent as base64 text',
+    expects: 'defective-token',
+    description: 'An MQTT CONNECT carries the AP-REQ base64-encoded instead of as bytes — a common client mistake.',
+    run: base64TokenFlow,
   },
   {
     id: 'no-ccache',

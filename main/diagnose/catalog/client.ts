@@ -249,6 +249,7 @@ export const CLIENT_ENTRIES: readonly CatalogEntry[] = [
       'Long-running clients that kinit once at start-up, and caches nobody renews, end up here after the ticket lifetime (often 10 or 24 hours).',
     matchers: [
       message('MIT', r`Ticket expired while getting credentials for \S+`, 'kvno: Ticket expired while getting credentials for mqtt/broker.example.com@EXAMPLE.COM'),
+      message('kbench', r`the client failed before sending any token: .*Ticket expired`, 'the client failed before sending any token: Unspecified GSS failure.  Minor code may provide more information: Ticket expired'),
       message('MIT', r`The referenced credential has expired`, 'gssapi.raw.exceptions.ExpiredCredentialsError: Major (720896): The referenced credential has expired, Minor (100001): Unknown code 0'),
       message('Java', r`Expired credentials detected`, 'GSSException: Expired credentials detected'),
       gss('GSS_S_CREDENTIALS_EXPIRED'),
@@ -274,7 +275,8 @@ export const CLIENT_ENTRIES: readonly CatalogEntry[] = [
         commands: ['klist purge', 'klist tgt'],
       },
     ],
-    reproduce: { recipe: 'kinit -l 10s alice, wait 15 seconds, then kvno SERVICE/HOST (or start a GSS initiator).' },
+    refines: ['ticket-expired'],
+    reproduce: { scenario: 'tgt-expired', recipe: 'kinit -l 10s alice, wait 15 seconds, then kvno SERVICE/HOST (or start a GSS initiator).' },
     related: ['ticket-expired', 'no-credentials', 'clock-skew'],
   },
 ];

@@ -116,7 +116,7 @@ export const GSS_ENTRIES: readonly CatalogEntry[] = [
         text: 'Raise the proxy\'s header size limit for large Negotiate headers (big group memberships make big PACs).',
       },
     ],
-    reproduce: { recipe: 'Send CONNECT with Authentication Method GSSAPI-KERBEROS and Authentication Data that is not a GSS token (e.g. the base64 text of one).' },
+    reproduce: { scenario: 'base64-token', recipe: 'Send CONNECT with Authentication Method GSSAPI-KERBEROS and Authentication Data that is not a GSS token (e.g. the base64 text of one).' },
     related: ['ntlm-fallback', 'replay'],
   },
   {

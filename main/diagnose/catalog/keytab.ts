@@ -137,7 +137,7 @@ export const KEYTAB_ENTRIES: readonly CatalogEntry[] = [
         commands: ['klist -kte ES_CONFIG_DIR/KEYTAB'],
       },
     ],
-    reproduce: { recipe: 'Export a keytab for other/host@REALM only, then accept a ticket for mqtt/host@REALM with KRB5_KTNAME pointing at it (or acquire acceptor credentials for mqtt@host from it).' },
+    reproduce: { scenario: 'acceptor-not-in-keytab', recipe: 'Export a keytab for other/host@REALM only, then accept a ticket for mqtt/host@REALM with KRB5_KTNAME pointing at it (or acquire acceptor credentials for mqtt@host from it).' },
     related: ['keytab-no-suitable-keys', 'wrong-principal', 'server-unknown'],
   },
   {
@@ -211,7 +211,7 @@ export const KEYTAB_ENTRIES: readonly CatalogEntry[] = [
         text: 'Java keeps service tickets in the Subject; log out and log in again (a new LoginContext) or restart the client.',
       },
     ],
-    reproduce: { recipe: 'kinit as a client and run kvno SERVICE/HOST to cache a ticket; then re-key the service and export a fresh keytab (kadmin.local -q "ktadd -k KEYTAB SERVICE/HOST"); the cached ticket is now older than the keytab.' },
+    reproduce: { scenario: 'ticket-out-of-date', recipe: 'kinit as a client and run kvno SERVICE/HOST to cache a ticket; then re-key the service and export a fresh keytab (kadmin.local -q "ktadd -k KEYTAB SERVICE/HOST"); the cached ticket is now older than the keytab.' },
     related: ['keytab-kvno-out-of-date', 'ticket-expired'],
   },
   {

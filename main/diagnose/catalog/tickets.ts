@@ -163,7 +163,7 @@ export const TICKET_ENTRIES: readonly CatalogEntry[] = [
         commands: ['klist purge'],
       },
     ],
-    reproduce: { scenario: 'ticket-expired', recipe: 'kinit -l 1m alice, get a service ticket, wait past its end (plus the 5-minute skew) and present it; or accept it on a host whose clock runs a day ahead.' },
+    reproduce: { recipe: 'kinit -l 1m alice, get a service ticket, wait past its end (plus the 5-minute skew) and present it; or accept it on a host whose clock runs a day ahead.' },
     related: ['tgt-expired', 'clock-skew', 'ticket-kvno-out-of-date'],
   },
   {

@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOG, catalogEntry, catalogProblems } from '../../../main/diagnose/catalog';
 import { comErrCode } from '../../../main/diagnose/com-err';
-import { observeText } from '../../../main/diagnose/observations';
+import type { Exchange } from '../../../main/exchange/model';
+import { observeExchange, observeText } from '../../../main/diagnose/observations';
 import { SCENARIOS } from '../../../main/diagnose/scenarios';
 import { diagnoseObservations } from '../../../main/diagnose/service';
 
@@ -180,3 +181,35 @@ describe('hostile input', () => {
     expect(top!.evidence.at(-1)).toEqual({ source: 'and more', text: '2980 more lines like these' });
   });
 });
+
+describe('where a failure happened decides between look-alike entries', () => {
+  const failed = (role: 'client' | 'server', tokenSent: boolean): Exchange => ({
+    id: 'x',
+    source: 'sasl',
+    role,
+    mechanism: 'GSSAPI',
+    startedAt: '2026-11-22T00:00:00.000Z',
+    steps: [
+      {
+        index: 0,
+        direction: 'client-to-server',
+        at: '2026-11-22T00:00:00.000Z',
+        elapsedMs: 0,
+        transport: { protocol: 'sasl', packet: tokenSent ? 'initial response' : 'abort' },
+        ...(tokenSent ? { token: 'YIIC' } : {}),
+        error: 'Unspecified GSS failure.  Minor code may provide more information: Ticket expired',
+      },
+    ],
+    verdict: { outcome: 'failure', reason: 'Unspecified GSS failure.  Minor code may provide more information: Ticket expired' },
+  });
+
+  it('"Ticket expired" in a client that never sent a token: its TGT expired', () => {
+    expect(diagnoseObservations(observeExchange(failed('client', false)))[0]!.id).toBe('tgt-expired');
+  });
+
+  it('"Ticket expired" from the service that got the token: the service ticket expired', () => {
+    expect(diagnoseObservations(observeExchange(failed('server', true)))[0]!.id).toBe('ticket-expired');
+    expect(diagnoseObservations(observeExchange(failed('client', true)))[0]!.id).toBe('ticket-expired');
+  });
+});
+
