@@ -131,7 +131,11 @@ export interface LabService {
    * (-keepold). Users with a password: use setPassword.
    */
   rotateKey(input: LabTarget & { name: string }): Promise<LabRotation>;
-  setFlags(input: LabTarget & { name: string; requiresPreauth?: boolean; allowTix?: boolean }): Promise<LabStatus>;
+  /**
+   * kadmin modprinc: +/-requires_preauth, +/-allow_tix; `expired` / `passwordExpired` set the
+   * principal's (or its password's) expiration to an hour ago, or back to never.
+   */
+  setFlags(input: LabTarget & { name: string; requiresPreauth?: boolean; allowTix?: boolean; expired?: boolean; passwordExpired?: boolean }): Promise<LabStatus>;
   /**
    * Writes a new keytab (replacing `path`) with the current keys of the principals, only the given
    * enctypes when listed — keys stay as they are (ktadd -norandkey). `newKeys` makes new random keys

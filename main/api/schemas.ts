@@ -54,7 +54,9 @@ const labSchemas = {
   removePrincipal: z.tuple([LabTarget.extend({ name: LabPrincipalName }).strict()]),
   setPassword: z.tuple([LabTarget.extend({ name: LabPrincipalName, password: LabPassword }).strict()]),
   rotateKey: z.tuple([LabTarget.extend({ name: LabPrincipalName }).strict()]),
-  setFlags: z.tuple([LabTarget.extend({ name: LabPrincipalName, requiresPreauth: z.boolean().optional(), allowTix: z.boolean().optional() }).strict()]),
+  setFlags: z.tuple([
+    LabTarget.extend({ name: LabPrincipalName, requiresPreauth: z.boolean().optional(), allowTix: z.boolean().optional(), expired: z.boolean().optional(), passwordExpired: z.boolean().optional() }).strict(),
+  ]),
   exportKeytab: z.tuple([
     LabTarget.extend({
       path: z.string().min(1).max(4096),

@@ -456,6 +456,41 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    id: 'password-expired',
+    title: 'Expired password',
+    expects: 'password-expired',
+    description: 'alice’s password expired an hour ago (modprinc -pwexpire); kinit from her keytab.',
+    async run(ctx) {
+      await ctx.lab.setFlags({ name: 'alice', passwordExpired: true });
+      return kinit(ctx, ['-k', '-t', ctx.status.keytabs.client, 'alice']);
+    },
+    async restore(ctx) {
+      await ctx.lab.setFlags({ name: 'alice', passwordExpired: false });
+    },
+  },
+  {
+    id: 'principal-expired',
+    title: 'Expired principal',
+    expects: 'principal-expired',
+    description: 'alice’s principal expired an hour ago (modprinc -expire); kinit from her keytab.',
+    async run(ctx) {
+      await ctx.lab.setFlags({ name: 'alice', expired: true });
+      return kinit(ctx, ['-k', '-t', ctx.status.keytabs.client, 'alice']);
+    },
+    async restore(ctx) {
+      await ctx.lab.setFlags({ name: 'alice', expired: false });
+    },
+  },
+  {
+    id: 'keytab-file-missing',
+    title: 'Keytab file that does not exist',
+    expects: 'keytab-file-missing',
+    description: 'kinit -kt with a path where there is no file.',
+    async run(ctx) {
+      return kinit(ctx, ['-k', '-t', path.join(ctx.dir, 'no-such.keytab'), 'alice']);
+    },
+  },
+  {
     id: 'no-common-enctype',
     title: 'No enctype in common with the KDC',
     expects: 'etype-no-support',

@@ -226,15 +226,18 @@ export class LabServiceImpl implements LabService {
     return { ...rotation, status: await this.publish(layout) };
   }
 
-  async setFlags(input: LabTarget & { name: string; requiresPreauth?: boolean; allowTix?: boolean }): Promise<LabStatus> {
+  async setFlags(input: LabTarget & { name: string; requiresPreauth?: boolean; allowTix?: boolean; expired?: boolean; passwordExpired?: boolean }): Promise<LabStatus> {
     const layout = this.layout(input);
     await this.mutate(layout, async (realm) => {
       const name = fullName(input.name, layout.realm);
       const changes = [
         ...(input.requiresPreauth === undefined ? [] : [input.requiresPreauth ? '+requires_preauth' : '-requires_preauth']),
         ...(input.allowTix === undefined ? [] : [input.allowTix ? '+allow_tix' : '-allow_tix']),
+        // "now" is not yet past for the KDC's check: an hour ago is.
+        ...(input.expired === undefined ? [] : [`-expire ${input.expired ? '"1 hour ago"' : 'never'}`]),
+        ...(input.passwordExpired === undefined ? [] : [`-pwexpire ${input.passwordExpired ? '"1 hour ago"' : 'never'}`]),
       ];
-      if (!changes.length) throw new BenchFailure('no flag to change: give requiresPreauth and/or allowTix');
+      if (!changes.length) throw new BenchFailure('no flag to change: give requiresPreauth, allowTix, expired and/or passwordExpired');
       await realm.kadmin(`modprinc ${changes.join(' ')} ${name}`);
     });
     return this.publish(layout);

@@ -73,6 +73,9 @@ describe('diagnosis scenarios against the lab realm', () => {
     'base64-token',
     'no-ccache',
     'client-revoked',
+    'password-expired',
+    'principal-expired',
+    'keytab-file-missing',
     'no-common-enctype',
     'invalid-principal-string',
   ])('%s: the real error is diagnosed as expected and the lab works afterwards', async (id) => {

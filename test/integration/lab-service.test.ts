@@ -215,6 +215,18 @@ describe('lab realm service', () => {
     await expect(lab.setFlags({ name: 'alice' })).rejects.toThrow(/no flag to change/);
   });
 
+  it('expires a principal or its password an hour ago, and back to never, as kadmin shows them', async () => {
+    await lab.setFlags({ name: 'alice', expired: true, passwordExpired: true });
+    let info = await getprinc('alice');
+    const past = (label: string) => Date.parse(new RegExp(`^${label}: (.*)$`, 'm').exec(info)?.[1] ?? '');
+    expect(Date.now() - past('Expiration date')).toBeGreaterThan(30 * 60_000);
+    expect(Date.now() - past('Password expiration date')).toBeGreaterThan(30 * 60_000);
+    await lab.setFlags({ name: 'alice', expired: false, passwordExpired: false });
+    info = await getprinc('alice');
+    expect(info).toMatch(/^Expiration date: \[never\]$/m);
+    expect(info).toMatch(/^Password expiration date: \[never\]$/m);
+  });
+
   it('adds, re-keys and removes principals; the keytabs follow', async () => {
     let next = await lab.addPrincipal({ name: 'bob', password: 'bob-pw-1' });
     expect(next.principals.find((p) => p.name === 'bob@BENCH.TEST')).toMatchObject({ kind: 'user', kvno: 1, hasPassword: true });

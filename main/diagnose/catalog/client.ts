@@ -129,7 +129,7 @@ export const CLIENT_ENTRIES: readonly CatalogEntry[] = [
         commands: ['Set-ADAccountPassword ACCOUNT -Reset', 'Set-ADUser ACCOUNT -PasswordNeverExpires $true'],
       },
     ],
-    reproduce: { recipe: 'kadmin.local -q "modprinc -pwexpire yesterday alice", then kinit -kt with alice\'s keytab (or kinit alice and decline the change).' },
+    reproduce: { scenario: 'password-expired', recipe: 'kadmin.local -q "modprinc -pwexpire yesterday alice", then kinit -kt with alice\'s keytab (or kinit alice and decline the change).' },
     related: ['client-revoked', 'principal-expired', 'preauth-failed'],
   },
   {
@@ -193,7 +193,7 @@ export const CLIENT_ENTRIES: readonly CatalogEntry[] = [
         commands: ['Clear-ADAccountExpiration ACCOUNT'],
       },
     ],
-    reproduce: { recipe: 'kadmin.local -q "modprinc -expire yesterday alice", then kinit alice.' },
+    reproduce: { scenario: 'principal-expired', recipe: 'kadmin.local -q "modprinc -expire yesterday alice", then kinit alice.' },
     related: ['password-expired', 'client-revoked'],
   },
   {

@@ -91,7 +91,7 @@ export const KEYTAB_ENTRIES: readonly CatalogEntry[] = [
         commands: ['export KRB5_KTNAME=FILE:KEYTAB', 'sudo -u emqx klist -kte KEYTAB'],
       },
     ],
-    reproduce: { recipe: 'Run kinit -kt /tmp/does-not-exist.keytab alice@REALM, or start an acceptor with KRB5_KTNAME=/tmp/does-not-exist.keytab.' },
+    reproduce: { scenario: 'keytab-file-missing', recipe: 'Run kinit -kt /tmp/does-not-exist.keytab alice@REALM, or start an acceptor with KRB5_KTNAME=/tmp/does-not-exist.keytab.' },
     related: ['keytab-no-suitable-keys'],
   },
   {
