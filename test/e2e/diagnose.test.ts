@@ -230,6 +230,8 @@ describe('the Diagnose view (Chromium, web mode, lab realm)', () => {
     expect((await entry.getByTestId('catalog-explanation').textContent())!.length).toBeGreaterThan(20);
     expect(await entry.getByTestId('catalog-fix').count()).toBeGreaterThan(0);
     expect(await entry.getByTestId('catalog-reproduce').count()).toBe(1);
+    await entry.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'diagnose-catalog.png') });
 
     await page.getByTestId('catalog-search').fill('no such words anywhere');
     await page.getByTestId('catalog-none').waitFor();
