@@ -239,6 +239,22 @@ function kdcClockScenario(info: ScenarioInfo & { seconds: number }): Scenario {
   };
 }
 
+type AliceFlags = Omit<Parameters<LabService['setFlags']>[0], 'name' | 'realm'>;
+
+/** alice's principal changed with kadmin modprinc (`broken`), then kinit from her keytab; `restored` puts it back. */
+function aliceFlagScenario(info: ScenarioInfo, broken: AliceFlags, restored: AliceFlags): Scenario {
+  return {
+    ...info,
+    async run(ctx) {
+      await ctx.lab.setFlags({ name: 'alice', ...broken });
+      return kinit(ctx, ['-k', '-t', ctx.status.keytabs.client, 'alice']);
+    },
+    async restore(ctx) {
+      await ctx.lab.setFlags({ name: 'alice', ...restored });
+    },
+  };
+}
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     id: 'no-suitable-keys',
@@ -442,45 +458,21 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'Our SASL client with KRB5CCNAME pointing at a file that does not exist (no kinit was done).',
     run: (ctx) => saslFlow(ctx, { client: clientProfile(ctx, 'no-ccache', path.join(ctx.dir, 'never-created.ccache')) }),
   },
-  {
-    id: 'client-revoked',
-    title: 'Client not allowed tickets',
-    expects: 'client-revoked',
-    description: 'alice with -allow_tix (as a disabled or locked account), then kinit.',
-    async run(ctx) {
-      await ctx.lab.setFlags({ name: 'alice', allowTix: false });
-      return kinit(ctx, ['-k', '-t', ctx.status.keytabs.client, 'alice']);
-    },
-    async restore(ctx) {
-      await ctx.lab.setFlags({ name: 'alice', allowTix: true });
-    },
-  },
-  {
-    id: 'password-expired',
-    title: 'Expired password',
-    expects: 'password-expired',
-    description: 'alice’s password expired an hour ago (modprinc -pwexpire); kinit from her keytab.',
-    async run(ctx) {
-      await ctx.lab.setFlags({ name: 'alice', passwordExpired: true });
-      return kinit(ctx, ['-k', '-t', ctx.status.keytabs.client, 'alice']);
-    },
-    async restore(ctx) {
-      await ctx.lab.setFlags({ name: 'alice', passwordExpired: false });
-    },
-  },
-  {
-    id: 'principal-expired',
-    title: 'Expired principal',
-    expects: 'principal-expired',
-    description: 'alice’s principal expired an hour ago (modprinc -expire); kinit from her keytab.',
-    async run(ctx) {
-      await ctx.lab.setFlags({ name: 'alice', expired: true });
-      return kinit(ctx, ['-k', '-t', ctx.status.keytabs.client, 'alice']);
-    },
-    async restore(ctx) {
-      await ctx.lab.setFlags({ name: 'alice', expired: false });
-    },
-  },
+  aliceFlagScenario(
+    { id: 'client-revoked', title: 'Client not allowed tickets', expects: 'client-revoked', description: 'alice with -allow_tix (as a disabled or locked account), then kinit.' },
+    { allowTix: false },
+    { allowTix: true },
+  ),
+  aliceFlagScenario(
+    { id: 'password-expired', title: 'Expired password', expects: 'password-expired', description: 'alice’s password expired an hour ago (modprinc -pwexpire); kinit from her keytab.' },
+    { passwordExpired: true },
+    { passwordExpired: false },
+  ),
+  aliceFlagScenario(
+    { id: 'principal-expired', title: 'Expired principal', expects: 'principal-expired', description: 'alice’s principal expired an hour ago (modprinc -expire); kinit from her keytab.' },
+    { expired: true },
+    { expired: false },
+  ),
   {
     id: 'keytab-file-missing',
     title: 'Keytab file that does not exist',
