@@ -90,6 +90,9 @@ describe('kbench diagnose and kbench scenario (separate processes)', () => {
     const absent = await kbench(['diagnose', '--exchange', path.join(dir, 'absent.json')]);
     expect(absent.code).toBe(2);
     expect(absent.stderr).toMatch(/absent\.json/);
+    const mixed = await kbench(['diagnose', '--profile', 'system', '--krb5-config', garbage]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain('--krb5-config makes a custom profile; it cannot be combined with --profile system');
     const noScenario = await kbench(['scenario', 'run']);
     expect(noScenario.code).toBe(2);
     expect(noScenario.stderr).toContain('give one scenario ID or --all');

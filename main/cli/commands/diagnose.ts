@@ -81,6 +81,7 @@ Exit code 1 when the setup check finds a problem, else 0.`,
     const custom = Boolean(values['krb5-config'] || values.ccache);
     const profile = (str(input, 'profile') ?? (custom ? 'custom' : 'system')) as 'lab' | 'system' | 'custom';
     if (!['lab', 'system', 'custom'].includes(profile)) throw new UsageError('--profile must be lab, system or custom', diagnoseCommand);
+    if (custom && profile !== 'custom') throw new UsageError(`--${values['krb5-config'] ? 'krb5-config' : 'ccache'} makes a custom profile; it cannot be combined with --profile ${profile}`, diagnoseCommand);
     const wantsSetup = Boolean(values.check || values.principal || values.keytab || custom || values.profile) || (!message && !exchange);
     const request: DiagnosisInput = {
       ...(message ? { message } : {}),
