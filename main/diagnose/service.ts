@@ -10,7 +10,7 @@ import { CATALOG } from './catalog';
 import { checkEnvironment } from './environment';
 import { matchCatalog } from './match';
 import { observeExchange, observeText, type Observation } from './observations';
-import { labStillWorks, removeScenarioDir, scenarioById, scenarioDir, SCENARIOS, type Attempt, type ScenarioContext } from './scenarios';
+import { labStillWorks, removeScenarioDir, scenarioById, scenarioDir, SCENARIOS, type Attempt, type Scenario, type ScenarioContext } from './scenarios';
 
 /** Findings below this confidence are noise: a word in common, nothing more. */
 const MIN_CONFIDENCE = 0.2;
@@ -82,9 +82,18 @@ export class DiagnoseServiceImpl implements DiagnoseService {
     return SCENARIOS.map(({ id, title, expects, description }) => ({ id, title, expects, description }));
   }
 
+  /** Scenarios break the one lab realm they share: a second one waits until the first has restored it. */
+  private scenarioQueue: Promise<unknown> = Promise.resolve();
+
   async runScenario(input: { id: string }): Promise<ScenarioResult> {
     const scenario = scenarioById(input.id);
     if (!scenario) throw new BenchFailure(`no scenario "${input.id}" (kbench scenario list shows them)`);
+    const run = this.scenarioQueue.then(() => this.runOne(scenario));
+    this.scenarioQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runOne(scenario: Scenario): Promise<ScenarioResult> {
     const started = Date.now();
     await this.lab.up();
     const ctx: ScenarioContext = {

@@ -91,6 +91,12 @@ describe('diagnosis scenarios against the lab realm', () => {
     expect([...results.keys()].sort()).toEqual(scenarios.map((s) => s.id).sort());
   });
 
+  it('runs scenarios asked for at the same time one after the other (a stopped KDC must not break the next)', async () => {
+    const [down, client] = await Promise.all([service.runScenario({ id: 'kdc-down' }), service.runScenario({ id: 'unknown-client' })]);
+    expect(down).toMatchObject({ passed: true, topFinding: 'kdc-unreachable' });
+    expect(client, client.problem).toMatchObject({ passed: true, topFinding: 'client-unknown' });
+  }, 90_000);
+
   it('refuses an unknown scenario', async () => {
     await expect(service.runScenario({ id: 'nosuch' })).rejects.toThrow(/no scenario "nosuch"/);
   });
