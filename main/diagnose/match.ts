@@ -27,6 +27,9 @@ const WRAPPER_FACTOR = 0.35;
  * default client keytab, a cache miss) on the way to the real failure, which the reported error names.
  */
 const TRACE_ONLY_CONFIDENCE = 0.5;
+/** The weight of evidence that only supports a finding (an MQTT reason code): never enough alone. */
+const SUPPORTING_WEIGHT = 0.05;
+const substantive = (hit: Hit) => hit.weight > SUPPORTING_WEIGHT;
 
 const compiled = new Map<string, RegExp | null>();
 function regex(source: string): RegExp | null {
@@ -71,7 +74,7 @@ function weigh(matcher: CatalogMatcher, observation: Observation): Pick<Hit, 'we
     }
     case 'mqtt-reason':
       // Supporting only: an MQTT code alone says "refused", not why.
-      return 'code' in observation && observation.code === matcher.code ? { weight: 0.05, specificity: 0 } : undefined;
+      return 'code' in observation && observation.code === matcher.code ? { weight: SUPPORTING_WEIGHT, specificity: 0 } : undefined;
   }
 }
 
@@ -95,10 +98,11 @@ function hitsFor(entry: CatalogEntry, observations: readonly Observation[], mess
     for (const matcher of entry.matchers) {
       if (matcher.kind === 'message' && !messageMayMatch.has(observation)) continue;
       const hit = hitFor(matcher, observation);
+      if (!hit) continue;
       // One piece of evidence per distinct text and kind: a line matching three wordings of the
       // same message, or the same message logged five times, is still one piece of evidence.
       const key = `${observation.kind}|${observation.text}`;
-      if (!hit || seen.has(key)) continue;
+      if (seen.has(key)) continue;
       seen.add(key);
       hits.push(hit);
     }
@@ -107,10 +111,10 @@ function hitsFor(entry: CatalogEntry, observations: readonly Observation[], mess
 }
 
 function confidenceOf(entry: CatalogEntry, hits: readonly Hit[]): number {
-  const substantive = hits.filter((h) => h.weight > 0.05);
-  if (substantive.length === 0) return 0;
+  const weighty = hits.filter(substantive);
+  if (weighty.length === 0) return 0;
   const combined = 1 - hits.reduce((rest, hit) => rest * (1 - hit.weight), 1);
-  const capped = Math.min(MAX_CONFIDENCE, combined, substantive.every((h) => h.trace) ? TRACE_ONLY_CONFIDENCE : 1);
+  const capped = Math.min(MAX_CONFIDENCE, combined, weighty.every((h) => h.trace) ? TRACE_ONLY_CONFIDENCE : 1);
   return WRAPPER_ENTRIES.has(entry.id) ? capped * WRAPPER_FACTOR : capped;
 }
 
@@ -160,7 +164,7 @@ function causeText(entry: CatalogEntry): string {
 const MAX_EVIDENCE = 20;
 
 export function findingFor(entry: CatalogEntry, hits: readonly Hit[], confidence: number): Finding {
-  const ordered = hits.filter((h) => h.weight > 0.05).concat(hits.filter((h) => h.weight <= 0.05));
+  const ordered = hits.filter(substantive).concat(hits.filter((h) => !substantive(h)));
   const evidence = ordered.slice(0, MAX_EVIDENCE).map((h) => h.evidence);
   if (ordered.length > MAX_EVIDENCE) evidence.push({ source: 'and more', text: `${ordered.length - MAX_EVIDENCE} more lines like these` });
   const fix = chooseFix(entry, hits);
@@ -186,7 +190,7 @@ export function matchCatalog(catalog: readonly CatalogEntry[], observations: rea
   catalog.forEach((entry, order) => {
     const own = hitsById.get(entry.id)!;
     // A specific cause with evidence of its own also gets the evidence of the general failure it explains.
-    const inherited = own.some((h) => h.weight > 0.05) ? (entry.refines ?? []).flatMap((id) => hitsById.get(id) ?? []) : [];
+    const inherited = own.some(substantive) ? (entry.refines ?? []).flatMap((id) => hitsById.get(id) ?? []) : [];
     const hits = [...own, ...inherited.filter((h) => !own.some((o) => o.evidence.text === h.evidence.text))];
     const confidence = confidenceOf(entry, hits);
     if (confidence <= 0) return;

@@ -47,19 +47,19 @@ function observeLine(line: string, source: string, options: { mqtt: boolean; tra
   const trace = parseTraceLine(line);
   const text = trace ? trace.message : line.trim();
   if (!text || (trace && ROUTINE_TRACE.test(text))) return [];
-  const found: Observation[] = [{ kind: 'message', text: quote(text), source }];
-  for (const code of trace?.codes ?? []) found.push({ kind: 'com-err', code, text: quote(text), source });
+  // What every observation of this line shares: the quote, where it was seen, and whether it is a trace line.
+  const seen = { text: quote(text), source, ...(trace || options.trace ? { trace: true as const } : {}) };
+  const found: Observation[] = [{ kind: 'message', ...seen }];
+  for (const code of trace?.codes ?? []) found.push({ kind: 'com-err', code, ...seen });
   for (const match of text.matchAll(KRB_ERROR_NAME)) {
     const code = KRB_ERROR_BY_NAME.get(match[1]!);
-    if (code !== undefined) found.push({ kind: 'krb-error', code, text: quote(text), source });
+    if (code !== undefined) found.push({ kind: 'krb-error', code, ...seen });
   }
-  for (const match of text.matchAll(WINDOWS_FAILURE_CODE)) {
-    found.push({ kind: 'krb-error', code: parseInt(match[1]!, 16), text: quote(text), source });
-  }
+  for (const match of text.matchAll(WINDOWS_FAILURE_CODE)) found.push({ kind: 'krb-error', code: parseInt(match[1]!, 16), ...seen });
   if (options.mqtt) {
-    for (const match of text.matchAll(MQTT_REASON)) found.push({ kind: 'mqtt-reason', code: parseInt(match[1]!, 16), text: quote(text), source });
+    for (const match of text.matchAll(MQTT_REASON)) found.push({ kind: 'mqtt-reason', code: parseInt(match[1]!, 16), ...seen });
   }
-  return trace || options.trace ? found.map((o) => ({ ...o, trace: true as const })) : found;
+  return found;
 }
 
 const RESOLVING = /Resolving hostname (\S+)/;
