@@ -17,7 +17,7 @@ import type { Exchange } from '../exchange/model';
 import { ExchangeRecorder } from '../exchange/recorder';
 import type { GssSupervisor } from '../gss/supervisor';
 import type { KerberosProfile } from '../gss/types';
-import { parseKeytab, writeKeytab } from '../krb/keytab';
+import { keytabEntryRandom, parseKeytab, writeKeytab } from '../krb/keytab';
 import { enctypeId, parsePrincipal } from '../krb/names';
 import { MqttProbe } from '../probe/probe';
 import { SaslGssapiClient } from '../sasl/client';
@@ -58,25 +58,36 @@ function fileOf(name: string | undefined): string {
   return (name ?? '').replace(/^FILE:/, '');
 }
 
-/**
- * MIT's kinit with this krb5.conf and a scratch ccache; resolves with what it printed on failure
- * (with `trace`, the KRB5_TRACE lines before the error too — some causes show only there). The
- * trace goes to a file: Node gives a child sockets for stdio, and MIT cannot open /dev/stderr on one.
- */
-async function kinit(ctx: ScenarioContext, args: string[], options: { krb5Conf?: string; password?: string; trace?: boolean } = {}): Promise<Attempt> {
-  const id = randomBytes(4).toString('hex');
-  const traceFile = path.join(ctx.dir, `kinit-${id}.trace`);
+/** MIT's kinit with this krb5.conf (default: the lab's) into `ccache`, tracing to `traceFile` when given. */
+function runKinit(ctx: ScenarioContext, args: string[], options: { ccache: string; krb5Conf?: string; password?: string; traceFile?: string }) {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     KRB5_CONFIG: options.krb5Conf ?? ctx.status.krb5Conf,
-    KRB5CCNAME: `FILE:${path.join(ctx.dir, `kinit-${id}.ccache`)}`,
-    ...(options.trace ? { KRB5_TRACE: traceFile } : {}),
+    KRB5CCNAME: `FILE:${options.ccache}`,
+    ...(options.traceFile ? { KRB5_TRACE: options.traceFile } : {}),
   };
-  const run = await runTool('kinit', args, { env, timeoutMs: 30_000, input: options.password === undefined ? '' : `${options.password}\n` });
+  return runTool('kinit', args, { env, timeoutMs: 30_000, input: options.password === undefined ? '' : `${options.password}\n` });
+}
+
+/**
+ * kinit into a scratch ccache; resolves with what it printed on failure (with `trace`, the
+ * KRB5_TRACE lines before the error too — some causes show only there). The trace goes to a file:
+ * Node gives a child sockets for stdio, and MIT cannot open /dev/stderr on one.
+ */
+async function kinit(ctx: ScenarioContext, args: string[], options: { krb5Conf?: string; password?: string; trace?: boolean } = {}): Promise<Attempt> {
+  const id = randomBytes(4).toString('hex');
+  const traceFile = options.trace ? path.join(ctx.dir, `kinit-${id}.trace`) : undefined;
+  const { trace: _trace, ...rest } = options;
+  const run = await runKinit(ctx, args, { ...rest, ccache: path.join(ctx.dir, `kinit-${id}.ccache`), ...(traceFile ? { traceFile } : {}) });
   if (run.ok) return { error: '', exchanges: [] };
   const printed = (run.error ?? run.stderr.trim()).replace(/^Password for \S+: ?/m, '').trim() || `kinit exited with ${run.code}`;
-  const trace = options.trace ? await readFile(traceFile, 'utf8').catch(() => '') : '';
+  const trace = traceFile ? await readFile(traceFile, 'utf8').catch(() => '') : '';
   return { error: trace ? `${trace.trimEnd()}\n${printed}` : printed, exchanges: [] };
+}
+
+/** kinit alice from the lab's client keytab — what most scenarios break something under. */
+function kinitAlice(ctx: ScenarioContext, options: { krb5Conf?: string; trace?: boolean } = {}): Promise<Attempt> {
+  return kinit(ctx, ['-k', '-t', ctx.status.keytabs.client, 'alice'], options);
 }
 
 interface SaslFlowOptions {
@@ -116,36 +127,40 @@ async function saslFlow(ctx: ScenarioContext, options: SaslFlowOptions = {}): Pr
   }
 }
 
-/** The MQTT probe against a local broker whose listener uses `keytab` for `principal`. */
-async function probeBrokerFlow(ctx: ScenarioContext, options: { keytab: string; principal: string }): Promise<Attempt> {
-  const authenticator = await kerberosAuthenticator({ gss: ctx.gss, profile: ctx.profile, keytabFile: options.keytab, principal: options.principal, variant: 'emqx' });
+type Broker = Awaited<ReturnType<typeof startBroker>>;
+
+/** A local broker authenticating as EMQX does, with `keytab` for `principal`, for as long as `use` runs. */
+async function withBroker<T>(ctx: ScenarioContext, listener: { keytab: string; principal: string }, use: (url: string, broker: Broker) => Promise<T>): Promise<T> {
+  const authenticator = await kerberosAuthenticator({ gss: ctx.gss, profile: ctx.profile, keytabFile: listener.keytab, principal: listener.principal, variant: 'emqx' });
   const broker = await startBroker({ listeners: [{ protocol: 'tcp', port: 0, authenticators: [authenticator] }] });
   try {
-    const [service, host] = options.principal.replace(/@.*$/, '').split('/') as [string, string];
-    const probe = new MqttProbe({ url: broker.listeners[0]!.url, gss: ctx.gss, profile: ctx.profile, service: `${service}@${host}` });
-    const exchange = await probe.connect();
-    await probe.close();
-    const server = broker.exchanges.at(-1);
-    const error = exchange.verdict.outcome === 'success' ? '' : (server?.verdict.reason ?? exchange.verdict.reason);
-    return { error, exchanges: [exchange, ...(server ? [server] : [])] };
+    return await use(broker.listeners[0]!.url, broker);
   } finally {
     await broker.close();
     await authenticator.dispose?.();
   }
 }
 
-/** A local broker as EMQX authenticates (the lab's mqtt/localhost keytab), for raw MQTT.js connects. */
-async function withLabBroker(ctx: ScenarioContext, use: (url: string, broker: Awaited<ReturnType<typeof startBroker>>) => Promise<void>): Promise<Attempt> {
-  const authenticator = await kerberosAuthenticator({ gss: ctx.gss, profile: ctx.profile, keytabFile: fileOf(ctx.profile.keytab), principal: `mqtt/localhost@${ctx.status.realm}`, variant: 'emqx' });
-  const broker = await startBroker({ listeners: [{ protocol: 'tcp', port: 0, authenticators: [authenticator] }] });
-  try {
-    await use(broker.listeners[0]!.url, broker);
+/** The MQTT probe against a local broker whose listener uses `keytab` for `principal`. */
+function probeBrokerFlow(ctx: ScenarioContext, listener: { keytab: string; principal: string }): Promise<Attempt> {
+  return withBroker(ctx, listener, async (url, broker) => {
+    const [service, host] = listener.principal.replace(/@.*$/, '').split('/') as [string, string];
+    const probe = new MqttProbe({ url, gss: ctx.gss, profile: ctx.profile, service: `${service}@${host}` });
+    const exchange = await probe.connect();
+    await probe.close();
+    const server = broker.exchanges.at(-1);
+    const error = exchange.verdict.outcome === 'success' ? '' : (server?.verdict.reason ?? exchange.verdict.reason);
+    return { error, exchanges: [exchange, ...(server ? [server] : [])] };
+  });
+}
+
+/** Raw MQTT.js connects (`use`) against a broker with the lab's mqtt/localhost keytab; the last connection's verdict. */
+function labBrokerFlow(ctx: ScenarioContext, use: (url: string) => Promise<void>): Promise<Attempt> {
+  return withBroker(ctx, { keytab: fileOf(ctx.profile.keytab), principal: `mqtt/localhost@${ctx.status.realm}` }, async (url, broker) => {
+    await use(url);
     const last = broker.exchanges.at(-1);
     return { error: last?.verdict.outcome === 'failure' ? last.verdict.reason : '', exchanges: last ? [last] : [] };
-  } finally {
-    await broker.close();
-    await authenticator.dispose?.();
-  }
+  });
 }
 
 /** A real AP-REQ from alice for mqtt@localhost (the GSS initial context token). */
@@ -174,7 +189,7 @@ function connectOnce(url: string, token: Buffer): Promise<void> {
 /** Two MQTT connects carrying the same AP-REQ — what MQTT.js's auto-reconnect would send. */
 async function replayFlow(ctx: ScenarioContext): Promise<Attempt> {
   const apReq = await aliceApReq(ctx);
-  return withLabBroker(ctx, async (url) => {
+  return labBrokerFlow(ctx, async (url) => {
     await connectOnce(url, apReq);
     await connectOnce(url, apReq);
   });
@@ -183,7 +198,7 @@ async function replayFlow(ctx: ScenarioContext): Promise<Attempt> {
 /** A client that sends the token base64-encoded, as text, instead of its bytes. */
 async function base64TokenFlow(ctx: ScenarioContext): Promise<Attempt> {
   const apReq = await aliceApReq(ctx);
-  return withLabBroker(ctx, (url) => connectOnce(url, Buffer.from(apReq.toString('base64'))));
+  return labBrokerFlow(ctx, (url) => connectOnce(url, Buffer.from(apReq.toString('base64'))));
 }
 
 // ---- helpers that break things ----------------------------------------------------------------
@@ -214,8 +229,7 @@ function clientProfile(ctx: ScenarioContext, id: string, ccache: string, krb5Con
 /** A fresh TGT for alice (from the lab's client keytab) in a scratch ccache of its own; throws when kinit fails. */
 async function aliceCcache(ctx: ScenarioContext, name: string, kinitArgs: string[] = []): Promise<string> {
   const ccache = path.join(ctx.dir, name);
-  const env = { PATH: process.env.PATH, KRB5_CONFIG: ctx.status.krb5Conf, KRB5CCNAME: `FILE:${ccache}` };
-  const run = await runTool('kinit', [...kinitArgs, '-k', '-t', ctx.status.keytabs.client, 'alice'], { env, timeoutMs: 30_000 });
+  const run = await runKinit(ctx, [...kinitArgs, '-k', '-t', ctx.status.keytabs.client, 'alice'], { ccache });
   if (!run.ok) throw new Error(`kinit alice for the scenario failed: ${run.stderr.trim() || run.error}`);
   return ccache;
 }
@@ -247,7 +261,7 @@ function aliceFlagScenario(info: ScenarioInfo, broken: AliceFlags, restored: Ali
     ...info,
     async run(ctx) {
       await ctx.lab.setFlags({ name: 'alice', ...broken });
-      return kinit(ctx, ['-k', '-t', ctx.status.keytabs.client, 'alice']);
+      return kinitAlice(ctx);
     },
     async restore(ctx) {
       await ctx.lab.setFlags({ name: 'alice', ...restored });
@@ -274,7 +288,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'kinit with a krb5.conf whose [realms] section is gone (DNS lookups off).',
     async run(ctx) {
       const conf = await krb5ConfCopy(ctx, 'no-realms.conf', (text) => text.replace(/^\[realms\][\s\S]*?(?=^\[)/m, ''));
-      return kinit(ctx, ['-k', '-t', ctx.status.keytabs.client, 'alice'], { krb5Conf: conf });
+      return kinitAlice(ctx, { krb5Conf: conf });
     },
   },
   {
@@ -284,7 +298,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'Stops the lab KDC, then kinit; the KDC is started again afterwards.',
     async run(ctx) {
       await ctx.lab.stopKdc();
-      return kinit(ctx, ['-k', '-t', ctx.status.keytabs.client, 'alice']);
+      return kinitAlice(ctx);
     },
     async restore(ctx) {
       await ctx.lab.startKdc();
@@ -297,7 +311,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'kinit with KRB5_TRACE and a krb5.conf whose kdc = names a host under .invalid (RFC 6761: never resolves).',
     async run(ctx) {
       const conf = await krb5ConfCopy(ctx, 'unresolvable-kdc.conf', (text) => text.replace(/^(\s*kdc\s*=\s*).*$/gm, '$1kdc.nosuch.invalid:88'));
-      return kinit(ctx, ['-k', '-t', ctx.status.keytabs.client, 'alice'], { krb5Conf: conf, trace: true });
+      return kinitAlice(ctx, { krb5Conf: conf, trace: true });
     },
   },
   {
@@ -307,7 +321,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'kinit alice (no realm in the name) with a krb5.conf that has no default_realm.',
     async run(ctx) {
       const conf = await krb5ConfCopy(ctx, 'no-default-realm.conf', (text) => text.replace(/^\s*default_realm\s*=.*$/m, ''));
-      return kinit(ctx, ['-k', '-t', ctx.status.keytabs.client, 'alice'], { krb5Conf: conf });
+      return kinitAlice(ctx, { krb5Conf: conf });
     },
   },
   {
@@ -402,10 +416,7 @@ export const SCENARIOS: readonly Scenario[] = [
       await addScenarioService(ctx);
       const real = await ctx.lab.exportKeytab({ path: path.join(ctx.dir, 'real.keytab'), principals: [SCENARIO_SERVICE] });
       const principal = parsePrincipal(`${SCENARIO_SERVICE}@${ctx.status.realm}`);
-      const wrong = real.entries.map((e) => {
-        const enctype = enctypeId(e.enctype)!;
-        return { principal, timestamp: Math.floor(Date.now() / 1000), kvno: e.kvno, enctype, key: randomBytes(keyLength(enctype)) };
-      });
+      const wrong = real.entries.map((e) => keytabEntryRandom(principal, enctypeId(e.enctype)!, e.kvno));
       const keytab = path.join(ctx.dir, 'other-key.keytab');
       await writeFile(keytab, writeKeytab({ version: 0x502, entries: wrong }));
       return saslFlow(ctx, { service: SCENARIO_GSS_NAME, keytab });
@@ -491,7 +502,7 @@ export const SCENARIOS: readonly Scenario[] = [
       const conf = await krb5ConfCopy(ctx, 'camellia-only.conf', (text) =>
         text.replace(/^(\s*(?:permitted_enctypes|default_tkt_enctypes|default_tgs_enctypes)\s*=).*$/gm, '$1 camellia256-cts-cmac'),
       );
-      return kinit(ctx, ['-k', '-t', ctx.status.keytabs.client, 'alice'], { krb5Conf: conf });
+      return kinitAlice(ctx, { krb5Conf: conf });
     },
   },
   {
@@ -510,11 +521,6 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
 ];
-
-/** Key lengths by enctype (bytes), for keys of the right size but the wrong value. */
-function keyLength(enctype: number): number {
-  return enctype === 17 || enctype === 19 || enctype === 23 ? 16 : 32;
-}
 
 export function scenarioById(id: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.id === id);
