@@ -54,10 +54,6 @@ const SCENARIO_GSS_NAME = 'kbench-scenario@localhost';
 
 // ---- flows ---------------------------------------------------------------------------------
 
-function fileOf(name: string | undefined): string {
-  return (name ?? '').replace(/^FILE:/, '');
-}
-
 /** MIT's kinit with this krb5.conf (default: the lab's) into `ccache`, tracing to `traceFile` when given. */
 function runKinit(ctx: ScenarioContext, args: string[], options: { ccache: string; krb5Conf?: string; password?: string; traceFile?: string }) {
   const env: NodeJS.ProcessEnv = {
@@ -102,7 +98,7 @@ interface SaslFlowOptions {
 /** Our SASL GSSAPI client and server, both on GSS workers, until one of them fails. */
 async function saslFlow(ctx: ScenarioContext, options: SaslFlowOptions = {}): Promise<Attempt> {
   const service = options.service ?? 'mqtt@localhost';
-  const keytabFile = options.keytab ?? fileOf(ctx.profile.keytab);
+  const keytabFile = options.keytab ?? ctx.status.keytabs.service;
   const keytab = parseKeytab(await readFile(keytabFile)).keytab.entries;
   const clientProfile = options.client ?? ctx.profile;
   const serverProfile = options.server ?? { ...ctx.profile, id: `${ctx.profile.id}:scenario-acceptor:${keytabFile}`, keytab: `FILE:${keytabFile}` };
@@ -156,7 +152,7 @@ function probeBrokerFlow(ctx: ScenarioContext, listener: { keytab: string; princ
 
 /** Raw MQTT.js connects (`use`) against a broker with the lab's mqtt/localhost keytab; the last connection's verdict. */
 function labBrokerFlow(ctx: ScenarioContext, use: (url: string) => Promise<void>): Promise<Attempt> {
-  return withBroker(ctx, { keytab: fileOf(ctx.profile.keytab), principal: `mqtt/localhost@${ctx.status.realm}` }, async (url, broker) => {
+  return withBroker(ctx, { keytab: ctx.status.keytabs.service, principal: `mqtt/localhost@${ctx.status.realm}` }, async (url, broker) => {
     await use(url);
     const last = broker.exchanges.at(-1);
     return { error: last?.verdict.outcome === 'failure' ? last.verdict.reason : '', exchanges: last ? [last] : [] };
@@ -512,7 +508,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'A broker listener configured with "mqtt@localhost" instead of mqtt/localhost@REALM, as EMQX refuses it.',
     async run(ctx) {
       try {
-        const authenticator = await kerberosAuthenticator({ gss: ctx.gss, profile: ctx.profile, keytabFile: fileOf(ctx.profile.keytab), principal: 'mqtt@localhost', variant: 'emqx' });
+        const authenticator = await kerberosAuthenticator({ gss: ctx.gss, profile: ctx.profile, keytabFile: ctx.status.keytabs.service, principal: 'mqtt@localhost', variant: 'emqx' });
         await authenticator.dispose?.();
         return { error: '', exchanges: [] };
       } catch (error) {

@@ -4,7 +4,7 @@ import type { LabService } from '../api/lab';
 import type { EngineContext } from '../engine/context';
 import { BenchFailure } from '../engine/failure';
 import type { Exchange } from '../exchange/model';
-import { customProfile, profileEnv, systemProfile } from '../gss/profiles';
+import { profileEnv, resolveProfile } from '../gss/profiles';
 import type { GssSupervisor } from '../gss/supervisor';
 import { CATALOG } from './catalog';
 import { checkEnvironment } from './environment';
@@ -59,13 +59,7 @@ export class DiagnoseServiceImpl implements DiagnoseService {
 
   private async setupFindings(setup: NonNullable<DiagnosisInput['setup']>): Promise<Finding[]> {
     // The lab profile is checked as it runs: brought up first, as every lab command does.
-    if (setup.profile === 'lab') await this.lab.up();
-    const profile =
-      setup.profile === 'lab'
-        ? await this.lab.profile()
-        : setup.profile === 'system'
-          ? systemProfile()
-          : customProfile({ ...(setup.krb5Config ? { krb5Config: setup.krb5Config } : {}), ...(setup.ccache ? { ccache: setup.ccache } : {}), ...(setup.keytab ? { keytab: setup.keytab } : {}) });
+    const profile = await resolveProfile(setup.profile, { lab: () => this.lab, paths: { krb5Config: setup.krb5Config, ccache: setup.ccache, keytab: setup.keytab } });
     const report = await checkEnvironment({
       env: profileEnv(profile),
       ...(setup.principal ? { principal: setup.principal } : {}),

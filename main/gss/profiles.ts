@@ -9,6 +9,7 @@
  *     path then means MIT's built-in default, as the profile says).
  */
 import path from 'node:path';
+import type { LabService } from '../api/lab';
 import type { KerberosProfile } from './types';
 
 /** Profile field → the MIT environment variable it sets. */
@@ -32,6 +33,27 @@ export function customProfile(paths: ProfilePaths & { id?: string; name?: string
   return withPaths({ id: paths.id ?? 'custom', name: paths.name ?? 'Custom profile', kind: 'custom' }, paths);
 }
 
+export type ProfileKind = 'lab' | 'system' | 'custom';
+
+/**
+ * The profile a caller names. The lab's is brought up first, so its krb5.conf, ccache and keytabs
+ * exist when they are used; `lab` is only asked for then (a CLI engine is not started for the others).
+ */
+export async function resolveProfile(kind: ProfileKind, options: { lab: () => Pick<LabService, 'up' | 'profile'>; realm?: string; paths?: ProfilePaths }): Promise<KerberosProfile> {
+  switch (kind) {
+    case 'lab': {
+      const target = options.realm ? { realm: options.realm } : undefined;
+      const lab = options.lab();
+      await lab.up(target);
+      return lab.profile(target);
+    }
+    case 'system':
+      return systemProfile();
+    case 'custom':
+      return customProfile(options.paths ?? {});
+  }
+}
+
 /** The lab realm's profile: its krb5.conf, a client ccache, the service keytab, its replay cache. */
 export function labProfile(realm: string, paths: ProfilePaths & { id?: string }): KerberosProfile {
   return withPaths({ id: paths.id ?? 'lab', name: `Lab realm ${realm}`, kind: 'lab' }, paths);
@@ -45,6 +67,13 @@ function withPaths(profile: KerberosProfile, paths: ProfilePaths): KerberosProfi
   if (paths.clientKeytab) out.clientKeytab = withResidueType(paths.clientKeytab);
   if (paths.rcacheDir) out.rcacheDir = paths.rcacheDir;
   return out;
+}
+
+/** The file behind a FILE: ccache or keytab name, or undefined for other types. */
+export function fileOf(name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  const match = /^([A-Z]+):(.*)$/.exec(name);
+  return !match ? name : match[1] === 'FILE' ? match[2] : undefined;
 }
 
 /** "/x/alice.ccache" → "FILE:/x/alice.ccache"; "KCM:", "MEMORY:", "FILE:…" stay as they are. */

@@ -14,6 +14,7 @@
  *   ${dataDir}/lab/.<REALM>.lock       serialises changes across processes
  */
 import path from 'node:path';
+import { labProfile as profileOfRealm } from '../gss/profiles';
 import type { KerberosProfile } from '../gss/types';
 
 export const DEFAULT_LAB_REALM = 'BENCH.TEST';
@@ -93,14 +94,11 @@ export function labShellEnv(layout: LabLayout): { KRB5_CONFIG: string; KRB5CCNAM
 
 /** The lab realm as a Kerberos profile for GSS workers and SASL: alice's ccache, the service keytab. */
 export function labProfile(layout: LabLayout): KerberosProfile {
-  return {
-    id: 'lab',
-    name: `Lab realm ${layout.realm}`,
-    kind: 'lab',
+  return profileOfRealm(layout.realm, {
     krb5Config: layout.krb5Conf,
-    ccache: `FILE:${layout.ccache}`,
-    keytab: `FILE:${layout.serviceKeytab}`,
-    clientKeytab: `FILE:${layout.clientKeytab}`,
+    ccache: layout.ccache,
+    keytab: layout.serviceKeytab,
+    clientKeytab: layout.clientKeytab,
     rcacheDir: layout.rcacheDir,
-  };
+  });
 }

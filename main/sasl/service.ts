@@ -9,7 +9,7 @@ import type { SaslRunOptions, SaslRunView, SaslService } from '../api/sasl';
 import { BenchFailure } from '../engine/failure';
 import type { Exchange } from '../exchange/model';
 import { ExchangeRecorder } from '../exchange/recorder';
-import { systemProfile } from '../gss/profiles';
+import { fileOf, systemProfile } from '../gss/profiles';
 import type { GssSupervisor } from '../gss/supervisor';
 import type { KerberosProfile } from '../gss/types';
 import { parseKeytab } from '../krb/keytab';
@@ -32,12 +32,6 @@ interface Run {
 }
 
 const MAX_RUNS = 20;
-
-function fileOf(name: string | undefined): string | undefined {
-  if (!name) return undefined;
-  const match = /^([A-Z]+):(.*)$/.exec(name);
-  return !match ? name : match[1] === 'FILE' ? match[2] : undefined;
-}
 
 export class SaslServiceImpl implements SaslService {
   private readonly runs = new Map<string, Run>();

@@ -17,7 +17,8 @@ import { readUserFile, writeFileAtomic } from '../../system/files';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo, type Command, type CommandInput } from '../command';
 import { json } from '../format';
 import { readKeytabEntries } from '../key-options';
-import { fileOf, PROFILE_HELP, profileFrom, profileOptions } from '../profile-options';
+import { fileOf } from '../../gss/profiles';
+import { PROFILE_HELP, profileFrom, profileOptions } from '../profile-options';
 import { formatTree } from '../tree-format';
 
 type IoWithStdin = CliIo & { stdin?: Readable };
