@@ -2,6 +2,7 @@ import type { BrokerStartOptions, BrokerStatus, Exchange } from '@api/index';
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { BenchClient } from '../api/client';
+import { useBusy } from '../composables/busy';
 
 /** How many connections the view keeps (the engine keeps 200 too). */
 const MAX_CONNECTIONS = 200;
@@ -46,8 +47,7 @@ export const useBrokerStore = defineStore('broker', () => {
   const selectedId = ref<string | null>(null);
   /** The selected step in the selected connection's Exchange. */
   const selectedStep = ref<number | null>(null);
-  const busy = ref<'start' | 'stop' | null>(null);
-  const error = ref<string | null>(null);
+  const { busy, error, run } = useBusy<'start' | 'stop'>();
   const loaded = ref(false);
   let subscribed = false;
 
@@ -132,33 +132,20 @@ export const useBrokerStore = defineStore('broker', () => {
     subscribe(bench);
     if (busy.value) return;
     if (formProblem.value) return void (error.value = formProblem.value);
-    busy.value = 'start';
-    error.value = null;
-    try {
-      const next = await bench.api.broker.start(options());
-      status.value = next;
+    await run('start', async () => {
+      status.value = await bench.api.broker.start(options());
       // A new broker: the previous one's connections are gone from the engine too.
       connections.value = (await bench.api.broker.exchanges().catch(() => [])).sort(newestFirst);
       selectedId.value = null;
       selectedStep.value = null;
-    } catch (e) {
-      error.value = (e as Error).message;
-    } finally {
-      busy.value = null;
-    }
+    });
   }
 
   async function stop(bench: BenchClient): Promise<void> {
     if (busy.value) return;
-    busy.value = 'stop';
-    error.value = null;
-    try {
+    await run('stop', async () => {
       status.value = await bench.api.broker.stop();
-    } catch (e) {
-      error.value = (e as Error).message;
-    } finally {
-      busy.value = null;
-    }
+    });
   }
 
   function select(id: string | null): void {

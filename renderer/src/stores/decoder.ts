@@ -2,6 +2,7 @@ import type { DecodeInput, DecodeReport, FileSource, KeyMatchReport, KeySource }
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { BenchClient } from '../api/client';
+import { useBusy } from '../composables/busy';
 
 export interface DecoderKey {
   id: number;
@@ -31,8 +32,7 @@ export const useDecoderStore = defineStore('decoder', () => {
   // shallowRef: a decoded tree can hold 100,000 nodes; deep reactivity would proxy every one.
   const result = shallowRef<(DecodeReport & { base64: string }) | null>(null);
   const explained = ref<ExplainResult[] | null>(null);
-  const busy = ref<'decode' | 'explain' | null>(null);
-  const error = ref<string | null>(null);
+  const { busy, error, run } = useBusy<'decode' | 'explain'>();
   let nextId = 1;
 
   const keytabs = computed(() => keys.value.filter((k): k is DecoderKey & { key: { kind: 'keytab'; source: FileSource } } => k.key.kind === 'keytab'));
@@ -53,29 +53,21 @@ export const useDecoderStore = defineStore('decoder', () => {
   async function decode(bench: BenchClient): Promise<void> {
     const what = input.value;
     if (!what || busy.value) return;
-    busy.value = 'decode';
-    error.value = null;
-    try {
-      result.value = await bench.api.decoder.decode(
+    const decoded = await run('decode', () =>
+      bench.api.decoder.decode(
         what,
         keys.value.map((k) => k.key),
         revealSecrets.value,
-      );
-    } catch (e) {
-      error.value = (e as Error).message;
-      result.value = null;
-    } finally {
-      busy.value = null;
-    }
+      ),
+    );
+    result.value = decoded ?? null;
   }
 
   /** explainKey for each keytab in the keys panel (the engine takes one keytab per call). */
   async function explain(bench: BenchClient): Promise<void> {
     const what = input.value;
     if (!what || busy.value || keytabs.value.length === 0) return;
-    busy.value = 'explain';
-    error.value = null;
-    try {
+    await run('explain', async () => {
       explained.value = await Promise.all(
         keytabs.value.map(async (k): Promise<ExplainResult> => {
           try {
@@ -85,9 +77,7 @@ export const useDecoderStore = defineStore('decoder', () => {
           }
         }),
       );
-    } finally {
-      busy.value = null;
-    }
+    });
   }
 
   function clearInput(): void {

@@ -2,6 +2,7 @@ import type { FileSource, KeytabCheckReport, KeytabDocument, NewKeytabEntries } 
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import type { BenchClient } from '../api/client';
+import { useBusy } from '../composables/busy';
 
 /**
  * The keytab open in the Keytab view. Edits (add, remove) happen in the engine on the bytes the
@@ -17,23 +18,13 @@ export const useKeytabStore = defineStore('keytab', () => {
   const enginePath = ref<string | null>(null);
   const modified = ref(false);
   const revealed = ref(false);
-  const busy = ref<string | null>(null);
-  const error = ref<string | null>(null);
+  const { busy, error, run: runBusy } = useBusy<string>();
   const notice = ref<string | null>(null);
   const check = ref<(KeytabCheckReport & { salt?: string }) | null>(null);
 
-  async function run<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
-    busy.value = what;
-    error.value = null;
+  function run<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
     notice.value = null;
-    try {
-      return await call();
-    } catch (e) {
-      error.value = (e as Error).message;
-      return undefined;
-    } finally {
-      busy.value = null;
-    }
+    return runBusy(what, call);
   }
 
   function show(next: KeytabDocument, nextSource: FileSource, isModified: boolean): void {

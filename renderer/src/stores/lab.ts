@@ -2,6 +2,7 @@ import type { LabNewPrincipal, LabStatus } from '@api/lab';
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import type { BenchClient } from '../api/client';
+import { useBusy } from '../composables/busy';
 
 /** Lines of KDC log the view keeps (older ones are dropped). */
 const MAX_LOG_LINES = 2000;
@@ -16,9 +17,7 @@ export const useLabStore = defineStore('lab', () => {
   const status = shallowRef<LabStatus | null>(null);
   const loading = ref(false);
   /** What is running now, in words ("Bringing the lab up…"); null when idle. */
-  const busy = ref<string | null>(null);
-  const busySince = ref<number | null>(null);
-  const error = ref<string | null>(null);
+  const { busy, busySince, error, run: runBusy } = useBusy<string>();
   const notice = ref<string | null>(null);
   const logLines = ref<string[]>([]);
   /** Paused: new lines wait here and the panel stays still. */
@@ -46,21 +45,11 @@ export const useLabStore = defineStore('lab', () => {
     });
   }
 
-  async function run<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
-    busy.value = what;
-    busySince.value = Date.now();
-    error.value = null;
+  function run<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
     notice.value = null;
-    try {
-      return await call();
-    } catch (e) {
-      error.value = (e as Error).message;
-      return undefined;
-    } finally {
-      busy.value = null;
-      busySince.value = null;
-    }
+    return runBusy(what, call);
   }
+
 
   const target = () => ({ realm: realm.value });
 

@@ -2,6 +2,7 @@ import type { Exchange, ProbeStartOptions, ProbeView } from '@api/index';
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { BenchClient } from '../api/client';
+import { useBusy } from '../composables/busy';
 
 export type ProbeBusy = 'start' | 'next' | 'reauth' | 'publish' | 'close';
 
@@ -47,8 +48,7 @@ export const useProbeStore = defineStore('probe', () => {
   /** Which Exchange of the run is shown; null follows the newest. */
   const exchangeIndex = ref<number | null>(null);
   const selectedStep = ref<number | null>(null);
-  const busy = ref<ProbeBusy | null>(null);
-  const error = ref<string | null>(null);
+  const { busy, error, run: runBusy } = useBusy<ProbeBusy>();
   /** The form was filled in from the running broker (once; the user's own URL wins after that). */
   const prefilled = ref(false);
   /** Updates for runs the view has not heard back about yet (the start call still on its way). */
@@ -98,18 +98,9 @@ export const useProbeStore = defineStore('probe', () => {
     });
   }
 
+  /** One action at a time: a click while one runs is ignored. */
   async function call<T>(what: ProbeBusy, action: () => Promise<T>): Promise<T | undefined> {
-    if (busy.value) return undefined;
-    busy.value = what;
-    error.value = null;
-    try {
-      return await action();
-    } catch (e) {
-      error.value = (e as Error).message;
-      return undefined;
-    } finally {
-      busy.value = null;
-    }
+    return busy.value ? undefined : runBusy(what, action);
   }
 
   function options(): ProbeStartOptions {
