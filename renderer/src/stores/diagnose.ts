@@ -3,7 +3,7 @@ import type { LabStatus } from '@api/lab';
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { BenchClient } from '../api/client';
-import { parseExchangeFile } from '../utils/diagnose';
+import { parseExchangeFile } from '../utils/exchange';
 import { useExchangeDiagnosisStore } from './exchange-diagnosis';
 
 export type DiagnosePanel = 'diagnose' | 'catalog' | 'scenarios';

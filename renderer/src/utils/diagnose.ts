@@ -1,32 +1,8 @@
 /**
- * Helpers for the Diagnose view and the Diagnose links next to failed Exchanges: reading a saved
- * Exchange file (plain JSON here; the engine validates the shape), catalog search, matchers and
- * Exchanges in words.
+ * Helpers for the Diagnose view and the Diagnose links next to failed Exchanges: catalog search,
+ * matchers and Exchanges in words.
  */
 import type { CatalogEntry, CatalogMatcher, Exchange } from '@api/index';
-import { EXCHANGE_FORMAT } from './exchange';
-
-/**
- * The Exchange in a saved `{ "format": "kbench-exchange", "version": 1, "exchange": … }` file.
- * Only the envelope is checked here; whether the Exchange itself is well formed is the engine's
- * call (it validates every Diagnose input) and comes back as the call's error.
- */
-export function parseExchangeFile(text: string, name = 'the file'): Exchange {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${name} is not JSON: ${(error as Error).message}`);
-  }
-  const envelope = parsed as { format?: unknown; exchange?: unknown } | null;
-  if (!envelope || typeof envelope !== 'object' || Array.isArray(envelope)) throw new Error(`${name} is not a kbench-exchange file (expected a JSON object).`);
-  if (envelope.format !== EXCHANGE_FORMAT) {
-    throw new Error(`${name} is not a kbench-exchange file: its "format" is ${envelope.format === undefined ? 'missing' : JSON.stringify(envelope.format)}, expected "${EXCHANGE_FORMAT}".`);
-  }
-  const exchange = envelope.exchange as Partial<Exchange> | undefined;
-  if (!exchange || typeof exchange !== 'object' || !Array.isArray(exchange.steps) || !exchange.verdict) throw new Error(`${name} has no "exchange" with steps and a verdict.`);
-  return exchange as Exchange;
-}
 
 /** "92 %". */
 export const percent = (confidence: number): string => `${Math.round(Math.max(0, Math.min(1, confidence)) * 100)} %`;

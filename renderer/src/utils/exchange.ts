@@ -1,6 +1,6 @@
 /**
  * Exchange helpers for the viewers: the file format (the same envelope main/exchange/serialize.ts
- * writes, built here because the renderer imports only types from main/), a "C:"/"S:" transcript
+ * writes, built and read here because the renderer imports only types from main/), a "C:"/"S:" transcript
  * made from an Exchange's steps, and KRB5_TRACE lines split into highlighted parts.
  */
 import type { Exchange, ExchangeStep } from '@api/index';
@@ -11,6 +11,28 @@ export const EXCHANGE_VERSION = 1;
 /** `{ "format": "kbench-exchange", "version": 1, "exchange": … }`, as `kbench … --exchange FILE` writes it. */
 export function exchangeFileText(exchange: Exchange): string {
   return `${JSON.stringify({ format: EXCHANGE_FORMAT, version: EXCHANGE_VERSION, exchange }, null, 2)}\n`;
+}
+
+/**
+ * The Exchange in a saved `{ "format": "kbench-exchange", "version": 1, "exchange": … }` file.
+ * Only the envelope is checked here; whether the Exchange itself is well formed is the engine's
+ * call (it validates every Diagnose input) and comes back as the call's error.
+ */
+export function parseExchangeFile(text: string, name = 'the file'): Exchange {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${name} is not JSON: ${(error as Error).message}`);
+  }
+  const envelope = parsed as { format?: unknown; exchange?: unknown } | null;
+  if (!envelope || typeof envelope !== 'object' || Array.isArray(envelope)) throw new Error(`${name} is not a kbench-exchange file (expected a JSON object).`);
+  if (envelope.format !== EXCHANGE_FORMAT) {
+    throw new Error(`${name} is not a kbench-exchange file: its "format" is ${envelope.format === undefined ? 'missing' : JSON.stringify(envelope.format)}, expected "${EXCHANGE_FORMAT}".`);
+  }
+  const exchange = envelope.exchange as Partial<Exchange> | undefined;
+  if (!exchange || typeof exchange !== 'object' || !Array.isArray(exchange.steps) || !exchange.verdict) throw new Error(`${name} has no "exchange" with steps and a verdict.`);
+  return exchange as Exchange;
 }
 
 /** "sasl-server-2026-11-22T06-43-14.kbench-exchange.json". */
