@@ -8,13 +8,7 @@ import { parseExchange } from '../../exchange/serialize';
 import { fsMessage } from '../../system/files';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo, type Command } from '../command';
 import { json, palette, useColour, type Palette } from '../format';
-import { str } from '../password-options';
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
+import { readStdin, str, type CliIoWithStdin } from '../password-options';
 
 function percent(confidence: number): string {
   return `${Math.round(confidence * 100)} %`;
@@ -38,9 +32,9 @@ function diagnosisText(diagnosis: Diagnosis, p: Palette): string {
   return [`${diagnosis.summary}\n`, ...diagnosis.findings.map((f, i) => `\n${findingText(f, i + 1, p)}`)].join('');
 }
 
-async function messageFrom(value: string | undefined): Promise<string | undefined> {
+async function messageFrom(value: string | undefined, io: CliIoWithStdin): Promise<string | undefined> {
   if (value === undefined) return undefined;
-  return value === '-' ? readStdin() : value;
+  return value === '-' ? readStdin(io) : value;
 }
 
 export const diagnoseCommand: Command = {
@@ -68,7 +62,7 @@ Exit code 1 when the setup check finds a problem, else 0.`,
   },
   async run(input) {
     const { values, io } = input;
-    const message = await messageFrom(str(input, 'message'));
+    const message = await messageFrom(str(input, 'message'), io);
     const exchangeFile = str(input, 'exchange');
     let exchange;
     if (exchangeFile) {
