@@ -7,7 +7,8 @@
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLabWebSession, runProgram, SCREENSHOTS, type LabWebSession } from '../helpers/lab-web';
+import { runProgram } from '../helpers/cli';
+import { openLabWebSession, SCREENSHOTS, type LabWebSession } from '../helpers/lab-web';
 import type { RunningWeb } from '../helpers/web';
 
 describe('the Diagnose view (Chromium, web mode, lab realm)', () => {

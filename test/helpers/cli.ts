@@ -15,15 +15,26 @@ export async function runKbench(args: string[], env: NodeJS.ProcessEnv = process
   return { code, stdout, stderr };
 }
 
+export interface ProgramRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program; never throws (the exit code, -1 when it was killed or never ran, and its output are the result). */
+export function runProgram(file: string, args: string[], env: NodeJS.ProcessEnv, input = '', timeoutMs = 120_000): Promise<ProgramRun> {
+  return new Promise((resolve) => {
+    const child = execFile(file, args, { env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+    child.stdin?.on('error', () => {}); // a program that exits without reading stdin
+    child.stdin?.end(input);
+  });
+}
+
 const kbenchBin = path.resolve('bin/kbench.js');
 
 /** Runs `kbench ARGS` as a separate process, as a user would (needs the build); `input` goes to its stdin. */
-export function kbenchProcess(args: string[], env: NodeJS.ProcessEnv, options: { input?: string; timeoutMs?: number } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [kbenchBin, ...args], { env, encoding: 'utf8', timeout: options.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin?.end(options.input ?? '');
-  });
+export function kbenchProcess(args: string[], env: NodeJS.ProcessEnv, options: { input?: string; timeoutMs?: number } = {}): Promise<ProgramRun> {
+  return runProgram(process.execPath, [kbenchBin, ...args], env, options.input ?? '', options.timeoutMs ?? 60_000);
 }

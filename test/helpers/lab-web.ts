@@ -4,31 +4,16 @@
  * 1280×800 collecting console errors. close() leaves nothing behind: browser, web mode, the realm
  * and any KDC still running under the directory.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { kdcsUnder, stopPid } from '../../main/lab/kdc-process';
 import { launchChromium } from './browser';
+import { kbenchProcess, type ProgramRun } from './cli';
 import { startKbenchWeb, type RunningWeb } from './web';
 
 export const SCREENSHOTS = path.resolve('test-results/screenshots');
-
-export interface ProgramRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a program; never throws (the exit code and output are the result). */
-export function runProgram(file: string, args: string[], env: NodeJS.ProcessEnv, input = '', timeoutMs = 120_000): Promise<ProgramRun> {
-  return new Promise((resolve) => {
-    const child = execFile(file, args, { env, encoding: 'utf8', timeout: timeoutMs }, (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }));
-    child.stdin?.on('error', () => {}); // a program that exits without reading stdin
-    child.stdin?.end(input);
-  });
-}
 
 export interface LabWebSession {
   root: string;
@@ -50,7 +35,7 @@ export async function openLabWebSession(name: string, options: { lab: boolean })
   const root = await mkdtemp(path.join(os.tmpdir(), `kbench-${name}-e2e-`));
   const dataDir = path.join(root, 'data');
   const env = { ...process.env, KBENCH_DATA_DIR: dataDir };
-  const kbench = (args: string[], input = '') => runProgram(process.execPath, [path.resolve('bin/kbench.js'), ...args], env, input);
+  const kbench = (args: string[], input = '') => kbenchProcess(args, env, { input, timeoutMs: 120_000 });
   const session: Partial<LabWebSession> = { root, dataDir, kbench, problems: [] };
   session.close = async () => {
     await session.browser?.close();

@@ -3,22 +3,13 @@
  * producing the errors that get diagnosed, the lab realm the commands bring up themselves.
  * Needs the build (bin/kbench.js loads out/main/cli.js).
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../../main/api/diagnose';
 import { kdcsUnder, stopPid } from '../../main/lab/kdc-process';
-import { kbenchProcess } from '../helpers/cli';
-
-/** What a real MIT tool prints (stdout and stderr together), as a user would paste it. */
-function mitTool(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve) => {
-    const child = execFile(file, args, { env, encoding: 'utf8', timeout: 30_000 }, (_error, stdout, stderr) => resolve(`${stdout}${stderr}`));
-    child.stdin?.end();
-  });
-}
+import { kbenchProcess, runProgram } from '../helpers/cli';
 
 describe('kbench diagnose and kbench scenario (separate processes)', () => {
   let dir: string;
@@ -48,7 +39,8 @@ describe('kbench diagnose and kbench scenario (separate processes)', () => {
 
   it('--message -: what a real klist printed, piped in, is diagnosed from stdin', async () => {
     const missing = path.join(dir, 'does-not-exist.keytab');
-    const printed = await mitTool('klist', ['-k', '-t', missing], { PATH: process.env.PATH, KRB5_CONFIG: '/dev/null' });
+    const klist = await runProgram('klist', ['-k', '-t', missing], { PATH: process.env.PATH, KRB5_CONFIG: '/dev/null' });
+    const printed = `${klist.stdout}${klist.stderr}`; // as a user would paste it
     expect(printed).toContain(missing); // the real message names the file
     const run = await kbench(['diagnose', '--json', '--message', '-'], printed);
     expect(run.code, run.stderr).toBe(0);

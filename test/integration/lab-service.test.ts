@@ -2,7 +2,6 @@
  * The lab realm service on this machine's MIT tools: every operation is checked with MIT's own
  * programs (kinit, klist, kvno, kadmin.local), never with the service's own view alone.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -16,24 +15,10 @@ import { parseCcache } from '../../main/krb/ccache';
 import { kdcsUnder, spawnDetachedKdc, stopPid } from '../../main/lab/kdc-process';
 import { MitRealm } from '../../main/lab/realm';
 import { LabServiceImpl } from '../../main/lab/service';
+import { kbenchProcess, runProgram } from '../helpers/cli';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a program; never throws (the exit code and output are the result). */
-function run(file: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(file, args, { env: options.env ?? process.env, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as NodeJS.ErrnoException).code === 'number' ? ((error as unknown as { code: number }).code) : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin?.on('error', () => {});
-    child.stdin?.end(options.input ?? '');
-  });
-}
+/** Runs a program (never throws): the lab's own MIT tools as the oracle. */
+const run = (file: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}) => runProgram(file, args, options.env ?? process.env, options.input ?? '', 30_000);
 
 const KADMIN = existsSync('/usr/sbin/kadmin.local') ? '/usr/sbin/kadmin.local' : 'kadmin.local';
 
@@ -59,9 +44,7 @@ function kdcArgv(pid: number): string[] {
 }
 
 const kbenchBin = path.resolve('bin/kbench.js');
-function kbench(args: string[], dataDir: string): Promise<Run> {
-  return run(process.execPath, [kbenchBin, ...args], { env: { ...process.env, KBENCH_DATA_DIR: dataDir, NO_COLOR: '1' } });
-}
+const kbench = (args: string[], dataDir: string) => kbenchProcess(args, { ...process.env, KBENCH_DATA_DIR: dataDir, NO_COLOR: '1' }, { timeoutMs: 30_000 });
 
 describe('lab realm service', () => {
   let root: string;
