@@ -35,7 +35,12 @@ export function registerBenchIpc(
     if (!isTrustedRendererUrl(event.senderFrame?.url, rendererUrl)) {
       return { ok: false, error: { code: 'transport', message: 'Refused: the request did not come from the Kerberos Bench window' } };
     }
-    return engine.invoke(request);
+    try {
+      return await engine.invoke(request);
+    } catch (error) {
+      // engine.invoke never rejects; an IPC handler that did would leave the renderer with an opaque error.
+      return { ok: false, error: { code: 'failed', message: `Internal error: ${String(error)}` } };
+    }
   });
   const unsubscribe = engine.events.subscribe(broadcast);
   return () => {

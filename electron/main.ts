@@ -28,7 +28,13 @@ function createWindow(): void {
 void app.whenReady().then(() => {
   hardenSession(session.defaultSession);
   registerBenchIpc(ipcMain, engine, rendererUrl, (event) => {
-    for (const window of BrowserWindow.getAllWindows()) window.webContents.send(IPC_EVENT, event);
+    for (const window of BrowserWindow.getAllWindows()) {
+      try {
+        window.webContents.send(IPC_EVENT, event);
+      } catch {
+        // A window being torn down, or an event that does not clone: the engine goes on.
+      }
+    }
   });
   createWindow();
   app.on('activate', () => {

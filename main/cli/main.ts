@@ -1,4 +1,5 @@
 /** Entry point of the `kbench` command (bundled to out/main/cli.js; bin/kbench.js loads it). */
+import { EXIT_FAILURE } from './command';
 import { runCli } from './index';
 
 // `kbench … | head` closes the pipe early: that is the reader's choice, not an error.
@@ -7,11 +8,21 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+// A promise nobody awaited that fails is a bug, but not a reason to drop a running broker or web
+// host with every connection on it: say so and keep serving.
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`kbench: internal error (still running): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+});
+
 const code = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   isTty: Boolean(process.stdout.isTTY),
+}).catch((error: unknown) => {
+  // runCli turns every failure into an exit code; this only catches a failing clean-up.
+  process.stderr.write(`kbench: ${(error as Error)?.message ?? String(error)}\n`);
+  return EXIT_FAILURE;
 });
 // Exit once stdout has drained: commands that read stdin (sasl client/server) would otherwise keep
 // the process alive waiting for input nobody will send.

@@ -1,4 +1,4 @@
-import type { TreeNode } from '../krb/tree';
+import { checkTreeDepth, type TreeNode } from '../krb/tree';
 
 function valueText(value: TreeNode['value']): string {
   if (value === undefined) return '';
@@ -9,15 +9,16 @@ function valueText(value: TreeNode['value']): string {
 }
 
 /** The field tree as indented text: "name: value   [type @offset+length]", decrypted parts inline. */
-export function formatTree(node: TreeNode, indent = 0, out: string[] = []): string[] {
+export function formatTree(node: TreeNode, indent = 0, out: string[] = [], depth = 0): string[] {
+  checkTreeDepth(node, depth);
   const pad = '  '.repeat(indent);
   const value = valueText(node.value);
   out.push(`${pad}${node.name}${value ? `: ${value}` : ''}   [${node.type} @${node.offset}+${node.length}]`);
   if (node.error) out.push(`${pad}  ! ${node.error}`);
-  for (const child of node.children ?? []) formatTree(child, indent + 1, out);
+  for (const child of node.children ?? []) formatTree(child, indent + 1, out, depth + 1);
   if (node.decrypted) {
     out.push(`${pad}  ⤷ decrypted with ${node.decrypted.keySource}; key usage ${node.decrypted.keyUsage} (offsets in the plaintext)`);
-    formatTree(node.decrypted.tree, indent + 2, out);
+    formatTree(node.decrypted.tree, indent + 2, out, depth + 1);
   }
   return out;
 }

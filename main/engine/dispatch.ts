@@ -27,11 +27,36 @@ function lookupSchema(service: string, method: string): z.ZodType<unknown[]> | u
 }
 
 /**
- * The one entry point every adapter (Electron IPC, WebSocket, tests) uses: validates the request
- * and its arguments against the contract, calls the service, and turns every outcome into data.
- * Never throws.
+ * Deepest nesting of arrays and objects accepted in a request. Field trees (the only recursive
+ * input) are 2 levels per tree level and at most MAX_TREE_DEPTH (128) deep, so real input stays
+ * near 270; this bound keeps any recursive validator away from the stack's end.
  */
-export async function dispatch(api: BenchApi, request: unknown): Promise<InvokeResult> {
+export const MAX_INPUT_NESTING = 512;
+
+/** Where a value nests deeper than `limit` ("args[0].exchange.steps[0]…"), or null. Iterative. */
+export function tooDeepAt(value: unknown, limit: number, root = 'args'): string | null {
+  const stack: [unknown, number, string][] = [[value, 0, root]];
+  while (stack.length) {
+    const [current, depth, at] = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > limit) return at;
+    // The path is for the message: spell out the first levels, then stop growing it.
+    const step = (key: string | number) => (depth >= 8 ? at : typeof key === 'number' ? `${at}[${key}]` : `${at}.${key}`);
+    if (Array.isArray(current)) current.forEach((item, i) => stack.push([item, depth + 1, step(i)]));
+    else for (const [key, item] of Object.entries(current)) stack.push([item, depth + 1, step(key)]);
+  }
+  return null;
+}
+
+function describeError(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return 'an error that cannot be described';
+  }
+}
+
+async function invokeValidated(api: BenchApi, request: unknown): Promise<InvokeResult> {
   const envelope = invokeRequestSchema.safeParse(request);
   if (!envelope.success) {
     return failure('invalid-input', `Malformed request: ${z.prettifyError(envelope.error)}`);
@@ -40,6 +65,8 @@ export async function dispatch(api: BenchApi, request: unknown): Promise<InvokeR
   const schema = lookupSchema(service, method);
   if (!schema) return failure('unknown-method', `No such method: ${service}.${method}`);
 
+  const deep = tooDeepAt(args, MAX_INPUT_NESTING);
+  if (deep) return failure('invalid-input', `Invalid input for ${service}.${method}: ${deep}… is nested deeper than ${MAX_INPUT_NESTING} levels`);
   const parsed = schema.safeParse(args);
   if (!parsed.success) {
     return failure('invalid-input', `Invalid input for ${service}.${method}: ${z.prettifyError(parsed.error)}`, parsed.error.issues);
@@ -48,7 +75,21 @@ export async function dispatch(api: BenchApi, request: unknown): Promise<InvokeR
   try {
     return { ok: true, value: await target[method]!.apply(target, parsed.data) };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return failure('failed', message, error instanceof BenchFailure ? error.details : undefined);
+    return failure('failed', describeError(error), error instanceof BenchFailure ? error.details : undefined);
+  }
+}
+
+/**
+ * The one entry point every adapter (Electron IPC, WebSocket, CLI, tests) uses: validates the
+ * request and its arguments against the contract, calls the service, and turns every outcome into
+ * data. Never throws and never rejects: whatever escapes validation (a validator that fails in an
+ * unforeseen way) is still an answer, so one message cannot take an adapter down.
+ */
+export async function dispatch(api: BenchApi, request: unknown): Promise<InvokeResult> {
+  try {
+    return await invokeValidated(api, request);
+  } catch (error) {
+    // Only validation runs outside invokeValidated's own try: what escapes it is about the input.
+    return failure('invalid-input', `The request could not be validated: ${describeError(error)}`);
   }
 }

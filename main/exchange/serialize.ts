@@ -4,25 +4,25 @@
  * field, never later in the UI.
  */
 import { z } from 'zod';
-import type { TreeNode } from '../krb/tree';
+import { MAX_TREE_DEPTH, treeTooDeep, type TreeNode } from '../krb/tree';
 import type { Exchange } from './model';
 
 export const EXCHANGE_FORMAT = 'kbench-exchange';
 export const EXCHANGE_VERSION = 1;
 
-const treeNode: z.ZodType<TreeNode> = z.lazy(() =>
+const treeNodeShape: z.ZodType<TreeNode> = z.lazy(() =>
   z.object({
     name: z.string(),
     type: z.string(),
     offset: z.number().int(),
     length: z.number().int(),
     value: z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]).optional(),
-    children: z.array(treeNode).optional(),
+    children: z.array(treeNodeShape).optional(),
     decrypted: z
       .object({
         keyUsage: z.string(),
         keySource: z.string(),
-        tree: treeNode,
+        tree: treeNodeShape,
         plaintext: z.string().optional(),
         masked: z.array(z.tuple([z.number(), z.number()])).optional(),
       })
@@ -30,6 +30,17 @@ const treeNode: z.ZodType<TreeNode> = z.lazy(() =>
     error: z.string().optional(),
   }),
 );
+
+/**
+ * A field tree: its depth is measured first, without recursion, so the recursive shape check
+ * below never meets a tree deep enough to exhaust the stack (a pipe stops at the first failure).
+ */
+const treeNode = z
+  .unknown()
+  .superRefine((value, ctx) => {
+    if (treeTooDeep(value)) ctx.addIssue({ code: 'custom', message: `the field tree is nested deeper than ${MAX_TREE_DEPTH} levels` });
+  })
+  .pipe(treeNodeShape);
 
 const step = z.object({
   index: z.number().int().min(0),

@@ -11,7 +11,7 @@ import { KrbDecodeError } from '../krb/errors';
 import { explainKeyMatch, type KeyMatchExplanation } from '../krb/explain';
 import type { KeytabEntry } from '../krb/keytab';
 import { Ticket } from '../krb/messages/ticket';
-import type { TreeNode } from '../krb/tree';
+import { checkTreeDepth, type TreeNode } from '../krb/tree';
 
 export function decodeBytes(bytes: Uint8Array, keys: readonly KeySpec[], options: { revealSecrets?: boolean } = {}): DecodeReport {
   return decodeSequence([bytes], keys, options)[0]!;
@@ -43,9 +43,10 @@ export function decodeSequence(messages: readonly Uint8Array[], keys: readonly K
 }
 
 /** Byte ranges of every Ticket in the input (not inside decrypted parts, whose offsets are their own). */
-function ticketNodes(node: TreeNode, out: TreeNode[] = []): TreeNode[] {
+function ticketNodes(node: TreeNode, out: TreeNode[] = [], depth = 0): TreeNode[] {
+  checkTreeDepth(node, depth);
   if (node.type === 'Ticket') out.push(node);
-  for (const child of node.children ?? []) ticketNodes(child, out);
+  for (const child of node.children ?? []) ticketNodes(child, out, depth + 1);
   return out;
 }
 

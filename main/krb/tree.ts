@@ -3,6 +3,8 @@
  * says what it is and where its bytes are. The CLI prints it, `--json` emits it as is, and the
  * renderer links each node to its byte range in a hex dump.
  */
+import { KrbDecodeError } from './errors';
+
 export interface TreeNode {
   /** Field name as the spec spells it: "enc-part", "sname", "kvno", "TOK_ID". */
   name: string;
@@ -38,13 +40,53 @@ export function leaf(name: string, type: string, offset: number, length: number,
   return value === undefined ? { name, type, offset, length } : { name, type, offset, length, value };
 }
 
-/** Finds the first node with this name, depth first (handy in tests and the UI). */
-export function findNode(node: TreeNode, name: string): TreeNode | undefined {
-  if (node.name === name) return node;
-  for (const child of node.children ?? []) {
-    const found = findNode(child, name);
-    if (found) return found;
+/**
+ * Deepest field tree accepted. Our decoders stay far below it (DER nesting stops at 48 levels);
+ * trees that come from outside — saved Exchanges, Bench API input — are checked against it
+ * before anything walks them, so a hostile file cannot exhaust the stack.
+ */
+export const MAX_TREE_DEPTH = 128;
+
+/** A field tree nested deeper than MAX_TREE_DEPTH: named like every decode error. */
+export class TreeDepthError extends KrbDecodeError {
+  constructor(node: Pick<TreeNode, 'name' | 'offset'>) {
+    super('field tree', String(node.name), Number(node.offset) || 0, `nested deeper than ${MAX_TREE_DEPTH} levels`);
+    this.name = 'TreeDepthError';
   }
-  if (node.decrypted) return findNode(node.decrypted.tree, name);
+}
+
+/** For recursive walkers: throws TreeDepthError once `depth` passes the limit. */
+export function checkTreeDepth(node: TreeNode, depth: number): void {
+  if (depth > MAX_TREE_DEPTH) throw new TreeDepthError(node);
+}
+
+/**
+ * Whether an untrusted value shaped like a TreeNode nests deeper than `limit` through `children`
+ * and `decrypted.tree`. Iterative, so any depth is measured without recursion; anything that is
+ * not a tree node is left to the schema that checks shapes.
+ */
+export function treeTooDeep(value: unknown, limit = MAX_TREE_DEPTH): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > limit) return true;
+    const { children, decrypted } = node as { children?: unknown; decrypted?: { tree?: unknown } };
+    if (Array.isArray(children)) for (const child of children) stack.push([child, depth + 1]);
+    if (typeof decrypted === 'object' && decrypted !== null) stack.push([decrypted.tree, depth + 1]);
+  }
+  return false;
+}
+
+/** Finds the first node with this name, depth first, children before the decrypted part (handy in tests and the UI). */
+export function findNode(node: TreeNode, name: string): TreeNode | undefined {
+  // Iterative: a tree from a file is walked without recursion, whatever its depth.
+  const stack: TreeNode[] = [node];
+  while (stack.length) {
+    const current = stack.pop()!;
+    if (current.name === name) return current;
+    if (current.decrypted) stack.push(current.decrypted.tree);
+    for (let i = (current.children?.length ?? 0) - 1; i >= 0; i--) stack.push(current.children![i]!);
+  }
   return undefined;
 }

@@ -2,19 +2,20 @@ import { getEnctype } from '../crypto';
 import { decodeDer, type DecodeContext, type Schema } from '../der/schema';
 import { KrbCryptoError, KrbDecodeError } from '../errors';
 import { enctypeName } from '../names';
-import type { TreeNode } from '../tree';
+import { checkTreeDepth, type TreeNode } from '../tree';
 import { keyUsageLabel } from '../usages';
 import { sessionOf, type KeyEntry } from './keyring';
 
 /** Key-bearing nodes (their type says so) inside a decrypted tree, not descending into nested decryptions. */
-function secretRanges(node: TreeNode, out: [number, number][] = []): [number, number][] {
+function secretRanges(node: TreeNode, out: [number, number][] = [], depth = 0): [number, number][] {
+  checkTreeDepth(node, depth);
   if (node.type === 'OCTET STRING (key)') {
     // Mask the key bytes only, not the tag/length in front of them.
     const hidden = /^<(\d+) bytes hidden>$/.exec(String(node.value ?? ''));
     const keyLength = hidden ? Math.min(Number(hidden[1]), node.length) : node.length;
     out.push([node.offset + node.length - keyLength, keyLength]);
   }
-  for (const child of node.children ?? []) secretRanges(child, out);
+  for (const child of node.children ?? []) secretRanges(child, out, depth + 1);
   return out;
 }
 

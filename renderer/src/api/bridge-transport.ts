@@ -9,7 +9,8 @@ export function bridgeTransport(bridge: BenchBridge): BenchTransport {
       const service = (bridge.api as unknown as Record<string, Record<string, (...a: unknown[]) => Promise<InvokeResult>> | undefined>)[request.service];
       const method = service?.[request.method];
       if (!method) return Promise.resolve({ ok: false, error: { code: 'unknown-method', message: `No such method: ${request.service}.${request.method}` } });
-      return method(...request.args);
+      // A call IPC cannot carry (arguments that do not clone, a torn-down channel) is an answer too.
+      return method(...request.args).catch((error: unknown) => ({ ok: false, error: { code: 'transport', message: `The bench engine did not answer: ${String(error)}` } }));
     },
     onEvent: (listener: (event: BenchEvent) => void) => bridge.onEvent(listener),
     onState(listener: (state: ConnectionState) => void) {

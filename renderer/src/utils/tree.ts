@@ -25,9 +25,18 @@ export interface ItemIndex {
   count: number;
 }
 
+/**
+ * Deepest level shown (the engine's MAX_TREE_DEPTH): a tree from a hand-made Exchange file can be
+ * nested deeper than any decoder makes one, and must not exhaust the page's stack.
+ */
+export const MAX_TREE_DEPTH = 128;
+
 export function indexTree(root: TreeNode): ItemIndex {
   const byId = new Map<string, TreeItem>();
   const build = (node: TreeNode, id: string, depth: number, parent: TreeItem | null, plainOwner: TreeItem | null, decrypted?: DecryptedPart): TreeItem => {
+    if (depth >= MAX_TREE_DEPTH && (node.children?.length || node.decrypted)) {
+      node = { name: node.name, type: node.type, offset: node.offset, length: node.length, error: `nested deeper than ${MAX_TREE_DEPTH} levels: the rest is not shown` };
+    }
     const item: TreeItem = { id, node, depth, parent, children: [], plainOwner, ...(decrypted ? { decrypted } : {}) };
     byId.set(id, item);
     (node.children ?? []).forEach((child, i) => item.children.push(build(child, `${id}/${i}`, depth + 1, item, plainOwner)));
