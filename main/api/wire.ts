@@ -13,3 +13,17 @@ export type WireServerMessage =
 
 /** The WebSocket path of the Bench API in web mode. */
 export const WIRE_PATH = '/api';
+
+/** The subprotocol of the Bench API WebSocket; the host answers with it. */
+export type WireProtocol = 'kbench.v1';
+export const WIRE_PROTOCOL: WireProtocol = 'kbench.v1';
+
+/** The subprotocol that carries the access token (the renderer builds it against this type). */
+export type WireTokenProtocol = `kbench.token.${string}`;
+
+/**
+ * The access token travels as a second subprotocol, `kbench.token.<token>` (base64url characters
+ * are valid in a subprotocol name): browsers let a page set this header, and it is sent to our
+ * port only — unlike a cookie, which every port of 127.0.0.1 would receive.
+ */
+export const WIRE_TOKEN_PREFIX = 'kbench.token.' satisfies WireTokenProtocol;

@@ -1,10 +1,17 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { WIRE_PROTOCOL, WIRE_TOKEN_PREFIX } from '../api/wire';
 
 /**
  * Who may talk to the web host: requests to 127.0.0.1/localhost on our port (DNS-rebinding
- * guard), carrying the random access token (query `?token=` or the cookie set from it), and —
- * for WebSocket upgrades — coming from our own origin when a browser says where it comes from.
+ * guard); for the Bench API's WebSocket, also our own origin (when a browser says where it comes
+ * from) and the random access token, offered as a WebSocket subprotocol
+ * (`Sec-WebSocket-Protocol: kbench.v1, kbench.token.<token>`).
+ *
+ * The token never travels in a cookie: browsers send cookies for 127.0.0.1 to every port of it,
+ * so any other local web server the user visits would receive a cookie and could replay it. The
+ * page keeps the token in sessionStorage (per origin, so per port) and presents it on the upgrade
+ * itself; the static app holds no secret and is served without it.
  */
 export class HostAccess {
   readonly token: string;
@@ -12,11 +19,6 @@ export class HostAccess {
 
   constructor(token?: string) {
     this.token = token ?? randomBytes(24).toString('base64url');
-  }
-
-  /** Cookies are shared across ports of one host: the port in the name keeps two benches apart. */
-  get cookieName(): string {
-    return `kbench_token_${this.port}`;
   }
 
   private allowedHosts(): string[] {
@@ -41,23 +43,22 @@ export class HostAccess {
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
-  queryToken(request: IncomingMessage): string | null {
-    return new URL(request.url ?? '/', 'http://127.0.0.1').searchParams.get('token');
+  /** The subprotocols a WebSocket upgrade offers, in order. */
+  static offeredProtocols(request: IncomingMessage): string[] {
+    return (request.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
   }
 
-  cookieToken(request: IncomingMessage): string | null {
-    for (const part of (request.headers.cookie ?? '').split(';')) {
-      const [name, ...rest] = part.trim().split('=');
-      if (name === this.cookieName) return rest.join('=');
-    }
-    return null;
+  /** An upgrade is authorised by the token among its subprotocols, and by nothing else (no cookie, no query). */
+  upgradeAuthorized(request: IncomingMessage): boolean {
+    const offered = HostAccess.offeredProtocols(request).find((p) => p.startsWith(WIRE_TOKEN_PREFIX));
+    return this.tokenMatches(offered?.slice(WIRE_TOKEN_PREFIX.length));
   }
 
-  authorized(request: IncomingMessage): boolean {
-    return this.tokenMatches(this.queryToken(request)) || this.tokenMatches(this.cookieToken(request));
-  }
-
-  sessionCookie(): string {
-    return `${this.cookieName}=${this.token}; HttpOnly; SameSite=Strict; Path=/`;
+  /** The protocol the host answers with: never the token, which must not be echoed back. */
+  static selectProtocol(protocols: Set<string>): string | false {
+    return protocols.has(WIRE_PROTOCOL) ? WIRE_PROTOCOL : false;
   }
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { WireClientMessage, WireServerMessage } from '../api/wire';
 import { WIRE_PATH } from '../api/wire';
 import type { Engine } from '../engine';
@@ -49,12 +49,25 @@ function securityHeaders(port: number): Record<string, string> {
   };
 }
 
-function refuse(response: ServerResponse, status: 401 | 403 | 405, message: string): void {
+function refuse(response: ServerResponse, status: 403 | 405, message: string): void {
   response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }).end(`${message}\n`);
 }
 
 function refuseUpgrade(socket: Duplex, status: 401 | 403 | 404, reason: string): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** An invocation from the browser, or why the frame is not one. */
+function readClientMessage(data: RawData, isBinary: boolean): WireClientMessage | string {
+  if (isBinary) return 'Malformed message: binary frames are not part of the protocol';
+  let message: WireClientMessage | null;
+  try {
+    message = JSON.parse(data.toString()) as WireClientMessage | null;
+  } catch (error) {
+    return `Malformed message: ${(error as Error).message}`;
+  }
+  if (message?.type !== 'invoke' || typeof message.id !== 'number') return 'Malformed message: expected {type:"invoke", id, service, method, args}';
+  return message;
 }
 
 /**
@@ -69,20 +82,15 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   }
   const access = new HostAccess(options.token);
   const sockets = new Set<WebSocket>();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, handleProtocols: (protocols) => HostAccess.selectProtocol(protocols) });
 
   const handleRequest = (request: IncomingMessage, response: ServerResponse): void => {
     for (const [name, value] of Object.entries(securityHeaders(access.port))) response.setHeader(name, value);
     if (!access.hostAllowed(request)) return refuse(response, 403, 'Forbidden: unexpected Host header');
     if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(response, 405, 'Method not allowed');
-    if (!access.authorized(request)) {
-      return refuse(response, 401, 'Kerberos Bench: this URL needs the access token. Open the URL that `kbench web` printed (…/?token=…).');
-    }
+    // The static app holds no secret: it is served without the token, which only the API needs
+    // (the page reads it from ?token= and presents it on the WebSocket upgrade).
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    // The URL token becomes a cookie, so the page's assets and WebSocket are authorised too.
-    // (The page then drops ?token= from the address bar itself; a redirect would lose the cookie
-    // for clients without a cookie jar, such as curl -L.)
-    if (access.tokenMatches(access.queryToken(request))) response.setHeader('Set-Cookie', access.sessionCookie());
     void serveStatic(rendererDir, url.pathname, response, request.method === 'HEAD').catch(() => {
       if (!response.headersSent) refuse(response, 403, 'Cannot read file');
       else response.destroy();
@@ -95,31 +103,34 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     const pathname = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
     if (pathname !== WIRE_PATH) return refuseUpgrade(socket, 404, 'Not Found');
     if (!access.hostAllowed(request) || !access.originAllowed(request)) return refuseUpgrade(socket, 403, 'Forbidden');
-    if (!access.authorized(request)) return refuseUpgrade(socket, 401, 'Unauthorized');
+    if (!access.upgradeAuthorized(request)) return refuseUpgrade(socket, 401, 'Unauthorized');
     wss.handleUpgrade(request, socket, head, (ws) => attach(ws));
   });
 
   function send(ws: WebSocket, message: WireServerMessage): void {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+    if (ws.readyState !== ws.OPEN) return;
+    let text: string;
+    try {
+      text = JSON.stringify(message);
+    } catch (error) {
+      // A result that cannot be serialised is still an answer, never a dead host.
+      if (message.type !== 'result') return;
+      text = JSON.stringify({ type: 'result', id: message.id, result: { ok: false, error: { code: 'failed', message: `The answer could not be sent: ${(error as Error).message}` } } });
+    }
+    ws.send(text);
   }
 
   function attach(ws: WebSocket): void {
     sockets.add(ws);
     const unsubscribe = engine.events.subscribe((event) => send(ws, { type: 'event', event }));
     ws.on('message', (data, isBinary) => {
-      void (async () => {
-        let message: WireClientMessage;
-        try {
-          if (isBinary) throw new Error('binary frames are not part of the protocol');
-          message = JSON.parse(data.toString()) as WireClientMessage;
-          if (message?.type !== 'invoke' || typeof message.id !== 'number') throw new Error('expected {type:"invoke", id, service, method, args}');
-        } catch (error) {
-          send(ws, { type: 'result', id: null, result: { ok: false, error: { code: 'invalid-input', message: `Malformed message: ${(error as Error).message}` } } });
-          return;
-        }
-        const result = await engine.invoke({ service: message.service, method: message.method, args: message.args });
-        send(ws, { type: 'result', id: message.id, result });
-      })();
+      const message = readClientMessage(data, isBinary);
+      if (typeof message === 'string') return send(ws, { type: 'result', id: null, result: { ok: false, error: { code: 'invalid-input', message } } });
+      // dispatch never rejects; should anything else on this path fail, the browser still gets its answer.
+      engine.invoke({ service: message.service, method: message.method, args: message.args }).then(
+        (result) => send(ws, { type: 'result', id: message.id, result }),
+        (error: unknown) => send(ws, { type: 'result', id: message.id, result: { ok: false, error: { code: 'failed', message: `Internal error: ${String(error)}` } } }),
+      );
     });
     ws.on('close', () => {
       unsubscribe();

@@ -43,7 +43,7 @@ describe('the app in web mode (Chromium)', () => {
 
   it('shows the real doctor results for this machine', async () => {
     await openDoctor();
-    // The token left the address bar; the session cookie carries on.
+    // The token left the address bar (the page keeps it in this tab's sessionStorage).
     expect(page.url()).toBe(`${web.origin}/#/doctor`);
     await expect(page.getByTestId('runtime').textContent()).resolves.toBe('Web mode');
 
@@ -132,9 +132,15 @@ describe('the app in web mode (Chromium)', () => {
     expect(problems).toEqual([]);
   });
 
-  it('shows nothing of the app without the token', async () => {
+  it('says how to get in when opened without the token, and tries nothing', async () => {
+    const sockets: string[] = [];
+    page.on('websocket', (ws) => sockets.push(ws.url()));
     const response = await page.goto(`${web.origin}/`);
-    expect(response?.status()).toBe(401);
-    expect(await page.content()).not.toContain('id="app"');
+    expect(response?.status()).toBe(200);
+    const banner = page.getByTestId('connection-banner');
+    await banner.waitFor();
+    expect(await banner.textContent()).toContain('This page needs its access token. Open the URL that kbench web printed');
+    expect(sockets).toEqual([]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'no-token.png') });
   });
 });

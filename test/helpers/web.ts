@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import WebSocket from 'ws';
+import { WIRE_PROTOCOL, WIRE_TOKEN_PREFIX, type WireServerMessage } from '../../main/api/wire';
 
 export interface RunningWeb {
   url: string;
@@ -53,4 +55,48 @@ export function startKbenchWeb(extraArgs: string[] = [], env: NodeJS.ProcessEnv 
       reject(new Error(`kbench web exited with ${code}:\n${output}`));
     });
   });
+}
+
+/** What a browser page of ours offers on the upgrade: the protocol and the token. */
+export function benchProtocols(token: string): string[] {
+  return [WIRE_PROTOCOL, `${WIRE_TOKEN_PREFIX}${token}`];
+}
+
+export type UpgradeOutcome = { outcome: 'open'; ws: WebSocket } | { outcome: 'refused'; status: number };
+
+/** Opens a WebSocket and reports either 'open' or the HTTP status of the refused upgrade. */
+export function upgrade(url: string, options: { headers?: Record<string, string>; protocols?: string[] } = {}): Promise<UpgradeOutcome> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, options.protocols ?? [], { headers: options.headers ?? {} });
+    ws.once('open', () => resolve({ outcome: 'open', ws }));
+    ws.once('unexpected-response', (_req, res) => resolve({ outcome: 'refused', status: res.statusCode ?? 0 }));
+    ws.once('error', () => resolve({ outcome: 'refused', status: 0 }));
+  });
+}
+
+/** The Bench API over web mode's WebSocket, as the page uses it (our Origin, the token as a subprotocol). */
+export async function openBenchSocket(port: number, token: string): Promise<WebSocket> {
+  const connection = await upgrade(`ws://127.0.0.1:${port}/api`, { headers: { Origin: `http://127.0.0.1:${port}` }, protocols: benchProtocols(token) });
+  if (connection.outcome !== 'open') throw new Error(`the upgrade was refused: HTTP ${connection.status}`);
+  return connection.ws;
+}
+
+/** The next message the host sends that matches `predicate`. */
+export function nextMessage(ws: WebSocket, predicate: (m: WireServerMessage) => boolean = () => true): Promise<WireServerMessage> {
+  return new Promise((resolve) => {
+    const onMessage = (data: WebSocket.RawData) => {
+      const message = JSON.parse(data.toString()) as WireServerMessage;
+      if (!predicate(message)) return;
+      ws.off('message', onMessage);
+      resolve(message);
+    };
+    ws.on('message', onMessage);
+  });
+}
+
+/** Sends one invocation (as raw text, so tests can send what JSON.stringify could not make) and waits for its result. */
+export async function invokeOver(ws: WebSocket, id: number, text: string): Promise<WireServerMessage> {
+  const answer = nextMessage(ws, (m) => m.type === 'result' && (m.id === id || m.id === null));
+  ws.send(text);
+  return answer;
 }

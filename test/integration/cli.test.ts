@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKbenchWeb, type RunningWeb } from '../helpers/web';
+import { deepExchangeJson } from '../helpers/deep-tree';
+import { invokeOver, openBenchSocket, startKbenchWeb, upgrade, type RunningWeb } from '../helpers/web';
 
 const exec = promisify(execFile);
 const kbench = (...args: string[]) =>
@@ -43,17 +44,27 @@ describe('kbench web --port 0', () => {
     await web?.stop();
   });
 
-  it('prints a tokened URL that serves the app', async () => {
+  it('prints a tokened URL that serves the app, and sets no cookie', async () => {
     const response = await fetch(web.url);
     expect(response.status).toBe(200);
-    expect(response.headers.get('set-cookie')).toMatch(/^kbench_token_\d+=/);
+    expect(response.headers.get('set-cookie')).toBeNull();
     expect(await response.text()).toContain('<title>Kerberos Bench</title>');
   });
 
-  it('refuses requests without the token', async () => {
-    const response = await fetch(`${web.origin}/`);
-    expect(response.status).toBe(401);
-    expect(await response.text()).toContain('needs the access token');
+  it('refuses the API without the token', async () => {
+    expect(await upgrade(`ws://127.0.0.1:${web.port}/api`, { headers: { Origin: web.origin } })).toEqual({ outcome: 'refused', status: 401 });
+  });
+
+  it('survives an API message nested 800 levels deep: answers invalid-input and goes on serving', async () => {
+    const ws = await openBenchSocket(web.port, web.token);
+    const text = `{"type":"invoke","id":1,"service":"diagnose","method":"diagnose","args":[{"exchange":${deepExchangeJson(800)}}]}`;
+    expect(await invokeOver(ws, 1, text)).toMatchObject({ id: 1, result: { ok: false, error: { code: 'invalid-input' } } });
+    expect(await invokeOver(ws, 2, JSON.stringify({ type: 'invoke', id: 2, service: 'system', method: 'info', args: [] }))).toMatchObject({
+      id: 2,
+      result: { ok: true, value: { runtime: 'web' } },
+    });
+    ws.close();
+    expect(web.child.exitCode).toBeNull();
   });
 
   it('stops cleanly on Ctrl+C', async () => {

@@ -1,9 +1,9 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import type { WireServerMessage } from '../../main/api/wire';
 import { createEngine, type Engine } from '../../main/engine';
 import { startWebHost, type WebHost } from '../../main/host/server';
+import { deepExchangeJson } from '../helpers/deep-tree';
+import { benchProtocols, invokeOver, nextMessage, openBenchSocket, upgrade } from '../helpers/web';
 
 /** A raw HTTP GET, so we control the Host header (fetch does not let us). */
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
@@ -18,34 +18,16 @@ function get(port: number, path: string, headers: Record<string, string> = {}): 
   });
 }
 
-/** Opens a WebSocket and reports either 'open' or the HTTP status of the refused upgrade. */
-function upgrade(url: string, headers: Record<string, string> = {}): Promise<{ outcome: 'open'; ws: WebSocket } | { outcome: 'refused'; status: number }> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers });
-    ws.once('open', () => resolve({ outcome: 'open', ws }));
-    ws.once('unexpected-response', (_req, res) => resolve({ outcome: 'refused', status: res.statusCode ?? 0 }));
-    ws.once('error', () => resolve({ outcome: 'refused', status: 0 }));
-  });
-}
-
-function nextMessage(ws: WebSocket, predicate: (m: WireServerMessage) => boolean = () => true): Promise<WireServerMessage> {
-  return new Promise((resolve) => {
-    const onMessage = (data: WebSocket.RawData) => {
-      const message = JSON.parse(data.toString()) as WireServerMessage;
-      if (!predicate(message)) return;
-      ws.off('message', onMessage);
-      resolve(message);
-    };
-    ws.on('message', onMessage);
-  });
-}
-
 describe('web host', () => {
   let engine: Engine;
   let host: WebHost;
+  let api: string;
+  let ownOrigin: Record<string, string>;
   beforeAll(async () => {
     engine = createEngine({ runtime: 'web' });
     host = await startWebHost({ engine, port: 0 });
+    api = `ws://127.0.0.1:${host.port}/api`;
+    ownOrigin = { Origin: `http://127.0.0.1:${host.port}` };
   });
   afterAll(async () => {
     await host.close();
@@ -61,68 +43,75 @@ describe('web host', () => {
     expect(host.token.length).toBeGreaterThanOrEqual(32);
   });
 
-  it('refuses requests without the token or with a wrong one (401)', async () => {
+  it('serves the static app, which holds no secret, with a strict CSP and never a cookie', async () => {
     const hostHeader = { Host: `127.0.0.1:${host.port}` };
-    expect((await get(host.port, '/', hostHeader)).status).toBe(401);
-    expect((await get(host.port, '/assets/x.js', hostHeader)).status).toBe(401);
-    expect((await get(host.port, '/?token=wrong', hostHeader)).status).toBe(401);
-    expect((await get(host.port, '/', { ...hostHeader, Cookie: `kbench_token_${host.port}=wrong` })).status).toBe(401);
-    // A cookie for another bench on another port does not open this one.
-    expect((await get(host.port, '/', { ...hostHeader, Cookie: `kbench_token_1=${host.token}` })).status).toBe(401);
+    for (const path of ['/', `/?token=${host.token}`, '/lab']) {
+      const page = await get(host.port, path, hostHeader);
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('<div id="app">');
+      expect(page.body).not.toContain(host.token);
+      expect(page.headers['set-cookie']).toBeUndefined();
+      expect(page.headers['content-security-policy']).toContain(`connect-src 'self' ws://127.0.0.1:${host.port}`);
+      expect(page.headers['x-frame-options']).toBe('DENY');
+      expect(page.headers['referrer-policy']).toBe('no-referrer');
+    }
+    const index = await get(host.port, '/', hostHeader);
+    const asset = /src="\.\/(assets\/[^"]+\.js)"/.exec(index.body)![1]!;
+    const script = await get(host.port, `/${asset}`, hostHeader);
+    expect(script.status).toBe(200);
+    expect(script.body).not.toContain(host.token);
+    expect((await get(host.port, '/../package.json', hostHeader)).status).toBe(404);
   });
 
-  it('trades the URL token for a cookie and serves the app with a strict CSP', async () => {
-    const first = await get(host.port, `/?token=${host.token}`, { Host: `127.0.0.1:${host.port}` });
-    expect(first.status).toBe(200);
-    expect(first.body).toContain('<div id="app">');
-    const cookie = String(first.headers['set-cookie']).split(';')[0]!;
-    expect(String(first.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Strict/);
-
-    const page = await get(host.port, '/', { Host: `127.0.0.1:${host.port}`, Cookie: cookie });
-    expect(page.status).toBe(200);
-    expect(page.body).toContain('<div id="app">');
-    expect(page.headers['content-security-policy']).toContain(`connect-src 'self' ws://127.0.0.1:${host.port}`);
-    expect(page.headers['x-frame-options']).toBe('DENY');
-
-    const asset = /src="\.\/(assets\/[^"]+\.js)"/.exec(page.body)![1]!;
-    expect((await get(host.port, `/${asset}`, { Host: `127.0.0.1:${host.port}`, Cookie: cookie })).status).toBe(200);
-    expect((await get(host.port, '/../package.json', { Host: `127.0.0.1:${host.port}`, Cookie: cookie })).status).toBe(404);
-  });
-
-  it('refuses a foreign Host header even with the token (DNS rebinding)', async () => {
+  it('refuses a foreign Host header (DNS rebinding)', async () => {
+    expect((await get(host.port, `/`, { Host: `evil.example:${host.port}` })).status).toBe(403);
     expect((await get(host.port, `/?token=${host.token}`, { Host: `evil.example:${host.port}` })).status).toBe(403);
   });
 
-  it('refuses WebSocket upgrades without the token or from another Origin', async () => {
-    const base = `ws://127.0.0.1:${host.port}/api`;
-    expect(await upgrade(base)).toEqual({ outcome: 'refused', status: 401 });
-    expect(await upgrade(`${base}?token=wrong`)).toEqual({ outcome: 'refused', status: 401 });
-    expect(await upgrade(`${base}?token=${host.token}`, { Origin: 'http://evil.example' })).toEqual({ outcome: 'refused', status: 403 });
-    expect(await upgrade(`${base}?token=${host.token}`, { Origin: `http://127.0.0.1:${host.port + 1}` })).toEqual({ outcome: 'refused', status: 403 });
-    expect(await upgrade(`ws://127.0.0.1:${host.port}/other?token=${host.token}`)).toEqual({ outcome: 'refused', status: 404 });
+  it('opens the API only to the token offered as a subprotocol: not to a cookie, not to the query', async () => {
+    expect(await upgrade(api)).toEqual({ outcome: 'refused', status: 401 });
+    expect(await upgrade(api, { headers: { ...ownOrigin, Cookie: `kbench_token_${host.port}=${host.token}` } })).toEqual({ outcome: 'refused', status: 401 });
+    expect(await upgrade(`${api}?token=${host.token}`, { headers: ownOrigin })).toEqual({ outcome: 'refused', status: 401 });
+    expect(await upgrade(api, { headers: ownOrigin, protocols: benchProtocols('wrong') })).toEqual({ outcome: 'refused', status: 401 });
+    expect(await upgrade(api, { headers: ownOrigin, protocols: [`kbench.token.${host.token}x`] })).toEqual({ outcome: 'refused', status: 401 });
   });
 
-  it('serves the Bench API over the WebSocket to our own origin', async () => {
-    const connection = await upgrade(`ws://127.0.0.1:${host.port}/api`, {
-      Origin: `http://127.0.0.1:${host.port}`,
-      Cookie: `kbench_token_${host.port}=${host.token}`,
+  it('refuses the token from another Origin, and other paths', async () => {
+    const protocols = benchProtocols(host.token);
+    expect(await upgrade(api, { headers: { Origin: 'http://evil.example' }, protocols })).toEqual({ outcome: 'refused', status: 403 });
+    expect(await upgrade(api, { headers: { Origin: `http://127.0.0.1:${host.port + 1}` }, protocols })).toEqual({ outcome: 'refused', status: 403 });
+    expect(await upgrade(`ws://127.0.0.1:${host.port}/other`, { protocols })).toEqual({ outcome: 'refused', status: 404 });
+  });
+
+  it('serves the Bench API to our own origin and answers with the protocol, never echoing the token', async () => {
+    const ws = await openBenchSocket(host.port, host.token);
+    expect(ws.protocol).toBe('kbench.v1');
+    expect(await invokeOver(ws, 7, JSON.stringify({ type: 'invoke', id: 7, service: 'system', method: 'info', args: [] }))).toMatchObject({
+      type: 'result',
+      id: 7,
+      result: { ok: true, value: { runtime: 'web' } },
     });
-    if (connection.outcome !== 'open') throw new Error(`refused: ${connection.status}`);
-    const { ws } = connection;
-    ws.send(JSON.stringify({ type: 'invoke', id: 7, service: 'system', method: 'info', args: [] }));
-    expect(await nextMessage(ws, (m) => m.type === 'result')).toMatchObject({ type: 'result', id: 7, result: { ok: true, value: { runtime: 'web' } } });
-
-    ws.send(JSON.stringify({ type: 'invoke', id: 8, service: 'system', method: 'doctor', args: [42] }));
-    expect(await nextMessage(ws, (m) => m.type === 'result')).toMatchObject({ id: 8, result: { ok: false, error: { code: 'invalid-input' } } });
-
-    ws.send('{not json');
-    expect(await nextMessage(ws, (m) => m.type === 'result')).toMatchObject({ id: null, result: { ok: false, error: { code: 'invalid-input' } } });
+    expect(await invokeOver(ws, 8, JSON.stringify({ type: 'invoke', id: 8, service: 'system', method: 'doctor', args: [42] }))).toMatchObject({
+      id: 8,
+      result: { ok: false, error: { code: 'invalid-input' } },
+    });
+    expect(await invokeOver(ws, -1, '{not json')).toMatchObject({ id: null, result: { ok: false, error: { code: 'invalid-input' } } });
 
     // Events reach the browser: a doctor run streams its progress.
     const progress = nextMessage(ws, (m) => m.type === 'event');
     ws.send(JSON.stringify({ type: 'invoke', id: 9, service: 'system', method: 'doctor', args: [] }));
     expect(await progress).toMatchObject({ type: 'event', event: { name: 'system.doctorProgress', payload: { done: 1 } } });
     expect(host.clients).toBe(1);
+    ws.close();
+  });
+
+  it('answers a diagnose call whose Exchange nests 800 levels deep with invalid-input, and keeps serving', async () => {
+    const ws = await openBenchSocket(host.port, host.token);
+    const text = `{"type":"invoke","id":1,"service":"diagnose","method":"diagnose","args":[{"exchange":${deepExchangeJson(800)}}]}`;
+    expect(text.length).toBeGreaterThan(40_000);
+    const answer = await invokeOver(ws, 1, text);
+    expect(answer).toMatchObject({ type: 'result', id: 1, result: { ok: false, error: { code: 'invalid-input' } } });
+    expect(await invokeOver(ws, 2, JSON.stringify({ type: 'invoke', id: 2, service: 'system', method: 'info', args: [] }))).toMatchObject({ id: 2, result: { ok: true } });
     ws.close();
   });
 });

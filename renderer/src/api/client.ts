@@ -1,4 +1,5 @@
 import type { BenchApi, BenchBridge, BenchErrorCode, BenchEvent, BenchEventName, BenchEvents } from '@api/index';
+import { takeAccessToken } from './access-token';
 import { bridgeTransport } from './bridge-transport';
 import type { BenchTransport, ConnectionState } from './transport';
 import { webSocketTransport } from './ws-transport';
@@ -65,10 +66,13 @@ export function createBenchClient(transport: BenchTransport): BenchClient {
   };
 }
 
-/** Electron when the preload exposed window.bench, otherwise web mode on this page's host. */
+/**
+ * Electron when the preload exposed window.bench, otherwise web mode on this page's host, with the
+ * access token the page was opened with (taken out of the address bar here, first thing).
+ */
 export function connectBench(): BenchClient {
   const bridge = (window as unknown as { bench?: BenchBridge }).bench;
   if (bridge) return createBenchClient(bridgeTransport(bridge));
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return createBenchClient(webSocketTransport(`${scheme}://${location.host}/api`));
+  return createBenchClient(webSocketTransport(`${scheme}://${location.host}/api`, takeAccessToken()));
 }

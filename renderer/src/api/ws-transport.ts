@@ -1,6 +1,7 @@
-import type { BenchEvent, InvokeRequest, InvokeResult, WireClientMessage, WireServerMessage } from '@api/index';
+import type { BenchEvent, InvokeRequest, InvokeResult, WireClientMessage, WireProtocol, WireServerMessage, WireTokenProtocol } from '@api/index';
 import type { BenchTransport, ConnectionState } from './transport';
 
+const NO_TOKEN_MESSAGE = 'This page was opened without its access token: open the URL that `kbench web` printed (…/?token=…).';
 const RETRY_DELAYS_MS = [500, 1000, 2000, 5000];
 /** Calls that never get an answer fail after this long instead of spinning forever. */
 const CALL_TIMEOUT_MS = 120_000;
@@ -10,16 +11,25 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>;
 }
 
+/** Typed against main/api/wire.ts, so the two sides cannot drift apart. */
+const WIRE_PROTOCOL: WireProtocol = 'kbench.v1';
+const tokenProtocol = (token: string): WireTokenProtocol => `kbench.token.${token}`;
+
+/** Attempts that never open, in a row, before the page says it is refused rather than connecting. */
+const REFUSED_AFTER = 2;
+
 /**
- * Web mode: one WebSocket to the host's /api, authenticated by the session cookie the host set
- * when the tokened URL was opened. Reconnects with backoff; calls made while disconnected wait
- * for the connection, calls in flight when it drops fail with a `transport` error.
+ * Web mode: one WebSocket to the host's /api, authenticated by the access token offered as a
+ * subprotocol on the upgrade (never a cookie: see main/host/access.ts). Reconnects with backoff;
+ * calls made while disconnected wait for the connection, calls in flight when it drops fail with a
+ * `transport` error. Without a token nothing is tried and every call says how to get one.
  */
-export function webSocketTransport(url: string): BenchTransport {
+export function webSocketTransport(url: string, token: string | null): BenchTransport {
   let socket: WebSocket | undefined;
   let nextId = 1;
   let attempt = 0;
-  let state: ConnectionState = 'connecting';
+  let state: ConnectionState = token ? 'connecting' : 'no-token';
+  let everOpened = false;
   const pending = new Map<number, Pending>();
   const queue: WireClientMessage[] = [];
   const eventListeners = new Set<(event: BenchEvent) => void>();
@@ -38,12 +48,13 @@ export function webSocketTransport(url: string): BenchTransport {
     call.resolve(result);
   };
 
-  function connect(): void {
-    setState('connecting');
-    const ws = new WebSocket(url);
+  function connect(token: string): void {
+    if (state !== 'refused') setState('connecting');
+    const ws = new WebSocket(url, [WIRE_PROTOCOL, tokenProtocol(token)]);
     socket = ws;
     ws.onopen = () => {
       attempt = 0;
+      everOpened = true;
       setState('open');
       for (const message of queue.splice(0)) ws.send(JSON.stringify(message));
     };
@@ -61,16 +72,17 @@ export function webSocketTransport(url: string): BenchTransport {
       for (const id of [...pending.keys()]) {
         settle(id, { ok: false, error: { code: 'transport', message: 'Lost the connection to the bench engine' } });
       }
-      setState('closed');
+      setState(everOpened ? 'closed' : attempt + 1 >= REFUSED_AFTER ? 'refused' : 'connecting');
       const delay = RETRY_DELAYS_MS[Math.min(attempt++, RETRY_DELAYS_MS.length - 1)];
-      setTimeout(connect, delay);
+      setTimeout(() => connect(token), delay);
     };
   }
-  connect();
+  if (token) connect(token);
 
   return {
     kind: 'web',
     invoke(request: InvokeRequest): Promise<InvokeResult> {
+      if (!token) return Promise.resolve({ ok: false, error: { code: 'transport', message: NO_TOKEN_MESSAGE } });
       return new Promise((resolve) => {
         const id = nextId++;
         const timer = setTimeout(
