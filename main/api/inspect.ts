@@ -71,6 +71,17 @@ export interface NewKeytabEntries {
   salt?: string;
 }
 
+export interface KeytabSaveOptions {
+  /** Replace an existing file even though it is not a keytab (the user confirmed it). */
+  replace?: boolean;
+}
+
+/** `details` of the failure when a save would replace something that is not a keytab. */
+export interface NotAKeytabDetails {
+  reason: 'not-a-keytab';
+  path: string;
+}
+
 export interface KeytabCheckReport {
   entries: { principal: string; kvno: number; enctype: string; enctypeId: number; match: boolean; note?: string }[];
 }
@@ -82,8 +93,12 @@ export interface KeytabService {
   /** Removes the entries at these indexes; nothing is written. */
   remove(source: FileSource, indexes: number[], revealKeys: boolean): Promise<KeytabDocument>;
   check(source: FileSource, password: string, salt?: string): Promise<KeytabCheckReport>;
-  /** Writes keytab bytes to a path on the engine's machine (temp file + rename). */
-  save(path: string, base64: string): Promise<{ path: string; bytes: number }>;
+  /**
+   * Writes keytab bytes to a path on the engine's machine (temp file + rename, mode 0600). An
+   * existing file that is not a keytab is replaced only with `replace` (the failure's details say
+   * `reason: 'not-a-keytab'`, so a UI can ask); a symbolic link is followed only within its folder.
+   */
+  save(path: string, base64: string, options?: KeytabSaveOptions): Promise<{ path: string; bytes: number }>;
 }
 
 export interface CcacheDocument extends CcacheReport {

@@ -140,9 +140,10 @@ export interface LabService {
    * Writes a new keytab (replacing `path`) with the current keys of the principals, only the given
    * enctypes when listed — keys stay as they are (ktadd -norandkey). `newKeys` makes new random keys
    * of just those enctypes instead (ktadd -e, kvno + 1; services only), and the service keytab gets
-   * them too.
+   * them too. The file is written 0600; an existing file that is not a keytab is replaced only
+   * with `replace` (the failure's details say `reason: 'not-a-keytab'`).
    */
-  exportKeytab(input: LabTarget & { path: string; principals: string[]; enctypes?: string[]; newKeys?: boolean }): Promise<LabKeytabExport>;
+  exportKeytab(input: LabTarget & { path: string; principals: string[]; enctypes?: string[]; newKeys?: boolean; replace?: boolean }): Promise<LabKeytabExport>;
   /** Restarts the KDC with this clock offset (krb5kdc -T) and refreshes alice's TGT against it. */
   setClockOffset(input: LabTarget & { seconds: number }): Promise<LabStatus>;
   startKdc(options?: LabTarget): Promise<LabStatus>;

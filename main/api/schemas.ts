@@ -63,6 +63,7 @@ const labSchemas = {
       principals: z.array(LabPrincipalName).min(1).max(64),
       enctypes: z.array(z.string().min(1).max(64)).min(1).max(16).optional(),
       newKeys: z.boolean().optional(),
+      replace: z.boolean().optional(),
     }).strict(),
   ]),
   setClockOffset: z.tuple([LabTarget.extend({ seconds: z.number().int().min(-TEN_YEARS).max(TEN_YEARS) }).strict()]),
@@ -136,7 +137,7 @@ export const benchInputSchemas: InputSchemas = {
     add: z.tuple([FileSource.nullable(), NewKeytabEntries, z.boolean()]),
     remove: z.tuple([FileSource, z.array(z.number().int().min(0)).max(10_000), z.boolean()]),
     check: z.tuple([FileSource, z.string().max(4096), z.string().max(4096).optional()]),
-    save: z.tuple([z.string().min(1).max(4096), z.string().max(90_000_000)]),
+    save: z.tuple([z.string().min(1).max(4096), z.string().max(90_000_000), z.object({ replace: z.boolean().optional() }).strict().optional()]),
   },
   ccache: {
     read: z.tuple([FileSource]),

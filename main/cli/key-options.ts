@@ -2,7 +2,7 @@ import { KrbCryptoError } from '../krb/errors';
 import { parseRawKey, type KeySpec } from '../krb/decode/session';
 import { UsageError, type Command, type CommandInput } from './command';
 import { kerberosFilePath } from '../system/files';
-import { readKeytabFile } from './keytab-io';
+import { readKeytabFile } from '../system/keytab-file';
 
 /** The key options shared by decode and explain-key. */
 export const keyOptions = {

@@ -2,7 +2,6 @@
  * The keytab, ccache and decoder services of the Bench API: the Keytab, Credential cache and
  * Decoder views call these; the CLI uses the same inspect/ functions.
  */
-import path from 'node:path';
 import type {
   CcacheDocument,
   CcacheService,
@@ -14,6 +13,7 @@ import type {
   KeySource,
   KeytabCheckReport,
   KeytabDocument,
+  KeytabSaveOptions,
   KeytabService,
   NewKeytabEntries,
 } from '../api/inspect';
@@ -32,7 +32,8 @@ import {
   type Keytab,
 } from '../krb/keytab';
 import { enctypeId, enctypeName, parsePrincipal } from '../krb/names';
-import { kerberosFilePath, readUserFile, writeFileAtomic } from '../system/files';
+import { kerberosFilePath, readUserFile } from '../system/files';
+import { writeKeytabFile } from '../system/keytab-file';
 import { ccacheReport } from './ccache';
 import { decodeBytes, explainKeys } from './decode';
 
@@ -111,11 +112,10 @@ export class KeytabServiceImpl implements KeytabService {
     };
   }
 
-  async save(file: string, base64: string): Promise<{ path: string; bytes: number }> {
+  async save(file: string, base64: string, options: KeytabSaveOptions = {}): Promise<{ path: string; bytes: number }> {
     const bytes = Buffer.from(base64, 'base64');
     userFacing(() => parseKeytab(bytes));
-    const target = path.resolve(kerberosFilePath(file, 'keytab'));
-    await writeFileAtomic(target, bytes);
+    const target = await writeKeytabFile(file, bytes, { replace: options.replace });
     return { path: target, bytes: bytes.length };
   }
 }

@@ -21,9 +21,10 @@ import type { EngineContext } from '../engine/context';
 import { BenchFailure } from '../engine/failure';
 import type { KerberosProfile } from '../gss/types';
 import { parseCcache } from '../krb/ccache';
-import { mergeKeytabs, parseKeytab, samePrincipal, writeKeytab, type Keytab } from '../krb/keytab';
+import { mergeKeytabs, samePrincipal, writeKeytab, type Keytab } from '../krb/keytab';
 import { enctypeId, enctypeName, formatPrincipal, parsePrincipal } from '../krb/names';
 import { writeFileAtomic } from '../system/files';
+import { keytabSaveTarget, readKeytabFile, writeKeytabFile } from '../system/keytab-file';
 import { clearStalePidFile, findKdc, kdcsUnder, loopbackPortFree, spawnDetachedKdc, stopPid, type KdcProcess } from './kdc-process';
 import { lastLines, LogFollower } from './kdc-log';
 import { ownerAlive, readPasswords, readSettings, updatePasswords, writeOwner, writeSettings, type LabSettings } from './lab-files';
@@ -243,9 +244,11 @@ export class LabServiceImpl implements LabService {
     return this.publish(layout);
   }
 
-  async exportKeytab(input: LabTarget & { path: string; principals: string[]; enctypes?: string[]; newKeys?: boolean }): Promise<LabKeytabExport> {
+  async exportKeytab(input: LabTarget & { path: string; principals: string[]; enctypes?: string[]; newKeys?: boolean; replace?: boolean }): Promise<LabKeytabExport> {
     const layout = this.layout(input);
-    const out = path.resolve(input.path);
+    // Refused before any key changes: a new key that cannot be saved would be a lost key.
+    await mkdir(path.dirname(path.resolve(input.path)), { recursive: true });
+    const out = await keytabSaveTarget(input.path, { replace: input.replace });
     const wanted = input.enctypes?.map((e) => {
       const id = enctypeId(e);
       if (id === undefined || !/^[a-z]/.test(enctypeName(id))) throw new BenchFailure(`unknown enctype "${e}"`);
@@ -267,7 +270,7 @@ export class LabServiceImpl implements LabService {
             const fresh = await readKeytabFile(scratch);
             // The lab's own service keytab stays current with the new keys.
             if (principalKind(name) !== 'user' || (await keytabHolds(layout.serviceKeytab, name))) {
-              await writeFileAtomic(layout.serviceKeytab, writeKeytab(mergeKeytabs([await readKeytabFile(layout.serviceKeytab, true), fresh])));
+              await writeFileAtomic(layout.serviceKeytab, writeKeytab(mergeKeytabs([await readKeytabFile(layout.serviceKeytab, { missingIsEmpty: true }), fresh])));
             }
             collected.push(fresh);
           } else {
@@ -286,8 +289,7 @@ export class LabServiceImpl implements LabService {
       }
       return mergeKeytabs(collected);
     });
-    await mkdir(path.dirname(out), { recursive: true });
-    await writeFileAtomic(out, writeKeytab(keytab));
+    await writeKeytabFile(out, keytab, { replace: input.replace });
     if (input.newKeys) await this.publish(layout);
     return {
       path: out,
@@ -491,7 +493,7 @@ export class LabServiceImpl implements LabService {
       listPrincipals(realm),
       readPasswords(layout),
       readSettings(layout),
-      readKeytabFile(layout.serviceKeytab, true),
+      readKeytabFile(layout.serviceKeytab, { missingIsEmpty: true }),
       readTgt(layout),
     ]);
     const principals: LabPrincipal[] = database.map((p) => ({
@@ -555,20 +557,9 @@ function fullName(name: string, realm: string): string {
   return trimmed;
 }
 
-async function readKeytabFile(file: string, missingIsEmpty = false): Promise<Keytab> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    if (missingIsEmpty && (error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 0x502, entries: [] };
-    throw error;
-  }
-  return parseKeytab(bytes).keytab;
-}
-
 async function keytabHolds(file: string, name: string): Promise<boolean> {
   const principal = parsePrincipal(name);
-  return (await readKeytabFile(file, true).catch(() => ({ entries: [] }) as unknown as Keytab)).entries.some((e) => samePrincipal(e.principal, principal));
+  return (await readKeytabFile(file, { missingIsEmpty: true }).catch(() => ({ entries: [] }) as unknown as Keytab)).entries.some((e) => samePrincipal(e.principal, principal));
 }
 
 async function removeFromKeytab(file: string, name: string): Promise<void> {

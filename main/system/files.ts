@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { lstat, open, readFile, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /** A file-system error in words: "no such file", "permission denied". */
@@ -34,28 +34,55 @@ export async function readUserFile(file: string): Promise<Buffer> {
 }
 
 /**
- * Writes a temp file next to the target, syncs it and renames it over the target: readers see the
- * old file or the new one, never half of one. Keeps an existing file's mode; new files get `mode`.
+ * Where a write to `file` lands: the file itself, or — when `file` is a symbolic link — the file
+ * it points to, as long as that is in the same folder (a keytab kept as svc.keytab →
+ * svc.kvno3.keytab). A link that leads out of the folder is refused: writing through it would let
+ * whoever made the link choose what the user's save overwrites.
  */
-export async function writeFileAtomic(file: string, bytes: Uint8Array, mode = 0o600): Promise<void> {
-  const existingMode = await stat(file).then(
-    (s) => s.mode & 0o777,
-    () => mode,
-  );
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+export async function writeTarget(file: string): Promise<string> {
+  const absolute = path.resolve(file);
+  const info = await lstat(absolute).catch(() => null);
+  if (!info?.isSymbolicLink()) return absolute;
+  let folder: string;
+  let resolved: string;
   try {
-    const handle = await open(temp, 'wx', existingMode);
+    folder = await realpath(path.dirname(absolute));
+    const pointsTo = path.resolve(path.dirname(absolute), await readlink(absolute));
+    // A dangling link would create its target: judge that by the folder it would land in.
+    resolved = await realpath(pointsTo).catch(async () => path.join(await realpath(path.dirname(pointsTo)), path.basename(pointsTo)));
+  } catch (error) {
+    throw new Error(`${absolute} is a symbolic link that cannot be followed (${fsMessage(error)}): not written`);
+  }
+  if (path.dirname(resolved) !== folder) {
+    throw new Error(`${absolute} is a symbolic link to ${resolved}, outside ${folder}: not written through it (remove the link, or save to that file itself)`);
+  }
+  return resolved;
+}
+
+/**
+ * Writes a temp file next to the target, syncs it and renames it over the target: readers see the
+ * old file or the new one, never half of one. The file gets `mode` (less what the umask takes),
+ * never the old file's: saving over an executable or world-readable file must not keep either.
+ * The temp file is created exclusively, so no planted file or link is written through; a
+ * symbolic link at `file` is followed only within its folder (writeTarget). Returns the path written.
+ */
+export async function writeFileAtomic(file: string, bytes: Uint8Array, mode = 0o600): Promise<string> {
+  const target = await writeTarget(file);
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const handle = await open(temp, 'wx', mode);
     try {
       await handle.writeFile(bytes);
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await rename(temp, file);
+    await rename(temp, target);
   } catch (error) {
     await rm(temp, { force: true });
     throw new Error(`${file}: ${fsMessage(error)}`);
   }
+  return target;
 }
 
 /** Size of a file in bytes; 0 when it does not exist (yet). */

@@ -6,8 +6,8 @@
  * (klist -kteK, klist -e -f -C, kadmin's kvnos) read at test time.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -221,11 +221,23 @@ describe('Keytab, Credential cache and Decoder views (Chromium, real MIT data)',
     await page.getByRole('checkbox', { name: /Select entry 1:/ }).check();
     await page.getByTestId('keytab-remove').click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="keytab-row"]').length === 2);
+    // The path holds something that is not a keytab: the view asks before replacing it.
     const saved = path.join(root, 'saved.keytab');
+    await writeFile(saved, '#!/bin/sh\necho not a keytab\n', { mode: 0o755 });
     await page.getByTestId('keytab-save-toggle').click();
     await page.getByTestId('keytab-save-path').fill(saved);
     await page.getByTestId('keytab-save').click();
+    const confirm = page.getByTestId('keytab-replace-confirm');
+    await confirm.waitFor();
+    expect(await confirm.textContent()).toContain(`${saved} is not a keytab. Replace it with this keytab?`);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'keytab-replace-confirm.png') });
+    await page.getByTestId('keytab-replace-cancel').click();
+    expect(await confirm.count()).toBe(0);
+    expect(readFileSync(saved, 'utf8')).toBe('#!/bin/sh\necho not a keytab\n');
+    await page.getByTestId('keytab-save').click();
+    await page.getByTestId('keytab-replace').click();
     await page.getByTestId('keytab-notice').filter({ hasText: 'Saved' }).waitFor();
+    expect(statSync(saved).mode & 0o777).toBe(0o600);
     expect(await page.getByTestId('keytab-modified').count()).toBe(0);
     const savedKeys = klistKeys(saved, realmEnv);
     expect(savedKeys.map((k) => `${k.principal} ${k.kvno} ${k.enctype}`)).toEqual([`${SERVICE} 2 aes128-cts-hmac-sha1-96`, 'HTTP/localhost@BENCH.TEST 5 aes256-cts-hmac-sha1-96']);

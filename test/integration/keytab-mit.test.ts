@@ -4,7 +4,7 @@
  * write accepted by the real KDC. Every expected value comes from running the MIT tools now.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -276,6 +276,17 @@ describe('keytabs written by MIT tools', () => {
     const [alice, otherEntries, rest, result] = await Promise.all([klist(file('alice.keytab')), klist(other), klist(kt), klist(out)]);
     expect(result).toEqual([otherEntries[0], ...alice.slice(1), ...rest]);
     await expectKlistParity(out);
+
+    // An OUT that is not a keytab stays as it was unless --force; what is written is 0600.
+    const script = file('deploy.sh');
+    await writeFile(script, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const refused = await runKbench(['keytab', 'merge', script, other]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(`kbench: ${script} exists and is not a keytab (17 bytes starting "#!/bin/sh"): not replaced. Save somewhere else, or confirm that it may be replaced (--force).\n`);
+    expect(await readFile(script, 'utf8')).toBe('#!/bin/sh\nexit 0\n');
+    expect((await runKbench(['keytab', 'merge', script, other, '--force'])).code).toBe(0);
+    expect(await klist(script)).toEqual(otherEntries);
+    expect((await stat(script)).mode & 0o777).toBe(0o600);
   });
 
   it('reports malformed keytabs in one line naming field and byte offset, with exit code 1', async () => {

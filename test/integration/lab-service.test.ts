@@ -277,6 +277,16 @@ describe('lab realm service', () => {
     await expect(lab.exportKeytab({ path: sha2, principals: ['HTTP/localhost'], enctypes: ['arcfour-hmac'] })).rejects.toThrow(/has no arcfour-hmac key \(it has aes256-cts-hmac-sha384-192\)/);
     await expect(lab.exportKeytab({ path: sha2, principals: ['alice'], newKeys: true })).rejects.toThrow(/user with a password/);
     await expect(lab.exportKeytab({ path: sha2, principals: ['alice'], enctypes: ['des-nonsense'] })).rejects.toThrow(/unknown enctype/);
+
+    // A file that is not a keytab is not replaced — and no new keys are made for a save that cannot happen.
+    const notes = path.join(root, 'export', 'notes.sh');
+    await writeFile(notes, '#!/bin/sh\necho keep me\n', { mode: 0o755 });
+    await expect(lab.exportKeytab({ path: notes, principals: ['HTTP/localhost'], newKeys: true })).rejects.toThrow(`${notes} exists and is not a keytab`);
+    expect(await readFile(notes, 'utf8')).toBe('#!/bin/sh\necho keep me\n');
+    expect((await lab.status()).principals.find((p) => p.name === 'HTTP/localhost@BENCH.TEST')?.kvno).toBe(3);
+    await lab.exportKeytab({ path: notes, principals: ['HTTP/localhost'], replace: true });
+    expect(statSync(notes).mode & 0o777).toBe(0o600);
+    expect((await run('klist', ['-kte', notes])).stdout).toMatch(/HTTP\/localhost@BENCH\.TEST/);
   });
 
   it('shifts the KDC clock (krb5kdc -T): kinit adopts the KDC time, klist shows shifted tickets', async () => {

@@ -14,7 +14,7 @@ import { enctypeId, enctypeName, formatPrincipal, parsePrincipal, type Principal
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command';
 import { passwordFrom, str } from '../password-options';
 import { json, padEnd } from '../format';
-import { readKeytabFile, writeKeytabFile } from '../keytab-io';
+import { readKeytabFile, writeKeytabFile } from '../../system/keytab-file';
 import { kerberosFilePath } from '../../system/files';
 
 
@@ -225,12 +225,13 @@ const removeCommand: Command = {
 const mergeCommand: Command = {
   name: 'merge',
   summary: 'merge keytabs into one (later files win)',
-  usage: ['keytab merge OUT IN1 [IN2 …] [--json]'],
+  usage: ['keytab merge OUT IN1 [IN2 …] [--force] [--json]'],
   details:
     'Writes OUT (replacing it) with every entry of the inputs, in order. An entry with the same principal,\n' +
     'kvno and enctype as an earlier one replaces it. To merge into an existing OUT, list it as an input too:\n' +
-    'kbench keytab merge all.keytab all.keytab new.keytab. All inputs are read before OUT is written.',
-  options: { json: { type: 'boolean' } },
+    'kbench keytab merge all.keytab all.keytab new.keytab. All inputs are read before OUT is written.\n' +
+    'OUT is written 0600. An existing OUT that is not a keytab is not replaced unless --force.',
+  options: { json: { type: 'boolean' }, force: { type: 'boolean' } },
   positionals: { min: 2, max: Number.MAX_SAFE_INTEGER },
   async run({ values, positionals, io }) {
     const [out, ...inputs] = positionals as [string, ...string[]];
@@ -238,8 +239,7 @@ const mergeCommand: Command = {
     for (const input of inputs) keytabs.push(await readKeytabFile(input));
     const merged = mergeKeytabs(keytabs);
     const total = keytabs.reduce((n, k) => n + k.entries.length, 0);
-    await writeKeytabFile(out, merged);
-    const file = kerberosFilePath(out, 'keytab');
+    const file = await writeKeytabFile(out, merged, { replace: values.force === true });
     if (values.json) io.stdout(json({ file, entries: merged.entries.length, replaced: total - merged.entries.length }));
     else io.stdout(`wrote ${entriesText(merged.entries.length)} to ${file} from ${inputs.length} keytab(s)${total > merged.entries.length ? `; ${total - merged.entries.length} replaced by later files` : ''}\n`);
     return EXIT_OK;

@@ -302,14 +302,15 @@ const passwordCommand: Command = {
 const exportKeytabCommand: Command = {
   name: 'export-keytab',
   summary: 'write a keytab for chosen principals, optionally only some enctypes',
-  usage: ['lab export-keytab OUT --principal P [--principal P2 …] [--enctypes E1,E2] [--new-keys] [--realm R] [--json]'],
+  usage: ['lab export-keytab OUT --principal P [--principal P2 …] [--enctypes E1,E2] [--new-keys] [--force] [--realm R] [--json]'],
   details:
     'Writes OUT (replacing it) with the principals\' current keys, as ktadd -norandkey: nothing changes in\n' +
     'the realm. --enctypes keeps only those enctypes (a keytab lacking the ticket\'s enctype, say).\n' +
     '--new-keys makes new random keys of just those enctypes instead (ktadd -e, kvno + 1; services only):\n' +
     'the KDC then issues tickets with them, and the lab\'s service keytab gets them too.\n' +
+    'OUT is written 0600; an existing OUT that is not a keytab is not replaced unless --force.\n' +
     '--json prints { "path", "entries": [ { "principal", "kvno", "enctype" } ] }.',
-  options: { ...COMMON, principal: { type: 'string', multiple: true }, enctypes: { type: 'string' }, 'new-keys': { type: 'boolean' } },
+  options: { ...COMMON, principal: { type: 'string', multiple: true }, enctypes: { type: 'string' }, 'new-keys': { type: 'boolean' }, force: { type: 'boolean' } },
   positionals: { min: 1, max: 1 },
   async run(input) {
     const principals = (input.values.principal as string[] | undefined) ?? [];
@@ -323,6 +324,7 @@ const exportKeytabCommand: Command = {
       principals,
       ...(enctypes ? { enctypes } : {}),
       ...(input.values['new-keys'] ? { newKeys: true } : {}),
+      ...(input.values.force ? { replace: true } : {}),
     });
     if (input.values.json) input.io.stdout(json(result));
     else {

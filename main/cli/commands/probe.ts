@@ -102,7 +102,7 @@ ${PROFILE_HELP}`,
       await gss.dispose();
     }
     const file = str(input, 'exchange');
-    if (file) await writeFileAtomic(file, Buffer.from(serializeExchange(exchanges[0]!)), 0o644);
+    if (file) await writeFileAtomic(file, Buffer.from(serializeExchange(exchanges[0]!)), 0o600);
     io.stdout(values.json ? json(exchanges.length === 1 ? exchanges[0] : exchanges) : exchanges.map(describe).join('\n'));
     return exchanges.every((e) => e.verdict.outcome === 'success') ? EXIT_OK : EXIT_FAILURE;
   },

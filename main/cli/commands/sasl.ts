@@ -39,7 +39,7 @@ const withoutNul = (bytes: Buffer) => bytes.toString('utf8').replace(/\0$/, '');
 
 async function saveExchange(input: CommandInput, exchange: Exchange): Promise<void> {
   const file = input.values.exchange as string | undefined;
-  if (file) await writeFileAtomic(file, Buffer.from(serializeExchange(exchange)), 0o644);
+  if (file) await writeFileAtomic(file, Buffer.from(serializeExchange(exchange)), 0o600);
 }
 
 function channelFrom(io: IoWithStdin): SaslLineChannel {

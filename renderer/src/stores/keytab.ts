@@ -1,7 +1,7 @@
-import type { FileSource, KeytabCheckReport, KeytabDocument, NewKeytabEntries } from '@api/index';
+import type { FileSource, KeytabCheckReport, KeytabDocument, NewKeytabEntries, NotAKeytabDetails } from '@api/index';
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
-import type { BenchClient } from '../api/client';
+import { BenchCallError, type BenchClient } from '../api/client';
 import { useBusy } from '../composables/busy';
 
 /**
@@ -21,6 +21,8 @@ export const useKeytabStore = defineStore('keytab', () => {
   const { busy, error, run: runBusy } = useBusy<string>();
   const notice = ref<string | null>(null);
   const check = ref<(KeytabCheckReport & { salt?: string }) | null>(null);
+  /** A save the engine refused because the file there is not a keytab: the user decides. */
+  const confirmReplace = ref<{ path: string; message: string } | null>(null);
 
   function run<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
     notice.value = null;
@@ -91,16 +93,27 @@ export const useKeytabStore = defineStore('keytab', () => {
     if (report) check.value = { ...report, ...(salt ? { salt } : {}) };
   }
 
-  async function saveTo(bench: BenchClient, path: string): Promise<boolean> {
+  /** Saves the document to `path`; `replace` only after the user confirmed replacing a file that is not a keytab. */
+  async function saveTo(bench: BenchClient, path: string, replace = false): Promise<boolean> {
     const current = doc.value;
     if (!current) return false;
-    const saved = await run('Saving…', () => bench.api.keytab.save(path, current.base64));
+    confirmReplace.value = null;
+    const saved = await run('Saving…', async () => {
+      try {
+        return await bench.api.keytab.save(path, current.base64, replace ? { replace: true } : undefined);
+      } catch (error) {
+        const details = error instanceof BenchCallError ? (error.details as Partial<NotAKeytabDetails> | undefined) : undefined;
+        if (details?.reason !== 'not-a-keytab' || !details.path) throw error;
+        confirmReplace.value = { path: details.path, message: (error as Error).message };
+        return undefined;
+      }
+    });
     if (!saved) return false;
     enginePath.value = saved.path;
     modified.value = false;
     source.value = { path: saved.path };
     doc.value = { ...current, name: saved.path };
-    notice.value = `Saved ${saved.bytes} bytes to ${saved.path}.`;
+    notice.value = `Saved ${saved.bytes} bytes to ${saved.path} (readable by you only).`;
     return true;
   }
 
@@ -112,7 +125,8 @@ export const useKeytabStore = defineStore('keytab', () => {
     check.value = null;
     error.value = null;
     notice.value = null;
+    confirmReplace.value = null;
   }
 
-  return { doc, source, enginePath, modified, revealed, busy, error, notice, check, open, reload, setRevealed, add, remove, checkPassword, saveTo, close };
+  return { doc, source, enginePath, modified, revealed, busy, error, notice, check, confirmReplace, open, reload, setRevealed, add, remove, checkPassword, saveTo, close };
 });
