@@ -14,10 +14,15 @@ process.on('unhandledRejection', (reason) => {
   process.stderr.write(`kbench: internal error (still running): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
 });
 
+// Commands read KBENCH_PASSWORD from their own copy of the environment; the processes they start
+// (kinit, kadmin.local, GSS workers) inherit process.env, and have no business with it.
+const env = { ...process.env };
+delete process.env.KBENCH_PASSWORD;
+
 const code = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
-  env: process.env,
+  env,
   isTty: Boolean(process.stdout.isTTY),
 }).catch((error: unknown) => {
   // runCli turns every failure into an exit code; this only catches a failing clean-up.

@@ -108,10 +108,13 @@ export class MitRealm {
     try {
       await realm.writeConfig();
       const kdb5Util = await realm.tool('kdb5_util');
-      // The master password only unlocks the stash file we write next to it: random, never shown.
-      const created = await runTool(kdb5Util, ['create', '-s', '-r', realmName, '-P', randomBytes(18).toString('base64')], {
+      // The master password only unlocks the stash file we write next to it: random, never shown,
+      // and typed at kdb5_util's prompt (stdin) rather than given with -P, which the process list shows.
+      const master = randomBytes(18).toString('base64');
+      const created = await runTool(kdb5Util, ['create', '-s', '-r', realmName], {
         env: realm.env(),
         timeoutMs: TOOL_TIMEOUT_MS,
+        input: `${master}\n${master}\n`,
       });
       if (!created.ok) throw new RealmError('setup', `kdb5_util create failed for realm ${realmName} in ${dir}`, toolOutput(created));
     } catch (error) {
@@ -192,18 +195,20 @@ export class MitRealm {
   // ---- kadmin --------------------------------------------------------------------------------
 
   /**
-   * Runs one kadmin.local query and returns its stdout. kadmin.local exits 0 after most
-   * failures ("add_principal: Principal or policy already exists …"), so any stderr line that
-   * is not one of its known notices counts as an error.
+   * Runs one kadmin.local query and returns its output. The query goes in on stdin, never as `-q`:
+   * it may hold a password (`addprinc -pw …`), and a command line is visible to every user of the
+   * machine. kadmin.local then echoes the line after its prompt on stdout; those prompt lines are
+   * dropped. It exits 0 after most failures ("add_principal: Principal or policy already exists …"),
+   * so any stderr line that is not one of its known notices counts as an error.
    */
   async kadmin(query: string): Promise<string> {
     if (/[\r\n]/.test(query)) throw new RealmError('kadmin', 'a kadmin query is one line');
-    const run = await runTool(await this.tool('kadmin.local'), ['-r', this.realm, '-q', query], { env: this.env(), timeoutMs: TOOL_TIMEOUT_MS });
+    const run = await runTool(await this.tool('kadmin.local'), ['-r', this.realm], { env: this.env(), timeoutMs: TOOL_TIMEOUT_MS, input: `${query}\n` });
     const errors = run.stderr.split('\n').filter((line) => line.trim() !== '' && !KADMIN_NOTICES.some((notice) => notice.test(line)));
     if (!run.ok || errors.length > 0) {
-      throw new RealmError('kadmin', `kadmin.local -q "${redact(query)}" failed: ${errors.join('; ') || run.error || `exit code ${run.code}`}`);
+      throw new RealmError('kadmin', `kadmin.local "${redact(query)}" failed: ${errors.join('; ') || run.error || `exit code ${run.code}`}`);
     }
-    return run.stdout;
+    return withoutPrompts(run.stdout);
   }
 
   async addPrincipal(name: string, secret: PrincipalSecret, options: { enctypes?: readonly string[] } = {}): Promise<void> {
@@ -458,6 +463,14 @@ function enctypeArgs(enctypes: readonly string[] | undefined): string[] {
   if (!enctypes) return [];
   if (enctypes.length === 0) throw new RealmError('kadmin', 'the enctype list is empty');
   return ['-e', quote(enctypes.map((e) => (e.includes(':') ? e : `${e}:normal`)).join(','))];
+}
+
+/** kadmin.local's output without its prompt lines ("kadmin.local:  <the query as typed>"). */
+function withoutPrompts(stdout: string): string {
+  return stdout
+    .split('\n')
+    .filter((line) => !line.startsWith('kadmin.local:'))
+    .join('\n');
 }
 
 /** Passwords never reach error messages. */
