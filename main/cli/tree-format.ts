@@ -1,4 +1,5 @@
 import { checkTreeDepth, type TreeNode } from '../krb/tree';
+import { logSafe } from '../system/log-safe';
 
 function valueText(value: TreeNode['value']): string {
   if (value === undefined) return '';
@@ -13,8 +14,9 @@ export function formatTree(node: TreeNode, indent = 0, out: string[] = [], depth
   checkTreeDepth(node, depth);
   const pad = '  '.repeat(indent);
   const value = valueText(node.value);
-  out.push(`${pad}${node.name}${value ? `: ${value}` : ''}   [${node.type} @${node.offset}+${node.length}]`);
-  if (node.error) out.push(`${pad}  ! ${node.error}`);
+  // Names and values come from the bytes decoded (a principal name, a string in a token): escaped.
+  out.push(`${pad}${logSafe(node.name)}${value ? `: ${logSafe(value)}` : ''}   [${logSafe(node.type)} @${node.offset}+${node.length}]`);
+  if (node.error) out.push(`${pad}  ! ${logSafe(node.error)}`);
   for (const child of node.children ?? []) formatTree(child, indent + 1, out, depth + 1);
   if (node.decrypted) {
     out.push(`${pad}  ⤷ decrypted with ${node.decrypted.keySource}; key usage ${node.decrypted.keyUsage} (offsets in the plaintext)`);

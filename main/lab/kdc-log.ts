@@ -3,8 +3,13 @@
  * follower that reports each line as it is appended. The follower polls (250 ms) instead of using
  * fs.watch: the file is recreated when a realm is destroyed and made again, and polling sees that
  * the same way on every platform. Its timer never keeps a process alive.
+ *
+ * MIT logs principal names as clients sent them, escaping only \n, \t, \b and NUL: an AS-REQ
+ * whose name holds ESC [ 2 J would reach the terminal of `kbench lab log`. Every line is escaped
+ * (logSafe) before anyone sees it.
  */
 import { open, stat } from 'node:fs/promises';
+import { logSafe } from '../system/log-safe';
 
 const POLL_MS = 250;
 /** Bytes read from the end of the file to find the last lines. */
@@ -29,7 +34,7 @@ export async function lastLines(file: string, count: number): Promise<string[]> 
     const lines = buffer.toString('utf8').split('\n');
     if (start > 0) lines.shift(); // a partial first line
     if (lines.at(-1) === '') lines.pop();
-    return lines.slice(-count);
+    return lines.slice(-count).map(logSafe);
   } finally {
     await handle.close();
   }
@@ -93,7 +98,7 @@ export class LogFollower {
       }
       const lines = (this.partial + text).split('\n');
       this.partial = lines.pop() ?? '';
-      const complete = lines.filter((line) => line !== '');
+      const complete = lines.filter((line) => line !== '').map(logSafe);
       if (complete.length) this.onLines(complete);
     } catch {
       // The file vanished between stat and open (realm destroyed): the next poll starts over.

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Exchange } from '../../main/exchange/model';
 import { kbenchProcess } from '../helpers/cli';
+import { connectPacket, RawMqttClient } from '../helpers/mqtt-raw';
 
 const kbenchBin = path.resolve('bin/kbench.js');
 const kbench = (args: string[], env: NodeJS.ProcessEnv) => kbenchProcess(args, env);
@@ -93,6 +94,22 @@ describe('kbench broker and kbench probe (separate processes)', () => {
     expect(refused.code).toBe(1);
     expect((JSON.parse(refused.stdout) as Exchange).verdict).toMatchObject({ outcome: 'failure', reason: expect.stringMatching(/ECONNREFUSED/) });
   }, 60_000);
+
+  it('logs a client id and method made to forge lines or drive the terminal as one line, escaped', async () => {
+    const client = await RawMqttClient.connect({ port: Number(new URL(url).port) });
+    const clientId = 'evil\n2026-01-01T00:00:00.000Z forged\u001b[2J';
+    client.send(connectPacket(clientId, { method: 'GSSAPI-KERBEROS\r\u001b]0;owned\u0007', data: Buffer.from('garbage') }));
+    expect(await client.next()).toMatchObject({ cmd: 'connack', reasonCode: 0x8c });
+    client.end();
+    await expect.poll(() => brokerOutput.includes('client=evil')).toBe(true);
+    const lines = brokerOutput.split('\n').filter((line) => line.includes('client=evil'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('client=evil\\n2026-01-01T00:00:00.000Z forged\\x1b[2J ');
+    expect(lines[0]).toContain('GSSAPI-KERBEROS\\r\\x1b]0;owned\\x07: failure 0x8c');
+    expect(brokerOutput).not.toMatch(/^2026-01-01T00:00:00\.000Z forged/m);
+    // eslint-disable-next-line no-control-regex -- no raw control character may reach the terminal
+    expect(brokerOutput).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+  }, 30_000);
 
   it('stops cleanly on SIGTERM', async () => {
     broker.kill('SIGTERM');

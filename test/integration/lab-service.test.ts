@@ -155,6 +155,24 @@ describe('lab realm service', () => {
     expect(log.path).toBe(path.join(status.dir, 'kdc.log'));
   });
 
+  it('escapes what a client put in the KDC log: a principal name cannot drive the terminal of whoever reads it', async () => {
+    events.length = 0;
+    const hostile = 'mallory\r\u001b[2J\u001b]0;owned\u0007';
+    await run('kinit', ['-c', `FILE:${path.join(root, 'mallory.ccache')}`, hostile], { env: shellEnv(status), input: 'x\n' });
+    const mentions = (lines: string[]) => lines.filter((l) => l.includes('mallory'));
+    await expect.poll(() => mentions(events.flatMap((e) => (e.name === 'lab.kdcLog' ? e.payload.lines : []))).length, { timeout: 5000 }).toBeGreaterThan(0);
+    const raw = (await readFile(path.join(status.dir, 'kdc.log'), 'latin1')).split('\n').filter((l) => l.includes('mallory'));
+    expect(raw.join('\n')).toContain('\u001b[2J'); // MIT writes the escape sequence as the client sent it
+    const tailed = mentions((await lab.log({ lines: 20 })).lines);
+    const streamed = mentions(events.flatMap((e) => (e.name === 'lab.kdcLog' ? e.payload.lines : [])));
+    for (const line of [...tailed, ...streamed]) {
+      expect(line).toContain('mallory\\r\\x1b[2J\\x1b]0;owned\\x07@BENCH.TEST');
+      // eslint-disable-next-line no-control-regex -- no raw control character may reach a reader
+      expect(line).not.toMatch(/[\u0000-\u001f\u007f]/);
+    }
+    expect(tailed.length).toBe(raw.length);
+  });
+
   it('rotates a service key, keeps the old keytab, and the KDC issues the new kvno', async () => {
     const rotation = await lab.rotateKey({ name: 'mqtt/localhost' });
     expect(rotation).toMatchObject({ principal: 'mqtt/localhost@BENCH.TEST', oldKvno: 2, newKvno: 3 });

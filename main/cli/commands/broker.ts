@@ -10,6 +10,7 @@ import { systemProfile } from '../../gss/profiles';
 import { GssSupervisor } from '../../gss/supervisor';
 import type { KerberosProfile } from '../../gss/types';
 import { loadKrb5Environment, locationFilePath } from '../../system/krb5-env';
+import { logSafe } from '../../system/log-safe';
 import { EXIT_OK, UsageError, type Command, type CommandInput } from '../command';
 import { str } from '../password-options';
 
@@ -21,11 +22,16 @@ function endpoint(value: string | undefined, command: Command): { host: string; 
   return { host: match[1] || '127.0.0.1', port };
 }
 
-/** One line per verdict: time, listener, client, method, outcome, code, reason. */
+/**
+ * One line per verdict: time, listener, client, method, outcome, code, reason. The client chose its
+ * client id, method and much of the reason before anyone authenticated it: all escaped (logSafe),
+ * so it can neither break the line nor reach the terminal.
+ */
 export function verdictLine(exchange: Exchange): string {
-  const who = exchange.identity?.principal ? ` as ${exchange.identity.principal}` : '';
-  const code = exchange.verdict.code ? ` ${exchange.verdict.code}` : '';
-  return `${new Date().toISOString()} ${exchange.meta?.listener ?? ''} client=${exchange.meta?.clientId ?? '?'} ${exchange.meta?.remoteAddress ?? ''} ${exchange.mechanism}: ${exchange.verdict.outcome}${code}${who} — ${exchange.verdict.reason}\n`;
+  const who = exchange.identity?.principal ? ` as ${logSafe(exchange.identity.principal)}` : '';
+  const code = exchange.verdict.code ? ` ${logSafe(exchange.verdict.code)}` : '';
+  const meta = exchange.meta ?? {};
+  return `${new Date().toISOString()} ${logSafe(meta.listener ?? '')} client=${logSafe(meta.clientId ?? '?')} ${logSafe(meta.remoteAddress ?? '')} ${logSafe(exchange.mechanism)}: ${exchange.verdict.outcome}${code}${who} — ${logSafe(exchange.verdict.reason)}\n`;
 }
 
 async function labOrSystem(input: CommandInput, command: Command): Promise<{ profile: KerberosProfile; keytab: string; principal: string }> {

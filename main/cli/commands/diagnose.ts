@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { Diagnosis, DiagnosisInput, Finding, ScenarioResult } from '../../api/diagnose';
 import { parseExchange } from '../../exchange/serialize';
 import { fsMessage } from '../../system/files';
+import { logSafe } from '../../system/log-safe';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo, type Command } from '../command';
 import { json, palette, useColour, type Palette } from '../format';
 import { readStdin, str, type CliIoWithStdin } from '../password-options';
@@ -21,7 +22,7 @@ export function findingText(finding: Finding, rank: number, p: Palette): string 
     `   cause: ${finding.cause}`,
     `   fix:   ${finding.fix}`,
     ...(finding.commands ?? []).map((c) => `     $ ${c}`),
-    ...finding.evidence.slice(0, 4).map((e) => `   ${p.dim('seen in')} ${e.source}: ${e.text}`),
+    ...finding.evidence.slice(0, 4).map((e) => `   ${p.dim('seen in')} ${logSafe(e.source)}: ${logSafe(e.text)}`),
     ...(finding.evidence.length > 4 ? [`   ${p.dim(`… and ${finding.evidence.length - 4} more`)}`] : []),
     ...(finding.scenario ? [`   ${p.dim(`reproduce it: kbench scenario run ${finding.scenario}`)}`] : []),
   ];

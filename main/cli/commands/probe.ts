@@ -3,6 +3,7 @@
  */
 import { createInterface } from 'node:readline';
 import { readUserFile, writeFileAtomic } from '../../system/files';
+import { logSafe } from '../../system/log-safe';
 import { serializeExchange } from '../../exchange/serialize';
 import type { Exchange, ExchangeStep } from '../../exchange/model';
 import { GssSupervisor } from '../../gss/supervisor';
@@ -13,20 +14,24 @@ import { json } from '../format';
 import { str } from '../password-options';
 import { PROFILE_HELP, profileFrom, profileOptions } from '../profile-options';
 
-/** One step as a line: direction, packet (and reason code), what the token is, the summary, any error. */
+/**
+ * One step as a line: direction, packet (and reason code), what the token is, the summary, any
+ * error. Summaries, errors and reasons carry what the broker sent (its Reason String, names from
+ * its tokens): escaped, so a hostile broker cannot write to the terminal.
+ */
 function stepLine(step: ExchangeStep): string {
   const arrow = step.direction === 'client-to-server' ? 'C →' : '← S';
   const code = step.transport.fields?.reasonCode ? ` ${step.transport.fields.reasonCode}` : '';
   const kind = step.tokenKind ? `: ${step.tokenKind}` : '';
-  const summary = step.summary ? ` — ${step.summary}` : '';
-  const error = step.error && step.error !== step.summary ? `  ! ${step.error}` : '';
+  const summary = step.summary ? ` — ${logSafe(step.summary)}` : '';
+  const error = step.error && step.error !== step.summary ? `  ! ${logSafe(step.error)}` : '';
   return `  ${arrow} ${step.transport.packet}${code}${kind}${summary}${error}`;
 }
 
 function describe(exchange: Exchange): string {
   const { outcome, code, reason } = exchange.verdict;
-  const who = exchange.identity?.principal ? ` as ${exchange.identity.principal}` : '';
-  return `${exchange.steps.map(stepLine).join('\n')}\n${outcome}${code ? ` (${code})` : ''}${who}: ${reason}\n`;
+  const who = exchange.identity?.principal ? ` as ${logSafe(exchange.identity.principal)}` : '';
+  return `${exchange.steps.map(stepLine).join('\n')}\n${outcome}${code ? ` (${code})` : ''}${who}: ${logSafe(reason)}\n`;
 }
 
 export const probeCommand: Command = {
@@ -93,7 +98,7 @@ ${PROFILE_HELP}`,
         if (values.reauth) exchanges.push(await probe.reauthenticate());
         if (values.publish) {
           const result = await probe.publishTest(str(input, 'topic'));
-          io.stderr(`published and received on ${result.topic}: "${result.received}" (content type ${String(result.properties.contentType ?? '?')})\n`);
+          io.stderr(`published and received on ${logSafe(result.topic)}: "${logSafe(result.received)}" (content type ${logSafe(String(result.properties.contentType ?? '?'))})\n`);
         }
       }
     } finally {

@@ -14,6 +14,7 @@ import { protocolLine, SaslLineChannel } from '../../sasl/lines';
 import { SaslGssapiServer } from '../../sasl/server';
 import { decodeTranscript, splitMechanism } from '../../sasl/transcript';
 import { readUserFile, writeFileAtomic } from '../../system/files';
+import { logSafe } from '../../system/log-safe';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo, type Command, type CommandInput } from '../command';
 import { json } from '../format';
 import { readKeytabEntries } from '../key-options';
@@ -76,7 +77,7 @@ ${PROFILE_HELP}`,
     const channel = channelFrom(io);
     try {
       const mechanisms = (await channel.next('S')).toString('utf8');
-      io.stderr(`server offers mechanisms: ${mechanisms}\n`);
+      io.stderr(`server offers mechanisms: ${logSafe(mechanisms)}\n`);
       if (!mechanisms.split(/[\s,]+/).includes(MECHANISM)) throw new SaslProtocolError(`the server does not offer ${MECHANISM}`);
       let reply = await client.start();
       let first = true;
@@ -87,13 +88,13 @@ ${PROFILE_HELP}`,
         reply = await client.receive(await channel.next('S'));
       }
       if (reply.kind === 'failure') {
-        io.stderr(`authentication failed: ${reply.reason}\n`);
+        io.stderr(`authentication failed: ${logSafe(reply.reason)}\n`);
         return EXIT_FAILURE;
       }
       io.stderr(`negotiation complete: security layer ${client.securityLayer!.layer}, max buffer ${client.securityLayer!.maxBuffer}\n`);
       const fromServer = await channel.next('S').catch(() => undefined);
       if (fromServer) {
-        io.stderr(`received message "${withoutNul(await client.unprotect(fromServer))}"\n`);
+        io.stderr(`received message "${logSafe(withoutNul(await client.unprotect(fromServer)))}"\n`);
         io.stdout(protocolLine('C', await client.protect(withNul((values.message as string | undefined) ?? 'client message 1'))));
       }
       return EXIT_OK;
@@ -139,14 +140,14 @@ ${PROFILE_HELP}`,
         reply = await server.receive(await channel.next('C'));
       }
       if (reply.kind === 'failure') {
-        io.stderr(`authentication failed: ${reply.reason}\n`);
+        io.stderr(`authentication failed: ${logSafe(reply.reason)}\n`);
         return EXIT_FAILURE;
       }
       const { identity, securityLayer } = recorder.exchange;
-      io.stderr(`negotiation complete: ${identity?.principal ?? '?'}${identity?.authzid ? ` as ${identity.authzid}` : ''}, security layer ${securityLayer?.layer}\n`);
+      io.stderr(`negotiation complete: ${logSafe(identity?.principal ?? '?')}${identity?.authzid ? ` as ${logSafe(identity.authzid)}` : ''}, security layer ${securityLayer?.layer}\n`);
       io.stdout(protocolLine('S', server.protect(withNul((values.message as string | undefined) ?? 'srv message 1'))));
       const fromClient = await channel.next('C').catch(() => undefined);
-      if (fromClient) io.stderr(`received message "${withoutNul(server.unprotect(fromClient))}"\n`);
+      if (fromClient) io.stderr(`received message "${logSafe(withoutNul(server.unprotect(fromClient)))}"\n`);
       return EXIT_OK;
     } finally {
       await saveExchange(input, recorder.exchange);
@@ -179,11 +180,11 @@ wrapped application messages, decrypted to their text. --json prints the Exchang
     if (values.json) io.stdout(json(exchange));
     else {
       for (const step of exchange.steps) {
-        io.stdout(`${step.direction === 'client-to-server' ? 'C →' : '← S'} ${step.transport.packet}: ${step.tokenKind} — ${step.summary ?? ''}\n`);
+        io.stdout(`${step.direction === 'client-to-server' ? 'C →' : '← S'} ${step.transport.packet}: ${step.tokenKind} — ${logSafe(step.summary ?? '')}\n`);
         if (step.decoded) io.stdout(`${formatTree(step.decoded, 2).join('\n')}\n`);
-        if (step.error) io.stdout(`  ! ${step.error}\n`);
+        if (step.error) io.stdout(`  ! ${logSafe(step.error)}\n`);
       }
-      io.stdout(`verdict: ${exchange.verdict.outcome}: ${exchange.verdict.reason}\n`);
+      io.stdout(`verdict: ${exchange.verdict.outcome}: ${logSafe(exchange.verdict.reason)}\n`);
     }
     return exchange.verdict.outcome === 'failure' ? EXIT_FAILURE : EXIT_OK;
   },
