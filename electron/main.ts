@@ -3,16 +3,15 @@
  * gives it a sandboxed window and an IPC adapter.
  */
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, session } from 'electron';
 import { createEngine } from '../main/engine';
 import { IPC_EVENT } from './channels';
 import { registerBenchIpc } from './ipc';
-import { hardenSession, hardenWebContents, mainWindowOptions } from './window';
+import { hardenSession, hardenWebContents, mainWindowOptions, rendererUrlFor } from './window';
 
 app.enableSandbox();
 
-const rendererUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(path.join(import.meta.dirname, '../renderer/index.html')).href;
+const rendererUrl = rendererUrlFor(app.isPackaged, process.env, import.meta.dirname);
 const preloadPath = path.join(import.meta.dirname, '../preload/index.cjs');
 
 const engine = createEngine({ runtime: 'electron', dataDir: app.getPath('userData'), electronVersion: process.versions.electron ?? null });

@@ -7,6 +7,7 @@
  * first lets the gateway refuse an oversized packet from its fixed header alone — before a byte
  * of its body is buffered — and hand each packet on as the exact bytes the peer sent.
  */
+import { isUtf8 } from 'node:buffer';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 
 /** MQTT control packet types (§2.1.2, table 2-1). */
@@ -256,6 +257,11 @@ export class PacketParser {
     const failure = this.failure as Error | undefined;
     if (failure || !parsed) {
       this.parser = undefined;
+      if (failure instanceof BadStringError) {
+        // The parser counts from the end of the fixed header; the packet's bytes from its start.
+        const at = (readFixedHeader(bytes)?.headerLength ?? 0) + failure.bodyOffset;
+        throw new MalformedPacketError(`the UTF-8 Encoded String at byte ${at} ${failure.problem}`, at);
+      }
       throw new MalformedPacketError(failure?.message ?? 'packet ends before its fields do');
     }
     // mqtt-packet's parser goes on with the CONNECT's version by itself; a replacement needs it.
@@ -265,10 +271,50 @@ export class PacketParser {
 
   private createParser(): ReturnType<typeof mqttPacket.parser> {
     const parser = mqttPacket.parser(this.protocolVersion ? { protocolVersion: this.protocolVersion } : undefined);
+    checkStrings(parser);
     parser.on('packet', (packet: Packet) => (this.parsed ??= packet));
     parser.on('error', (error: Error) => (this.failure ??= error));
     return parser;
   }
+}
+
+/** The parts of mqtt-packet's parser that strings are read with (not in its typings). */
+interface StringReader {
+  _parseString(): string | null;
+  _list: { slice(start: number, end: number): Buffer };
+  _pos: number;
+}
+
+/** A string checkStrings refused, where it starts after the fixed header, and why. */
+class BadStringError extends Error {
+  constructor(
+    readonly bodyOffset: number,
+    readonly problem: string,
+  ) {
+    super(`the UTF-8 Encoded String at byte ${bodyOffset} of the packet body ${problem}`);
+  }
+}
+
+/**
+ * mqtt-packet reads every UTF-8 Encoded String (§1.5.4) with Buffer.toString, which turns bytes
+ * that are not UTF-8 into U+FFFD without a word. MQTT-1.5.4-1 makes ill-formed UTF-8 — surrogates
+ * and overlong forms included — a Malformed Packet, and MQTT-1.5.4-2 the null character too: each
+ * string's bytes are checked as it is read (PacketParser turns the refusal into a
+ * MalformedPacketError at the string's offset in the packet).
+ */
+function checkStrings(parser: ReturnType<typeof mqttPacket.parser>): void {
+  const reader = parser as unknown as StringReader;
+  const readString = reader._parseString;
+  if (typeof readString !== 'function') throw new Error('mqtt-packet has changed: its parser has no _parseString, so UTF-8 strings cannot be checked');
+  reader._parseString = function (this: StringReader) {
+    const lengthAt = this._pos;
+    const text = readString.call(this);
+    if (text === null) return text;
+    const bytes = this._list.slice(lengthAt + 2, this._pos);
+    if (!isUtf8(bytes)) throw new BadStringError(lengthAt, 'is not well-formed UTF-8 (MQTT-1.5.4-1)');
+    if (bytes.includes(0)) throw new BadStringError(lengthAt, 'contains U+0000 (MQTT-1.5.4-2)');
+    return text;
+  };
 }
 
 /** One parser per protocol version, shared by every connection; CONNECT carries its own. */

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
@@ -76,10 +76,12 @@ function readClientMessage(data: RawData, isBinary: boolean): WireClientMessage 
  */
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const { engine } = options;
-  const rendererDir = path.resolve(options.rendererDir ?? defaultRendererDir());
-  if (!existsSync(path.join(rendererDir, 'index.html'))) {
-    throw new Error(`The renderer is not built (${rendererDir}/index.html missing): run npm run build`);
+  const given = path.resolve(options.rendererDir ?? defaultRendererDir());
+  if (!existsSync(path.join(given, 'index.html'))) {
+    throw new Error(`The renderer is not built (${given}/index.html missing): run npm run build`);
   }
+  // Its real path: files are served only when their own real path lies under it.
+  const rendererDir = realpathSync(given);
   const access = new HostAccess(options.token);
   const sockets = new Set<WebSocket>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, handleProtocols: (protocols) => HostAccess.selectProtocol(protocols) });

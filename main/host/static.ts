@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 
@@ -30,11 +30,27 @@ export function resolveStaticPath(root: string, urlPath: string): string | null 
   if (decoded.includes('\0')) return null;
   const relative = decoded === '/' || path.extname(decoded) === '' ? 'index.html' : decoded.replace(/^\/+/, '');
   const resolved = path.resolve(root, relative);
-  return resolved === root || resolved.startsWith(root + path.sep) ? resolved : null;
+  return inside(root, resolved) ? resolved : null;
 }
 
-export async function serveStatic(root: string, urlPath: string, response: ServerResponse, headOnly: boolean): Promise<void> {
+/** Whether `file` is `root` or lies under it. */
+function inside(root: string, file: string): boolean {
+  return file === root || file.startsWith(root + path.sep);
+}
+
+/**
+ * Where the file a URL names really is, when that is inside `root` (itself a real path): a
+ * symbolic link in the renderer folder must not serve a file from anywhere else on the machine.
+ */
+async function realFileUnder(root: string, urlPath: string): Promise<string | null> {
   const file = resolveStaticPath(root, urlPath);
+  const real = file ? await realpath(file).catch(() => null) : null;
+  return real && inside(root, real) ? real : null;
+}
+
+/** Serves a file of `root` (a real path: the web host resolves it once at start). */
+export async function serveStatic(root: string, urlPath: string, response: ServerResponse, headOnly: boolean): Promise<void> {
+  const file = await realFileUnder(root, urlPath);
   const info = file ? await stat(file).catch(() => null) : null;
   if (!file || !info?.isFile()) {
     response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');

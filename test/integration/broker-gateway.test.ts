@@ -16,6 +16,7 @@ import WebSocket from 'ws';
 import { type Authenticator, reasonLabel, ReasonCode } from '../../main/broker/auth';
 import { type Broker, type BrokerExchangeEvent, identityOf, startBroker } from '../../main/broker/broker';
 import type { Exchange } from '../../main/exchange/model';
+import { generatePacket } from '../../main/broker/framing';
 import { RawMqttClient, authPacketOf, connectPacket } from '../helpers/mqtt-raw';
 import { EchoAuthenticator } from '../helpers/test-authenticators';
 
@@ -485,6 +486,18 @@ describe('refusals before CONNACK', () => {
     await expectConnack(c, 0x95);
   });
 
+  it('a UTF-8 Encoded String that is not UTF-8 → 0x81 (MQTT-1.5.4-1): the Authentication Method of a CONNECT', async () => {
+    const id = clientId('utf8-method');
+    const c = await raw(port.secured);
+    const bytes = generatePacket(connectPacket(id, { method: 'TEST-ECHO', data: Buffer.from('alice') }), 5);
+    bytes[bytes.indexOf('TEST-ECHO') + 4] = 0xff; // "TEST\xffECHO"
+    c.sendBytes(bytes);
+    const connack = await expectConnack(c, 0x81);
+    const at = bytes.indexOf('TEST') - 2;
+    expect(connack.properties?.reasonString).toBe(`malformed CONNECT: the UTF-8 Encoded String at byte ${at} is not well-formed UTF-8 (MQTT-1.5.4-1)`);
+    expect(broker.exchanges.some((e) => e.meta?.clientId === id && e.verdict.outcome === 'success')).toBe(false);
+  });
+
   it('malformed packets → 0x81: a Remaining Length over 4 bytes, an AUTH with an invalid reason code', async () => {
     const first = await rawChallenged(port.secured, clientId('malformed-length'));
     first.sendBytes(Buffer.from([0xf0, 0xff, 0xff, 0xff, 0xff, 0x01]));
@@ -546,6 +559,12 @@ describe('refusals after CONNACK', () => {
     // PUBLISH whose Topic Name length runs past the packet.
     badTopic.sendBytes(Buffer.from([0x30, 0x04, 0x00, 0x09, 0x61, 0x00]));
     await expectDisconnect(badTopic, 0x81);
+
+    const surrogateTopic = await rawAuthenticated(port.secured);
+    // PUBLISH whose Topic Name is an encoded surrogate (U+D800): not UTF-8 (MQTT-1.5.4-1).
+    surrogateTopic.sendBytes(Buffer.from([0x30, 0x06, 0x00, 0x03, 0xed, 0xa0, 0x80, 0x00]));
+    const disconnect = await expectDisconnect(surrogateTopic, 0x81);
+    expect(disconnect.properties?.reasonString).toMatch(/UTF-8 Encoded String at byte 2 is not well-formed UTF-8/);
   });
 });
 

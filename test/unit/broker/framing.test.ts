@@ -185,3 +185,53 @@ describe('parsePacket and PacketParser', () => {
     }
   });
 });
+
+describe('UTF-8 Encoded Strings (MQTT-1.5.4-1, -2)', () => {
+  /** A CONNECT whose Authentication Method bytes are replaced by `method` (same length as the placeholder). */
+  function connectWithMethod(method: Buffer): { bytes: Buffer; at: number } {
+    const placeholder = 'M'.repeat(method.length);
+    const bytes = generatePacket({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'kbench-utf8', clean: true, keepalive: 60, properties: { authenticationMethod: placeholder } }, 5);
+    const at = bytes.indexOf(placeholder);
+    method.copy(bytes, at);
+    return { bytes, at: at - 2 };
+  }
+
+  it.each([
+    ['an invalid byte', Buffer.from([0x47, 0xff, 0x53])],
+    ['a lone continuation byte', Buffer.from([0x47, 0x80, 0x53])],
+    ['an encoded surrogate (U+D800)', Buffer.from([0xed, 0xa0, 0x80])],
+    ['an overlong "/"', Buffer.from([0xc0, 0xaf, 0x53])],
+    ['a code point past U+10FFFF', Buffer.from([0xf4, 0x90, 0x80, 0x80])],
+    ['a truncated sequence', Buffer.from([0x47, 0x53, 0xe2, 0x82])],
+  ])('is a Malformed Packet when it holds %s, naming the byte', (_label, method) => {
+    const { bytes, at } = connectWithMethod(method);
+    const error = (() => {
+      try {
+        new PacketParser().parse(bytes);
+      } catch (caught) {
+        return caught as MalformedPacketError;
+      }
+    })();
+    expect(error).toBeInstanceOf(MalformedPacketError);
+    expect(error?.message).toBe(`the UTF-8 Encoded String at byte ${at} is not well-formed UTF-8 (MQTT-1.5.4-1)`);
+    expect(error?.offset).toBe(at);
+  });
+
+  it('names the byte in a packet parsed after others by the shared parser', () => {
+    parsePacket(connectWithMethod(Buffer.from('GSSAPI-KERBEROS')).bytes);
+    const { bytes, at } = connectWithMethod(Buffer.from([0xff, 0xfe]));
+    expect(() => parsePacket(bytes)).toThrow(`the UTF-8 Encoded String at byte ${at} is not well-formed`);
+  });
+
+  it('is a Malformed Packet when it holds U+0000', () => {
+    const { bytes, at } = connectWithMethod(Buffer.from('GSSAPI\u0000', 'utf8'));
+    expect(() => parsePacket(bytes)).toThrow(`the UTF-8 Encoded String at byte ${at} contains U+0000 (MQTT-1.5.4-2)`);
+  });
+
+  it('reads well-formed strings of any script, and the parser goes on after a refusal', () => {
+    const parser = new PacketParser();
+    expect(() => parser.parse(connectWithMethod(Buffer.from([0xff])).bytes)).toThrow(MalformedPacketError);
+    const { bytes } = connectWithMethod(Buffer.from('GSSAPI-KERBEROS-Ä€😀', 'utf8'));
+    expect(parser.parse(bytes)).toMatchObject({ cmd: 'connect', properties: { authenticationMethod: 'GSSAPI-KERBEROS-Ä€😀' } });
+  });
+});

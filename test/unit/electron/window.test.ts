@@ -1,7 +1,7 @@
 import type { Session, WebContents } from 'electron';
 import { describe, expect, it } from 'vitest';
 import { isTrustedRendererUrl } from '../../../electron/ipc';
-import { hardenSession, hardenWebContents, mainWindowOptions } from '../../../electron/window';
+import { hardenSession, hardenWebContents, mainWindowOptions, rendererUrlFor } from '../../../electron/window';
 
 const RENDERER_URL = 'file:///opt/kerberos-bench/out/renderer/index.html';
 
@@ -91,5 +91,25 @@ describe('session hardening', () => {
     expect(headers?.['X-Other']).toEqual(['1']);
     expect(headers?.['Content-Security-Policy']?.[0]).toMatch(/default-src 'none'; script-src 'self'/);
     expect(headers?.['Content-Security-Policy']?.[0]).not.toMatch(/unsafe-(inline|eval)/);
+  });
+});
+
+describe('the page the window loads', () => {
+  const mainDir = '/opt/kerberos-bench/out/main';
+  const built = 'file:///opt/kerberos-bench/out/renderer/index.html';
+
+  it('is the built renderer in a packaged app, whatever ELECTRON_RENDERER_URL says', () => {
+    expect(rendererUrlFor(true, { ELECTRON_RENDERER_URL: 'http://localhost:5173/' }, mainDir)).toBe(built);
+    expect(rendererUrlFor(true, { ELECTRON_RENDERER_URL: 'https://evil.example/' }, mainDir)).toBe(built);
+    expect(rendererUrlFor(true, {}, mainDir)).toBe(built);
+  });
+
+  it('is the dev server in development, only on loopback', () => {
+    expect(rendererUrlFor(false, { ELECTRON_RENDERER_URL: 'http://localhost:5173/' }, mainDir)).toBe('http://localhost:5173/');
+    expect(rendererUrlFor(false, { ELECTRON_RENDERER_URL: 'http://127.0.0.1:5173' }, mainDir)).toBe('http://127.0.0.1:5173/');
+    expect(rendererUrlFor(false, { ELECTRON_RENDERER_URL: 'https://evil.example/' }, mainDir)).toBe(built);
+    expect(rendererUrlFor(false, { ELECTRON_RENDERER_URL: 'file:///tmp/evil.html' }, mainDir)).toBe(built);
+    expect(rendererUrlFor(false, { ELECTRON_RENDERER_URL: 'not a url' }, mainDir)).toBe(built);
+    expect(rendererUrlFor(false, {}, mainDir)).toBe(built);
   });
 });
