@@ -5,11 +5,15 @@
  * URL, then visits a page served from another loopback port that records everything it is sent.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser';
 import { startKbenchWeb, upgrade, type RunningWeb } from '../helpers/web';
+
+const SCREENSHOTS = path.resolve('test-results/screenshots');
 
 /** Another local web server: records every request's headers; its page reports what it can see of the bench. */
 async function startOtherServer(benchOrigin: string): Promise<{ origin: string; requests: IncomingHttpHeaders[]; close(): Promise<void> }> {
@@ -41,6 +45,7 @@ describe('web mode keeps its token on its own port (Chromium)', () => {
   let other: Awaited<ReturnType<typeof startOtherServer>>;
 
   beforeAll(async () => {
+    await mkdir(SCREENSHOTS, { recursive: true });
     web = await startKbenchWeb();
     other = await startOtherServer(web.origin);
     browser = await launchChromium();
@@ -92,6 +97,8 @@ describe('web mode keeps its token on its own port (Chromium)', () => {
     const banner = stale.getByTestId('connection-banner');
     await expect.poll(() => banner.textContent(), { timeout: 15_000 }).toContain("Cannot reach the bench engine with this page's access token");
     expect(stale.url()).toBe(`${web.origin}/#/doctor`);
+    await stale.emulateMedia({ colorScheme: 'dark' });
+    await stale.screenshot({ path: path.join(SCREENSHOTS, 'stale-token-dark.png') });
     await stale.close();
   });
 });

@@ -2,6 +2,7 @@ import type { BenchEvent, InvokeRequest, InvokeResult, WireClientMessage, WirePr
 import type { BenchTransport, ConnectionState } from './transport';
 
 const NO_TOKEN_MESSAGE = 'This page was opened without its access token: open the URL that `kbench web` printed (…/?token=…).';
+const STALE_TOKEN_MESSAGE = 'Could not connect to the bench engine: if `kbench web` was restarted, open the new URL it printed (tokens change at every start).';
 const RETRY_DELAYS_MS = [500, 1000, 2000, 5000];
 /** Calls that never get an answer fail after this long instead of spinning forever. */
 const CALL_TIMEOUT_MS = 120_000;
@@ -69,8 +70,11 @@ export function webSocketTransport(url: string, token: string | null): BenchTran
       else if (data.type === 'result' && data.id !== null) settle(data.id, data.result);
     };
     ws.onclose = () => {
+      // Every call waiting fails now: none of them may still be sent, and run, once a later connection opens.
+      queue.length = 0;
       for (const id of [...pending.keys()]) {
-        settle(id, { ok: false, error: { code: 'transport', message: 'Lost the connection to the bench engine' } });
+        const message = everOpened ? 'Lost the connection to the bench engine' : STALE_TOKEN_MESSAGE;
+        settle(id, { ok: false, error: { code: 'transport', message } });
       }
       setState(everOpened ? 'closed' : attempt + 1 >= REFUSED_AFTER ? 'refused' : 'connecting');
       const delay = RETRY_DELAYS_MS[Math.min(attempt++, RETRY_DELAYS_MS.length - 1)];
