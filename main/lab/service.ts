@@ -247,7 +247,6 @@ export class LabServiceImpl implements LabService {
   async exportKeytab(input: LabTarget & { path: string; principals: string[]; enctypes?: string[]; newKeys?: boolean; replace?: boolean }): Promise<LabKeytabExport> {
     const layout = this.layout(input);
     // Refused before any key changes: a new key that cannot be saved would be a lost key.
-    await mkdir(path.dirname(path.resolve(input.path)), { recursive: true });
     const out = await keytabSaveTarget(input.path, { replace: input.replace });
     const wanted = input.enctypes?.map((e) => {
       const id = enctypeId(e);
@@ -289,6 +288,7 @@ export class LabServiceImpl implements LabService {
       }
       return mergeKeytabs(collected);
     });
+    await mkdir(path.dirname(out), { recursive: true });
     await writeKeytabFile(out, keytab, { replace: input.replace });
     if (input.newKeys) await this.publish(layout);
     return {

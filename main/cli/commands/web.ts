@@ -37,7 +37,8 @@ export const webCommand: Command = {
   summary: 'serve the bench UI and API to a browser on 127.0.0.1 (token protected)',
   usage: ['web [--port N] [--open] [--no-lab]'],
   details:
-    '--port 0 (the default) picks a free port. The printed URL carries a random access token; requests without it are refused.\n' +
+    '--port 0 (the default) picks a free port. The printed URL carries a random access token: the page keeps it in that tab and\n' +
+    'offers it on the API\'s WebSocket; connections without it are refused (see the README\'s Security model).\n' +
     'Brings the lab realm up first (kbench lab up; its KDC keeps running afterwards) unless --no-lab.',
   options: { port: { type: 'string' }, open: { type: 'boolean' }, 'no-lab': { type: 'boolean' } },
   async run(input) {
