@@ -33,19 +33,42 @@ function lookupSchema(service: string, method: string): z.ZodType<unknown[]> | u
  */
 export const MAX_INPUT_NESTING = 512;
 
+/** Whether arrays and objects in `value` nest deeper than `limit`. Iterative, and allocates nothing per node but a stack slot. */
+function nestsDeeper(value: unknown, limit: number): boolean {
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
+  while (values.length) {
+    const current = values.pop();
+    const depth = depths.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > limit) return true;
+    const items: Iterable<unknown> = Array.isArray(current) ? current : Object.values(current);
+    for (const item of items) {
+      if (typeof item !== 'object' || item === null) continue;
+      values.push(item);
+      depths.push(depth + 1);
+    }
+  }
+  return false;
+}
+
+/** The path to the first place deeper than `limit` ("args[0].exchange.steps[0]…"): spelled out for 8 levels. */
+function pathDeeperThan(value: unknown, limit: number, root: string): string {
+  let at = root;
+  let current = value;
+  for (let depth = 0; depth < 8; depth++) {
+    const entries: [string | number, unknown][] = Array.isArray(current) ? current.map((item, i) => [i, item]) : Object.entries(current as object);
+    const next = entries.find(([, item]) => nestsDeeper(item, limit - depth - 1));
+    if (!next) break;
+    at += typeof next[0] === 'number' ? `[${next[0]}]` : `.${next[0]}`;
+    current = next[1];
+  }
+  return at;
+}
+
 /** Where a value nests deeper than `limit` ("args[0].exchange.steps[0]…"), or null. Iterative. */
 export function tooDeepAt(value: unknown, limit: number, root = 'args'): string | null {
-  const stack: [unknown, number, string][] = [[value, 0, root]];
-  while (stack.length) {
-    const [current, depth, at] = stack.pop()!;
-    if (typeof current !== 'object' || current === null) continue;
-    if (depth > limit) return at;
-    // The path is for the message: spell out the first levels, then stop growing it.
-    const step = (key: string | number) => (depth >= 8 ? at : typeof key === 'number' ? `${at}[${key}]` : `${at}.${key}`);
-    if (Array.isArray(current)) current.forEach((item, i) => stack.push([item, depth + 1, step(i)]));
-    else for (const [key, item] of Object.entries(current)) stack.push([item, depth + 1, step(key)]);
-  }
-  return null;
+  return nestsDeeper(value, limit) ? pathDeeperThan(value, limit, root) : null;
 }
 
 function describeError(error: unknown): string {

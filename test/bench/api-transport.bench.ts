@@ -7,6 +7,7 @@ import { afterAll, beforeAll, bench, describe } from 'vitest';
 import WebSocket from 'ws';
 import { createEngine } from '../../main/engine';
 import { startWebHost, type WebHost } from '../../main/host/server';
+import { benchProtocols } from '../helpers/web';
 
 const engine = createEngine({ runtime: 'web' });
 let host: WebHost;
@@ -16,7 +17,7 @@ const waiting = new Map<number, () => void>();
 
 beforeAll(async () => {
   host = await startWebHost({ engine, port: 0 });
-  ws = new WebSocket(`ws://127.0.0.1:${host.port}/api?token=${host.token}`);
+  ws = new WebSocket(`ws://127.0.0.1:${host.port}/api`, benchProtocols(host.token));
   await new Promise((resolve) => ws.once('open', resolve));
   ws.on('message', (data) => {
     const { id } = JSON.parse(data.toString()) as { id: number };

@@ -6,6 +6,7 @@ import { createEngine, type Engine } from '../../../main/engine';
 import { exposeBenchApi } from '../../../electron/bridge';
 import { IPC_EVENT, IPC_INVOKE } from '../../../electron/channels';
 import { registerBenchIpc } from '../../../electron/ipc';
+import { deepTree, exchangeWithTree } from '../../helpers/deep-tree';
 
 const RENDERER_URL = 'file:///opt/kerberos-bench/out/renderer/index.html';
 
@@ -123,6 +124,23 @@ describe('Electron IPC bridge', () => {
     stop();
     engine.events.emit('system.doctorProgress', { done: 2, total: 2, item });
     expect(seen).toEqual([{ name: 'system.doctorProgress', payload: { done: 1, total: 2, item } }]);
+  });
+
+  it('answers an Exchange nested 800 levels deep with invalid-input, and goes on answering', async () => {
+    const { bench } = setup();
+    const diagnose = bench.api.diagnose.diagnose as unknown as (...args: unknown[]) => Promise<unknown>;
+    expect(await diagnose({ exchange: exchangeWithTree(deepTree(800)) })).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+    expect(await bench.api.system.info()).toMatchObject({ ok: true });
+  });
+
+  it('answers even when the engine itself rejects', async () => {
+    engine = createEngine({ runtime: 'electron', dataDir: '/tmp/kbench-test' });
+    const electron = fakeElectron();
+    registerBenchIpc(electron.ipcMain, { events: engine.events, invoke: () => Promise.reject(new Error('boom')) }, RENDERER_URL, () => undefined);
+    expect(await electron.ipcRenderer.invoke(IPC_INVOKE, { service: 'system', method: 'info', args: [] })).toEqual({
+      ok: false,
+      error: { code: 'failed', message: 'Internal error: Error: boom' },
+    });
   });
 
   it('unregisters cleanly', () => {
