@@ -1,4 +1,9 @@
-/** RFC 4120 §7.5.1 key usage numbers (and the GSS ones of RFC 4121 §2), with what they protect. */
+/**
+ * Key usage numbers (RFC 3961 §3: each use of a key gets its own number, so one key never
+ * encrypts two kinds of data alike) with what each protects: RFC 4120 §7.5.1, MS-KILE §3.1.5.9
+ * and MS-PAC (16, 17), RFC 4121 §2 (GSS, 22–25), MS-SFU §2.2.2 (S4U2self with a certificate,
+ * 26, 27), RFC 6113 §5.4 (FAST, 50–55) and RFC 6806 §11 (56).
+ */
 export const KeyUsage = {
   AS_REQ_PA_ENC_TIMESTAMP: 1,
   TICKET_ENC_PART: 2,
@@ -15,11 +20,24 @@ export const KeyUsage = {
   KRB_PRIV_ENC_PART: 13,
   KRB_CRED_ENC_PART: 14,
   KRB_SAFE_CKSUM: 15,
+  KERB_NON_KERB_SALT: 16,
   PAC_CHECKSUM: 17,
+  AD_KDC_ISSUED_CKSUM: 19,
   GSS_ACCEPTOR_SEAL: 22,
   GSS_ACCEPTOR_SIGN: 23,
   GSS_INITIATOR_SEAL: 24,
   GSS_INITIATOR_SIGN: 25,
+  S4U_X509_USER_REQ_CKSUM: 26,
+  S4U_X509_USER_REP_CKSUM: 27,
+  FAST_REQ_CHKSUM: 50,
+  FAST_ENC: 51,
+  FAST_REP: 52,
+  FAST_FINISHED: 53,
+  ENC_CHALLENGE_CLIENT: 54,
+  ENC_CHALLENGE_KDC: 55,
+  AS_REQ: 56,
+  APPLICATION_ENCRYPTION: 1024,
+  APPLICATION_CHECKSUM: 1025,
 } as const;
 
 const LABELS: Record<number, string> = {
@@ -38,11 +56,24 @@ const LABELS: Record<number, string> = {
   13: 'KRB-PRIV enc-part',
   14: 'KRB-CRED enc-part',
   15: 'KRB-SAFE checksum',
-  17: 'PAC signature',
+  16: 'KERB_NON_KERB_SALT (MS-KILE)',
+  17: 'PAC signature / PA-FOR-USER checksum (KERB_NON_KERB_CKSUM_SALT)',
+  19: 'AD-KDCIssued checksum',
   22: 'GSS Wrap, acceptor seal',
   23: 'GSS MIC/Wrap, acceptor sign',
   24: 'GSS Wrap, initiator seal',
   25: 'GSS MIC/Wrap, initiator sign',
+  26: 'PA-S4U-X509-USER checksum, request (MS-SFU)',
+  27: 'PA-S4U-X509-USER checksum, reply (MS-SFU)',
+  50: 'FAST request checksum, armor key',
+  51: 'FAST request (KrbFastReq), armor key',
+  52: 'FAST response (KrbFastResponse), armor key',
+  53: 'FAST finished checksum',
+  54: 'FAST encrypted challenge, client',
+  55: 'FAST encrypted challenge, KDC',
+  56: 'AS-REQ checksum (PA-REQ-ENC-PA-REP)',
+  1024: 'application encryption',
+  1025: 'application checksum',
 };
 
 /** "2 (Ticket enc-part, service key)". */

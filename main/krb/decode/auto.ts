@@ -14,6 +14,7 @@ import { isKeytab, parseKeytab } from '../keytab';
 import { decodeKerberosMessage, kerberosMessageName, Ticket } from '../messages';
 import { decodeDer } from '../der/schema';
 import type { TreeNode } from '../tree';
+import { embeddedTokens, tcpRecords, type Span, type TcpRecords } from './carve';
 import type { DecodeSession } from './keyring';
 
 export interface AutoDecodeOptions {
@@ -56,14 +57,13 @@ function decodeSpnegoToken(bytes: Uint8Array, base: number, options: AutoDecodeO
   const spnego = decodeSpnego(bytes, base);
   const kinds: string[] = [];
   for (const token of spnego.innerTokens) {
-    const holder = findByOffset(spnego.tree, token.offset, token.bytes.length);
     try {
       const inner = decodeAutoAt(token.bytes, token.offset, options, depth + 1);
       kinds.push(inner.kind);
-      if (holder) holder.children = [inner.tree];
+      token.node.children = [inner.tree];
     } catch (error) {
       if (!(error instanceof KrbDecodeError)) throw error;
-      if (holder) holder.error = error.message;
+      token.node.error = error.message;
     }
   }
   const ntlm = kinds.some((k) => k.includes('NTLMSSP'));
@@ -72,11 +72,14 @@ function decodeSpnegoToken(bytes: Uint8Array, base: number, options: AutoDecodeO
   return { kind: `SPNEGO ${spnego.value.kind === 'negTokenInit' ? 'NegTokenInit' : 'NegTokenResp'}${kinds.length ? ` (${kinds.join(', ')})` : ''}`, tree };
 }
 
-/** The node whose content is exactly [offset, offset+length) — an OCTET STRING holding a token. */
-function findByOffset(node: TreeNode, offset: number, length: number): TreeNode | undefined {
-  if (node.offset + node.length === offset + length && node.offset <= offset && node.offset + 6 >= offset && !node.children?.length) return node;
+/** A ccache's length-prefixed data: a 4-byte length in front of the bytes. */
+const CCACHE_DATA_HEADER = 4;
+
+/** The leaf whose content is exactly [offset, offset+length) behind a header of `header` bytes at most. */
+function findByOffset(node: TreeNode, offset: number, length: number, header = CCACHE_DATA_HEADER): TreeNode | undefined {
+  if (node.offset + node.length === offset + length && node.offset <= offset && node.offset + header >= offset && !node.children?.length) return node;
   for (const child of node.children ?? []) {
-    const found = findByOffset(child, offset, length);
+    const found = findByOffset(child, offset, length, header);
     if (found) return found;
   }
   return undefined;
@@ -105,12 +108,61 @@ function decodeStore(bytes: Uint8Array, options: AutoDecodeOptions): AutoDecoded
   return undefined;
 }
 
+/** Decodes one message of a stream or blob; a message that fails becomes a node with the error. */
+function decodePart(bytes: Uint8Array, span: Span, options: AutoDecodeOptions, depth: number): { kind: string; tree: TreeNode } {
+  try {
+    return decodeAutoAt(bytes.subarray(span.offset, span.offset + span.length), span.offset, options, depth + 1);
+  } catch (error) {
+    if (!(error instanceof KrbDecodeError)) throw error;
+    return { kind: 'undecodable', tree: { name: 'message', type: 'bytes', offset: span.offset, length: span.length, error: error.message } };
+  }
+}
+
+/** RFC 4120 §7.2.2 records, decoded in order with one session (a later reply opens with an earlier key). */
+function decodeTcpRecords(bytes: Uint8Array, stream: TcpRecords, options: AutoDecodeOptions, depth: number): AutoDecoded {
+  const parts = stream.records.map((span) => decodePart(bytes, span, options, depth));
+  const children: TreeNode[] = stream.records.map((span, i) => ({
+    name: `record[${i}]`,
+    type: 'TCP record (RFC 4120 §7.2.2)',
+    offset: span.offset - 4,
+    length: span.length + 4,
+    value: parts[i]!.kind,
+    children: [{ name: 'record mark', type: 'uint32 (length)', offset: span.offset - 4, length: 4, value: span.length }, parts[i]!.tree],
+  }));
+  if (stream.rest) {
+    const { offset, reason } = stream.rest;
+    children.push({ name: 'rest', type: 'bytes', offset, length: bytes.length - offset, error: `not a record: ${reason}` });
+  }
+  const kinds = parts.map((p) => p.kind).join(', ');
+  const tree: TreeNode = { name: 'Kerberos over TCP', type: 'record stream', offset: 0, length: bytes.length, value: `${parts.length} record(s): ${kinds}`, children };
+  return { kind: parts.length === 1 ? `${kinds} (over TCP, behind its record mark)` : `Kerberos over TCP: ${kinds}`, tree };
+}
+
+/** Tokens found inside bytes that are not a token themselves; the bytes around them are left as they are. */
+function decodeEmbedded(bytes: Uint8Array, spans: Span[], options: AutoDecodeOptions, depth: number): AutoDecoded {
+  const children: TreeNode[] = [];
+  let at = 0;
+  const parts: string[] = [];
+  for (const span of spans) {
+    if (span.offset > at) children.push({ name: 'other data', type: 'bytes (not decoded)', offset: at, length: span.offset - at });
+    const part = decodePart(bytes, span, options, depth);
+    parts.push(`${part.kind} at byte ${span.offset}`);
+    children.push(part.tree);
+    at = span.offset + span.length;
+  }
+  if (at < bytes.length) children.push({ name: 'other data', type: 'bytes (not decoded)', offset: at, length: bytes.length - at });
+  const what = parts.join('; ');
+  return { kind: `${what}, inside ${bytes.length} bytes of other data`, tree: { name: 'input', type: 'bytes', offset: 0, length: bytes.length, value: what, children } };
+}
+
 function decodeAutoAt(bytes: Uint8Array, base: number, options: AutoDecodeOptions, depth: number): AutoDecoded {
   if (depth > MAX_NESTING) throw new KrbDecodeError('token', '', base, `tokens nested more than ${MAX_NESTING} deep`);
   if (bytes.length === 0) throw new KrbDecodeError('input', '', base, 'nothing to decode');
   if (base === 0) {
     const store = decodeStore(bytes, options);
     if (store) return store;
+    const stream = tcpRecords(bytes);
+    if (stream) return decodeTcpRecords(bytes, stream, options, depth);
   }
   if (isNtlmssp(bytes)) return { kind: 'NTLMSSP', tree: decodeNtlmssp(bytes, base).tree };
   if (isInitialContextToken(bytes)) return decodeKerberosToken(bytes, base, options, depth);
@@ -136,6 +188,8 @@ function decodeAutoAt(bytes: Uint8Array, base: number, options: AutoDecodeOption
     const decoded = decodeKerberosMessage(bytes, { base, session: options.session, revealSecrets: options.revealSecrets });
     return { kind: decoded.kind, tree: decoded.tree };
   }
+  const embedded = base === 0 ? embeddedTokens(bytes) : [];
+  if (embedded.length) return decodeEmbedded(bytes, embedded, options, depth);
   throw new KrbDecodeError(
     'input',
     '',

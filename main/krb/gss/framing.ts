@@ -30,6 +30,9 @@ export const KERBEROS_OIDS = {
 
 export const SPNEGO_OID = '1.3.6.1.5.5.2';
 
+/** Microsoft's NTLM SSP as a GSS mechanism (what SPNEGO offers next to Kerberos). */
+export const NTLMSSP_OID = '1.3.6.1.4.1.311.2.2.10';
+
 /** Mechanisms whose inner token starts with a two-byte TOK_ID. */
 const TOK_ID_MECHS = new Set<string>(Object.values(KERBEROS_OIDS));
 

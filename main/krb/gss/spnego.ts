@@ -150,6 +150,8 @@ export interface InnerToken {
   /** The mechanism the token is for, when SPNEGO says (first mechType, or supportedMech). */
   mechOid?: string;
   format: InnerTokenFormat;
+  /** The field's node in the SPNEGO tree: a decoder hangs the token's own tree under it. */
+  node: TreeNode;
 }
 
 export interface DecodedSpnego {
@@ -199,7 +201,9 @@ function findChild(tree: TreeNode, name: string): TreeNode | undefined {
 function innerToken(tree: TreeNode, field: InnerToken['field'], bytes: Buffer, mechOid: string | undefined): InnerToken | undefined {
   const node = findChild(tree, field);
   if (!node) return undefined;
-  const token: InnerToken = { field, offset: node.offset + node.length - bytes.length, bytes, format: innerTokenFormat(bytes) };
+  // Whatever the length forms of the [n] and OCTET STRING headers (a2 82 … 04 82 … from 256 bytes
+  // on), the content is the node's last bytes.
+  const token: InnerToken = { field, offset: node.offset + node.length - bytes.length, bytes, format: innerTokenFormat(bytes), node };
   if (mechOid) token.mechOid = mechOid;
   node.type = `OCTET STRING (${token.format === 'unknown' ? 'mechanism token' : token.format})`;
   return token;

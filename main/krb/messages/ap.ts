@@ -10,7 +10,7 @@ import { KeyUsage } from '../usages';
 import { AuthorizationData } from './authdata';
 import { APOptions, Checksum, EncryptedData, EncryptionKey, Microseconds, MsgType, PrincipalName, Pvno, Realm } from './common';
 import { KrbCred } from './cred';
-import { rememberArmorSource } from './fast';
+import { fastLate, rememberArmorSource } from './fast';
 import { Ticket } from './ticket';
 
 /** GSS_C_* checksum (0x8003) inside the Authenticator: channel bindings, flags, delegated KRB-CRED. */
@@ -119,6 +119,8 @@ export interface ApReqValue {
 
 export const ApReq = makeApReq(KeyUsage.AP_REQ_AUTHENTICATOR);
 export const TgsApReq = makeApReq(KeyUsage.TGS_REQ_PA_AUTHENTICATOR, 'AP-REQ (PA-TGS-REQ)');
+// RFC 6113 §5.4.1.1: the armor AP-REQ's authenticator uses the AP-REQ key usage (11).
+fastLate.armorApReq = makeApReq(KeyUsage.AP_REQ_AUTHENTICATOR, 'AP-REQ (FAST armor)') as Schema<unknown>;
 
 export const EncAPRepPart = app(
   27,

@@ -4,24 +4,35 @@
  * "ticketarmor"), learned when the AP-REQ is decoded (ap.ts); with it the encrypted KrbFastReq
  * and KrbFastResponse open, and a strengthen-key turns into the reply key of the KDC-REP.
  */
-import { krbFxCf2 } from '../crypto';
-import { explicitChoice, field, Int32, KerberosFlags, KerberosTime, OctetString, optional, seq, UInt32, type DecodeContext, type Infer, type Schema } from '../der/schema';
+import { getEnctype, krbFxCf2 } from '../crypto';
+import {
+  decodeContained,
+  explicitChoice,
+  field,
+  Int32,
+  KerberosFlags,
+  KerberosTime,
+  OctetString,
+  optional,
+  seq,
+  UInt32,
+  type DecodeContext,
+  type Infer,
+  type Schema,
+} from '../der/schema';
+import { KrbCryptoError, KrbDecodeError } from '../errors';
 import { decryptField } from '../decode/decrypt';
 import { learn, sessionOf } from '../decode/keyring';
 import { enctypeName } from '../names';
+import { KeyUsage } from '../usages';
 import { Checksum, EncryptedData, EncryptionKey, Microseconds, PrincipalName, Realm } from './common';
 
-export const FastKeyUsage = {
-  REQ_CHECKSUM: 50,
-  ENC: 51,
-  REP: 52,
-  FINISHED: 53,
-  ENC_CHALLENGE_CLIENT: 54,
-  ENC_CHALLENGE_KDC: 55,
-} as const;
 
-/** Set by padata.ts, which owns PA-DATA and KDC-REQ-BODY lives in kdc.ts: bound late to avoid an import cycle. */
-export const fastLate: { paDataList?: Schema<unknown>; kdcReqBody?: Schema<unknown> } = {};
+/**
+ * Set by padata.ts, which owns PA-DATA, kdc.ts (KDC-REQ-BODY) and ap.ts (the AP-REQ of an armor):
+ * bound late to avoid an import cycle.
+ */
+export const fastLate: { paDataList?: Schema<unknown>; kdcReqBody?: Schema<unknown>; armorApReq?: Schema<unknown> } = {};
 
 const lateSchema = (typeName: string, get: () => Schema<unknown> | undefined): Schema<unknown> => ({
   typeName,
@@ -31,10 +42,34 @@ const lateSchema = (typeName: string, get: () => Schema<unknown> | undefined): S
 
 const FastOptions = KerberosFlags('FastOptions', ['reserved', 'hide-client-names', '', '', '', '', '', '', '', '', '', '', '', '', '', '', 'kdc-follow-referrals']);
 
-export const KrbFastArmor = seq('KrbFastArmor', {
-  armorType: field(0, 'armor-type', Int32),
-  armorValue: field(1, 'armor-value', OctetString),
-});
+/** RFC 6113 §5.4.1.1: the one armor type defined, an AP-REQ for a ticket (usually the client's TGT). */
+export const FX_FAST_ARMOR_AP_REQUEST = 1;
+
+/**
+ * The armor of an explicitly armored request (AS-REQs with `kinit -T`; TGS-REQs carry their armor in
+ * PA-TGS-REQ instead). Its AP-REQ is decoded in place — ticket and authenticator opened with the keys
+ * given — so the armor key can be derived from its subkey and ticket session key.
+ */
+export const KrbFastArmor = seq(
+  'KrbFastArmor',
+  {
+    armorType: field(0, 'armor-type', Int32),
+    armorValue: field(1, 'armor-value', OctetString),
+  },
+  {
+    summarize: (v) => (v.armorType === FX_FAST_ARMOR_AP_REQUEST ? 'FX_FAST_ARMOR_AP_REQUEST' : `armor type ${v.armorType}`),
+    refine(value, trees, ctx) {
+      const tree = trees.armorValue;
+      if (value.armorType !== FX_FAST_ARMOR_AP_REQUEST || !tree || !fastLate.armorApReq) return;
+      try {
+        tree.children = [decodeContained(fastLate.armorApReq, ctx, tree, value.armorValue.length, 'AP-REQ (FAST armor)').tree];
+      } catch (error) {
+        if (!(error instanceof KrbDecodeError)) throw error;
+        tree.error = error.message;
+      }
+    },
+  },
+);
 
 const KrbFastReq = seq('KrbFastReq', {
   fastOptions: field(0, 'fast-options', FastOptions),
@@ -97,7 +132,7 @@ const KrbFastArmoredReq = seq(
   {
     refine(value, trees, ctx) {
       learnArmorKeys(ctx);
-      decryptField(ctx, trees.encFastReq, value.encFastReq, FastKeyUsage.ENC, KrbFastReq, 'KrbFastReq');
+      decryptField(ctx, trees.encFastReq, value.encFastReq, KeyUsage.FAST_ENC, KrbFastReq, 'KrbFastReq');
     },
   },
 );
@@ -108,7 +143,7 @@ const KrbFastArmoredRep = seq(
   {
     refine(value, trees, ctx) {
       learnArmorKeys(ctx);
-      decryptField(ctx, trees.encFastRep, value.encFastRep, FastKeyUsage.REP, KrbFastResponse, 'KrbFastResponse');
+      decryptField(ctx, trees.encFastRep, value.encFastRep, KeyUsage.FAST_REP, KrbFastResponse, 'KrbFastResponse');
     },
   },
 );
@@ -147,4 +182,44 @@ function learnArmorKeys(ctx: DecodeContext): void {
     }
   }
   armorSources.delete(session);
+}
+
+/** Where a challenge key may come from: long-term keys the user gave (a keytab, a password, a raw key). */
+const LONG_TERM_ORIGINS = new Set(['keytab', 'password', 'raw']);
+
+const CHALLENGE_SIDES = [
+  { side: 'client', pepper: 'clientchallengearmor', usage: KeyUsage.ENC_CHALLENGE_CLIENT },
+  { side: 'KDC', pepper: 'kdcchallengearmor', usage: KeyUsage.ENC_CHALLENGE_KDC },
+] as const;
+
+/**
+ * RFC 6113 §5.4.6 encrypted challenge: a PA-ENC-TS-ENC under KRB-FX-CF2(armor key, the client's
+ * long-term key, "clientchallengearmor" | "kdcchallengearmor", "challengelongterm"), key usage 54
+ * from the client and 55 from the KDC. Each armor key × long-term key pair of the enctype is tried;
+ * the one that decrypts is learned (it names the client's key) and its usage returned.
+ */
+export function learnChallengeKey(ctx: DecodeContext, enc: { etype: number; cipher: Buffer }): number | undefined {
+  const session = sessionOf(ctx.extra);
+  const enctype = getEnctype(enc.etype);
+  if (!session || !enctype) return undefined;
+  const keys = session.keyring.candidates(enc.etype);
+  const armorKeys = keys.filter((k) => k.source.startsWith('FAST armor key'));
+  const longTerm = keys.filter((k) => LONG_TERM_ORIGINS.has(k.origin));
+  for (const armor of armorKeys) {
+    for (const client of longTerm) {
+      for (const { side, pepper, usage } of CHALLENGE_SIDES) {
+        let key: Buffer;
+        try {
+          key = krbFxCf2(enc.etype, armor.key, enc.etype, client.key, pepper, 'challengelongterm');
+          enctype.decrypt(key, usage, enc.cipher);
+        } catch (error) {
+          if (error instanceof KrbCryptoError) continue;
+          throw error;
+        }
+        learn(ctx.extra, { enctype: enc.etype, key, source: `FAST encrypted-challenge key (${side}: armor key + ${client.source})` });
+        return usage;
+      }
+    }
+  }
+  return undefined;
 }

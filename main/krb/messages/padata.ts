@@ -25,7 +25,7 @@ import { enctypeName } from '../names';
 import type { TreeNode } from '../tree';
 import { KeyUsage } from '../usages';
 import { EncryptedData, EtypeInt, Microseconds } from './common';
-import { fastLate, PaFxFastReply, PaFxFastRequest } from './fast';
+import { fastLate, learnChallengeKey, PaFxFastReply, PaFxFastRequest } from './fast';
 
 export const PA_TYPES: Record<number, string> = {
   1: 'PA-TGS-REQ',
@@ -130,6 +130,13 @@ function refinePaData(value: PaDataValue, trees: Record<string, TreeNode | undef
       case 1:
         if (late.tgsApReq) decodeInto(late.tgsApReq, ctx, tree, value.padataValue.length, 'AP-REQ (PA-TGS-REQ)');
         break;
+      case 138: {
+        // PA-ENCRYPTED-CHALLENGE: from the client (usage 54) in a FAST request, from the KDC (55) in a reply.
+        const enc = decodeInto(EncryptedData, ctx, tree, value.padataValue.length, name) as Infer<typeof EncryptedData>;
+        const usage = learnChallengeKey(ctx, enc) ?? KeyUsage.ENC_CHALLENGE_CLIENT;
+        decryptField(ctx, tree.children?.[0], enc, usage, PaEncTsEnc, 'PA-ENC-TS-ENC');
+        break;
+      }
       case 136:
         decodeFast(ctx, tree, value.padataValue.length);
         break;

@@ -1,0 +1,24 @@
+/**
+ * test/fixtures/world/world.json: material real tools made against a throwaway MIT realm
+ * (WORLD.TEST) — a curl --negotiate header, a JVM SPNEGO token, and the KDC's TCP stream of a
+ * FAST-armored kinit and a kvno — with the keytab that opens it (krbtgt, alice, HTTP/localhost).
+ * How it was made: test/fixtures/world/make.sh.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseKeytab, type KeytabEntry } from '../../main/krb/keytab';
+
+interface WorldFixture {
+  provenance: string;
+  realm: string;
+  keytab: string;
+  curlAuthorization: string;
+  javaSpnego: string;
+  kdcStreamFast: string;
+}
+
+export const world = JSON.parse(readFileSync(path.resolve('test/fixtures/world/world.json'), 'utf8')) as WorldFixture;
+
+export const worldKeytabBytes = Buffer.from(world.keytab, 'base64');
+
+export const worldKeytab: KeytabEntry[] = parseKeytab(worldKeytabBytes).keytab.entries;

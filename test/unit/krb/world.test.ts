@@ -1,0 +1,129 @@
+/**
+ * The codecs on material other Kerberos stacks and real captures produce, as users hand it over
+ * (test/fixtures/world: curl, the JVM, a FAST-armored kinit on the wire). Each case failed before
+ * the behaviour it names was fixed.
+ */
+import { describe, expect, it } from 'vitest';
+import { decodeBytes, explainKeys } from '../../../main/inspect/decode';
+import { parseTokenText } from '../../../main/krb/decode/input';
+import { findNode, type TreeNode } from '../../../main/krb/tree';
+import { world, worldKeytab } from '../../helpers/world';
+
+const keys = [{ kind: 'keytab' as const, label: 'world.keytab', entries: worldKeytab }];
+
+/** Every node, depth first, decrypted parts included. */
+function nodes(tree: TreeNode, out: TreeNode[] = []): TreeNode[] {
+  out.push(tree);
+  for (const child of tree.children ?? []) nodes(child, out);
+  if (tree.decrypted) nodes(tree.decrypted.tree, out);
+  return out;
+}
+
+const decryptedWith = (tree: TreeNode, usage: number) => nodes(tree).filter((n) => n.decrypted?.keyUsage.startsWith(`${usage} `));
+
+describe('SPNEGO wrappers of any size', () => {
+  it.each([
+    ['curl --negotiate (an Authorization header line)', () => world.curlAuthorization],
+    ['the JVM (a raw Negotiate token)', () => world.javaSpnego],
+  ])('%s: the AP-REQ inside a mechToken of 256 bytes or more is decoded and its ticket and PAC opened', (_label, text) => {
+    const bytes = parseTokenText(text());
+    const report = decodeBytes(bytes, keys);
+    expect(report.kind).toBe('SPNEGO NegTokenInit (GSS-API initial context token (AP-REQ))');
+    const mechToken = findNode(report.tree, 'mechToken')!;
+    // Multi-byte DER lengths in front of the token: [2] 82 LL LL, OCTET STRING 82 LL LL.
+    expect([bytes[mechToken.offset], bytes[mechToken.offset + 1]]).toEqual([0xa2, 0x82]);
+    expect(mechToken.length - 8).toBeGreaterThanOrEqual(256);
+    expect(mechToken.children?.[0]?.name).toBe('InitialContextToken');
+    const ticket = findNode(report.tree, 'ticket')!;
+    expect(ticket.decrypted ?? findNode(ticket, 'enc-part')?.decrypted).toBeTruthy();
+    expect(findNode(report.tree, 'PAC')).toBeDefined();
+    expect(decryptedWith(report.tree, 11)).toHaveLength(1);
+  });
+
+  it('lets explain-key find the ticket inside the SPNEGO token', () => {
+    const [explanation] = explainKeys(parseTokenText(world.curlAuthorization), worldKeytab);
+    expect(explanation).toMatchObject({ ok: true, ticket: { server: 'HTTP/localhost@WORLD.TEST' } });
+  });
+
+  it('finds a SPNEGO token inside other bytes (a security blob of another protocol) and decodes it there', () => {
+    const token = parseTokenText(world.curlAuthorization);
+    const blob = Buffer.concat([Buffer.from('fe534d4240000100000000000100', 'hex'), Buffer.alloc(50, 0x11), token, Buffer.from('0000', 'hex')]);
+    const report = decodeBytes(blob, keys);
+    expect(report.kind).toBe(`SPNEGO NegTokenInit (GSS-API initial context token (AP-REQ)) at byte 64, inside ${blob.length} bytes of other data`);
+    expect(report.tree.children?.map((c) => [c.name, c.offset, c.length])).toEqual([
+      ['other data', 0, 64],
+      ['InitialContextToken', 64, token.length],
+      ['other data', 64 + token.length, 2],
+    ]);
+    expect(decryptedWith(report.tree, 11)).toHaveLength(1);
+    expect(explainKeys(blob, worldKeytab)[0]!.ok).toBe(true);
+  });
+});
+
+describe('Kerberos over TCP, as captured', () => {
+  const stream = Buffer.from(world.kdcStreamFast, 'hex');
+
+  it('decodes every record of the stream, in order, each behind a record mark that matches its length', () => {
+    const report = decodeBytes(stream, keys);
+    expect(report.kind).toBe('Kerberos over TCP: AS-REQ, KRB-ERROR, AS-REQ, AS-REP, TGS-REQ, TGS-REP');
+    const records = report.tree.children!;
+    expect(records).toHaveLength(6);
+    for (const record of records) {
+      const mark = record.children![0]!;
+      expect(mark).toMatchObject({ name: 'record mark', offset: record.offset, length: 4, value: record.length - 4 });
+      expect(stream.readUInt32BE(record.offset)).toBe(record.length - 4);
+    }
+    expect(records.at(-1)!.offset + records.at(-1)!.length).toBe(stream.length);
+  });
+
+  it('takes one record with its mark as that message', () => {
+    const first = stream.subarray(0, 4 + stream.readUInt32BE(0));
+    expect(decodeBytes(first, keys).kind).toBe('AS-REQ (over TCP, behind its record mark)');
+  });
+
+  it('refuses a record mark that does not match the message behind it', () => {
+    const first = Buffer.from(stream.subarray(0, 4 + stream.readUInt32BE(0)));
+    first.writeUInt32BE(first.readUInt32BE(0) - 1, 0);
+    expect(() => decodeBytes(first, keys)).toThrow(/not a keytab, ccache, GSS-API\/SPNEGO token or Kerberos message/);
+  });
+
+  it('decodes the records that are whole and says where the rest stops being one', () => {
+    const cut = stream.subarray(0, stream.length - 10);
+    const report = decodeBytes(cut, keys);
+    const rest = report.tree.children!.at(-1)!;
+    expect(rest).toMatchObject({ name: 'rest', error: expect.stringMatching(/^not a record: record mark says \d+ bytes, \d+ follow$/) });
+    expect(report.tree.children).toHaveLength(6);
+  });
+});
+
+describe('FAST armor', () => {
+  const report = decodeBytes(Buffer.from(world.kdcStreamFast, 'hex'), keys);
+  const records = report.tree.children!.map((r) => r.children![1]!);
+
+  it('decodes the armor AP-REQ of an armored AS-REQ and opens its ticket and authenticator', () => {
+    const armor = findNode(records[0]!, 'armor-value')!;
+    const apReq = armor.children![0]!;
+    expect(apReq.name).toBe('AP-REQ (FAST armor)');
+    expect(apReq.value).toBe('ticket for krbtgt/WORLD.TEST@WORLD.TEST (aes256-cts-hmac-sha1-96, kvno 1)');
+    expect(decryptedWith(apReq, 2)).toHaveLength(1);
+    expect(decryptedWith(apReq, 11)).toHaveLength(1);
+  });
+
+  it('opens the FAST request and response of the AS and TGS exchanges with the armor key', () => {
+    for (const i of [0, 2, 4]) expect(decryptedWith(records[i]!, 51).map((n) => n.decrypted!.keySource)).toEqual(['FAST armor key (KRB-FX-CF2 of the AP-REQ subkey and ticket session key)']);
+    for (const i of [1, 3, 5]) expect(decryptedWith(records[i]!, 52)).toHaveLength(1);
+  });
+
+  it('opens the AS-REP and the TGS-REP with the strengthened reply key', () => {
+    expect(decryptedWith(records[3]!, 3)[0]!.decrypted!.keySource).toMatch(/^FAST strengthened reply key \(aes256-cts-hmac-sha1-96 strengthen-key \+ keytab world\.keytab: alice@WORLD\.TEST kvno 1/);
+    expect(decryptedWith(records[5]!, 9)[0]!.decrypted!.keySource).toMatch(/^FAST strengthened reply key/);
+  });
+
+  it('opens the encrypted challenge from the client and from the KDC, naming the client key', () => {
+    const client = decryptedWith(records[2]!, 54);
+    const kdc = decryptedWith(records[3]!, 55);
+    expect(client.map((n) => n.decrypted!.keySource)).toEqual(['FAST encrypted-challenge key (client: armor key + keytab world.keytab: alice@WORLD.TEST kvno 1 aes256-cts-hmac-sha1-96)']);
+    expect(kdc.map((n) => n.decrypted!.keySource)).toEqual(['FAST encrypted-challenge key (KDC: armor key + keytab world.keytab: alice@WORLD.TEST kvno 1 aes256-cts-hmac-sha1-96)']);
+    expect(findNode(client[0]!.decrypted!.tree, 'patimestamp')?.value).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+});
