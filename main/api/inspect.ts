@@ -17,7 +17,8 @@ export interface CcacheReportCredential {
   ticketEnctypeId: number | null;
   ticketKvno: number | null;
   authtime: string | null;
-  starttime: string | null;
+  /** Absent when the ticket carries no starttime (klist then shows authtime in its place; so does the text output, marked). */
+  starttime?: string;
   endtime: string | null;
   renewTill: string | null;
   flags: string[];

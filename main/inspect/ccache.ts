@@ -32,8 +32,8 @@ function credentialReport(c: CcacheCredential): CcacheReportCredential {
     ticketEnctypeId,
     ticketKvno,
     authtime: time(c.authtime),
-    // klist shows authtime when starttime is unset; so do we.
-    starttime: time(c.starttime || c.authtime),
+    // A ticket without starttime has none: klist's habit of showing authtime there is for its text.
+    ...(c.starttime ? { starttime: isoSeconds(c.starttime) } : {}),
     endtime: time(c.endtime),
     renewTill: time(c.renewTill),
     flags: c.flagNames,

@@ -17,13 +17,16 @@ function render(file: string, report: CcacheReport): string {
   const lines = [`Ticket cache: FILE:${file} (version ${report.version})`, `Default principal: ${report.defaultPrincipal}`, ''];
   lines.push(`${padEnd('Valid starting', 22)}${padEnd('Expires', 22)}Service principal`);
   for (const c of report.credentials) {
-    lines.push(`${padEnd(c.starttime ?? '-', 22)}${padEnd(c.endtime ?? '-', 22)}${c.server}`);
+    // As klist does, a ticket without starttime shows its authtime there — marked, and said below.
+    const start = c.starttime ?? (c.authtime ? `${c.authtime}*` : '-');
+    lines.push(`${padEnd(start, 22)}${padEnd(c.endtime ?? '-', 22)}${c.server}`);
     const renew = c.renewTill ? `renew until ${c.renewTill}, ` : '';
     lines.push(`\t${renew}Flags: ${flagLetters(c.flags)} (${c.flags.join(', ') || 'none'})`);
     lines.push(`\tEtype (skey, tkt): ${c.sessionKeyEnctype}, ${c.ticketEnctype ?? `? (${c.ticketError})`}${c.ticketKvno !== null ? `, ticket kvno ${c.ticketKvno}` : ''}`);
     if (c.client !== report.defaultPrincipal) lines.push(`\tClient: ${c.client}`);
   }
   if (report.credentials.length === 0) lines.push('(no tickets)');
+  if (report.credentials.some((c) => !c.starttime && c.authtime)) lines.push('', '* no starttime in the ticket: its authtime is shown, as klist does');
   if (report.config.length) {
     lines.push('', 'Config entries:');
     for (const e of report.config) lines.push(`\t${e.key}${e.principal ? ` (${e.principal})` : ''} = ${e.value}`);

@@ -159,8 +159,12 @@ function decodeFast(ctx: DecodeContext, tree: TreeNode, length: number): void {
   }
 }
 
-/** msDS-SupportedEncryptionTypes bits (MS-KILE §2.2.7). */
-function supportedEnctypesNames(mask: number): string[] {
+/**
+ * msDS-SupportedEncryptionTypes bits (MS-KILE §2.2.7), a little-endian uint32: the enctypes in the
+ * low byte, the features in the third (0x10000 FAST, 0x20000 compound identity, 0x40000 claims,
+ * 0x80000 resource SID compression disabled).
+ */
+export function supportedEnctypesNames(mask: number): string[] {
   const bits: [number, string][] = [
     [0x1, 'des-cbc-crc'],
     [0x2, 'des-cbc-md5'],
@@ -168,10 +172,10 @@ function supportedEnctypesNames(mask: number): string[] {
     [0x8, 'aes128-cts-hmac-sha1-96'],
     [0x10, 'aes256-cts-hmac-sha1-96'],
     [0x20, 'aes256-cts-hmac-sha1-96-sk'],
-    [0x80000, 'fast-supported'],
-    [0x40000, 'compound-identity-supported'],
-    [0x100000, 'claims-supported'],
-    [0x200000, 'resource-sid-compression-disabled'],
+    [0x10000, 'fast-supported'],
+    [0x20000, 'compound-identity-supported'],
+    [0x40000, 'claims-supported'],
+    [0x80000, 'resource-sid-compression-disabled'],
   ];
   return bits.filter(([bit]) => mask & bit).map(([, name]) => name);
 }
