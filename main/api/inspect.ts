@@ -27,6 +27,9 @@ export interface CcacheReportCredential {
 }
 
 export interface CcacheReport {
+  /** A FILE ccache, or a KRB-CRED (.kirbi) read as the cache of its tickets. */
+  format: 'FILE' | 'KRB-CRED';
+  /** The FILE ccache format version (1–4); 0 for a KRB-CRED. */
   version: number;
   defaultPrincipal: string;
   credentials: CcacheReportCredential[];

@@ -1,6 +1,7 @@
 /**
- * `kbench ccache show` and the Credential cache view: a FILE ccache as klist -e -f shows it, with
- * each ticket's enctype and kvno read from the ticket itself.
+ * `kbench ccache show` and the Credential cache view: a FILE ccache (any version) as klist -e -f
+ * shows it, with each ticket's enctype and kvno read from the ticket itself — or a KRB-CRED
+ * (.kirbi, as Mimikatz, Rubeus and Java export tickets) as the cache of the tickets it carries.
  */
 import { parseCcache, isoSeconds, type CcacheCredential } from '../krb/ccache';
 import { decodeDer } from '../krb/der/schema';
@@ -8,21 +9,24 @@ import { KrbDecodeError } from '../krb/errors';
 import { Ticket } from '../krb/messages/ticket';
 import { enctypeName, formatPrincipal } from '../krb/names';
 import type { CcacheReport, CcacheReportCredential } from '../api/inspect';
+import { KrbCred, EncKrbCredPart } from '../krb/messages/cred';
+import type { TreeNode } from '../krb/tree';
 
 const time = (seconds: number): string | null => (seconds === 0 ? null : isoSeconds(seconds));
 
-function credentialReport(c: CcacheCredential): CcacheReportCredential {
-  let ticketEnctypeId: number | null = null;
-  let ticketKvno: number | null = null;
-  let ticketError: string | undefined;
+/** A ticket's own enctype and kvno (or why it cannot be read). */
+function ticketFacts(ticket: Uint8Array, base: number): Pick<CcacheReportCredential, 'ticketEnctype' | 'ticketEnctypeId' | 'ticketKvno' | 'ticketError'> {
   try {
-    const ticket = decodeDer(Ticket, c.ticket, 'Ticket', { base: c.ticketOffset }).value;
-    ticketEnctypeId = ticket.encPart.etype;
-    ticketKvno = ticket.encPart.kvno ?? null;
+    const { encPart } = decodeDer(Ticket, ticket, 'Ticket', { base }).value;
+    return { ticketEnctype: enctypeName(encPart.etype), ticketEnctypeId: encPart.etype, ticketKvno: encPart.kvno ?? null };
   } catch (error) {
     if (!(error instanceof KrbDecodeError)) throw error;
-    ticketError = error.message;
+    return { ticketEnctype: null, ticketEnctypeId: null, ticketKvno: null, ticketError: error.message };
   }
+}
+
+function credentialReport(c: CcacheCredential): CcacheReportCredential {
+  const { ticketEnctypeId, ticketKvno, ticketError } = ticketFacts(c.ticket, c.ticketOffset);
   return {
     client: formatPrincipal(c.client),
     server: formatPrincipal(c.server),
@@ -41,9 +45,52 @@ function credentialReport(c: CcacheCredential): CcacheReportCredential {
   };
 }
 
+/** KRB-CRED's APPLICATION 22 tag: a .kirbi file, or a forwarded credential someone saved. */
+export const isKrbCred = (bytes: Uint8Array): boolean => bytes[0] === 0x76;
+
+const seconds = (date: Date | undefined): string | null => (date ? isoSeconds(Math.floor(date.getTime() / 1000)) : null);
+
+/**
+ * A KRB-CRED as a cache: one credential per ticket, described by its KrbCredInfo when the
+ * enc-part is in the clear (etype 0, as .kirbi files are); otherwise only what the tickets say.
+ */
+function krbCredReport(bytes: Uint8Array): { report: CcacheReport; tree: TreeNode } {
+  const decoded = decodeDer(KrbCred, bytes, 'KRB-CRED', { exact: false });
+  const { tickets, encPart } = decoded.value;
+  const infos = encPart.etype === 0 ? decodeDer(EncKrbCredPart, encPart.cipher, 'EncKrbCredPart', { exact: false }).value.ticketInfo : [];
+  const ticketNodes = decoded.tree.children?.find((c) => c.name === 'tickets')?.children ?? [];
+  const credentials = tickets.map((ticket, i): CcacheReportCredential => {
+    const info = infos[i];
+    const node = ticketNodes[i];
+    const facts = node ? ticketFacts(bytes.subarray(node.offset, node.offset + node.length), node.offset) : ticketFacts(new Uint8Array(), 0);
+    const client = info?.pname ? formatPrincipal({ components: info.pname.nameString, realm: info.prealm ?? '' }) : '';
+    return {
+      client,
+      server: formatPrincipal({ components: (info?.sname ?? ticket.sname).nameString, realm: info?.srealm ?? ticket.realm }),
+      sessionKeyEnctype: info ? enctypeName(info.key.keytype) : 'unknown (the KRB-CRED is encrypted)',
+      sessionKeyEnctypeId: info?.key.keytype ?? 0,
+      ...facts,
+      authtime: seconds(info?.authtime),
+      ...(info?.starttime ? { starttime: seconds(info.starttime)! } : {}),
+      endtime: seconds(info?.endtime),
+      renewTill: seconds(info?.renewTill),
+      flags: info?.flags?.names ?? [],
+    };
+  });
+  const report: CcacheReport = { version: 0, format: 'KRB-CRED', defaultPrincipal: credentials.find((c) => c.client)?.client ?? '', credentials, config: [] };
+  return { report, tree: decoded.tree };
+}
+
+/** A ccache (any version) or a KRB-CRED: its report and its field tree. */
+export function credentialStore(bytes: Uint8Array, options: { revealKeys?: boolean } = {}): { report: CcacheReport; tree: TreeNode } {
+  if (isKrbCred(bytes)) return krbCredReport(bytes);
+  return { report: ccacheReport(bytes), tree: parseCcache(bytes, options).tree };
+}
+
 export function ccacheReport(bytes: Uint8Array): CcacheReport {
   const { ccache } = parseCcache(bytes);
   return {
+    format: 'FILE',
     version: ccache.version,
     defaultPrincipal: formatPrincipal(ccache.defaultPrincipal),
     credentials: ccache.credentials.map(credentialReport),

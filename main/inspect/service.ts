@@ -18,7 +18,7 @@ import type {
   NewKeytabEntries,
 } from '../api/inspect';
 import { BenchFailure } from '../engine/failure';
-import { parseCcache } from '../krb/ccache';
+import { wrongInputMessage } from '../krb/identify';
 import { parseTokenText } from '../krb/decode/input';
 import { parseRawKey, type KeySpec } from '../krb/decode/session';
 import { KrbCryptoError, KrbDecodeError } from '../krb/errors';
@@ -34,7 +34,7 @@ import {
 import { enctypeId, enctypeName, parsePrincipal } from '../krb/names';
 import { kerberosFilePath, readUserFile } from '../system/files';
 import { writeKeytabFile } from '../system/keytab-file';
-import { ccacheReport } from './ccache';
+import { credentialStore } from './ccache';
 import { decodeBytes, explainKeys } from './decode';
 
 /** Codec and crypto errors are the user's answer, not a crash: pass their message through. */
@@ -66,9 +66,22 @@ function keytabDocument(name: string, keytab: Keytab, revealKeys: boolean): Keyt
   };
 }
 
+/**
+ * Parses `bytes` as what the caller wants; when they fail and are recognisably something else (a
+ * ccache given as a keytab, a capture), the error says what they are and where they are read.
+ */
+function parseAs<T>(bytes: Uint8Array, name: string, wanted: 'keytab' | 'ccache', wantedName: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (!(error instanceof KrbDecodeError)) throw error;
+    throw new BenchFailure(`${name}: ${wrongInputMessage(bytes, wanted, wantedName) ?? error.message}`);
+  }
+}
+
 async function readKeytab(source: FileSource): Promise<{ name: string; keytab: Keytab; bytes: Buffer }> {
   const { name, bytes } = await load(source, 'keytab');
-  return { name, bytes, keytab: userFacing(() => parseKeytab(bytes).keytab) };
+  return { name, bytes, keytab: userFacing(() => parseAs(bytes, name, 'keytab', 'a keytab', () => parseKeytab(bytes).keytab)) };
 }
 
 export class KeytabServiceImpl implements KeytabService {
@@ -123,7 +136,10 @@ export class KeytabServiceImpl implements KeytabService {
 export class CcacheServiceImpl implements CcacheService {
   async read(source: FileSource): Promise<CcacheDocument> {
     const { name, bytes } = await load(source, 'ccache');
-    return userFacing(() => ({ name, base64: bytes.toString('base64'), tree: parseCcache(bytes).tree, ...ccacheReport(bytes) }));
+    return userFacing(() => {
+      const { report, tree } = parseAs(bytes, name, 'ccache', 'a credential cache', () => credentialStore(bytes));
+      return { name, base64: bytes.toString('base64'), tree, ...report };
+    });
   }
 }
 

@@ -1,10 +1,13 @@
 /**
- * MIT FILE credential caches, versions 3 and 4 (MIT docs "ccache file format"): header tags
- * (KDC time offset), default principal, credentials — and the configuration entries MIT stores as
- * fake credentials for "krb5_ccache_conf_data/NAME[/PRINCIPAL]@X-CACHECONF:", kept apart.
- * Pure: parses bytes, does no I/O.
+ * MIT FILE credential caches, versions 1 to 4 (MIT docs "ccache file format", ccmarshal.c): header
+ * tags (KDC time offset, v4), default principal, credentials — and the configuration entries MIT
+ * stores as fake credentials for "krb5_ccache_conf_data/NAME[/PRINCIPAL]@X-CACHECONF:", kept apart.
+ * Versions 1 and 2 (before MIT 1.0) store integers in host byte order — read little-endian, as
+ * klist on x86 and ARM reads them — and version 1 stores no name type and counts the realm among
+ * a principal's components; version 3 writes the enctype twice. Pure: parses bytes, does no I/O.
  */
 import { BinaryReader } from './binary';
+import { KrbDecodeError } from './errors';
 import { TICKET_FLAG_NAMES } from './messages/common';
 import { enctypeName, formatPrincipal, nameTypeName, type Principal } from './names';
 import type { TreeNode } from './tree';
@@ -54,6 +57,7 @@ export interface Ccache {
 const MAX_COMPONENTS = 64;
 const MAX_LIST = 4096;
 
+/** Versions 3 and 4, the ones MIT has written since 1.0 (1 and 2 share their first bytes with keytabs). */
 export function isCcache(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x05 && (bytes[1] === 0x03 || bytes[1] === 0x04);
 }
@@ -82,14 +86,28 @@ export function flagNames(flags: number): string[] {
 
 class CcacheReader {
   readonly r: BinaryReader;
+  /** File format version (1–4): 1 and 2 are in host byte order (little-endian here). */
+  version = 4;
 
   constructor(bytes: Uint8Array) {
     this.r = new BinaryReader(bytes, 'ccache');
   }
 
+  get le(): boolean {
+    return this.version < 3;
+  }
+
+  u16(field: string): number {
+    return this.r.uint16(field, this.le);
+  }
+
+  u32(field: string): number {
+    return this.r.uint32(field, this.le);
+  }
+
   countedOctets(field: string): { bytes: Buffer; node: TreeNode } {
     const start = this.r.position;
-    const length = this.r.uint32(`${field}.length`);
+    const length = this.u32(`${field}.length`);
     const bytes = this.r.bytesOf(field, length);
     return { bytes, node: { name: field, type: 'counted_octet_string', offset: start, length: 4 + length } };
   }
@@ -97,11 +115,14 @@ class CcacheReader {
   principal(field: string): { principal: Principal; node: TreeNode } {
     const start = this.r.position;
     const children: TreeNode[] = [];
-    const nameType = this.r.node('name_type', 'uint32', () => this.r.int32(`${field}.name_type`), (v) => `${nameTypeName(v)} (${v})`);
-    children.push(nameType.node);
-    const count = this.r.node('num_components', 'uint32', () => this.r.uint32(`${field}.num_components`));
-    children.push(count.node);
-    if (count.value > MAX_COMPONENTS) this.r.fail(`${field}.num_components`, `${count.value} components is not a principal`, this.r.offset - 4);
+    // Version 1 stores no name type (KRB5_NT_UNKNOWN) and counts the realm as a component.
+    const nameType =
+      this.version === 1 ? { value: 0 } : this.r.node('name_type', 'uint32', () => this.r.int32(`${field}.name_type`, this.le), (v) => `${nameTypeName(v)} (${v})`);
+    if ('node' in nameType) children.push(nameType.node);
+    const stored = this.r.node('num_components', 'uint32', () => this.u32(`${field}.num_components`), (v) => (this.version === 1 ? `${v} (the realm included)` : v));
+    children.push(stored.node);
+    const count = { value: this.version === 1 ? stored.value - 1 : stored.value };
+    if (count.value > MAX_COMPONENTS || count.value < 0) this.r.fail(`${field}.num_components`, `${stored.value} components is not a principal`, this.r.offset - 4);
     const realm = this.countedOctets(`${field}.realm`);
     children.push({ ...realm.node, name: 'realm', value: realm.bytes.toString('utf8') });
     const components: string[] = [];
@@ -118,7 +139,7 @@ class CcacheReader {
   }
 
   time(field: string): { value: number; node: TreeNode } {
-    return this.r.node(field, 'uint32 (unix time)', () => this.r.uint32(field), (v) => (v === 0 ? 'not set' : isoSeconds(v)));
+    return this.r.node(field, 'uint32 (unix time)', () => this.u32(field), (v) => (v === 0 ? 'not set' : isoSeconds(v)));
   }
 }
 
@@ -155,13 +176,13 @@ function readHeader(c: CcacheReader, version: number, nodes: TreeNode[]): Ccache
 function readList(c: CcacheReader, field: string, itemName: string): { items: { type: number; data: Buffer }[]; node: TreeNode } {
   const r = c.r;
   const start = r.position;
-  const count = r.uint32(`${field}.count`);
+  const count = c.u32(`${field}.count`);
   if (count > MAX_LIST) r.fail(`${field}.count`, `${count} entries is not plausible`, r.offset - 4);
   const items: { type: number; data: Buffer }[] = [];
   const children: TreeNode[] = [];
   for (let i = 0; i < count; i++) {
     const itemStart = r.position;
-    const type = r.uint16(`${field}[${i}].type`);
+    const type = c.u16(`${field}[${i}].type`);
     const data = c.countedOctets(`${field}[${i}].data`).bytes;
     items.push({ type, data });
     children.push({ name: `${itemName}[${i}]`, type: itemName, offset: itemStart, length: r.position - itemStart, value: `type ${type}: ${data.toString('hex')}` });
@@ -179,8 +200,8 @@ function readCredential(c: CcacheReader, index: number, version: number, revealK
   children.push({ ...client.node, name: 'client' }, { ...server.node, name: 'server' });
 
   const keyStart = r.position;
-  const keyEnctype = r.uint16(`${f}.keyblock.enctype`);
-  if (version === 3) r.uint16(`${f}.keyblock.enctype_repeated`);
+  const keyEnctype = c.u16(`${f}.keyblock.enctype`);
+  if (version === 3) c.u16(`${f}.keyblock.enctype_repeated`);
   const key = c.countedOctets(`${f}.keyblock.data`).bytes;
   children.push({
     name: 'keyblock',
@@ -193,7 +214,7 @@ function readCredential(c: CcacheReader, index: number, version: number, revealK
   const times = ['authtime', 'starttime', 'endtime', 'renew_till'].map((name) => c.time(name));
   children.push(...times.map((t) => t.node));
   const isSkey = r.node('is_skey', 'uint8', () => r.uint8(`${f}.is_skey`));
-  const flags = r.node('ticket_flags', 'uint32', () => r.uint32(`${f}.ticket_flags`), (v) => [`0x${v.toString(16).padStart(8, '0')}`, ...flagNames(v)]);
+  const flags = r.node('ticket_flags', 'uint32', () => c.u32(`${f}.ticket_flags`), (v) => [`0x${v.toString(16).padStart(8, '0')}`, ...flagNames(v)]);
   children.push(isSkey.node, flags.node);
   const addresses = readList(c, `${f}.addresses`, 'address');
   const authdata = readList(c, `${f}.authdata`, 'authdata');
@@ -237,20 +258,19 @@ function configEntry(credential: CcacheCredential): CcacheConfigEntry | undefine
   };
 }
 
-/** Parses a FILE ccache (v3/v4). Throws KrbDecodeError naming the field and byte offset. */
+/** Parses a FILE ccache (v1–v4). Throws KrbDecodeError naming the field and byte offset. */
 export function parseCcache(bytes: Uint8Array, options: { revealKeys?: boolean } = {}): { ccache: Ccache; tree: TreeNode } {
   const c = new CcacheReader(bytes);
   const r = c.r;
   const nodes: TreeNode[] = [];
   const version = r.node('file_format_version', 'uint16', () => r.uint16('file_format_version'), (v) => `0x${v.toString(16).padStart(4, '0')}`);
   nodes.push(version.node);
-  if (version.value === 0x0501 || version.value === 0x0502) {
-    r.fail('file_format_version', 'versions 1 and 2 (host byte order, pre-1.0 MIT) are not supported', 0);
-  }
-  if (version.value !== 0x0503 && version.value !== 0x0504) {
-    r.fail('file_format_version', `0x${version.value.toString(16)} is not a FILE ccache version (0x0503 or 0x0504)`, 0);
+  if (version.value < 0x0501 || version.value > 0x0504) {
+    r.fail('file_format_version', `0x${version.value.toString(16)} is not a FILE ccache version (0x0501 to 0x0504)`, 0);
   }
   const v = version.value & 0xff;
+  c.version = v;
+  if (v < 3) version.node.value = `0x050${v} (host byte order, read little-endian)`;
   const kdcTimeOffset = readHeader(c, v, nodes);
   const defaultPrincipal = c.principal('default_principal');
   nodes.push(defaultPrincipal.node);
@@ -272,6 +292,17 @@ export function parseCcache(bytes: Uint8Array, options: { revealKeys?: boolean }
   }
   const ccache: Ccache = { version: v, defaultPrincipal: defaultPrincipal.principal, credentials, config, ...(kdcTimeOffset ? { kdcTimeOffset } : {}) };
   return { ccache, tree: { name: 'ccache', type: `FILE ccache v${v}`, offset: 0, length: bytes.length, children: nodes } };
+}
+
+/** Whether the bytes parse completely as a ccache (of any version). */
+export function parsesAsCcache(bytes: Uint8Array): boolean {
+  try {
+    parseCcache(bytes);
+    return true;
+  } catch (error) {
+    if (error instanceof KrbDecodeError) return false;
+    throw error;
+  }
 }
 
 /** Config values are mostly text ("yes", a realm, a number); show hex otherwise. */

@@ -6,6 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { BenchFailure } from '../engine/failure';
 import { KrbDecodeError } from '../krb/errors';
+import { wrongInputMessage } from '../krb/identify';
 import { KEYTAB_V2, parseKeytab, writeKeytab, type Keytab } from '../krb/keytab';
 import { fsMessage, kerberosFilePath, writeFileAtomic, writeTarget } from './files';
 
@@ -39,7 +40,8 @@ export async function readKeytabFile(name: string, options: { missingIsEmpty?: b
   try {
     return parseKeytab(bytes).keytab;
   } catch (error) {
-    if (error instanceof KrbDecodeError) throw new Error(`${file}: ${error.message}`);
+    // A ccache, a capture, a token given as a keytab: say what it is rather than where parsing stopped.
+    if (error instanceof KrbDecodeError) throw new Error(`${file}: ${wrongInputMessage(bytes, 'keytab', 'a keytab') ?? error.message}`);
     throw error;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * test/fixtures/world/world.json: material real tools made against a throwaway MIT realm
- * (WORLD.TEST) — a curl --negotiate header, a JVM SPNEGO token, and the KDC's TCP stream of a
- * FAST-armored kinit and a kvno — with the keytab that opens it (krbtgt, alice, HTTP/localhost).
+ * (WORLD.TEST) — a curl --negotiate header, a JVM SPNEGO token, an MIT token with delegated
+ * credentials, and the KDC's TCP stream of a FAST-armored kinit and a kvno — with the keytab that
+ * opens it (krbtgt, alice, HTTP/localhost).
  * How it was made: test/fixtures/world/make.sh.
  */
 import { readFileSync } from 'node:fs';
@@ -15,6 +16,8 @@ interface WorldFixture {
   curlAuthorization: string;
   javaSpnego: string;
   kdcStreamFast: string;
+  /** An MIT GSS initial token with GSS_C_DELEG_FLAG: the authenticator carries a KRB-CRED. */
+  delegatedApReq: string;
 }
 
 export const world = JSON.parse(readFileSync(path.resolve('test/fixtures/world/world.json'), 'utf8')) as WorldFixture;

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CcacheReport } from '../../main/api/inspect';
 import { KLIST_FLAG_LETTERS, parseCcache } from '../../main/krb/ccache';
+import { identifyInput } from '../../main/krb/identify';
 import { KrbDecodeError } from '../../main/krb/errors';
 import { runKbench } from '../helpers/cli';
 import { ALICE_PASSWORD, createTestRealm, type TestRealm } from '../helpers/lab';
@@ -74,7 +75,7 @@ describe('ccache parity with klist', () => {
     lab = await createTestRealm();
     await lab.realm.addPrincipal('legacy/localhost', { randkey: true }, { enctypes: ['arcfour-hmac:normal'] });
     await lab.realm.addPrincipal('modern/localhost', { randkey: true }, { enctypes: ['aes256-cts-hmac-sha384-192:normal'] });
-    for (const version of [4, 3]) {
+    for (const version of [4, 3, 2, 1]) {
       // A krb5.conf that differs only in ccache_type makes MIT write that file format.
       const conf = path.join(lab.dir, `krb5-v${version}.conf`);
       const base = await readFile(lab.realm.paths.krb5Conf, 'utf8');
@@ -90,17 +91,20 @@ describe('ccache parity with klist', () => {
   });
   afterAll(() => lab?.destroy());
 
-  it.each(['v4', 'v3'])('%s: every credential matches klist -e -f, config entries match klist -C', async (name) => {
+  // Versions 1 and 2 are in host byte order: MIT writes and reads them little-endian here.
+  it.each(['v4', 'v3', 'v2', 'v1'])('%s: every credential matches klist -e -f, config entries match klist -C', async (name) => {
     const file = ccaches[name]!;
     const bytes = await readFile(file);
-    expect(bytes.readUInt16BE(0)).toBe(name === 'v4' ? 0x0504 : 0x0503);
+    expect(bytes.readUInt16BE(0)).toBe(0x0500 + Number(name[1]));
+    // 05 01/05 02 also start keytabs: the file is still told apart as what it is.
+    expect(identifyInput(bytes)).toEqual({ kind: 'ccache', description: `a FILE credential cache (version ${name[1]})` });
     const { stdout: klistOut } = await exec('klist', ['-e', '-f', '-C', '-c', `FILE:${file}`], { env: { ...lab.env, LC_ALL: 'C', TZ: 'UTC' } });
     const klist = parseKlist(klistOut);
     const { code, stdout } = await runKbench(['ccache', 'show', file, '--json']);
     expect(code).toBe(0);
     const ours = JSON.parse(stdout) as CcacheReport;
 
-    expect(ours.version).toBe(name === 'v4' ? 4 : 3);
+    expect(ours.version).toBe(Number(name[1]));
     expect(ours.defaultPrincipal).toBe(klist.defaultPrincipal);
     expect(ours.credentials.map((c) => c.server)).toEqual(klist.credentials.map((c) => c.server));
     expect(ours.credentials.length).toBe(4);

@@ -1,9 +1,6 @@
 import type { CcacheReport } from '../../api/inspect';
-import { ccacheReport } from '../../inspect/ccache';
 import { KLIST_FLAG_LETTERS } from '../../krb/ccache';
-import { KrbDecodeError } from '../../krb/errors';
 import { EXIT_OK, type Command } from '../command';
-import { kerberosFilePath, readUserFile } from '../../system/files';
 import { json, padEnd } from '../format';
 
 function flagLetters(flags: string[]): string {
@@ -14,7 +11,8 @@ function flagLetters(flags: string[]): string {
 
 /** klist -e -f layout, with ISO-8601 UTC times. */
 function render(file: string, report: CcacheReport): string {
-  const lines = [`Ticket cache: FILE:${file} (version ${report.version})`, `Default principal: ${report.defaultPrincipal}`, ''];
+  const heading = report.format === 'KRB-CRED' ? `KRB-CRED: ${file} (${report.credentials.length} ticket(s) with their session keys)` : `Ticket cache: FILE:${file} (version ${report.version})`;
+  const lines = [heading, `Default principal: ${report.defaultPrincipal || '(not said)'}`, ''];
   lines.push(`${padEnd('Valid starting', 22)}${padEnd('Expires', 22)}Service principal`);
   for (const c of report.credentials) {
     // As klist does, a ticket without starttime shows its authtime there — marked, and said below.
@@ -37,23 +35,16 @@ function render(file: string, report: CcacheReport): string {
 
 const showCommand: Command = {
   name: 'show',
-  summary: 'list a FILE credential cache like klist -e -f (times in ISO-8601 UTC)',
+  summary: 'list a FILE credential cache (versions 1–4) or a KRB-CRED (.kirbi) like klist -e -f (times in ISO-8601 UTC)',
   usage: ['ccache show FILE [--json]'],
   details:
-    'FILE may be a path or FILE:/path (as in KRB5CCNAME). --json prints { version, defaultPrincipal, credentials: [ { client, server, sessionKeyEnctype, sessionKeyEnctypeId, ticketEnctype, ticketEnctypeId, ticketKvno, authtime, starttime, endtime, renewTill, flags } ], config: [ { key, principal?, value } ] }.',
+    'FILE may be a path or FILE:/path (as in KRB5CCNAME). A .kirbi (KRB-CRED) is shown as the cache of its tickets. --json prints { format, version, defaultPrincipal, credentials: [ { client, server, sessionKeyEnctype, sessionKeyEnctypeId, ticketEnctype, ticketEnctypeId, ticketKvno, authtime, starttime, endtime, renewTill, flags } ], config: [ { key, principal?, value } ] }.',
   options: { json: { type: 'boolean' } },
   positionals: { min: 1, max: 1 },
-  async run({ values, positionals, io }) {
-    const file = kerberosFilePath(positionals[0]!, 'ccache');
-    const bytes = await readUserFile(file);
-    let report: CcacheReport;
-    try {
-      report = ccacheReport(bytes);
-    } catch (error) {
-      if (error instanceof KrbDecodeError) throw new Error(`${file}: ${error.message}`);
-      throw error;
-    }
-    io.stdout(values.json ? json(report) : render(file, report));
+  async run(input) {
+    const { values, positionals, io } = input;
+    const { name, base64: _bytes, tree: _tree, ...report } = await input.engine().api.ccache.read({ path: positionals[0]! });
+    io.stdout(values.json ? json(report) : render(name, report));
     return EXIT_OK;
   },
 };

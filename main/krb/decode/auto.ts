@@ -10,6 +10,7 @@ import { decodeNtlmssp, isNtlmssp } from '../gss/ntlm';
 import { decodeRfc1964Token, isRfc1964TokId } from '../gss/rfc1964';
 import { decodePerMessageToken } from '../gss/rfc4121';
 import { decodeSpnego } from '../gss/spnego';
+import { identifyInput, keytabOrOldCcache } from '../identify';
 import { isKeytab, parseKeytab } from '../keytab';
 import { decodeKerberosMessage, kerberosMessageName, Ticket } from '../messages';
 import { decodeDer } from '../der/schema';
@@ -86,11 +87,11 @@ function findByOffset(node: TreeNode, offset: number, length: number, header = C
 }
 
 function decodeStore(bytes: Uint8Array, options: AutoDecodeOptions): AutoDecoded | undefined {
-  if (isKeytab(bytes)) return { kind: 'keytab', tree: parseKeytab(bytes, { revealKeys: options.revealSecrets }).tree };
+  if (isKeytab(bytes) && keytabOrOldCcache(bytes) === 'keytab') return { kind: 'keytab', tree: parseKeytab(bytes, { revealKeys: options.revealSecrets }).tree };
   // 05 04 is both the ccache v4 magic and the RFC 4121 Wrap TOK_ID; a Wrap token has the 0xFF
   // filler at byte 3, where a ccache has the low byte of its header length (12).
   const wrapToken = bytes[0] === 0x05 && bytes[1] === 0x04 && bytes[3] === 0xff;
-  if (bytes[0] === 0x05 && (bytes[1] === 0x03 || bytes[1] === 0x04) && !wrapToken) {
+  if (bytes[0] === 0x05 && bytes[1]! >= 0x01 && bytes[1]! <= 0x04 && !wrapToken) {
     const { ccache, tree } = parseCcache(bytes, { revealKeys: options.revealSecrets });
     // Decode (and, with a key, decrypt) each ticket in place.
     ccache.credentials.forEach((credential) => {
@@ -190,12 +191,17 @@ function decodeAutoAt(bytes: Uint8Array, base: number, options: AutoDecodeOption
   }
   const embedded = base === 0 ? embeddedTokens(bytes) : [];
   if (embedded.length) return decodeEmbedded(bytes, embedded, options, depth);
-  throw new KrbDecodeError(
-    'input',
-    '',
-    base,
-    `not a keytab, ccache, GSS-API/SPNEGO token or Kerberos message (starts with ${Buffer.from(bytes.subarray(0, 4)).toString('hex')})`,
-  );
+  throw new KrbDecodeError('input', '', base, `not a keytab, ccache, GSS-API/SPNEGO token or Kerberos message (${whatItIs(bytes, base)})`);
+}
+
+/** "starts with 0a0d0d0a" — or, for the user's own input, what it recognisably is instead. */
+function whatItIs(bytes: Uint8Array, base: number): string {
+  const start = `starts with ${Buffer.from(bytes.subarray(0, 4)).toString('hex')}`;
+  if (base !== 0) return start;
+  const format = identifyInput(bytes);
+  if (format.kind === 'unknown' || format.kind === 'empty') return start;
+  const capture = format.kind === 'pcap' || format.kind === 'pcapng' || format.kind === 'gzip';
+  return `this is ${format.description}${capture ? ': captures are not read by the bench yet — paste the token or message itself' : ''}`;
 }
 
 /** Decodes whatever `bytes` is. Throws KrbDecodeError when it is none of the known formats or malformed. */
