@@ -108,6 +108,9 @@ const ENCTYPE_ALIASES: Record<string, number> = {
   'arcfour-hmac-md5': 23,
   des3: 16,
   'des3-cbc-sha1-kd': 16,
+  'des3-hmac-sha1': 16,
+  'camellia128-cts': 25,
+  'camellia256-cts': 26,
 };
 
 export function enctypeName(id: number): string {
@@ -123,7 +126,7 @@ export function enctypeId(nameOrId: string | number): number | undefined {
   return ENCTYPE_ALIASES[text];
 }
 
-/** Checksum types (RFC 3961 §8, RFC 8009, RFC 4757) and the GSS checksum of RFC 4121 §4.1.1. */
+/** Checksum types (RFC 3961 §8, RFC 8009, RFC 6803, RFC 4757) and the GSS checksum of RFC 4121 §4.1.1. */
 export const CHECKSUM_TYPES: Record<number, string> = {
   1: 'crc32',
   7: 'rsa-md5',
@@ -131,6 +134,8 @@ export const CHECKSUM_TYPES: Record<number, string> = {
   12: 'hmac-sha1-des3-kd',
   15: 'hmac-sha1-96-aes128',
   16: 'hmac-sha1-96-aes256',
+  17: 'cmac-camellia128',
+  18: 'cmac-camellia256',
   19: 'hmac-sha256-128-aes128',
   20: 'hmac-sha384-192-aes256',
   [-138]: 'hmac-md5-arcfour',

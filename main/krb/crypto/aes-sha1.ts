@@ -48,6 +48,7 @@ function makeAesSha1(id: AesSha1Id): EncryptionType {
     checksumType,
     checksumLength: MAC_LENGTH,
     confounderLength: CONFOUNDER_LENGTH,
+    messageBlockSize: 1, // CTS: no padding
 
     stringToKey(password, salt, params) {
       const iterations = iterationCount(params, AES_SHA1_DEFAULT_ITERATIONS, name);

@@ -74,6 +74,7 @@ function makeAesSha2(id: AesSha2Id): EncryptionType {
     checksumType: id, // RFC 8009 gave the checksum types the same numbers as the enctypes
     checksumLength: macLength,
     confounderLength: CONFOUNDER_LENGTH,
+    messageBlockSize: 1, // CTS: no padding
 
     stringToKey(password, salt, params) {
       const iterations = iterationCount(params, AES_SHA2_DEFAULT_ITERATIONS, name);

@@ -10,7 +10,8 @@ export const MAX_ITERATIONS = 10_000_000;
 
 export function requireKeyLength(key: Uint8Array, length: number, enctypeName: string): void {
   if (key.length !== length) {
-    throw new KrbCryptoError('bad-key', `${enctypeName} needs a ${length}-byte key, got ${key.length} byte(s)`);
+    const article = [8, 11, 18].includes(length) ? 'an' : 'a'; // "an 8-byte key"
+    throw new KrbCryptoError('bad-key', `${enctypeName} needs ${article} ${length}-byte key, got ${key.length} byte(s)`);
   }
 }
 
@@ -24,6 +25,20 @@ export function requireUsage(usage: number): void {
 export function requireMinLength(data: Uint8Array, minimum: number, what: string): void {
   if (data.length < minimum) {
     throw new KrbCryptoError('bad-input', `${what} is ${data.length} byte(s), shorter than the minimum of ${minimum}`);
+  }
+}
+
+/** CBC enctypes without ciphertext stealing (the DES family) only ever produce whole blocks. */
+export function requireBlockMultiple(data: Uint8Array, block: number, what: string): void {
+  if (data.length % block !== 0) {
+    throw new KrbCryptoError('bad-input', `${what} is ${data.length} byte(s), not a whole number of ${block}-byte blocks`);
+  }
+}
+
+/** Enctypes whose string-to-key has no parameters refuse s2kparams rather than ignore them. */
+export function requireNoS2kParams(params: Uint8Array | undefined, enctypeName: string): void {
+  if (params !== undefined && params.length > 0) {
+    throw new KrbCryptoError('bad-input', `${enctypeName} takes no s2kparams, got ${params.length} byte(s)`);
   }
 }
 

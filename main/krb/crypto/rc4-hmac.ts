@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { KrbCryptoError } from '../errors';
 import { ENCTYPES } from '../names';
-import { confounderOrRandom, decodeUtf8, requireKeyLength, requireMinLength, requireUsage } from './inputs';
+import { confounderOrRandom, decodeUtf8, requireKeyLength, requireMinLength, requireNoS2kParams, requireUsage } from './inputs';
 import { digest, hmac, macEquals } from './mac';
 import { md4 } from './md4';
 import { rc4 } from './rc4';
@@ -68,9 +68,7 @@ export function hmacMd5Checksum(key: Uint8Array, usage: number, data: Uint8Array
 
 /** RFC 4757 §2: the NT hash of the password; MIT re-encodes password bytes from UTF-8. */
 function rc4StringToKey(password: string | Uint8Array, _salt: string | Uint8Array, params?: Uint8Array): Buffer {
-  if (params !== undefined && params.length > 0) {
-    throw new KrbCryptoError('bad-input', `${NAME} takes no s2kparams, got ${params.length} byte(s)`);
-  }
+  requireNoS2kParams(params, NAME);
   const text = typeof password === 'string' ? password : decodeUtf8(password, `${NAME} password`);
   return md4(Buffer.from(text, 'utf16le'));
 }
@@ -88,6 +86,7 @@ export const arcfourHmac: EncryptionType = {
   checksumType: -138,
   checksumLength: CHECKSUM_LENGTH,
   confounderLength: CONFOUNDER_LENGTH,
+  messageBlockSize: 1, // RC4 is a stream cipher: no padding
 
   stringToKey: rc4StringToKey,
 

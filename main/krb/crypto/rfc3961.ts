@@ -1,6 +1,7 @@
 /**
- * The RFC 3961 §5.3 "simplified profile" key derivation used by the RFC 3962 AES enctypes:
- * each key usage gets its own keys, derived from the protocol key with DK(key, usage | seed).
+ * The RFC 3961 §5.3 "simplified profile" key derivation used by the RFC 3962 AES enctypes and,
+ * with triple DES as the cipher, by des3-cbc-sha1 (RFC 3961 §6.3): each key usage gets its own
+ * keys, derived from the protocol key with DK(key, usage | seed).
  */
 import { aesCtsEncrypt, AES_BLOCK } from './aes-cts';
 import { nfold } from './nfold';
@@ -30,16 +31,24 @@ export function usageConstant(usage: number, seed: number): Buffer {
   return constant;
 }
 
+/** The cipher DR runs: one block encrypted with a zero IV, and the block size. */
+export interface DrCipher {
+  blockSize: number;
+  encryptBlock(key: Uint8Array, block: Uint8Array): Buffer;
+}
+
+/** For AES the "encryption" of one block is CTS with a zero IV, i.e. plain AES. */
+const AES_DR: DrCipher = { blockSize: AES_BLOCK, encryptBlock: (key, block) => aesCtsEncrypt(key, undefined, block) };
+
 /**
  * RFC 3961 §5.1 DR(Key, Constant): encrypt n-fold(Constant) to one block, then keep encrypting
- * the previous output, concatenating until `length` bytes (k-truncate). For AES the "encryption"
- * of one block is CTS with a zero IV, i.e. plain AES.
+ * the previous output, concatenating until `length` bytes (k-truncate).
  */
-export function derivedRandom(key: Uint8Array, constant: Uint8Array, length: number): Buffer {
+export function derivedRandom(key: Uint8Array, constant: Uint8Array, length: number, cipher: DrCipher = AES_DR): Buffer {
   const parts: Buffer[] = [];
-  let block = nfold(constant, AES_BLOCK); // the identity when the constant is already one block
-  for (let produced = 0; produced < length; produced += AES_BLOCK) {
-    block = aesCtsEncrypt(key, undefined, block);
+  let block = nfold(constant, cipher.blockSize); // the identity when the constant is already one block
+  for (let produced = 0; produced < length; produced += cipher.blockSize) {
+    block = cipher.encryptBlock(key, block);
     parts.push(block);
   }
   return Buffer.concat(parts).subarray(0, length);
@@ -50,12 +59,12 @@ export function derivedKey(key: Uint8Array, constant: Uint8Array): Buffer {
   return derivedRandom(key, constant, key.length);
 }
 
-/** Kc, Ke and Ki for one key usage (RFC 3961 §5.3). */
-export function simplifiedProfileKeys(key: Uint8Array, usage: number): UsageKeys {
+/** Kc, Ke and Ki for one key usage (RFC 3961 §5.3), with the enctype's DK (AES's by default). */
+export function simplifiedProfileKeys(key: Uint8Array, usage: number, dk: (key: Uint8Array, constant: Uint8Array) => Buffer = derivedKey): UsageKeys {
   return {
-    Kc: derivedKey(key, usageConstant(usage, KEY_USAGE_SEED.Kc)),
-    Ke: derivedKey(key, usageConstant(usage, KEY_USAGE_SEED.Ke)),
-    Ki: derivedKey(key, usageConstant(usage, KEY_USAGE_SEED.Ki)),
+    Kc: dk(key, usageConstant(usage, KEY_USAGE_SEED.Kc)),
+    Ke: dk(key, usageConstant(usage, KEY_USAGE_SEED.Ke)),
+    Ki: dk(key, usageConstant(usage, KEY_USAGE_SEED.Ki)),
   };
 }
 

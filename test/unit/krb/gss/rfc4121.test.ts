@@ -264,7 +264,7 @@ describe('what unwrap reports', () => {
     expect(() => wrap(k, 18, Buffer.alloc(1), { ...base, ec: 3 })).toThrow(KrbCryptoError);
     expect(() => wrap(k, 18, Buffer.alloc(1), { ...base, rrc: 70000 })).toThrow(KrbCryptoError);
     expect(() => wrap(k, 18, Buffer.alloc(1), { ...base, sequence: -1 })).toThrow(KrbCryptoError);
-    expect(() => wrap(k, 1, Buffer.alloc(1), base)).toThrow(expect.objectContaining({ code: 'unsupported-enctype' }));
+    expect(() => wrap(k, 2, Buffer.alloc(1), base)).toThrow(expect.objectContaining({ code: 'unsupported-enctype' }));
     expect(() => wrap(key(16, 1), 23, Buffer.alloc(1), { ...base, rrc: 28 })).toThrow(KrbCryptoError);
     expect(() => wrap(key(16, 1), 23, Buffer.alloc(1), { ...base, sequence: 2 ** 32 })).toThrow(KrbCryptoError);
   });
