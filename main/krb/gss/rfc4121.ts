@@ -33,6 +33,16 @@ export const CFX_HEADER_LENGTH = 16;
 
 const FLAG_NAMES: Record<number, string> = { 0x01: 'SentByAcceptor', 0x02: 'Sealed', 0x04: 'AcceptorSubkey' };
 const RC4_HMAC = 23;
+/** DES and triple-DES contexts use RFC 1964 tokens (MIT, Heimdal): RFC 4121 §4.2 is for the newer enctypes. */
+const RFC1964_ENCTYPES = new Set([1, 3, 16]);
+
+/** The enctype of an RFC 4121 token's key; DES and triple DES are refused, naming the token format they use. */
+function cfxEnctype(enctypeId: number): EncryptionType {
+  if (RFC1964_ENCTYPES.has(enctypeId)) {
+    throw new KrbCryptoError('unsupported-enctype', `${enctypeName(enctypeId)} contexts use RFC 1964 tokens, not RFC 4121 Wrap/MIC tokens`);
+  }
+  return requireEnctype(enctypeId);
+}
 
 export function cfxFlagNames(flags: number): string[] {
   return bitNames(flags, FLAG_NAMES);
@@ -243,7 +253,7 @@ export function wrap(key: Uint8Array, enctypeId: number, plaintext: Uint8Array, 
     if (options.rrc || options.ec) throw new KrbCryptoError('bad-input', 'RC4-HMAC tokens (RFC 4757) have no EC or RRC field');
     return wrapRc4(key, plaintext, { sentByAcceptor: options.sentByAcceptor, sealed: options.sealed, sequence: options.sequence, ...(options.confounder ? { confounder: options.confounder } : {}) });
   }
-  const enctype = requireEnctype(enctypeId);
+  const enctype = cfxEnctype(enctypeId);
   const flags = makeFlags(options);
   const usage = wrapKeyUsage(options.sentByAcceptor);
   const rrc = toUint16(options.rrc ?? 0, 'RRC');
@@ -361,7 +371,7 @@ function cfxResult(header: CfxHeader, usage: number, problems: TokenProblem[]): 
  */
 export function unwrap(key: Uint8Array, enctypeId: number, token: Uint8Array, options: VerifyOptions = {}): UnwrapResult {
   if (enctypeId === RC4_HMAC) return fromRc4(unwrapRc4(key, token, options));
-  const enctype = requireEnctype(enctypeId);
+  const enctype = cfxEnctype(enctypeId);
   const header = strictHeader(token, CfxTokId.WRAP);
   const result = header.sealed ? unwrapSealed(enctype, key, token, header) : unwrapUnsealed(enctype, key, token, header);
   result.problems.push(...expectationProblems(header, options));
@@ -373,7 +383,7 @@ export function unwrap(key: Uint8Array, enctypeId: number, token: Uint8Array, op
 /** GSS_GetMIC: an RFC 4121 MIC token (RFC 4757 format for etype 23). */
 export function mic(key: Uint8Array, enctypeId: number, data: Uint8Array, options: MicOptions): Buffer {
   if (enctypeId === RC4_HMAC) return micRc4(key, data, { sentByAcceptor: options.sentByAcceptor, sequence: options.sequence });
-  const enctype = requireEnctype(enctypeId);
+  const enctype = cfxEnctype(enctypeId);
   const header = encodeMicHeader(makeFlags(options), options.sequence);
   return Buffer.concat([header, enctype.checksum(key, micKeyUsage(options.sentByAcceptor), Buffer.concat([data, header]))]);
 }
@@ -384,7 +394,7 @@ export function verifyMic(key: Uint8Array, enctypeId: number, data: Uint8Array, 
     const r = verifyMicRc4(key, data, token, options);
     return { format: 'rfc4757', sentByAcceptor: r.sentByAcceptor, sequence: r.sequence, keyUsage: r.keyUsage, problems: r.problems };
   }
-  const enctype = requireEnctype(enctypeId);
+  const enctype = cfxEnctype(enctypeId);
   const header = strictHeader(token, CfxTokId.MIC);
   const usage = micKeyUsage(header.sentByAcceptor);
   const signed = Buffer.concat([data, token.subarray(0, CFX_HEADER_LENGTH)]);
@@ -451,7 +461,7 @@ function decodeCfx(bytes: Uint8Array, base: number, keys: readonly GssKey[] | un
     children: [...header.nodes, body],
   };
   const decoded: DecodedPerMessageToken = { format: 'rfc4121', kind: isMic ? 'mic' : 'wrap', tree };
-  const candidates = (keys ?? []).filter((k) => k.enctype !== RC4_HMAC && getEnctype(k.enctype));
+  const candidates = (keys ?? []).filter((k) => k.enctype !== RC4_HMAC && !RFC1964_ENCTYPES.has(k.enctype) && getEnctype(k.enctype));
   if (!keys || keys.length === 0) return decoded;
   if (isMic && !options.micData) {
     body.error = 'checksum not verified: a MIC token does not carry the message it protects (pass the message to verify it)';

@@ -335,3 +335,15 @@ describe('decodePerMessageToken', () => {
     expect(() => decodePerMessageToken(hex('05'))).toThrow(KrbDecodeError);
   });
 });
+
+describe('enctypes that do not use RFC 4121 tokens', () => {
+  it.each([
+    [1, 8],
+    [3, 8],
+    [16, 24],
+  ])('refuses enctype %i: DES and triple-DES contexts use RFC 1964 tokens', (enctype, keyLength) => {
+    const key = Buffer.alloc(keyLength, 1);
+    expect(() => wrap(key, enctype, Buffer.from('x'), { sentByAcceptor: false, acceptorSubkey: false, sealed: true, sequence: 0n })).toThrow(/contexts use RFC 1964 tokens, not RFC 4121 Wrap\/MIC tokens/);
+    expect(() => mic(key, enctype, Buffer.from('x'), { sentByAcceptor: false, acceptorSubkey: false, sequence: 0n })).toThrow(KrbCryptoError);
+  });
+});
