@@ -60,6 +60,8 @@ export interface KeytabDocument {
   name: string;
   version: number;
   entries: KeytabEntryView[];
+  /** A damaged keytab: the entries are those that could be read; this says where and how the damage starts. */
+  damage?: { offset: number; message: string };
   /** The keytab bytes (for saving or downloading what the UI shows). */
   base64: string;
   tree: TreeNode;

@@ -19,6 +19,7 @@ import type {
 } from '../api/inspect';
 import { BenchFailure } from '../engine/failure';
 import { wrongInputMessage } from '../krb/identify';
+import { recoverKeytab, type RecoveredKeytab } from '../krb/keytab-recovery';
 import { parseTokenText } from '../krb/decode/input';
 import { parseRawKey, type KeySpec } from '../krb/decode/session';
 import { KrbCryptoError, KrbDecodeError } from '../krb/errors';
@@ -79,16 +80,34 @@ function parseAs<T>(bytes: Uint8Array, name: string, wanted: 'keytab' | 'ccache'
   }
 }
 
-async function readKeytab(source: FileSource): Promise<{ name: string; keytab: Keytab; bytes: Buffer }> {
+interface ReadKeytab {
+  name: string;
+  keytab: Keytab;
+  bytes: Buffer;
+  /** Set when the file is damaged: `keytab` holds the entries that could be read (recoverKeytab). */
+  recovered?: RecoveredKeytab;
+}
+
+/** A keytab, or what can be read of a damaged one; anything else fails saying what it is. */
+async function readKeytab(source: FileSource, revealKeys = false): Promise<ReadKeytab> {
   const { name, bytes } = await load(source, 'keytab');
-  return { name, bytes, keytab: userFacing(() => parseAs(bytes, name, 'keytab', 'a keytab', () => parseKeytab(bytes).keytab)) };
+  try {
+    return { name, bytes, keytab: parseKeytab(bytes).keytab };
+  } catch (error) {
+    if (!(error instanceof KrbDecodeError)) throw error;
+    const other = wrongInputMessage(bytes, 'keytab', 'a keytab');
+    const recovered = other ? undefined : recoverKeytab(bytes, error, { revealKeys });
+    if (!recovered) throw new BenchFailure(`${name}: ${other ?? error.message}`);
+    return { name, bytes, keytab: recovered.keytab, recovered };
+  }
 }
 
 export class KeytabServiceImpl implements KeytabService {
   async read(source: FileSource, revealKeys: boolean): Promise<KeytabDocument> {
-    const { name, bytes, keytab } = await readKeytab(source);
+    const { name, bytes, keytab, recovered } = await readKeytab(source, revealKeys);
     // Show the file as it is (not re-written), so offsets match the user's bytes.
-    return { ...keytabDocument(name, keytab, revealKeys), base64: bytes.toString('base64'), tree: parseKeytab(bytes, { revealKeys }).tree };
+    const tree = recovered ? recovered.tree : parseKeytab(bytes, { revealKeys }).tree;
+    return { ...keytabDocument(name, keytab, revealKeys), base64: bytes.toString('base64'), tree, ...(recovered ? { damage: recovered.summary } : {}) };
   }
 
   async add(source: FileSource | null, spec: NewKeytabEntries, revealKeys: boolean): Promise<KeytabDocument> {

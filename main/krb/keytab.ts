@@ -62,6 +62,17 @@ export interface Keytab {
 export interface KeytabParseOptions {
   /** Show key bytes as hex in the tree (default: "<32 bytes hidden>"). */
   revealKeys?: boolean;
+  /** Recovery (keytab-recovery.ts): each entry's real length is its declared size minus this. */
+  sizeAdjust?: number;
+  /** Recovery: stop at the first bad record and return what came before it, and why, instead of throwing. */
+  partial?: boolean;
+}
+
+export interface ParsedKeytab {
+  keytab: Keytab;
+  tree: TreeNode;
+  /** With `partial`: where reading stopped and why (the entries before it are in `keytab`). */
+  damage?: KrbDecodeError;
 }
 
 /** Cheap auto-detection: the two version bytes (ccaches start 0x05 0x03/0x04). */
@@ -76,13 +87,18 @@ function isKeytabVersion(version: number): version is Keytab['version'] {
 // ---- reading ---------------------------------------------------------------------------------
 
 /** Decodes a keytab; throws KrbDecodeError (structure "keytab", field, byte offset) on bad bytes. */
-export function parseKeytab(bytes: Uint8Array, options: KeytabParseOptions = {}): { keytab: Keytab; tree: TreeNode } {
+export function parseKeytab(bytes: Uint8Array, options: KeytabParseOptions = {}): ParsedKeytab {
   const reader = new BinaryReader(bytes, STRUCTURE);
   const version = reader.uint16('version');
   if (!isKeytabVersion(version)) {
     throw new KrbDecodeError(STRUCTURE, 'version', 0, `0x${version.toString(16).padStart(4, '0')} is not a keytab version (0x0501 or 0x0502)`);
   }
   if (version === KEYTAB_V2) return parseBody(bytes, version, false, options);
+  if (options.partial) {
+    // Both byte orders read as far as they can: the one that reads more entries is the likelier.
+    const [big, little] = [parseBody(bytes, version, false, options), parseBody(bytes, version, true, options)];
+    return little.keytab.entries.length > big.keytab.entries.length ? little : big;
+  }
   try {
     return parseBody(bytes, version, false, options);
   } catch (bigEndianError) {
@@ -104,35 +120,25 @@ interface EntryContext {
   revealKeys: boolean;
 }
 
-function parseBody(bytes: Uint8Array, version: 0x501 | 0x502, le: boolean, options: KeytabParseOptions): { keytab: Keytab; tree: TreeNode } {
+function parseBody(bytes: Uint8Array, version: 0x501 | 0x502, le: boolean, options: KeytabParseOptions): ParsedKeytab {
   const reader = new BinaryReader(bytes, STRUCTURE, 2);
   const context: EntryContext = { version, le, revealKeys: options.revealKeys ?? false };
   const byteOrder = le ? 'little-endian' : 'big-endian';
   const shownVersion = version === KEYTAB_V2 ? '0x0502' : `0x0501 (host byte order, read as ${byteOrder})`;
   const children: TreeNode[] = [{ name: 'version', type: 'uint16', offset: 0, length: 2, value: shownVersion }];
   const entries: KeytabEntry[] = [];
-  let holes = 0;
+  const holes = { count: 0 };
+  let damage: KrbDecodeError | undefined;
   while (reader.remaining > 0) {
     const start = reader.offset;
-    const label = `entry[${entries.length}]`;
-    const size = reader.int32(`${label}.size`, le);
-    const sizeNode: TreeNode = { name: 'size', type: 'int32', offset: start, length: 4, value: size };
-    if (size === 0) {
-      children.push(endNode(reader, start, sizeNode));
+    try {
+      if (readRecord(reader, context, options.sizeAdjust ?? 0, entries, children, holes) === 'end') break;
+    } catch (error) {
+      if (!options.partial || !(error instanceof KrbDecodeError)) throw error;
+      damage = error;
+      children.push({ name: 'damaged', type: 'octets', offset: start, length: bytes.length - start, error: error.message });
       break;
     }
-    if (size < 0) {
-      children.push(holeNode(reader, start, size, sizeNode, `hole[${holes++}]`));
-      continue;
-    }
-    if (size > reader.remaining) {
-      reader.fail(`${label}.size`, `entry size ${size} runs past the end of the input (${reader.remaining} bytes remain)`, start);
-    }
-    const entryReader = new BinaryReader(bytes, STRUCTURE, reader.offset, 0, reader.offset + size);
-    const { entry, node } = parseEntry(entryReader, label, context, sizeNode);
-    entries.push(entry);
-    children.push(node);
-    reader.offset += size;
   }
   const keytab: Keytab = { version, entries, byteOrder };
   const tree: TreeNode = {
@@ -140,10 +146,37 @@ function parseBody(bytes: Uint8Array, version: 0x501 | 0x502, le: boolean, optio
     type: 'keytab',
     offset: 0,
     length: bytes.length,
-    value: `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}${holes ? `, ${holes} hole(s)` : ''}`,
+    value: `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}${holes.count ? `, ${holes.count} hole(s)` : ''}`,
     children,
   };
-  return { keytab, tree };
+  return damage ? { keytab, tree, damage } : { keytab, tree };
+}
+
+/** One record at the reader's position: an entry, a hole, or the end (size 0). */
+function readRecord(reader: BinaryReader, context: EntryContext, sizeAdjust: number, entries: KeytabEntry[], children: TreeNode[], holes: { count: number }): 'end' | 'more' {
+  const start = reader.offset;
+  const label = `entry[${entries.length}]`;
+  const declared = reader.int32(`${label}.size`, context.le);
+  const sizeNode: TreeNode = { name: 'size', type: 'int32', offset: start, length: 4, value: declared };
+  if (declared === 0) {
+    children.push(endNode(reader, start, sizeNode));
+    return 'end';
+  }
+  if (declared < 0) {
+    children.push(holeNode(reader, start, declared, sizeNode, `hole[${holes.count++}]`));
+    return 'more';
+  }
+  const size = declared - sizeAdjust;
+  if (sizeAdjust) sizeNode.value = `${declared} (read as ${size}: the writer's lengths are off by ${sizeAdjust})`;
+  if (size <= 0 || size > reader.remaining) {
+    reader.fail(`${label}.size`, `entry size ${size} runs past the end of the input (${reader.remaining} bytes remain)`, start);
+  }
+  const entryReader = new BinaryReader(reader.bytes, STRUCTURE, reader.offset, 0, reader.offset + size);
+  const { entry, node } = parseEntry(entryReader, label, context, sizeNode);
+  entries.push(entry);
+  children.push(node);
+  reader.offset += size;
+  return 'more';
 }
 
 /** A negative size: |size| bytes left by a deleted entry. MIT skips them, and so do we. */

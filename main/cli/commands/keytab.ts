@@ -10,6 +10,7 @@ import {
   type Keytab,
   type KeytabEntry,
 } from '../../krb/keytab';
+import type { KeytabEntrySummary } from '../../krb/reports';
 import { enctypeId, enctypeName, formatPrincipal, parsePrincipal, type Principal } from '../../krb/names';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command';
 import { passwordFrom, str } from '../password-options';
@@ -51,20 +52,19 @@ const hasRealm = (text: string) => /(^|[^\\])@/.test(text);
 // ---- output ----------------------------------------------------------------------------------
 
 /** Local time as klist shows it, but unambiguous: 2026-01-02 03:04:05. */
-function localTime(seconds: number): string {
-  const d = new Date(seconds * 1000);
+function localTime(iso: string): string {
+  const d = new Date(iso);
   const two = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
 
-function entryTable(entries: readonly KeytabEntry[], keys: boolean): string {
-  const principals = entries.map((e) => formatPrincipal(e.principal));
-  const width = Math.max(9, ...principals.map((p) => p.length)) + 2;
+function entryTable(entries: readonly KeytabEntrySummary[], keys: boolean): string {
+  const width = Math.max(9, ...entries.map((e) => e.principal.length)) + 2;
   const header = `KVNO Timestamp           ${padEnd('Principal', width)}Enctype${keys ? '                       Key' : ''}`;
   const rule = `---- ------------------- ${'-'.repeat(width - 2)}  ${'-'.repeat(28)}${keys ? ' ---' : ''}`;
-  const rows = entries.map((e, i) => {
-    const row = `${String(e.kvno).padStart(4)} ${localTime(e.timestamp)} ${padEnd(principals[i]!, width)}${enctypeName(e.enctype)}`;
-    return keys ? `${padEnd(row, 25 + width + 30)}0x${e.key.toString('hex')}` : row;
+  const rows = entries.map((e) => {
+    const row = `${String(e.kvno).padStart(4)} ${localTime(e.timestamp)} ${padEnd(e.principal, width)}${e.enctype}`;
+    return keys ? `${padEnd(row, 25 + width + 30)}0x${e.key}` : row;
   });
   return [header, rule, ...rows].join('\n');
 }
@@ -80,21 +80,26 @@ const showCommand: Command = {
   details:
     'Times are local in the table and ISO-8601 UTC in JSON. --json prints\n' +
     '{ "version": 1282, "entries": [ { "principal", "kvno", "timestamp", "enctype", "enctypeId", "key" (only with --keys) } ] }.\n' +
-    'Version 1281 is 0x0501, 1282 is 0x0502. A malformed keytab exits 1 naming the field and byte offset.',
+    'Version 1281 is 0x0501, 1282 is 0x0502. A malformed keytab exits 1 naming the field and byte offset;\n' +
+    'a damaged one lists the entries that can be read, says where and how the damage starts ("damage" in\n' +
+    'JSON: { offset, message }) and exits 1.',
   options: { keys: { type: 'boolean' }, json: { type: 'boolean' } },
   positionals: { min: 1, max: 1 },
-  async run({ values, positionals, io }) {
+  async run(input) {
+    const { values, positionals, io } = input;
     const keys = values.keys === true;
-    const keytab = await readKeytabFile(positionals[0]!);
+    const doc = await input.engine().api.keytab.read({ path: positionals[0]! }, keys);
+    const status = doc.damage ? EXIT_FAILURE : EXIT_OK;
     if (values.json) {
-      io.stdout(json({ version: keytab.version, entries: keytab.entries.map((e) => summarizeEntry(e, keys)) }));
-      return EXIT_OK;
+      io.stdout(json({ version: doc.version, entries: doc.entries, ...(doc.damage ? { damage: doc.damage } : {}) }));
+      return status;
     }
-    const version = `0x0${keytab.version.toString(16)}`;
-    io.stdout(`Keytab: ${kerberosFilePath(positionals[0]!, 'keytab')} (version ${version}, ${entriesText(keytab.entries.length)})\n`);
-    if (keytab.entries.length) io.stdout(`${entryTable(keytab.entries, keys)}\n`);
-    if (!keys && keytab.entries.length) io.stdout('(keys hidden: --keys shows them)\n');
-    return EXIT_OK;
+    const version = `0x0${doc.version.toString(16)}`;
+    io.stdout(`Keytab: ${doc.name} (version ${version}, ${entriesText(doc.entries.length)})\n`);
+    if (doc.entries.length) io.stdout(`${entryTable(doc.entries, keys)}\n`);
+    if (!keys && doc.entries.length) io.stdout('(keys hidden: --keys shows them)\n');
+    if (doc.damage) io.stderr(`kbench: ${doc.name} is damaged (byte ${doc.damage.offset}): ${doc.damage.message}\n`);
+    return status;
   },
 };
 
