@@ -14,8 +14,9 @@ import { identifyInput, keytabOrOldCcache } from '../identify';
 import { isKeytab, parseKeytab } from '../keytab';
 import { decodeKerberosMessage, kerberosMessageName, Ticket } from '../messages';
 import { decodeDer } from '../der/schema';
+import { tlv } from '../der/writer';
 import type { TreeNode } from '../tree';
-import { embeddedTokens, tcpRecords, type Span, type TcpRecords } from './carve';
+import { embeddedTokens, missingApplicationTag, tcpRecords, type Span, type TcpRecords } from './carve';
 import type { DecodeSession } from './keyring';
 
 export interface AutoDecodeOptions {
@@ -189,9 +190,28 @@ function decodeAutoAt(bytes: Uint8Array, base: number, options: AutoDecodeOption
     const decoded = decodeKerberosMessage(bytes, { base, session: options.session, revealSecrets: options.revealSecrets });
     return { kind: decoded.kind, tree: decoded.tree };
   }
+  const untagged = missingApplicationTag(bytes);
+  if (untagged !== undefined) return decodeUntagged(bytes, base, untagged, options);
   const embedded = base === 0 ? embeddedTokens(bytes) : [];
   if (embedded.length) return decodeEmbedded(bytes, embedded, options, depth);
   throw new KrbDecodeError('input', '', base, `not a keytab, ccache, GSS-API/SPNEGO token or Kerberos message (${whatItIs(bytes, base)})`);
+}
+
+/**
+ * A message serialised without its [APPLICATION n] tag: decoded with the tag put back in front,
+ * offsets still those of the user's bytes, and a warning on the message that says what was missing.
+ */
+function decodeUntagged(bytes: Uint8Array, base: number, tag: number, options: AutoDecodeOptions): AutoDecoded {
+  const tagged = tlv('application', true, tag, bytes);
+  const header = tagged.length - bytes.length;
+  const decoded = decodeKerberosMessage(tagged, { base: base - header, session: options.session, revealSecrets: options.revealSecrets });
+  const tree: TreeNode = {
+    ...decoded.tree,
+    offset: base,
+    length: bytes.length,
+    error: `warning: serialised without its [APPLICATION ${tag}] tag — decoded as ${decoded.kind}, which its pvno and msg-type fields say it is`,
+  };
+  return { kind: `${decoded.kind} (without its [APPLICATION ${tag}] tag)`, tree };
 }
 
 /** "starts with 0a0d0d0a" — or, for the user's own input, what it recognisably is instead. */

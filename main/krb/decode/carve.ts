@@ -102,3 +102,39 @@ export function embeddedTokens(bytes: Uint8Array): Span[] {
   }
   return found;
 }
+
+/** RFC 4120 §7.5.7 message types (each is also the message's APPLICATION tag number). */
+const MESSAGE_TYPES = new Set([10, 11, 12, 13, 14, 15, 20, 21, 22, 30]);
+
+/**
+ * The [APPLICATION n] tag a SEQUENCE lacks when a message was serialised without it (some
+ * libraries and scripts dump the inner SEQUENCE): its first field is pvno 5 ([0], or [1] in a
+ * KDC-REQ) and the next one is msg-type ([1], or [2]) — and the msg-type of every Kerberos message
+ * is its APPLICATION tag number. Undefined unless all of that holds, so nothing else is taken for one.
+ */
+export function missingApplicationTag(bytes: Uint8Array): number | undefined {
+  const read = (at: number, end: number) => {
+    try {
+      return readTlv({ bytes, base: 0 }, at, end, 'message', '');
+    } catch (error) {
+      if (error instanceof KrbDecodeError) return undefined;
+      throw error;
+    }
+  };
+  const sequence = read(0, bytes.length);
+  if (!sequence || sequence.tagClass !== 'universal' || sequence.tagNumber !== 16 || sequence.headerLength + sequence.length !== bytes.length) return undefined;
+  const integerIn = (field: ReturnType<typeof read>, tag: number): number | undefined => {
+    if (!field || field.tagClass !== 'context' || field.tagNumber !== tag) return undefined;
+    const inner = read(field.offset + field.headerLength, field.offset + field.headerLength + field.length);
+    if (!inner || inner.tagNumber !== 2 || inner.length !== 1) return undefined;
+    return bytes[inner.offset + inner.headerLength];
+  };
+  const first = read(sequence.headerLength, bytes.length);
+  if (!first) return undefined;
+  const pvnoTag = first.tagNumber; // [0] in most messages, [1] in KDC-REQ
+  if (integerIn(first, pvnoTag) !== 5 || pvnoTag > 1) return undefined;
+  const second = read(first.offset + first.headerLength + first.length, bytes.length);
+  const msgType = integerIn(second, pvnoTag + 1);
+  if (msgType === undefined || !MESSAGE_TYPES.has(msgType) || !kerberosMessageName(Uint8Array.of(0x60 | msgType))) return undefined;
+  return msgType;
+}

@@ -127,3 +127,37 @@ describe('FAST armor', () => {
     expect(findNode(client[0]!.decrypted!.tree, 'patimestamp')?.value).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 });
+
+describe('messages serialised without their [APPLICATION n] tag', () => {
+  const stream = Buffer.from(world.kdcStreamFast, 'hex');
+  const asReq = stream.subarray(4, 4 + stream.readUInt32BE(0));
+
+  /** The SEQUENCE inside an APPLICATION-tagged TLV (its header is 2 + the long-form length bytes). */
+  const untag = (message: Buffer) => message.subarray(2 + (message[1]! & 0x80 ? message[1]! & 0x7f : 0));
+
+  it('decodes an AS-REQ without its tag, warning, with offsets in the bytes given', () => {
+    const bare = untag(asReq);
+    const shift = asReq.length - bare.length;
+    const report = decodeBytes(bare, keys);
+    expect(report.kind).toBe('AS-REQ (without its [APPLICATION 10] tag)');
+    expect(report.tree).toMatchObject({ offset: 0, length: bare.length, error: expect.stringMatching(/^warning: serialised without its \[APPLICATION 10\] tag/) });
+    const tagged = decodeBytes(asReq, keys);
+    // req-body sits outside the FAST tunnel, so its offsets are in the input (not in a plaintext).
+    const reqBody = (tree: TreeNode) => tree.children!.find((c) => c.name === 'req-body')!;
+    expect(reqBody(report.tree)).toMatchObject({ offset: reqBody(tagged.tree).offset - shift, length: reqBody(tagged.tree).length, value: reqBody(tagged.tree).value });
+  });
+
+  it('decodes and decrypts an AP-REQ without its tag', () => {
+    const spnego = decodeBytes(parseTokenText(world.curlAuthorization), keys);
+    const apReqNode = findNode(spnego.tree, 'AP-REQ')!;
+    const bytes = parseTokenText(world.curlAuthorization).subarray(apReqNode.offset, apReqNode.offset + apReqNode.length);
+    const report = decodeBytes(untag(bytes), keys);
+    expect(report.kind).toBe('AP-REQ (without its [APPLICATION 14] tag)');
+    expect(decryptedWith(report.tree, 2)).toHaveLength(1);
+  });
+
+  it('leaves other SEQUENCEs alone', () => {
+    expect(() => decodeBytes(Buffer.from('3006a003020105', 'hex'), keys)).toThrow(/not a keytab, ccache, GSS-API\/SPNEGO token or Kerberos message/);
+    expect(() => decodeBytes(Buffer.from('300aa003020105a103020163', 'hex'), keys)).toThrow(/not a keytab/);
+  });
+});
