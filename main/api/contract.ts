@@ -32,7 +32,7 @@ export const benchMethods = {
   system: ['doctor', 'info'],
   keytab: ['read', 'add', 'remove', 'check', 'save'],
   ccache: ['read'],
-  decoder: ['decode', 'explainKey'],
+  decoder: ['decode', 'decodeSession', 'explainKey'],
   lab: [
     'up',
     'down',

@@ -47,7 +47,12 @@ export interface DecodeReport {
   tree: TreeNode;
   /** Keys the session learned while decoding (session keys, subkeys), by source. */
   learnedKeys: string[];
+  /** The same keys with their bytes — only when secrets are revealed. */
+  learnedKeyValues?: { source: string; enctype: string; key: string }[];
 }
+
+/** One message of a decode session: its report and its bytes (base64, for the hex view). */
+export type DecodedMessage = DecodeReport & { base64: string };
 
 
 /** A file the engine reads: a path on the engine's machine, or bytes the user picked in the UI. */
@@ -119,7 +124,8 @@ export interface CcacheService {
 
 export type KeySource =
   | { kind: 'keytab'; source: FileSource }
-  | { kind: 'password'; principal: string; password: string; salt?: string }
+  /** Without `principal`, the client the messages name (cname/crealm) is taken. */
+  | { kind: 'password'; principal?: string; password: string; salt?: string }
   /** "ETYPE:HEX", e.g. "aes256-cts-hmac-sha1-96:0011…". */
   | { kind: 'raw'; key: string };
 
@@ -131,6 +137,12 @@ export type KeyMatchReport = KeyMatchExplanation;
 
 export interface DecoderService {
   /** Decodes and decrypts; `base64` returns the input bytes for the hex view. */
-  decode(input: DecodeInput, keys: KeySource[], revealSecrets: boolean): Promise<DecodeReport & { base64: string }>;
+  decode(input: DecodeInput, keys: KeySource[], revealSecrets: boolean): Promise<DecodedMessage>;
+  /**
+   * Decodes messages in order as one session, as a client or server would see them: every key
+   * learned from an earlier message (session keys, subkeys, armor keys) opens the later ones. A
+   * message that does not decode gets a report carrying its error; the others still decode.
+   */
+  decodeSession(inputs: DecodeInput[], keys: KeySource[], revealSecrets: boolean): Promise<{ messages: DecodedMessage[] }>;
   explainKey(input: DecodeInput, keytab: FileSource): Promise<KeyMatchReport[]>;
 }

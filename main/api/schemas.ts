@@ -29,7 +29,7 @@ const NewKeytabEntries = z
   .strict();
 const KeySource = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('keytab'), source: FileSource }).strict(),
-  z.object({ kind: z.literal('password'), principal: z.string().min(1).max(1024), password: z.string().max(4096), salt: z.string().max(4096).optional() }).strict(),
+  z.object({ kind: z.literal('password'), principal: z.string().min(1).max(1024).optional(), password: z.string().max(4096), salt: z.string().max(4096).optional() }).strict(),
   z.object({ kind: z.literal('raw'), key: z.string().min(3).max(256) }).strict(),
 ]);
 const DecodeInput = z.union([z.object({ text: z.string().min(1).max(90_000_000) }).strict(), z.object({ file: FileSource }).strict()]);
@@ -144,6 +144,7 @@ export const benchInputSchemas: InputSchemas = {
   },
   decoder: {
     decode: z.tuple([DecodeInput, z.array(KeySource).max(32), z.boolean()]),
+    decodeSession: z.tuple([z.array(DecodeInput).min(1).max(256), z.array(KeySource).max(32), z.boolean()]),
     explainKey: z.tuple([DecodeInput, FileSource]),
   },
   lab: labSchemas,

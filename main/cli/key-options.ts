@@ -1,5 +1,4 @@
-import { KrbCryptoError } from '../krb/errors';
-import { parseRawKey, type KeySpec } from '../krb/decode/session';
+import type { KeySource } from '../api/inspect';
 import { UsageError, type Command, type CommandInput } from './command';
 import { kerberosFilePath } from '../system/files';
 import { readKeytabFile } from '../system/keytab-file';
@@ -13,35 +12,28 @@ export const keyOptions = {
   key: { type: 'string', multiple: true },
 } as const;
 
-export const KEY_OPTIONS_HELP = `Keys: --keytab KT (repeatable), --key ETYPE:HEX (repeatable), or --password P --principal NAME
-[--salt S] (default salt: REALM+name; salts from ETYPE-INFO2 in the input are tried too).
+export const KEY_OPTIONS_HELP = `Keys: --keytab KT (repeatable), --key ETYPE:HEX (repeatable), or --password P [--principal NAME]
+[--salt S] (default salt: REALM+name; salts from ETYPE-INFO2 in the input are tried too; without
+--principal, the client the input names — cname and realm — is taken).
 KBENCH_PASSWORD may hold the password instead of --password (keeps it out of the process list).`;
 
 export async function readKeytabEntries(name: string) {
   return { file: kerberosFilePath(name, 'keytab'), entries: (await readKeytabFile(name)).entries };
 }
 
-/** Builds the key specs from --keytab/--key/--password/--principal/--salt. */
-export async function keySpecsFrom(input: CommandInput, command: Command): Promise<KeySpec[]> {
+/** The key sources the decoder service takes, from --keytab/--key/--password/--principal/--salt. */
+export function keySourcesFrom(input: CommandInput, command: Command): KeySource[] {
   const { values, io } = input;
-  const specs: KeySpec[] = [];
-  for (const name of (values.keytab as string[] | undefined) ?? []) {
-    const { file, entries } = await readKeytabEntries(name);
-    specs.push({ kind: 'keytab', label: file, entries });
-  }
-  for (const text of (values.key as string[] | undefined) ?? []) {
-    try {
-      specs.push(parseRawKey(text));
-    } catch (error) {
-      if (error instanceof KrbCryptoError) throw new UsageError(`--key: ${error.message}`, command);
-      throw error;
-    }
+  const keys: KeySource[] = [];
+  for (const name of (values.keytab as string[] | undefined) ?? []) keys.push({ kind: 'keytab', source: { path: name } });
+  for (const key of (values.key as string[] | undefined) ?? []) {
+    if (!/^[^:]+:[0-9a-fA-F]+$/.test(key)) throw new UsageError(`--key: "${key}" is not ETYPE:HEX (e.g. aes256-cts-hmac-sha1-96:0011…)`, command);
+    keys.push({ kind: 'raw', key });
   }
   const password = (values.password as string | undefined) ?? io.env.KBENCH_PASSWORD;
   if (password !== undefined) {
     const principal = values.principal as string | undefined;
-    if (!principal) throw new UsageError('--password needs --principal (the salt is made from it)', command);
-    specs.push({ kind: 'password', principal, password, ...(values.salt !== undefined ? { salt: values.salt as string } : {}) });
+    keys.push({ kind: 'password', password, ...(principal ? { principal } : {}), ...(values.salt !== undefined ? { salt: values.salt as string } : {}) });
   }
-  return specs;
+  return keys;
 }

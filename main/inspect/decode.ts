@@ -10,6 +10,7 @@ import { decodeDer } from '../krb/der/schema';
 import { KrbDecodeError } from '../krb/errors';
 import { explainKeyMatch, type KeyMatchExplanation } from '../krb/explain';
 import type { KeytabEntry } from '../krb/keytab';
+import { enctypeName } from '../krb/names';
 import { Ticket } from '../krb/messages/ticket';
 import { checkTreeDepth, type TreeNode } from '../krb/tree';
 
@@ -25,16 +26,17 @@ export function decodeBytes(bytes: Uint8Array, keys: readonly KeySpec[], options
  */
 export function decodeSequence(messages: readonly Uint8Array[], keys: readonly KeySpec[], options: { revealSecrets?: boolean } = {}): DecodeReport[] {
   const session = createDecodeSession(keys);
+  const reveal = options.revealSecrets ?? false;
   return messages.map((bytes) => {
     const before = session.keyring.size;
-    const learned = () =>
-      session.keyring
-        .all()
-        .slice(before)
-        .map((k) => k.source);
+    const learned = (): Pick<DecodeReport, 'learnedKeys' | 'learnedKeyValues'> => {
+      const keys = session.keyring.all().slice(before);
+      const values = keys.map((k) => ({ source: k.source, enctype: enctypeName(k.enctype), key: k.key.toString('hex') }));
+      return { learnedKeys: keys.map((k) => k.source), ...(reveal ? { learnedKeyValues: values } : {}) };
+    };
     try {
-      const decoded = decodeAuto(bytes, { session, revealSecrets: options.revealSecrets ?? false });
-      return { kind: decoded.kind, length: bytes.length, tree: decoded.tree, learnedKeys: learned() };
+      const decoded = decodeAuto(bytes, { session, revealSecrets: reveal });
+      return { kind: decoded.kind, length: bytes.length, tree: decoded.tree, ...learned() };
     } catch (error) {
       if (!(error instanceof KrbDecodeError) || messages.length === 1) throw error;
       return { kind: 'undecodable', length: bytes.length, tree: { name: 'input', type: 'bytes', offset: error.offset, length: bytes.length, error: error.message }, learnedKeys: [] };
@@ -66,4 +68,34 @@ export function explainKeys(ticketBytes: Uint8Array, keytab: readonly KeytabEntr
   const tickets = findTickets(ticketBytes);
   if (tickets.length === 0) throw new KrbDecodeError('input', '', 0, 'no Kerberos ticket found in the input');
   return tickets.map(({ ticket }) => explainKeyMatch(ticket, keytab));
+}
+
+/** The first node holding a client name: a cname with its crealm (or the realm beside it). */
+function clientIn(tree: TreeNode): string | undefined {
+  const stack: TreeNode[] = [tree];
+  while (stack.length) {
+    const node = stack.pop()!;
+    const children = node.children ?? [];
+    const cname = children.find((c) => c.name === 'cname');
+    const realm = children.find((c) => c.name === 'crealm') ?? children.find((c) => c.name === 'realm');
+    if (typeof cname?.value === 'string' && typeof realm?.value === 'string') return `${cname.value}@${realm.value}`;
+    stack.push(...children.slice().reverse());
+  }
+  return undefined;
+}
+
+/**
+ * The client the messages name (AS-REQ cname and realm, KRB-ERROR or KDC-REP cname/crealm), read
+ * without keys: a password given without a principal is that client's.
+ */
+export function clientNamed(messages: readonly Uint8Array[]): string | undefined {
+  for (const bytes of messages) {
+    try {
+      const client = clientIn(decodeAuto(bytes).tree);
+      if (client) return client;
+    } catch (error) {
+      if (!(error instanceof KrbDecodeError)) throw error;
+    }
+  }
+  return undefined;
 }

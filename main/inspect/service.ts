@@ -5,8 +5,8 @@
 import type {
   CcacheDocument,
   CcacheService,
+  DecodedMessage,
   DecodeInput,
-  DecodeReport,
   DecoderService,
   FileSource,
   KeyMatchReport,
@@ -36,7 +36,7 @@ import { enctypeId, enctypeName, parsePrincipal } from '../krb/names';
 import { kerberosFilePath, readUserFile } from '../system/files';
 import { writeKeytabFile } from '../system/keytab-file';
 import { credentialStore } from './ccache';
-import { decodeBytes, explainKeys } from './decode';
+import { clientNamed, decodeBytes, decodeSequence, explainKeys } from './decode';
 
 /** Codec and crypto errors are the user's answer, not a crash: pass their message through. */
 function userFacing<T>(run: () => T): T {
@@ -162,13 +162,21 @@ export class CcacheServiceImpl implements CcacheService {
   }
 }
 
+/** A file holding a pasted token (hex or base64 text, a Negotiate header line) rather than raw bytes. */
+function looksLikeText(bytes: Buffer): boolean {
+  if (bytes.length === 0 || bytes.length > 1 << 22) return false;
+  return /^[\x20-\x7e\r\n\t]+$/.test(bytes.toString('latin1'));
+}
+
+/** What to decode as bytes: pasted text, or a file (raw bytes, or the text of a token saved to one). */
 async function inputBytes(input: DecodeInput): Promise<Buffer> {
   if ('text' in input) return userFacing(() => parseTokenText(input.text));
   const { bytes } = await load(input.file, 'file');
-  return bytes;
+  return looksLikeText(bytes) ? userFacing(() => parseTokenText(bytes.toString('utf8'))) : bytes;
 }
 
-async function keySpecs(keys: KeySource[]): Promise<KeySpec[]> {
+/** The key specs for a decode; a password without a principal belongs to the client the messages name. */
+async function keySpecs(keys: KeySource[], messages: readonly Uint8Array[]): Promise<KeySpec[]> {
   const specs: KeySpec[] = [];
   for (const key of keys) {
     if (key.kind === 'keytab') {
@@ -177,25 +185,38 @@ async function keySpecs(keys: KeySource[]): Promise<KeySpec[]> {
     } else if (key.kind === 'raw') {
       specs.push(userFacing(() => parseRawKey(key.key)));
     } else {
-      specs.push({ kind: 'password', principal: key.principal, password: key.password, ...(key.salt ? { salt: key.salt } : {}) });
+      const principal = key.principal ?? userFacing(() => clientNamed(messages));
+      if (!principal) throw new BenchFailure('a password needs the principal it belongs to: none was given, and the input names no client (cname and realm)');
+      specs.push({ kind: 'password', principal, password: key.password, ...(key.salt ? { salt: key.salt } : {}) });
     }
   }
   return specs;
 }
 
-export class DecoderServiceImpl implements DecoderService {
-  async decode(input: DecodeInput, keys: KeySource[], revealSecrets: boolean): Promise<DecodeReport & { base64: string }> {
-    const bytes = await inputBytes(input);
-    const specs = await keySpecs(keys);
-    try {
-      return { ...userFacing(() => decodeBytes(bytes, specs, { revealSecrets })), base64: bytes.toString('base64') };
-    } catch (error) {
-      // Pasted text that is not a token often still parses as base64: say how it was read.
-      if (error instanceof BenchFailure && 'text' in input && !/^[\s0-9a-fA-F:x,-]+$/.test(input.text)) {
-        throw new BenchFailure(`${error.message} — the pasted text was read as base64 (${bytes.length} bytes)`);
-      }
-      throw error;
+/** Pasted text that is not a token often still parses as base64: say how it was read. */
+function readAs<T>(input: DecodeInput, bytes: Buffer, run: () => T): T {
+  try {
+    return userFacing(run);
+  } catch (error) {
+    if (error instanceof BenchFailure && 'text' in input && !/^[\s0-9a-fA-F:x,-]+$/.test(input.text)) {
+      throw new BenchFailure(`${error.message} — the pasted text was read as base64 (${bytes.length} bytes)`);
     }
+    throw error;
+  }
+}
+
+export class DecoderServiceImpl implements DecoderService {
+  async decode(input: DecodeInput, keys: KeySource[], revealSecrets: boolean): Promise<DecodedMessage> {
+    const bytes = await inputBytes(input);
+    const specs = await keySpecs(keys, [bytes]);
+    return { ...readAs(input, bytes, () => decodeBytes(bytes, specs, { revealSecrets })), base64: bytes.toString('base64') };
+  }
+
+  async decodeSession(inputs: DecodeInput[], keys: KeySource[], revealSecrets: boolean): Promise<{ messages: DecodedMessage[] }> {
+    const all = await Promise.all(inputs.map(inputBytes));
+    const specs = await keySpecs(keys, all);
+    const reports = readAs(inputs[0]!, all[0]!, () => decodeSequence(all, specs, { revealSecrets }));
+    return { messages: reports.map((report, i) => ({ ...report, base64: all[i]!.toString('base64') })) };
   }
 
   async explainKey(input: DecodeInput, keytab: FileSource): Promise<KeyMatchReport[]> {

@@ -18,6 +18,10 @@ interface WorldFixture {
   kdcStreamFast: string;
   /** An MIT GSS initial token with GSS_C_DELEG_FLAG: the authenticator carries a KRB-CRED. */
   delegatedApReq: string;
+  /** A plain kinit (PA-ENC-TIMESTAMP, no FAST) as the KDC's TCP stream. */
+  kdcStreamPlain: string;
+  /** The throwaway realm's password of alice (random; it opens this material and nothing else). */
+  alicePassword: string;
 }
 
 export const world = JSON.parse(readFileSync(path.resolve('test/fixtures/world/world.json'), 'utf8')) as WorldFixture;

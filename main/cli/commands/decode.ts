@@ -1,46 +1,65 @@
-import { decodeBytes, explainKeys } from '../../inspect/decode';
-import { KrbDecodeError } from '../../krb/errors';
+import type { DecodedMessage, DecodeInput, DecodeReport } from '../../api/inspect';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command';
 import { json } from '../format';
-import { readInputBytes } from '../input-options';
-import { KEY_OPTIONS_HELP, keyOptions, keySpecsFrom, readKeytabEntries } from '../key-options';
+import { KEY_OPTIONS_HELP, keyOptions, keySourcesFrom } from '../key-options';
 import { formatTree } from '../tree-format';
 
-/** Decoder errors become one line naming structure, field and offset; anything else propagates. */
-async function oneLine<T>(run: () => T | Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof KrbDecodeError) throw new Error(error.message);
-    throw error;
-  }
+/** FILE… | --hex H | --base64 B, as the decoder service takes them. */
+function decodeInputs(positionals: string[], hex: unknown, base64: unknown, command: Command): DecodeInput[] {
+  const given = [positionals.length > 0, hex !== undefined, base64 !== undefined].filter(Boolean).length;
+  if (given !== 1) throw new UsageError('give the input as FILE…, --hex or --base64 (one of them)', command);
+  if (hex !== undefined) return [{ text: String(hex) }];
+  if (base64 !== undefined) return [{ text: String(base64) }];
+  return positionals.map((path) => ({ file: { path } }));
+}
+
+/** A decode report as text: what it is, its field tree, and the keys learned on the way. */
+function reportText(report: DecodedMessage): string {
+  const learned = report.learnedKeyValues
+    ? report.learnedKeyValues.map((k) => `  ${k.source}: ${k.enctype} ${k.key}`)
+    : report.learnedKeys.map((k) => `  ${k}`);
+  const keys = learned.length ? `\nKeys learned or derived:\n${learned.join('\n')}\n` : '';
+  return `${report.kind}, ${report.length} bytes\n${formatTree(report.tree).join('\n')}\n${keys}`;
+}
+
+/** The report as --json prints it: the service's, without the input bytes the views need. */
+function reportJson({ base64: _bytes, ...report }: DecodedMessage): DecodeReport {
+  return report;
 }
 
 export const decodeCommand: Command = {
   name: 'decode',
-  summary: 'decode (and decrypt) a token, Kerberos message, keytab or ccache, with byte offsets',
-  usage: ['decode (FILE | --hex H | --base64 B) [--keytab KT]… [--password P --principal X [--salt S]] [--key ETYPE:HEX]… [--reveal] [--json]'],
-  details: `Recognises GSS-API tokens (framed or bare), SPNEGO (and NTLMSSP inside it), RFC 4121 Wrap/MIC
-tokens, every Kerberos message (AS/TGS-REQ/REP, AP-REQ/REP, KRB-ERROR, KRB-CRED, Ticket), keytabs
-and ccaches. FILE may hold raw bytes or pasted hex/base64 (an "Authorization: Negotiate …" line works).
-Encrypted parts are decrypted with the keys given, and with keys learned on the way (ticket session
-key → authenticator subkey …); they appear under "decrypted" naming the key usage and the key.
+  summary: 'decode (and decrypt) tokens, Kerberos messages, keytabs or ccaches, with byte offsets — several in order as one session',
+  usage: ['decode (FILE… | --hex H | --base64 B) [--keytab KT]… [--password P [--principal X] [--salt S]] [--key ETYPE:HEX]… [--reveal] [--json]'],
+  details: `Recognises GSS-API tokens (framed or bare), SPNEGO (and NTLMSSP inside it, and inside other
+security blobs), RFC 4121 Wrap/MIC tokens, every Kerberos message (AS/TGS-REQ/REP, AP-REQ/REP,
+KRB-ERROR, KRB-CRED, Ticket; Kerberos over TCP with its record marks; messages missing their
+APPLICATION tag), keytabs and ccaches. FILE may hold raw bytes or pasted hex/base64 (an
+"Authorization: Negotiate …" line works). Several FILEs are decoded in order as one session: every
+key learned from an earlier message (session keys, subkeys, FAST armor keys) opens the later ones.
+Encrypted parts are decrypted with the keys given, and with keys learned on the way; they appear
+under "decrypted" naming the key usage and the key.
 ${KEY_OPTIONS_HELP}
---reveal shows key bytes (hidden by default). --json prints { kind, length, tree, learnedKeys } where
+--reveal shows key bytes (hidden by default), also of the keys learned. --json prints one message as
+{ kind, length, tree, learnedKeys, learnedKeyValues? (with --reveal) } and several as { "messages": [ … ] };
 tree nodes are { name, type, offset, length, value?, children?, decrypted?: { keyUsage, keySource, tree }, error? }.`,
   options: { ...keyOptions, hex: { type: 'string' }, base64: { type: 'string' }, json: { type: 'boolean' }, reveal: { type: 'boolean' } },
-  positionals: { min: 0, max: 1 },
+  positionals: { min: 0, max: 256 },
   async run(input) {
     const { values, positionals, io } = input;
-    const bytes = await oneLine(() => readInputBytes(positionals[0], values.hex, values.base64, decodeCommand));
-    const keys = await keySpecsFrom(input, decodeCommand);
-    const report = await oneLine(() => decodeBytes(bytes, keys, { revealSecrets: Boolean(values.reveal) }));
-    if (values.json) io.stdout(json(report));
-    else {
-      const learned = report.learnedKeys.length ? `\nKeys learned or derived:\n${report.learnedKeys.map((k) => `  ${k}`).join('\n')}\n` : '';
-      io.stdout(`${report.kind}, ${report.length} bytes\n${formatTree(report.tree).join('\n')}\n${learned}`);
+    const inputs = decodeInputs(positionals, values.hex, values.base64, decodeCommand);
+    const keys = keySourcesFrom(input, decodeCommand);
+    const reveal = Boolean(values.reveal);
+    const api = input.engine().api.decoder;
+    if (inputs.length === 1) {
+      const report = await api.decode(inputs[0]!, keys, reveal);
+      io.stdout(values.json ? json(reportJson(report)) : reportText(report));
+      return EXIT_OK;
     }
-    return EXIT_OK;
+    const { messages } = await api.decodeSession(inputs, keys, reveal);
+    if (values.json) io.stdout(json({ messages: messages.map(reportJson) }));
+    else messages.forEach((m, i) => io.stdout(`${i ? '\n' : ''}— message ${i + 1} of ${messages.length}: ${positionals[i]} —\n${reportText(m)}`));
+    return messages.some((m) => m.kind === 'undecodable') ? EXIT_FAILURE : EXIT_OK;
   },
 };
 
@@ -53,11 +72,12 @@ One verdict per keytab entry (principal, kvno, enctype, decrypts?) and a conclus
 "The ticket is kvno 3, the keytab has only kvno 2: the keytab is out of date".
 Exit code 0 when an entry fits, 1 when none does.`,
   options: { ticket: { type: 'string' }, hex: { type: 'string' }, base64: { type: 'string' }, keytab: { type: 'string' }, json: { type: 'boolean' } },
-  async run({ values, io }) {
+  async run(input) {
+    const { values, io } = input;
     if (!values.keytab) throw new UsageError('--keytab is required', explainKeyCommand);
-    const bytes = await oneLine(() => readInputBytes(values.ticket as string | undefined, values.hex, values.base64, explainKeyCommand, 'ticket'));
-    const { entries } = await readKeytabEntries(values.keytab as string);
-    const explanations = await oneLine(() => explainKeys(bytes, entries));
+    const ticket = values.ticket as string | undefined;
+    const [source] = decodeInputs(ticket === undefined ? [] : [ticket], values.hex, values.base64, explainKeyCommand);
+    const explanations = await input.engine().api.decoder.explainKey(source!, { path: values.keytab as string });
     if (values.json) io.stdout(json(explanations.length === 1 ? explanations[0] : explanations));
     else {
       for (const e of explanations) {
