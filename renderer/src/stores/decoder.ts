@@ -1,4 +1,4 @@
-import type { DecodeInput, DecodeReport, FileSource, KeyMatchReport, KeySource } from '@api/index';
+import type { DecodedMessage, DecodeInput, FileSource, KeyMatchReport, KeySource } from '@api/index';
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { BenchClient } from '../api/client';
@@ -30,18 +30,30 @@ export const useDecoderStore = defineStore('decoder', () => {
   const keys = ref<DecoderKey[]>([]);
   const revealSecrets = ref(false);
   // shallowRef: a decoded tree can hold 100,000 nodes; deep reactivity would proxy every one.
-  const result = shallowRef<(DecodeReport & { base64: string }) | null>(null);
+  /** Every message decoded (several pastes, separated by blank lines, are one session), and the one shown. */
+  const results = shallowRef<DecodedMessage[]>([]);
+  const selected = ref(0);
+  const result = computed<DecodedMessage | null>(() => results.value[selected.value] ?? results.value[0] ?? null);
   const explained = ref<ExplainResult[] | null>(null);
   const { busy, error, run } = useBusy<'decode' | 'explain'>();
   let nextId = 1;
 
   const keytabs = computed(() => keys.value.filter((k): k is DecoderKey & { key: { kind: 'keytab'; source: FileSource } } => k.key.kind === 'keytab'));
-  const input = computed<DecodeInput | null>(() => (file.value ? { file: file.value } : text.value.trim() ? { text: text.value } : null));
+  /** The pasted messages: separated by blank lines (a token wrapped over several lines stays one). */
+  const pastes = computed(() =>
+    text.value
+      .split(/\n\s*\n/)
+      .map((part) => part.trim())
+      .filter(Boolean),
+  );
+  const inputs = computed<DecodeInput[]>(() => (file.value ? [{ file: file.value }] : pastes.value.map((part) => ({ text: part }))));
+  /** What Explain keys reads: the file, the one paste, or the message shown. */
+  const input = computed<DecodeInput | null>(() => inputs.value[inputs.value.length > 1 ? Math.min(selected.value, inputs.value.length - 1) : 0] ?? null);
 
   function addKey(key: KeySource): void {
     const label =
       key.kind === 'keytab' ? `keytab ${fileLabel(key.source)}`
-      : key.kind === 'password' ? `password for ${key.principal}${key.salt ? ` (salt ${key.salt})` : ''}`
+      : key.kind === 'password' ? `password for ${key.principal ?? 'the client the input names'}${key.salt ? ` (salt ${key.salt})` : ''}`
       : `raw key ${key.key.split(':')[0]}`;
     keys.value = [...keys.value, { id: nextId++, key, label, kind: key.kind }];
   }
@@ -50,17 +62,16 @@ export const useDecoderStore = defineStore('decoder', () => {
     keys.value = keys.value.filter((k) => k.id !== id);
   }
 
+  /** One input decodes alone; several decode in order as one session (keys learned early open later ones). */
   async function decode(bench: BenchClient): Promise<void> {
-    const what = input.value;
-    if (!what || busy.value) return;
-    const decoded = await run('decode', () =>
-      bench.api.decoder.decode(
-        what,
-        keys.value.map((k) => k.key),
-        revealSecrets.value,
-      ),
+    const what = inputs.value;
+    if (!what.length || busy.value) return;
+    const keySources = keys.value.map((k) => k.key);
+    const decoded = await run('decode', async () =>
+      what.length === 1 ? [await bench.api.decoder.decode(what[0]!, keySources, revealSecrets.value)] : (await bench.api.decoder.decodeSession(what, keySources, revealSecrets.value)).messages,
     );
-    result.value = decoded ?? null;
+    results.value = decoded ?? [];
+    if (selected.value >= results.value.length) selected.value = 0;
   }
 
   /** explainKey for each keytab in the keys panel (the engine takes one keytab per call). */
@@ -83,10 +94,11 @@ export const useDecoderStore = defineStore('decoder', () => {
   function clearInput(): void {
     text.value = '';
     file.value = null;
-    result.value = null;
+    results.value = [];
+    selected.value = 0;
     explained.value = null;
     error.value = null;
   }
 
-  return { text, file, keys, revealSecrets, result, explained, busy, error, keytabs, input, addKey, removeKey, decode, explain, clearInput };
+  return { text, file, keys, revealSecrets, results, selected, result, explained, busy, error, keytabs, input, inputs, addKey, removeKey, decode, explain, clearInput };
 });
