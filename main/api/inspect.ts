@@ -129,6 +129,11 @@ export type KeySource =
   /** "ETYPE:HEX", e.g. "aes256-cts-hmac-sha1-96:0011…". */
   | { kind: 'raw'; key: string };
 
+export interface DecodeOptions {
+  /** The message a MIC token protects, base64 (a MIC does not carry it): with it, the MIC is verified. */
+  micMessage?: string;
+}
+
 /** What to decode: pasted text (hex, base64, "Negotiate …") or a file. */
 export type DecodeInput = { text: string } | { file: FileSource };
 
@@ -137,7 +142,7 @@ export type KeyMatchReport = KeyMatchExplanation;
 
 export interface DecoderService {
   /** Decodes and decrypts; `base64` returns the input bytes for the hex view. */
-  decode(input: DecodeInput, keys: KeySource[], revealSecrets: boolean): Promise<DecodedMessage>;
+  decode(input: DecodeInput, keys: KeySource[], revealSecrets: boolean, options?: DecodeOptions): Promise<DecodedMessage>;
   /**
    * Decodes messages in order as one session, as a client or server would see them: every key
    * learned from an earlier message (session keys, subkeys, armor keys) opens the later ones. A

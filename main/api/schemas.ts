@@ -143,7 +143,7 @@ export const benchInputSchemas: InputSchemas = {
     read: z.tuple([FileSource]),
   },
   decoder: {
-    decode: z.tuple([DecodeInput, z.array(KeySource).max(32), z.boolean()]),
+    decode: z.tuple([DecodeInput, z.array(KeySource).max(32), z.boolean(), z.object({ micMessage: z.string().max(90_000_000).optional() }).strict().optional()]),
     decodeSession: z.tuple([z.array(DecodeInput).min(1).max(256), z.array(KeySource).max(32), z.boolean()]),
     explainKey: z.tuple([DecodeInput, FileSource]),
   },

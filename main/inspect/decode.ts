@@ -14,7 +14,13 @@ import { enctypeName } from '../krb/names';
 import { Ticket } from '../krb/messages/ticket';
 import { checkTreeDepth, type TreeNode } from '../krb/tree';
 
-export function decodeBytes(bytes: Uint8Array, keys: readonly KeySpec[], options: { revealSecrets?: boolean } = {}): DecodeReport {
+export interface DecodeOptions {
+  revealSecrets?: boolean;
+  /** The message a MIC token protects: with it, a MIC token is verified. */
+  micData?: Uint8Array;
+}
+
+export function decodeBytes(bytes: Uint8Array, keys: readonly KeySpec[], options: DecodeOptions = {}): DecodeReport {
   return decodeSequence([bytes], keys, options)[0]!;
 }
 
@@ -24,7 +30,7 @@ export function decodeBytes(bytes: Uint8Array, keys: readonly KeySpec[], options
  * AP-REP (→ acceptor subkey), then Wrap/MIC tokens. A message that fails to decode gets a report
  * whose tree carries the error; the others still decode.
  */
-export function decodeSequence(messages: readonly Uint8Array[], keys: readonly KeySpec[], options: { revealSecrets?: boolean } = {}): DecodeReport[] {
+export function decodeSequence(messages: readonly Uint8Array[], keys: readonly KeySpec[], options: DecodeOptions = {}): DecodeReport[] {
   const session = createDecodeSession(keys);
   const reveal = options.revealSecrets ?? false;
   return messages.map((bytes) => {
@@ -35,7 +41,7 @@ export function decodeSequence(messages: readonly Uint8Array[], keys: readonly K
       return { learnedKeys: keys.map((k) => k.source), ...(reveal ? { learnedKeyValues: values } : {}) };
     };
     try {
-      const decoded = decodeAuto(bytes, { session, revealSecrets: reveal });
+      const decoded = decodeAuto(bytes, { session, revealSecrets: reveal, ...(options.micData ? { micData: options.micData } : {}) });
       return { kind: decoded.kind, length: bytes.length, tree: decoded.tree, ...learned() };
     } catch (error) {
       if (!(error instanceof KrbDecodeError) || messages.length === 1) throw error;

@@ -7,6 +7,7 @@ import type {
   CcacheService,
   DecodedMessage,
   DecodeInput,
+  DecodeOptions,
   DecoderService,
   FileSource,
   KeyMatchReport,
@@ -206,10 +207,11 @@ function readAs<T>(input: DecodeInput, bytes: Buffer, run: () => T): T {
 }
 
 export class DecoderServiceImpl implements DecoderService {
-  async decode(input: DecodeInput, keys: KeySource[], revealSecrets: boolean): Promise<DecodedMessage> {
+  async decode(input: DecodeInput, keys: KeySource[], revealSecrets: boolean, options: DecodeOptions = {}): Promise<DecodedMessage> {
     const bytes = await inputBytes(input);
     const specs = await keySpecs(keys, [bytes]);
-    return { ...readAs(input, bytes, () => decodeBytes(bytes, specs, { revealSecrets })), base64: bytes.toString('base64') };
+    const micData = options.micMessage !== undefined ? Buffer.from(options.micMessage, 'base64') : undefined;
+    return { ...readAs(input, bytes, () => decodeBytes(bytes, specs, { revealSecrets, ...(micData ? { micData } : {}) })), base64: bytes.toString('base64') };
   }
 
   async decodeSession(inputs: DecodeInput[], keys: KeySource[], revealSecrets: boolean): Promise<{ messages: DecodedMessage[] }> {

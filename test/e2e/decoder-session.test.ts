@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mic } from '../../main/krb/gss';
 import { launchChromium } from '../helpers/browser';
 import { startKbenchWeb, type RunningWeb } from '../helpers/web';
 import { world, worldKeytabBytes } from '../helpers/world';
@@ -73,6 +74,21 @@ describe('Decoder: several messages as one session (Chromium)', () => {
     await page.getByTestId('theme-toggle').click(); // system → light
     await page.getByTestId('theme-toggle').click(); // light → dark
     await page.screenshot({ path: path.join(SCREENSHOTS, 'decoder-session-dark.png') });
+    expect(problems).toEqual([]);
+  });
+
+  it('verifies a MIC token once it is given the message it protects', async () => {
+    const key = Buffer.from('14f9bde6b50ec508201a97f74c4e5bd3', 'hex');
+    const token = mic(key, 17, Buffer.from('hello from the peer'), { sentByAcceptor: true, acceptorSubkey: false, sequence: 5n });
+    await page.getByTestId('decoder-input').fill(token.toString('hex'));
+    await page.getByTestId('key-tab-raw').click();
+    await page.getByTestId('key-raw').fill(`aes128-cts-hmac-sha1-96:${key.toString('hex')}`);
+    await page.getByTestId('key-raw').press('Enter');
+    await page.getByTestId('decoder-decode').click();
+    await expect.poll(() => page.getByTestId('decoder-kind').textContent()).toBe('RFC 4121 MIC token');
+    await page.getByTestId('decoder-mic-message').fill('hello from the peer');
+    await page.getByTestId('decoder-mic-verify').click();
+    await page.getByText('checksum verified').first().waitFor();
     expect(problems).toEqual([]);
   });
 });

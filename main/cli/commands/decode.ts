@@ -2,6 +2,7 @@ import type { DecodedMessage, DecodeInput, DecodeReport } from '../../api/inspec
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command';
 import { json } from '../format';
 import { KEY_OPTIONS_HELP, keyOptions, keySourcesFrom } from '../key-options';
+import { readUserFile } from '../../system/files';
 import { formatTree } from '../tree-format';
 
 /** FILE… | --hex H | --base64 B, as the decoder service takes them. */
@@ -11,6 +12,20 @@ function decodeInputs(positionals: string[], hex: unknown, base64: unknown, comm
   if (hex !== undefined) return [{ text: String(hex) }];
   if (base64 !== undefined) return [{ text: String(base64) }];
   return positionals.map((path) => ({ file: { path } }));
+}
+
+/** --message TEXT (UTF-8) | --message-hex HEX | --message-file FILE: the bytes a MIC token protects, base64. */
+async function micMessageFrom(values: Record<string, unknown>): Promise<string | undefined> {
+  const given = ['message', 'message-hex', 'message-file'].filter((k) => values[k] !== undefined);
+  if (given.length > 1) throw new UsageError('give the MIC\'s message once: --message, --message-hex or --message-file', decodeCommand);
+  if (values.message !== undefined) return Buffer.from(String(values.message), 'utf8').toString('base64');
+  if (values['message-hex'] !== undefined) {
+    const hex = String(values['message-hex']).replace(/[\s:]/g, '');
+    if (!/^(?:[0-9a-fA-F]{2})*$/.test(hex)) throw new UsageError('--message-hex is not hex', decodeCommand);
+    return Buffer.from(hex, 'hex').toString('base64');
+  }
+  if (values['message-file'] !== undefined) return (await readUserFile(String(values['message-file']))).toString('base64');
+  return undefined;
 }
 
 /** A decode report as text: what it is, its field tree, and the keys learned on the way. */
@@ -30,7 +45,9 @@ function reportJson({ base64: _bytes, ...report }: DecodedMessage): DecodeReport
 export const decodeCommand: Command = {
   name: 'decode',
   summary: 'decode (and decrypt) tokens, Kerberos messages, keytabs or ccaches, with byte offsets — several in order as one session',
-  usage: ['decode (FILE… | --hex H | --base64 B) [--keytab KT]… [--password P [--principal X] [--salt S]] [--key ETYPE:HEX]… [--reveal] [--json]'],
+  usage: [
+    'decode (FILE… | --hex H | --base64 B) [--keytab KT]… [--password P [--principal X] [--salt S]] [--key ETYPE:HEX]… [--message TEXT | --message-hex H | --message-file F] [--reveal] [--json]',
+  ],
   details: `Recognises GSS-API tokens (framed or bare), SPNEGO (and NTLMSSP inside it, and inside other
 security blobs), RFC 4121 Wrap/MIC tokens, every Kerberos message (AS/TGS-REQ/REP, AP-REQ/REP,
 KRB-ERROR, KRB-CRED, Ticket; Kerberos over TCP with its record marks; messages missing their
@@ -40,19 +57,31 @@ key learned from an earlier message (session keys, subkeys, FAST armor keys) ope
 Encrypted parts are decrypted with the keys given, and with keys learned on the way; they appear
 under "decrypted" naming the key usage and the key.
 ${KEY_OPTIONS_HELP}
+A MIC token does not carry the message it protects: give it with --message TEXT, --message-hex HEX
+or --message-file FILE and the MIC is verified with the keys.
 --reveal shows key bytes (hidden by default), also of the keys learned. --json prints one message as
 { kind, length, tree, learnedKeys, learnedKeyValues? (with --reveal) } and several as { "messages": [ … ] };
 tree nodes are { name, type, offset, length, value?, children?, decrypted?: { keyUsage, keySource, tree }, error? }.`,
-  options: { ...keyOptions, hex: { type: 'string' }, base64: { type: 'string' }, json: { type: 'boolean' }, reveal: { type: 'boolean' } },
+  options: {
+    ...keyOptions,
+    hex: { type: 'string' },
+    base64: { type: 'string' },
+    json: { type: 'boolean' },
+    reveal: { type: 'boolean' },
+    message: { type: 'string' },
+    'message-hex': { type: 'string' },
+    'message-file': { type: 'string' },
+  },
   positionals: { min: 0, max: 256 },
   async run(input) {
     const { values, positionals, io } = input;
     const inputs = decodeInputs(positionals, values.hex, values.base64, decodeCommand);
     const keys = keySourcesFrom(input, decodeCommand);
     const reveal = Boolean(values.reveal);
+    const micMessage = await micMessageFrom(input.values);
     const api = input.engine().api.decoder;
     if (inputs.length === 1) {
-      const report = await api.decode(inputs[0]!, keys, reveal);
+      const report = await api.decode(inputs[0]!, keys, reveal, micMessage === undefined ? undefined : { micMessage });
       io.stdout(values.json ? json(reportJson(report)) : reportText(report));
       return EXIT_OK;
     }

@@ -22,6 +22,13 @@ export function fileLabel(source: FileSource): string {
   return 'path' in source ? source.path : source.name;
 }
 
+/** base64 of a string's UTF-8 bytes (btoa alone takes Latin-1 only). */
+function utf8Base64(text: string): string {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
 /** The Decoder view: what to decode, the keys to try, and the last result. */
 export const useDecoderStore = defineStore('decoder', () => {
   const text = ref('');
@@ -29,6 +36,8 @@ export const useDecoderStore = defineStore('decoder', () => {
   const file = ref<FileSource | null>(null);
   const keys = ref<DecoderKey[]>([]);
   const revealSecrets = ref(false);
+  /** The message a MIC token protects (text): a MIC does not carry it, and is verified with it. */
+  const micMessage = ref('');
   // shallowRef: a decoded tree can hold 100,000 nodes; deep reactivity would proxy every one.
   /** Every message decoded (several pastes, separated by blank lines, are one session), and the one shown. */
   const results = shallowRef<DecodedMessage[]>([]);
@@ -68,7 +77,9 @@ export const useDecoderStore = defineStore('decoder', () => {
     if (!what.length || busy.value) return;
     const keySources = keys.value.map((k) => k.key);
     const decoded = await run('decode', async () =>
-      what.length === 1 ? [await bench.api.decoder.decode(what[0]!, keySources, revealSecrets.value)] : (await bench.api.decoder.decodeSession(what, keySources, revealSecrets.value)).messages,
+      what.length === 1
+        ? [await bench.api.decoder.decode(what[0]!, keySources, revealSecrets.value, micMessage.value ? { micMessage: utf8Base64(micMessage.value) } : undefined)]
+        : (await bench.api.decoder.decodeSession(what, keySources, revealSecrets.value)).messages,
     );
     results.value = decoded ?? [];
     if (selected.value >= results.value.length) selected.value = 0;
@@ -100,5 +111,5 @@ export const useDecoderStore = defineStore('decoder', () => {
     error.value = null;
   }
 
-  return { text, file, keys, revealSecrets, results, selected, result, explained, busy, error, keytabs, input, inputs, addKey, removeKey, decode, explain, clearInput };
+  return { text, file, keys, revealSecrets, micMessage, results, selected, result, explained, busy, error, keytabs, input, inputs, addKey, removeKey, decode, explain, clearInput };
 });

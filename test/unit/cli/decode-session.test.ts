@@ -101,3 +101,19 @@ describe('decode sessions', () => {
     expect(Buffer.from(messages[0]!.base64, 'base64')).toEqual(records(world.kdcStreamFast)[0]);
   });
 });
+
+describe('a MIC token verified with the message it protects', () => {
+  // gokrb5's MICToken_test.go: aes128 session key, initiator MIC over de ad be ef.
+  const mic = '040400ffffffffff00000000000000009649ca09d2f1bc51ff6e5ca3';
+  const key = 'aes128-cts-hmac-sha1-96:14f9bde6b50ec508201a97f74c4e5bd3';
+
+  it('verifies with --message-hex (and --message for text), and says so when the message differs', async () => {
+    const ok = await runKbench(['decode', '--hex', mic, '--key', key, '--message-hex', 'de ad be ef']);
+    expect(ok.stdout).toContain('message: checksum verified');
+    const bad = await runKbench(['decode', '--hex', mic, '--key', key, '--message', 'not the message']);
+    expect(bad.stdout).toContain('! none of the 1 key(s) verifies this token');
+    const none = await runKbench(['decode', '--hex', mic, '--key', key]);
+    expect(none.stdout).toContain('checksum not verified: a MIC token does not carry the message it protects');
+    expect((await runKbench(['decode', '--hex', mic, '--message', 'a', '--message-hex', '61'])).code).toBe(2);
+  });
+});
