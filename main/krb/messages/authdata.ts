@@ -5,7 +5,9 @@
 import { decodeContained, field, namedInt, OctetString, seq, seqOf, type DecodeContext, type Schema } from '../der/schema';
 import { KrbDecodeError } from '../errors';
 import type { TreeNode } from '../tree';
+import { sessionOf } from '../decode/keyring';
 import { decodePac } from './pac';
+import { verifyPacSignatures } from './pac-signatures';
 
 export const AD_TYPES: Record<number, string> = {
   1: 'AD-IF-RELEVANT',
@@ -46,7 +48,10 @@ function refineAdEntry(value: AdEntryValue, trees: Record<string, TreeNode | und
       dataTree.children = [inner.tree];
     } else if (value.adType === 128) {
       const pacOffset = dataTree.offset + dataTree.length - value.adData.length;
-      dataTree.children = [decodePac(value.adData, pacOffset).tree];
+      const pac = decodePac(value.adData, pacOffset);
+      const session = sessionOf(ctx.extra);
+      if (session) verifyPacSignatures(value.adData, pac.value, pac.tree, session.keyring.all());
+      dataTree.children = [pac.tree];
     }
   } catch (error) {
     if (!(error instanceof KrbDecodeError)) throw error;

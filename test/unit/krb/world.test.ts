@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBytes, explainKeys } from '../../../main/inspect/decode';
 import { parseTokenText } from '../../../main/krb/decode/input';
+import { decodePac } from '../../../main/krb/messages/pac';
+import { verifyPacSignatures } from '../../../main/krb/messages/pac-signatures';
 import { findNode, type TreeNode } from '../../../main/krb/tree';
 import { world, worldKeytab } from '../../helpers/world';
 
@@ -159,5 +161,36 @@ describe('messages serialised without their [APPLICATION n] tag', () => {
   it('leaves other SEQUENCEs alone', () => {
     expect(() => decodeBytes(Buffer.from('3006a003020105', 'hex'), keys)).toThrow(/not a keytab, ccache, GSS-API\/SPNEGO token or Kerberos message/);
     expect(() => decodeBytes(Buffer.from('300aa003020105a103020163', 'hex'), keys)).toThrow(/not a keytab/);
+  });
+});
+
+describe('PAC signatures (MS-PAC §2.8), checked with the keys given', () => {
+  const verification = (tree: TreeNode, type: string) => nodes(tree).find((n) => n.type === type)?.children?.find((c) => c.name === 'verification');
+
+  it('verifies the server signature with the service key and the KDC signature with the krbtgt key of MIT-made PACs', () => {
+    const report = decodeBytes(parseTokenText(world.curlAuthorization), keys);
+    expect(verification(report.tree, 'PAC_SERVER_CHECKSUM')).toMatchObject({ value: expect.stringMatching(/^verified with keytab world\.keytab: HTTP\/localhost@WORLD\.TEST kvno \d+ aes256-cts-hmac-sha1-96$/) });
+    expect(verification(report.tree, 'PAC_PRIVSVR_CHECKSUM')).toMatchObject({ value: expect.stringMatching(/^verified with keytab world\.keytab: krbtgt\/WORLD\.TEST@WORLD\.TEST kvno 1 aes256-cts-hmac-sha1-96$/) });
+  });
+
+  it('says which key the KDC signature needs when only the service key is given', () => {
+    const serviceOnly = [{ kind: 'keytab' as const, label: 'http.keytab', entries: worldKeytab.filter((e) => e.principal.components[0] === 'HTTP') }];
+    const report = decodeBytes(parseTokenText(world.javaSpnego), serviceOnly);
+    expect(verification(report.tree, 'PAC_SERVER_CHECKSUM')?.value).toMatch(/^verified with keytab http\.keytab: HTTP\/localhost/);
+    expect(verification(report.tree, 'PAC_PRIVSVR_CHECKSUM')?.error).toBe(
+      'does not verify with any of the 1 hmac-sha1-96-aes256 key(s) tried: it needs the krbtgt key of the realm (a keytab holding krbtgt/REALM), or the PAC was changed',
+    );
+  });
+
+  it('finds a changed PAC: the server signature no longer verifies', () => {
+    const report = decodeBytes(parseTokenText(world.curlAuthorization), keys, { revealSecrets: true });
+    const ticketPart = findNode(report.tree, 'ticket')!.children!.find((c) => c.name === 'enc-part')!.decrypted!;
+    const pacNode = findNode(ticketPart.tree, 'PAC')!;
+    const pacBytes = Buffer.from(Buffer.from(ticketPart.plaintext!, 'hex').subarray(pacNode.offset, pacNode.offset + pacNode.length));
+    const clientInfo = nodes(pacNode).find((n) => n.type === 'PAC_CLIENT_INFO')!;
+    pacBytes[clientInfo.offset - pacNode.offset + 10]! ^= 0x01; // one bit of the client's name
+    const pac = decodePac(pacBytes);
+    verifyPacSignatures(pacBytes, pac.value, pac.tree, worldKeytab.map((e) => ({ enctype: e.enctype, key: e.key, origin: 'keytab', source: 'world' })));
+    expect(verification(pac.tree, 'PAC_SERVER_CHECKSUM')?.error).toMatch(/^does not verify with any of the \d+ hmac-sha1-96-aes256 key\(s\) tried/);
   });
 });
