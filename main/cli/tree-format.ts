@@ -19,7 +19,12 @@ export function formatTree(node: TreeNode, indent = 0, out: string[] = [], depth
   if (node.error) out.push(`${pad}  ! ${logSafe(node.error)}`);
   for (const child of node.children ?? []) formatTree(child, indent + 1, out, depth + 1);
   if (node.decrypted) {
-    out.push(`${pad}  ⤷ decrypted with ${node.decrypted.keySource}; key usage ${node.decrypted.keyUsage} (offsets in the plaintext)`);
+    const part = node.decrypted;
+    out.push(
+      part.kind === 'decompressed'
+        ? `${pad}  ⤷ decompressed: ${part.keySource} (offsets in the decompressed bytes)`
+        : `${pad}  ⤷ decrypted with ${part.keySource}; key usage ${part.keyUsage} (offsets in the plaintext)`,
+    );
     formatTree(node.decrypted.tree, indent + 2, out, depth + 1);
   }
   return out;

@@ -20,6 +20,7 @@ const treeNodeShape: z.ZodType<TreeNode> = z.lazy(() =>
     children: z.array(treeNodeShape).optional(),
     decrypted: z
       .object({
+        kind: z.enum(['decrypted', 'decompressed']).optional(),
         keyUsage: z.string(),
         keySource: z.string(),
         tree: treeNodeShape,

@@ -24,9 +24,11 @@ export interface TreeNode {
 }
 
 export interface DecryptedPart {
+  /** What opened the bytes: a key (the default) or a decompressor (PAC claims), whose keyUsage is ''. */
+  kind?: 'decrypted' | 'decompressed';
   /** RFC 4120 key usage number, with its meaning: "2 (Ticket enc-part, service key)". */
   keyUsage: string;
-  /** Where the key came from: "keytab svc.keytab: mqtt/localhost@BENCH.TEST kvno 2 aes256-cts-hmac-sha1-96". */
+  /** Where the key came from: "keytab svc.keytab: mqtt/localhost@BENCH.TEST kvno 2 aes256-cts-hmac-sha1-96"; for a decompressed part, the format and sizes. */
   keySource: string;
   /** The decoded plaintext; offsets are within the plaintext. */
   tree: TreeNode;

@@ -9,6 +9,7 @@
 import { KrbDecodeError } from '../errors';
 import { checksumTypeName, enctypeName } from '../names';
 import type { TreeNode } from '../tree';
+import { decodeClaimsInfo, summarizeClaimsInfo, type PacClaimsInfo } from './pac-claims';
 import {
   flagNames,
   hex32,
@@ -60,7 +61,7 @@ export function pacBufferTypeName(ulType: number): string {
 }
 
 /** Buffers that are NDR (MS-RPCE type serialization version 1) streams we decode. */
-const NDR_BUFFER_TYPES = new Set([1, 11]);
+const NDR_BUFFER_TYPES = new Set([1, 11, 13, 15]);
 
 /** Buffers that are PAC_SIGNATURE_DATA (MS-PAC §2.8). */
 const SIGNATURE_BUFFER_TYPES = new Set([6, 7, 16, 19]);
@@ -237,6 +238,8 @@ export interface PacBuffer {
   upnDnsInfo?: UpnDnsInfo;
   signature?: PacSignatureData;
   attributesInfo?: PacAttributesInfo;
+  /** PAC_CLIENT_CLAIMS_INFO or PAC_DEVICE_CLAIMS_INFO. */
+  claimsInfo?: PacClaimsInfo;
   /** PAC_REQUESTOR: the SID of the client the TGT was issued to. */
   requestorSid?: string;
 }
@@ -512,6 +515,10 @@ function decodeBufferBody(r: PacReader, out: TreeNode[], buffer: PacBuffer): Sho
   if (type === 12) {
     const info = (buffer.upnDnsInfo = decodeUpnDnsInfo(r, out));
     return `${info.Upn} (${info.DnsDomainName})`;
+  }
+  if (type === 13 || type === 15) {
+    const info = (buffer.claimsInfo = decodeClaimsInfo(r, out, r.field('')));
+    return summarizeClaimsInfo(info);
   }
   if (type === 17) {
     const info = (buffer.attributesInfo = decodeAttributesInfo(r, out));

@@ -520,7 +520,7 @@ describe('decodePac: hand-built buffers of every decoded type', () => {
     { type: 2, data: new LeWriter().u32(0).u32(18).bytes(Buffer.alloc(40, 0xee)).done() },
     { type: 11, data: delegationInfo('cifs/files.bench.test', ['HTTP/web.bench.test', 'mqtt/broker']) },
     { type: 99, data: hex('0102030405') },
-    { type: 13, data: hex('00') },
+    { type: 14, data: hex('00') },
   ]);
   const { value: pac, tree } = decodePac(pacBytes, BASE);
   const get = (type: number): PacBuffer => pac.buffers.find((b) => b.type === type)!;
@@ -573,7 +573,7 @@ describe('decodePac: hand-built buffers of every decoded type', () => {
     expect(get(99)).toMatchObject({ typeName: 'unknown buffer type 99', data: hex('0102030405') });
     expect(get(99).data.equals(pacBytes.subarray(get(99).offset, get(99).offset + 5))).toBe(true);
     expect(child(find(tree, 'buffer[10]'), 'data').value).toBe('0102030405');
-    expect(get(13)).toMatchObject({ typeName: 'PAC_CLIENT_CLAIMS_INFO', data: hex('00') });
+    expect(get(14)).toMatchObject({ typeName: 'PAC_DEVICE_INFO', data: hex('00') });
   });
 
   it('pacForServerChecksum zeroes only the signature bytes, not RODCIdentifier', () => {
