@@ -17,6 +17,7 @@ import type { TreeNode } from '../../main/krb/tree';
 import { captureKinitKvno, type CapturedExchange } from '../helpers/capture';
 import { clientToken } from '../helpers/gss-peer';
 import { createTestRealm, type TestRealm } from '../helpers/lab';
+import { world, worldKeytab } from '../helpers/world';
 
 /** Decodes with the keytab (so decryption paths run too); only KrbDecodeError may escape. */
 function decodeSafely(bytes: Uint8Array, keytab: ReturnType<typeof parseKeytab>['keytab']): TreeNode | KrbDecodeError {
@@ -117,5 +118,42 @@ describe('decoders under hostile input', () => {
     let tower: Buffer = Buffer.from([0x30, 0x00]);
     for (let depth = 0; depth < 2000; depth++) tower = Buffer.concat([Buffer.from([0x30, 0x82, tower.length >> 8, tower.length & 0xff]), tower]);
     expect(() => decodeDer(Ticket, tower, 'Ticket')).toThrow(KrbDecodeError);
+  });
+});
+
+describe('decoders under hostile input: material other tools made (world fixture)', () => {
+  // kpasswd framing, KRB-SAFE/KRB-PRIV, S4U padata and the TCP record stream around them, each
+  // mutated and decoded with the keys that open the originals.
+  const keytab = { entries: worldKeytab };
+  const mitKey = Buffer.from(world.mitSafe.key, 'hex');
+  const records = (hex: string) => {
+    const stream = Buffer.from(hex, 'hex');
+    return (decodeAuto(stream).tree.children ?? []).map((r) => stream.subarray(r.offset + 4, r.offset + r.length));
+  };
+  const seeds = [...records(world.kpasswdStream), ...records(world.setPasswordStream), ...records(world.kdcStreamS4u), Buffer.from(world.mitSafe.safe, 'hex'), Buffer.from(world.mitSafe.priv, 'hex')];
+  const decodeWorld = (bytes: Uint8Array): TreeNode | KrbDecodeError => {
+    try {
+      const session = createDecodeSession([
+        { kind: 'keytab', label: 'world', entries: keytab.entries },
+        { kind: 'raw', enctype: 18, key: mitKey },
+      ]);
+      return decodeAuto(bytes, { session }).tree;
+    } catch (error) {
+      if (error instanceof KrbDecodeError) return error;
+      throw new Error(`non-typed error on ${Buffer.from(bytes).toString('hex').slice(0, 80)}…: ${(error as Error).stack}`);
+    }
+  };
+
+  it('survives random mutations of kpasswd, KRB-SAFE, KRB-PRIV and S4U messages', () => {
+    expect(seeds.length).toBeGreaterThanOrEqual(20);
+    fc.assert(
+      fc.property(fc.nat(), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), (pick, edits) => {
+        const bytes = Buffer.from(seeds[pick % seeds.length]!);
+        for (const [at, value] of edits) bytes[at % bytes.length] = value;
+        const result = decodeWorld(bytes);
+        if (!(result instanceof KrbDecodeError)) assertInBounds(result, bytes.length);
+      }),
+      { numRuns: 600 },
+    );
   });
 });

@@ -1,8 +1,9 @@
 /**
  * test/fixtures/world/world.json: material real tools made against a throwaway MIT realm
  * (WORLD.TEST) — a curl --negotiate header, a JVM SPNEGO token, an MIT token with delegated
- * credentials, and the KDC's TCP stream of a FAST-armored kinit and a kvno — with the keytab that
- * opens it (krbtgt, alice, HTTP/localhost).
+ * credentials, the KDC's TCP streams of a FAST-armored kinit and a kvno, a plain kinit and an
+ * S4U2self, MIT's KRB-SAFE and KRB-PRIV, and kpasswd change and set exchanges — with the keytab
+ * that opens it (krbtgt, alice, HTTP/localhost, kadmin/changepw).
  * How it was made: test/fixtures/world/make.sh.
  */
 import { readFileSync } from 'node:fs';
@@ -22,6 +23,18 @@ interface WorldFixture {
   kdcStreamPlain: string;
   /** The throwaway realm's password of alice (random; it opens this material and nothing else). */
   alicePassword: string;
+  /** kinit -k HTTP/localhost, then kvno -U alice HTTP/localhost: S4U2self inside TGS FAST. */
+  kdcStreamS4u: string;
+  /** krb5_mk_safe and krb5_mk_priv of "hello from krb5_mk_safe" with a fresh aes256 key (hex). */
+  mitSafe: { key: string; safe: string; priv: string };
+  /** kpasswd alice (protocol version 1): the AS exchange for kadmin/changepw, then request and reply. */
+  kpasswdStream: string;
+  /** The password kpasswd set (the version-1 request carries it). */
+  aliceNewPassword: string;
+  /** krb5_set_password for alice (protocol version 0xFF80, ChangePasswdData), logged in with aliceNewPassword. */
+  setPasswordStream: string;
+  /** The password krb5_set_password set. */
+  aliceSetPassword: string;
 }
 
 export const world = JSON.parse(readFileSync(path.resolve('test/fixtures/world/world.json'), 'utf8')) as WorldFixture;

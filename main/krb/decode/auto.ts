@@ -12,6 +12,7 @@ import { decodePerMessageToken } from '../gss/rfc4121';
 import { decodeSpnego } from '../gss/spnego';
 import { identifyInput, keytabOrOldCcache } from '../identify';
 import { isKeytab, parseKeytab } from '../keytab';
+import { decodeKpasswd, isKpasswdMessage } from '../kpasswd';
 import { decodeKerberosMessage, kerberosMessageName, Ticket } from '../messages';
 import { decodeDer } from '../der/schema';
 import { tlv } from '../der/writer';
@@ -188,6 +189,7 @@ function decodeAutoAt(bytes: Uint8Array, base: number, options: AutoDecodeOption
     };
     return { kind: `GSS token (${inner.kind})`, tree };
   }
+  if (isKpasswdMessage(bytes)) return decodeKpasswd(bytes, base, options);
   if (kerberosMessageName(bytes)) {
     const decoded = decodeKerberosMessage(bytes, { base, session: options.session, revealSecrets: options.revealSecrets });
     return { kind: decoded.kind, tree: decoded.tree };

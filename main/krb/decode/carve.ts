@@ -3,8 +3,8 @@
  *
  * - Kerberos over TCP as a capture shows it (RFC 4120 §7.2.2): each message follows a 4-byte
  *   big-endian record mark holding its length; the top bit is reserved (0). A mark is accepted
- *   only when the DER message behind it is exactly that long, so a record stream cannot be
- *   mistaken for anything else.
+ *   only when the DER message behind it is exactly that long (or the kpasswd message behind it
+ *   says that length itself), so a record stream cannot be mistaken for anything else.
  * - A GSS-API initial context token (RFC 2743 §3.1: 0x60, length, mechanism OID, inner token)
  *   inside some other security blob — an SMB2 SESSION_SETUP buffer, an LDAP bind, a raw packet:
  *   found by its framing and a mechanism OID we know (SPNEGO, Kerberos, NTLMSSP), whose declared
@@ -13,6 +13,7 @@
 import { readTlv } from '../der/reader';
 import { KrbDecodeError } from '../errors';
 import { isKerberosMech, NTLMSSP_OID, parseInitialContextToken, SPNEGO_OID } from '../gss/framing';
+import { isKpasswdMessage } from '../kpasswd';
 import { kerberosMessageName } from '../messages';
 
 /** Where a message lies in the input: absolute offset and length. */
@@ -49,6 +50,8 @@ function recordAt(bytes: Uint8Array, at: number): number | string {
   if (mark & RESERVED_BIT) return `record mark 0x${mark.toString(16)} has the reserved top bit set`;
   const start = at + RECORD_MARK;
   if (start + mark > bytes.length) return `record mark says ${mark} bytes, ${bytes.length - start} follow`;
+  // kpasswd over TCP (RFC 3244) uses the same marks; its own length field must agree with the mark.
+  if (isKpasswdMessage(bytes.subarray(start, start + mark))) return mark;
   if (!kerberosMessageName(bytes.subarray(start, start + mark))) return 'no Kerberos message follows the record mark';
   const message = derLength(bytes, start, start + mark);
   if (message !== mark) return `record mark says ${mark} bytes, the message behind it is ${message ?? 'not'} DER of that length`;

@@ -9,6 +9,7 @@ import { ApRep, ApReq, Authenticator, EncAPRepPart } from './ap';
 import { EncKrbCredPart, KrbCred } from './cred';
 import { KrbError } from './error';
 import { AsRep, AsReq, EncKdcRepPart, TgsRep, TgsReq } from './kdc';
+import { EncKrbPrivPart, KrbPriv, KrbSafe } from './safe-priv';
 import { EncTicketPart, Ticket } from './ticket';
 
 export const MESSAGE_BY_TAG: Record<number, { name: string; schema: Schema<unknown> }> = {
@@ -21,10 +22,13 @@ export const MESSAGE_BY_TAG: Record<number, { name: string; schema: Schema<unkno
   13: { name: 'TGS-REP', schema: TgsRep as Schema<unknown> },
   14: { name: 'AP-REQ', schema: ApReq as Schema<unknown> },
   15: { name: 'AP-REP', schema: ApRep as Schema<unknown> },
+  20: { name: 'KRB-SAFE', schema: KrbSafe as Schema<unknown> },
+  21: { name: 'KRB-PRIV', schema: KrbPriv as Schema<unknown> },
   22: { name: 'KRB-CRED', schema: KrbCred as Schema<unknown> },
   25: { name: 'EncASRepPart', schema: EncKdcRepPart as Schema<unknown> },
   26: { name: 'EncTGSRepPart', schema: EncKdcRepPart as Schema<unknown> },
   27: { name: 'EncAPRepPart', schema: EncAPRepPart as Schema<unknown> },
+  28: { name: 'EncKrbPrivPart', schema: EncKrbPrivPart as Schema<unknown> },
   29: { name: 'EncKrbCredPart', schema: EncKrbCredPart as Schema<unknown> },
   30: { name: 'KRB-ERROR', schema: KrbError as Schema<unknown> },
 };
@@ -69,5 +73,6 @@ export { KrbError } from './error';
 export { errorCodeName, errorCodeText, ERROR_CODES } from './error-codes';
 export { AsRep, AsReq, EncKdcRepPart, KdcReqBody, TgsRep, TgsReq } from './kdc';
 export { EtypeInfo2, MethodData, PaData } from './padata';
+export { EncKrbPrivPart, KrbPriv, KrbSafe } from './safe-priv';
 export { EncTicketPart, Ticket } from './ticket';
 export { AuthorizationData } from './authdata';

@@ -1,7 +1,8 @@
 /**
  * PA-DATA (RFC 4120 §5.2.7) and what hides in padata-value: ETYPE-INFO2 (salts for the
  * client's password), PA-ENC-TIMESTAMP (encrypted pre-authentication), PA-TGS-REQ (an AP-REQ),
- * PA-PAC-REQUEST, PA-SUPPORTED-ENCTYPES. METHOD-DATA is a SEQUENCE OF PA-DATA (KRB-ERROR e-data).
+ * PA-PAC-REQUEST, PA-SUPPORTED-ENCTYPES, FAST, S4U2self's PA-FOR-USER and PA-S4U-X509-USER.
+ * METHOD-DATA is a SEQUENCE OF PA-DATA (KRB-ERROR e-data).
  */
 import {
   Boolean_,
@@ -26,6 +27,7 @@ import type { TreeNode } from '../tree';
 import { KeyUsage } from '../usages';
 import { EncryptedData, EtypeInt, Microseconds } from './common';
 import { fastLate, learnChallengeKey, PaFxFastReply, PaFxFastRequest } from './fast';
+import { PaForUser, PaS4uX509User } from './s4u';
 
 export const PA_TYPES: Record<number, string> = {
   1: 'PA-TGS-REQ',
@@ -38,7 +40,7 @@ export const PA_TYPES: Record<number, string> = {
   20: 'PA-SVR-REFERRAL-INFO',
   128: 'PA-PAC-REQUEST',
   129: 'PA-FOR-USER',
-  130: 'PA-FOR-X509-USER',
+  130: 'PA-S4U-X509-USER',
   133: 'PA-FX-COOKIE',
   136: 'PA-FX-FAST',
   137: 'PA-FX-ERROR',
@@ -139,6 +141,12 @@ function refinePaData(value: PaDataValue, trees: Record<string, TreeNode | undef
       }
       case 136:
         decodeFast(ctx, tree, value.padataValue.length);
+        break;
+      case 129:
+        decodeInto(PaForUser as Schema<unknown>, ctx, tree, value.padataValue.length, name);
+        break;
+      case 130:
+        decodeInto(PaS4uX509User as Schema<unknown>, ctx, tree, value.padataValue.length, name);
         break;
       default:
         break;
