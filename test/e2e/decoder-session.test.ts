@@ -91,4 +91,26 @@ describe('Decoder: several messages as one session (Chromium)', () => {
     await page.getByText('checksum verified').first().waitFor();
     expect(problems).toEqual([]);
   });
+
+  it('hides the new password of a kpasswd exchange in the tree and in the plaintext hex', async () => {
+    await page.goto(web.url);
+    await page.getByTestId('nav-decoder').click();
+    await page.getByTestId('decoder-keytab-path').fill(keytab);
+    await page.getByTestId('decoder-keytab-open').click();
+    await page.getByTestId('decoder-key').first().waitFor();
+    await page.getByTestId('decoder-input').fill(world.kpasswdStream);
+    await page.getByTestId('decoder-decode').click();
+    await expect.poll(() => page.getByTestId('decoder-kind').textContent()).toContain('kpasswd request (AP-REQ + KRB-PRIV)');
+    await page.getByRole('button', { name: /Expand (all|more)/ }).click();
+    const userData = page.locator('[data-testid="tree-node"][data-name="user-data"]').first();
+    await userData.scrollIntoViewIfNeeded();
+    expect(await userData.textContent()).toContain(`<${world.aliceNewPassword.length} bytes hidden: the new password>`);
+    await userData.click();
+    await expect.poll(() => page.getByTestId('crumb-plaintext').textContent()).toContain('enc-part plaintext');
+    expect(await page.getByTestId('byte-inspector').textContent()).not.toContain(world.aliceNewPassword);
+    expect(await page.getByTestId('masked-note').textContent()).toContain('password bytes hidden');
+    expect(await page.locator('[data-testid="hex-byte"].masked').count()).toBe(world.aliceNewPassword.length);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'decoder-kpasswd.png') });
+    expect(problems).toEqual([]);
+  });
 });

@@ -349,7 +349,7 @@ describe('Keytab, Credential cache and Decoder views (Chromium, real MIT data)',
     expect(await highlighted.count()).toBe(length);
     expect((await highlighted.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-offset')))))).toEqual(Array.from({ length }, (_v, i) => offset + i));
     expect(await page.getByTestId('hex-selection').textContent()).toContain(`@${offset}`);
-    expect(await page.getByTestId('masked-note').textContent()).toContain('key bytes hidden');
+    expect(await page.getByTestId('masked-note').textContent()).toContain('key and password bytes hidden');
     expect(await page.locator('[data-testid="hex-byte"].masked').count()).toBe(32); // the session key
     await page.screenshot({ path: path.join(SCREENSHOTS, 'decoder.png') });
 
