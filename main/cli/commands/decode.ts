@@ -50,8 +50,10 @@ export const decodeCommand: Command = {
   ],
   details: `Recognises GSS-API tokens (framed or bare), SPNEGO (and NTLMSSP inside it, and inside other
 security blobs), RFC 4121 Wrap/MIC tokens, every Kerberos message (AS/TGS-REQ/REP, AP-REQ/REP,
-KRB-ERROR, KRB-CRED, Ticket; Kerberos over TCP with its record marks; messages missing their
-APPLICATION tag), keytabs and ccaches. FILE may hold raw bytes or pasted hex/base64 (an
+KRB-ERROR, KRB-CRED, KRB-SAFE, KRB-PRIV, Ticket; Kerberos over TCP with its record marks; messages
+missing their APPLICATION tag), kpasswd requests and replies (RFC 3244), keytabs (damaged ones
+too), ccaches (formats 1–4) and .kirbi files. PACs are decoded with their claims and their
+signatures checked; S4U2self padata with their checksums. FILE may hold raw bytes or pasted hex/base64 (an
 "Authorization: Negotiate …" line works). Several FILEs are decoded in order as one session: every
 key learned from an earlier message (session keys, subkeys, FAST armor keys) opens the later ones.
 Encrypted parts are decrypted with the keys given, and with keys learned on the way; they appear
@@ -59,9 +61,10 @@ under "decrypted" naming the key usage and the key.
 ${KEY_OPTIONS_HELP}
 A MIC token does not carry the message it protects: give it with --message TEXT, --message-hex HEX
 or --message-file FILE and the MIC is verified with the keys.
---reveal shows key bytes (hidden by default), also of the keys learned. --json prints one message as
+--reveal shows key bytes and passwords (hidden by default), also of the keys learned. --json prints one message as
 { kind, length, tree, learnedKeys, learnedKeyValues? (with --reveal) } and several as { "messages": [ … ] };
-tree nodes are { name, type, offset, length, value?, children?, decrypted?: { keyUsage, keySource, tree }, error? }.`,
+tree nodes are { name, type, offset, length, value?, children?, decrypted?: { kind?, keyUsage, keySource, tree }, error? }
+(kind "decompressed" for a PAC claims set Windows compressed; offsets inside are in those bytes).`,
   options: {
     ...keyOptions,
     hex: { type: 'string' },
