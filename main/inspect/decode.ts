@@ -34,9 +34,9 @@ export function decodeSequence(messages: readonly Uint8Array[], keys: readonly K
   const session = createDecodeSession(keys);
   const reveal = options.revealSecrets ?? false;
   return messages.map((bytes) => {
-    const before = session.keyring.size;
+    const before = session.keyring.addedCount;
     const learned = (): Pick<DecodeReport, 'learnedKeys' | 'learnedKeyValues'> => {
-      const keys = session.keyring.all().slice(before);
+      const keys = session.keyring.addedSince(before);
       const values = keys.map((k) => ({ source: k.source, enctype: enctypeName(k.enctype), key: k.key.toString('hex') }));
       return { learnedKeys: keys.map((k) => k.source), ...(reveal ? { learnedKeyValues: values } : {}) };
     };

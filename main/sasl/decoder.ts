@@ -90,12 +90,8 @@ export class SaslStepDecoder {
   }
 
   decode(direction: StepDirection, bytes: Uint8Array): DecodedSaslMessage {
-    const before = this.session.keyring.size;
-    const learned = () =>
-      this.session.keyring
-        .all()
-        .slice(before)
-        .map((k) => k.source);
+    const before = this.session.keyring.addedCount;
+    const learned = () => this.session.keyring.addedSince(before).map((k) => k.source);
     try {
       const result = this.decodeInPhase(direction, bytes);
       return { ...result, learnedKeys: learned() };

@@ -10,7 +10,7 @@ import { KrbCryptoError } from '../errors';
 import { checksumTypeName, enctypeName } from '../names';
 import type { TreeNode } from '../tree';
 import { keyUsageLabel } from '../usages';
-import type { KeyEntry } from './keyring';
+import type { KeyEntry, KeyRing } from './keyring';
 
 /** Which enctypes' keys make each keyed checksum type (RFC 3961, 3962, 8009, 6803, 4757). */
 export const CHECKSUM_KEY_ENCTYPES: Record<number, number[]> = {
@@ -33,9 +33,13 @@ export interface ChecksumCheck {
   tried: number;
 }
 
+/** Keys to try: a list, or a session's ring (which then derives only the enctypes that fit). */
+export type ChecksumKeys = readonly KeyEntry[] | Pick<KeyRing, 'forEnctypes'>;
+
 /** Tries every key that can make `type`; the first that verifies wins. */
-export function checkKeyedChecksum(type: number, usage: number, data: Uint8Array, expected: Uint8Array, keys: readonly KeyEntry[]): ChecksumCheck {
-  const fitting = keys.filter((k) => CHECKSUM_KEY_ENCTYPES[type]?.includes(k.enctype));
+export function checkKeyedChecksum(type: number, usage: number, data: Uint8Array, expected: Uint8Array, keys: ChecksumKeys): ChecksumCheck {
+  const enctypes = CHECKSUM_KEY_ENCTYPES[type] ?? [];
+  const fitting = 'forEnctypes' in keys ? keys.forEnctypes(enctypes) : keys.filter((k) => enctypes.includes(k.enctype));
   for (const key of fitting) {
     try {
       if (verifyKeyedChecksum(type, key.key, usage, data, expected)) return { verified: key, tried: fitting.length };

@@ -77,10 +77,7 @@ export function createDecodeSession(specs: readonly KeySpec[]): DecodeSession {
     } else {
       const salt = spec.salt ?? defaultSalt(spec.principal);
       const origin = spec.salt !== undefined ? 'given' : 'default';
-      for (const etype of SUPPORTED_ENCTYPES) {
-        const entry = passwordKey(spec, etype, salt, undefined, origin);
-        if (entry) keyring.add(entry);
-      }
+      for (const etype of SUPPORTED_ENCTYPES) keyring.addPending(etype, () => passwordKey(spec, etype, salt, undefined, origin));
     }
   }
   return {

@@ -50,7 +50,7 @@ function refineAdEntry(value: AdEntryValue, trees: Record<string, TreeNode | und
       const pacOffset = dataTree.offset + dataTree.length - value.adData.length;
       const pac = decodePac(value.adData, pacOffset);
       const session = sessionOf(ctx.extra);
-      if (session) verifyPacSignatures(value.adData, pac.value, pac.tree, session.keyring.all());
+      if (session) verifyPacSignatures(value.adData, pac.value, pac.tree, session.keyring);
       dataTree.children = [pac.tree];
     }
   } catch (error) {

@@ -93,7 +93,7 @@ function learnStrengthenedKeys(ctx: DecodeContext, strengthen: Infer<typeof Encr
   if (!session) return;
   // The reply key is the TGT session key or the request subkey (TGS), or the client's long-term
   // key (AS); in practice it has the strengthen-key's enctype.
-  const candidates: LearnedKeys = session.keyring.all().filter((k) => k.enctype === strengthen.keytype && !k.source.startsWith('FAST'));
+  const candidates: LearnedKeys = session.keyring.candidates(strengthen.keytype).filter((k) => !k.source.startsWith('FAST'));
   for (const replyKey of [...candidates]) {
     try {
       learn(ctx.extra, {

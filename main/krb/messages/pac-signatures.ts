@@ -11,8 +11,7 @@
  * of a fitting enctype on the decode's key ring is tried — the one that verifies is named. When no
  * key fits, the node says which key would: a PAC is only as trustworthy as the key that signed it.
  */
-import { checkKeyedChecksum, checksumVerdict } from '../decode/checksum';
-import type { KeyEntry } from '../decode/keyring';
+import { checkKeyedChecksum, checksumVerdict, type ChecksumKeys } from '../decode/checksum';
 import type { TreeNode } from '../tree';
 import { KeyUsage } from '../usages';
 import { pacForServerChecksum, type Pac, type PacBuffer } from './pac';
@@ -26,7 +25,7 @@ const NEEDS = {
 };
 
 /** Checks one signature and hangs the verdict under its buffer's node. */
-function verify(node: TreeNode | undefined, buffer: PacBuffer, data: Uint8Array, keys: readonly KeyEntry[], whose: keyof typeof NEEDS): void {
+function verify(node: TreeNode | undefined, buffer: PacBuffer, data: Uint8Array, keys: ChecksumKeys, whose: keyof typeof NEEDS): void {
   const { type, signature } = buffer.signature!;
   const result = checkKeyedChecksum(type, KeyUsage.PAC_CHECKSUM, data, signature, keys);
   if (!node) return;
@@ -37,7 +36,7 @@ function verify(node: TreeNode | undefined, buffer: PacBuffer, data: Uint8Array,
  * Checks the server and KDC signatures of a decoded PAC with `keys`, and hangs the verdict under
  * each signature buffer's node (`tree` is decodePac's tree for the same bytes).
  */
-export function verifyPacSignatures(bytes: Uint8Array, pac: Pac, tree: TreeNode, keys: readonly KeyEntry[]): void {
+export function verifyPacSignatures(bytes: Uint8Array, pac: Pac, tree: TreeNode, keys: ChecksumKeys): void {
   const server = pac.buffers.find((b) => b.type === SERVER_SIGNATURE && b.signature);
   const kdc = pac.buffers.find((b) => b.type === KDC_SIGNATURE && b.signature);
   const nodeOf = (buffer: PacBuffer) => tree.children?.find((c) => c.offset === tree.offset + buffer.offset && c.type === buffer.typeName);

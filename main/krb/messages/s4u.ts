@@ -43,7 +43,7 @@ export const PaForUser = seq(
   {
     summarize: (v) => `on behalf of ${formatPrincipal({ components: v.userName.nameString, realm: v.userRealm })}`,
     refine: (value, trees, ctx) => {
-      const keys = sessionOf(ctx.extra)?.keyring.all() ?? [];
+      const keys = sessionOf(ctx.extra)?.keyring ?? [];
       const { cksumtype, checksum } = value.cksum;
       const result = checkKeyedChecksum(cksumtype, KeyUsage.PAC_CHECKSUM, forUserChecksumData(value), checksum, keys);
       verdictUnder(trees.cksum, (at) => checksumVerdict(at, cksumtype, KeyUsage.PAC_CHECKSUM, result, TGT_SESSION_KEY, 'PA-FOR-USER'));
@@ -71,7 +71,7 @@ export const S4uUserId = seq(
 
 /** Request (26) first, then reply (27): the padata does not say which side sent it. */
 function checkS4uChecksum(data: Uint8Array, cksum: Infer<typeof Checksum>, ctx: DecodeContext): { usage: number; result: ChecksumCheck } {
-  const keys = sessionOf(ctx.extra)?.keyring.all() ?? [];
+  const keys = sessionOf(ctx.extra)?.keyring ?? [];
   let last = { usage: KeyUsage.S4U_X509_USER_REQ_CKSUM as number, result: { tried: 0 } as ChecksumCheck };
   for (const usage of [KeyUsage.S4U_X509_USER_REQ_CKSUM, KeyUsage.S4U_X509_USER_REP_CKSUM]) {
     last = { usage, result: checkKeyedChecksum(cksum.cksumtype, usage, data, cksum.checksum, keys) };

@@ -54,7 +54,7 @@ function wholeMessageWithEmptyChecksum(value: KrbSafeValue, body: Uint8Array): B
 function refineKrbSafe(value: KrbSafeValue, trees: Record<string, TreeNode | undefined>, ctx: DecodeContext): void {
   const bodyTree = trees.safeBody;
   const cksumTree = trees.cksum;
-  const keys = sessionOf(ctx.extra)?.keyring.all() ?? [];
+  const keys = sessionOf(ctx.extra)?.keyring ?? [];
   if (!bodyTree || !cksumTree) return;
   try {
     const { cksumtype, checksum } = value.cksum;
