@@ -8,7 +8,7 @@
 import { decompressXpressHuffman } from '../compression/xpress-huffman';
 import { KrbDecodeError } from '../errors';
 import type { TreeNode } from '../tree';
-import { PacReader, readNdrHeaders, showBlob } from './pac-ndr';
+import { PacReader, readNdrHeaders, readVaryingCounts, showBlob } from './pac-ndr';
 
 /** CLAIMS_COMPRESSION_FORMAT (MS-ADTS §2.2.18.4). */
 export const CLAIMS_COMPRESSION: Record<number, string> = {
@@ -73,11 +73,7 @@ function readWideString(r: PacReader, out: TreeNode[], field: string, scope = fi
     field,
     'LPWSTR',
     (c) => {
-      const maxCount = r.u32(c, 'MaxCount');
-      const offset = r.u32(c, 'Offset');
-      const actualCount = r.u32(c, 'ActualCount');
-      if (offset !== 0) r.failField('Offset', `varying-array Offset ${offset} should be 0`, r.offset - 8);
-      if (actualCount > maxCount) r.failField('ActualCount', `ActualCount ${actualCount} exceeds MaxCount ${maxCount}`, r.offset - 4);
+      const actualCount = readVaryingCounts(r, c);
       r.requireCount('ActualCount', actualCount, 2);
       const text = r.utf16(c, 'Buffer', actualCount * 2);
       return text.endsWith('\0') ? text.slice(0, -1) : text;

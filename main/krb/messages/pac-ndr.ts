@@ -271,6 +271,19 @@ export function readUnicodeStringHeader(r: PacReader, out: TreeNode[], name: str
   );
 }
 
+/**
+ * The counts in front of a conformant varying array (MaxCount, Offset, ActualCount); returns
+ * ActualCount once it is known to fit MaxCount and the offset is 0, as every PAC writer sends.
+ */
+export function readVaryingCounts(r: PacReader, c: TreeNode[]): number {
+  const maxCount = r.u32(c, 'MaxCount');
+  const offset = r.u32(c, 'Offset');
+  const actualCount = r.u32(c, 'ActualCount');
+  if (offset !== 0) r.failField('Offset', `varying-array Offset ${offset} should be 0`, r.offset - 8);
+  if (actualCount > maxCount) r.failField('ActualCount', `ActualCount ${actualCount} exceeds MaxCount ${maxCount}`, r.offset - 4);
+  return actualCount;
+}
+
 /** The deferred characters of an RPC_UNICODE_STRING: a conformant varying WCHAR array. */
 export function readUnicodeStringBody(r: PacReader, out: TreeNode[], name: string, header: UnicodeStringHeader, scope = name): string {
   if (header.Buffer === 0) {
@@ -282,11 +295,7 @@ export function readUnicodeStringBody(r: PacReader, out: TreeNode[], name: strin
     name,
     'WCHAR[] (conformant varying)',
     (c) => {
-      const maxCount = r.u32(c, 'MaxCount');
-      const offset = r.u32(c, 'Offset');
-      const actualCount = r.u32(c, 'ActualCount');
-      if (offset !== 0) r.failField('Offset', `varying-array Offset ${offset} should be 0`, r.offset - 8);
-      if (actualCount > maxCount) r.failField('ActualCount', `ActualCount ${actualCount} exceeds MaxCount ${maxCount}`, r.offset - 4);
+      const actualCount = readVaryingCounts(r, c);
       if (actualCount * 2 !== header.Length) {
         r.failField('ActualCount', `${actualCount} characters but the string's Length says ${header.Length} bytes`, r.offset - 4);
       }
