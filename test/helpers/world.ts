@@ -35,6 +35,12 @@ interface WorldFixture {
   setPasswordStream: string;
   /** The password krb5_set_password set. */
   aliceSetPassword: string;
+  /** Keys of host/camellia (camellia256 and camellia128) and host/des3 (des3-cbc-sha1), base64. */
+  legacyKeytab: string;
+  /** alice's ccache from the camellia/des3 KDC: tickets for both services, one with a camellia session key. */
+  legacyCcache: string;
+  /** kinit, kvno host/camellia host/des3 and kvno -e camellia256-cts-cmac host/camellia, on the wire. */
+  kdcStreamLegacy: string;
 }
 
 export const world = JSON.parse(readFileSync(path.resolve('test/fixtures/world/world.json'), 'utf8')) as WorldFixture;
@@ -42,3 +48,6 @@ export const world = JSON.parse(readFileSync(path.resolve('test/fixtures/world/w
 export const worldKeytabBytes = Buffer.from(world.keytab, 'base64');
 
 export const worldKeytab: KeytabEntry[] = parseKeytab(worldKeytabBytes).keytab.entries;
+
+/** host/camellia and host/des3, keyed by the camellia/des3 KDC of make.sh. */
+export const legacyKeytab: KeytabEntry[] = parseKeytab(Buffer.from(world.legacyKeytab, 'base64')).keytab.entries;

@@ -9,7 +9,8 @@ import { parseTokenText } from '../../../main/krb/decode/input';
 import { decodePac } from '../../../main/krb/messages/pac';
 import { verifyPacSignatures } from '../../../main/krb/messages/pac-signatures';
 import { findNode, type TreeNode } from '../../../main/krb/tree';
-import { world, worldKeytab } from '../../helpers/world';
+import { parseCcache } from '../../../main/krb/ccache';
+import { legacyKeytab, world, worldKeytab } from '../../helpers/world';
 
 const keys = [{ kind: 'keytab' as const, label: 'world.keytab', entries: worldKeytab }];
 
@@ -192,5 +193,57 @@ describe('PAC signatures (MS-PAC §2.8), checked with the keys given', () => {
     const pac = decodePac(pacBytes);
     verifyPacSignatures(pacBytes, pac.value, pac.tree, worldKeytab.map((e) => ({ enctype: e.enctype, key: e.key, origin: 'keytab', source: 'world' })));
     expect(verification(pac.tree, 'PAC_SERVER_CHECKSUM')?.error).toMatch(/^does not verify with any of the \d+ hmac-sha1-96-aes256 key\(s\) tried/);
+  });
+});
+
+describe('Camellia and des3 tickets from a KDC that permits them (allow_weak_crypto)', () => {
+  const legacy = [...keys, { kind: 'keytab' as const, label: 'legacy.keytab', entries: legacyKeytab }];
+  const verification = (node: TreeNode) => node.children?.find((c) => c.name === 'verification');
+
+  it('decrypts the camellia256 and des3 tickets of the TGS exchanges and verifies their PACs with those keys', () => {
+    const report = decodeBytes(Buffer.from(world.kdcStreamLegacy, 'hex'), legacy);
+    expect(report.kind).toBe('Kerberos over TCP: AS-REQ, KRB-ERROR, AS-REQ, AS-REP, TGS-REQ, TGS-REP, TGS-REQ, TGS-REP, TGS-REQ, TGS-REP');
+    const opened = decryptedWith(report.tree, 2).map((n) => n.decrypted!.keySource);
+    expect(opened).toEqual(expect.arrayContaining(['keytab legacy.keytab: host/camellia@WORLD.TEST kvno 1 camellia256-cts-cmac', 'keytab legacy.keytab: host/des3@WORLD.TEST kvno 1 des3-cbc-sha1']));
+    const serverSignatures = nodes(report.tree)
+      .filter((n) => n.type === 'PAC_SERVER_CHECKSUM')
+      .map((n) => verification(n)?.value);
+    expect(serverSignatures).toEqual(
+      expect.arrayContaining([
+        'verified with keytab legacy.keytab: host/camellia@WORLD.TEST kvno 1 camellia256-cts-cmac',
+        'verified with keytab legacy.keytab: host/des3@WORLD.TEST kvno 1 des3-cbc-sha1',
+      ]),
+    );
+    // kvno -e camellia256-cts-cmac: the last ticket carries a camellia session key.
+    const sessionKeys = nodes(report.tree).filter((n) => n.name === 'keytype' && n.value === 'camellia256-cts-cmac (26)');
+    expect(sessionKeys.length).toBeGreaterThan(0);
+  });
+
+  it('reads the ccache with camellia and des3 tickets as klist -e does, and opens each ticket', () => {
+    const bytes = Buffer.from(world.legacyCcache, 'base64');
+    const { ccache } = parseCcache(bytes);
+    expect(ccache.credentials.map((c) => [c.server.components.join('/'), c.keyEnctype])).toEqual([
+      ['krbtgt/WORLD.TEST', 18],
+      ['host/camellia', 18],
+      ['host/des3', 18],
+      ['host/camellia', 26],
+    ]);
+    const report = decodeBytes(bytes, legacy);
+    expect(decryptedWith(report.tree, 2).map((n) => n.decrypted!.keySource)).toEqual([
+      'keytab world.keytab: krbtgt/WORLD.TEST@WORLD.TEST kvno 1 aes256-cts-hmac-sha1-96',
+      'keytab legacy.keytab: host/camellia@WORLD.TEST kvno 1 camellia256-cts-cmac',
+      'keytab legacy.keytab: host/des3@WORLD.TEST kvno 1 des3-cbc-sha1',
+      'keytab legacy.keytab: host/camellia@WORLD.TEST kvno 1 camellia256-cts-cmac',
+    ]);
+  });
+
+  it('lets explain-key match the des3 and camellia tickets to their keytab entries', () => {
+    const explanations = explainKeys(Buffer.from(world.legacyCcache, 'base64'), legacyKeytab);
+    expect(explanations.map((e) => [e.ticket.server, e.ok])).toEqual([
+      ['krbtgt/WORLD.TEST@WORLD.TEST', false],
+      ['host/camellia@WORLD.TEST', true],
+      ['host/des3@WORLD.TEST', true],
+      ['host/camellia@WORLD.TEST', true],
+    ]);
   });
 });
