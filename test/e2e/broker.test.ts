@@ -172,6 +172,9 @@ describe('the Broker and Probe views (Chromium, web mode, lab realm)', () => {
 
   it('re-authenticates step by step and publishes a test message with MQTT 5 properties', async () => {
     await page.getByTestId('probe-reauth').click();
+    // Until the engine starts the re-authentication the probe still says "connected": wait for
+    // it to leave that state, or a loaded machine finds nothing to send.
+    await page.waitForFunction(() => document.querySelector('[data-testid="probe-state"]')?.textContent !== 'connected', undefined, { timeout: 30_000 });
     const sent = await sendAll();
     expect(sent).toEqual(['AUTH 0x19 (re-authenticate) with a fresh AP-REQ', 'AUTH 0x18 with no data (the empty answer to the AP-REP)', 'AUTH 0x18 with security-layer reply (wrapped)']);
     expect(await text('probe-state')).toBe('connected');

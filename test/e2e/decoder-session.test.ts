@@ -7,7 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { requireEnctype } from '../../main/krb/crypto';
+import { flagsFrom } from '../../main/krb/der/schema';
 import { mic } from '../../main/krb/gss';
+import { EncTicketPart, Ticket, TICKET_FLAG_NAMES } from '../../main/krb/messages';
+import { AuthorizationData } from '../../main/krb/messages/authdata';
+import { KeyUsage } from '../../main/krb/usages';
 import { launchChromium } from '../helpers/browser';
 import { startKbenchWeb, type RunningWeb } from '../helpers/web';
 import { world, worldKeytabBytes } from '../helpers/world';
@@ -113,4 +119,50 @@ describe('Decoder: several messages as one session (Chromium)', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'decoder-kpasswd.png') });
     expect(problems).toEqual([]);
   });
+
+  it('shows a PAC claims set Windows compressed as a decompressed part, its bytes in the hex pane', async () => {
+    // A ticket whose PAC holds one PAC_CLIENT_CLAIMS_INFO buffer: the XPRESS_HUFF-compressed claims
+    // set of test/unit/krb/pac-claims.test.ts (Windows-made), inside AD-IF-RELEVANT / AD-WIN2K-PAC.
+    const claims = Buffer.from(CLAIMS_XPRESS_HUFF_HEX, 'hex');
+    const pac = Buffer.alloc(24);
+    pac.writeUInt32LE(1, 0);
+    pac.writeUInt32LE(13, 8);
+    pac.writeUInt32LE(claims.length, 12);
+    pac.writeBigUInt64LE(24n, 16);
+    const aes = requireEnctype(18);
+    const key = aes.randomKey();
+    const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const part = EncTicketPart.encode({
+      flags: flagsFrom(TICKET_FLAG_NAMES, ['forwardable', 'pre-authent']),
+      key: { keytype: 18, keyvalue: randomBytes(32) },
+      crealm: 'AD.EXAMPLE',
+      cname: { nameType: 1, nameString: ['testuser1'] },
+      transited: { trType: 1, contents: Buffer.alloc(0) },
+      authtime: now,
+      endtime: new Date(now.getTime() + 3_600_000),
+      authorizationData: [{ adType: 1, adData: AuthorizationData.encode([{ adType: 128, adData: Buffer.concat([pac, claims]) }]) }],
+    });
+    const ticket = Ticket.encode({ tktVno: 5, realm: 'AD.EXAMPLE', sname: { nameType: 2, nameString: ['HTTP', 'web.ad.example'] }, encPart: { etype: 18, kvno: 3, cipher: aes.encrypt(key, KeyUsage.TICKET_ENC_PART, part) } });
+    await page.goto(web.url);
+    await page.getByTestId('nav-decoder').click();
+    await page.getByTestId('decoder-input').fill(ticket.toString('hex'));
+    await page.getByTestId('key-tab-raw').click();
+    await page.getByTestId('key-raw').fill(`aes256-cts-hmac-sha1-96:${key.toString('hex')}`);
+    await page.getByTestId('key-raw').press('Enter');
+    await page.getByTestId('decoder-decode').click();
+    await expect.poll(() => page.getByTestId('decoder-kind').textContent()).toBe('Ticket');
+    await page.getByRole('button', { name: /Expand (all|more)/ }).click();
+    const badge = page.getByTestId('decrypted-badge').filter({ hasText: 'decompressed' });
+    await badge.scrollIntoViewIfNeeded();
+    expect(await badge.textContent()).toContain('COMPRESSION_FORMAT_XPRESS_HUFF, 424 → 480 bytes');
+    const claimId = page.locator('[data-testid="tree-node"][data-name="Buffer"]').filter({ hasText: 'ad://ext/sAMAccountName' }).first();
+    await claimId.click();
+    await expect.poll(() => page.getByTestId('crumb-plaintext').textContent()).toContain('ClaimsSet decompressed · 480 bytes');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'decoder-claims.png') });
+    expect(problems).toEqual([]);
+  });
 });
+
+/** PAC_CLIENT_CLAIMS_INFO with an XPRESS_HUFF claims set (Windows-made; see test/unit/krb/pac-claims.test.ts). */
+const CLAIMS_XPRESS_HUFF_HEX =
+  '01100800ccccccccd00100000000000000000200a80100000400020004000000e0010000000000000000000000000000a8010000727807888708080007000800080008000800080880000080870870887807000080800000000080080000080000000000605767070007777707677700770000000000000000000000000000000000000000000000000000000000000000000000000000000000070007000000000000000000000000000000000000000000000076000700700000007600000000000000750700000000000064770700000000007607000000000000060700000000000077060700000000707770700070000770007700000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001a85652950bb9d8bae030b2212b90df95764d1b182da22f2c848b23b3cc4efc8e3499701e481cf938e490986a384c3d572250aaab2446572fc26be279c263e4a4c9c2c24f9649e2444d8ddb3277373c600363beb73200baaa783da183dd85830af863e1a00d5cf718aac4879519fbf0745bcc59214493a330f940bf99a446f1ade6df2610c5f154b432eaba964d7ad1f1182e522019fc21ce498a204d06b96a476f7386e6003000000000000';
