@@ -3,6 +3,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { BenchClient } from '../api/client';
 import { useBusy } from '../composables/busy';
+import { utf8ToBase64 } from '../utils/bytes';
 
 export interface DecoderKey {
   id: number;
@@ -20,13 +21,6 @@ export interface ExplainResult {
 
 export function fileLabel(source: FileSource): string {
   return 'path' in source ? source.path : source.name;
-}
-
-/** base64 of a string's UTF-8 bytes (btoa alone takes Latin-1 only). */
-function utf8Base64(text: string): string {
-  let binary = '';
-  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary);
 }
 
 /** The Decoder view: what to decode, the keys to try, and the last result. */
@@ -78,7 +72,7 @@ export const useDecoderStore = defineStore('decoder', () => {
     const keySources = keys.value.map((k) => k.key);
     const decoded = await run('decode', async () =>
       what.length === 1
-        ? [await bench.api.decoder.decode(what[0]!, keySources, revealSecrets.value, micMessage.value ? { micMessage: utf8Base64(micMessage.value) } : undefined)]
+        ? [await bench.api.decoder.decode(what[0]!, keySources, revealSecrets.value, micMessage.value ? { micMessage: utf8ToBase64(micMessage.value) } : undefined)]
         : (await bench.api.decoder.decodeSession(what, keySources, revealSecrets.value)).messages,
     );
     results.value = decoded ?? [];

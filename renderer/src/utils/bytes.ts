@@ -17,6 +17,11 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
+/** base64 of a string's UTF-8 bytes (btoa alone takes Latin-1 only). */
+export function utf8ToBase64(text: string): string {
+  return bytesToBase64(new TextEncoder().encode(text));
+}
+
 /** Hex (any case, whitespace ignored) → bytes; an odd trailing digit is dropped. */
 export function hexToBytes(hex: string): Uint8Array {
   const clean = hex.replace(/[^0-9a-fA-F]/g, '');

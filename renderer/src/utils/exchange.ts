@@ -4,6 +4,7 @@
  * made from an Exchange's steps, and KRB5_TRACE lines split into highlighted parts.
  */
 import type { Exchange, ExchangeStep } from '@api/index';
+import { bytesToBase64 } from './bytes';
 
 export const EXCHANGE_FORMAT = 'kbench-exchange';
 export const EXCHANGE_VERSION = 1;
@@ -43,13 +44,6 @@ export function exchangeFileName(exchange: Exchange): string {
 
 const encoder = new TextEncoder();
 
-/** base64 of UTF-8 text (btoa alone takes Latin-1 only). */
-function base64OfBytes(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}
-
 /**
  * The Cyrus sample programs' transcript of an Exchange's SASL messages: "S: " + the mechanism
  * list, then one "C:"/"S:" line per token; the initial response carries "GSSAPI\0" in front, as
@@ -57,7 +51,7 @@ function base64OfBytes(bytes: Uint8Array): string {
  */
 export function transcriptFromExchange(exchange: Exchange): string {
   const mechanism = exchange.mechanism || 'GSSAPI';
-  const lines = [`S: ${base64OfBytes(encoder.encode(mechanism))}`];
+  const lines = [`S: ${bytesToBase64(encoder.encode(mechanism))}`];
   let first = true;
   for (const step of exchange.steps) {
     if (step.token === undefined) continue;
@@ -68,7 +62,7 @@ export function transcriptFromExchange(exchange: Exchange): string {
       const joined = new Uint8Array(prefix.length + token.length);
       joined.set(prefix);
       joined.set(token, prefix.length);
-      lines.push(`C: ${base64OfBytes(joined)}`);
+      lines.push(`C: ${bytesToBase64(joined)}`);
       first = false;
       continue;
     }
