@@ -87,24 +87,21 @@ const child = (node: TreeNode | undefined, name: string): TreeNode | undefined =
 /** The content of an OCTET STRING node: its last `length` bytes (after tag and length). */
 const contentOffset = (node: TreeNode, length: number): number => node.offset + node.length - length;
 
+/** Shows a password node as hidden (and zeroes its bytes in the part's hex) unless secrets are revealed. */
+function showPassword(node: TreeNode, password: Buffer, part: DecryptedPart, reveal: boolean): void {
+  node.type = 'OCTET STRING (new password)';
+  node.value = reveal ? password.toString('utf8') : `<${password.length} bytes hidden: the new password>`;
+  if (!reveal) hideInPlaintext(part, contentOffset(node, password.length), password.length);
+}
+
 /** A request's user-data: the new password (version 1) or ChangePasswdData (0xFF80). */
 function readRequestData(userData: Buffer, node: TreeNode, part: DecryptedPart, version: number, reveal: boolean): void {
-  const start = contentOffset(node, userData.length);
-  if (version === KPASSWD_CHANGE) {
-    node.type = 'OCTET STRING (new password)';
-    node.value = reveal ? userData.toString('utf8') : `<${userData.length} bytes hidden: the new password>`;
-    if (!reveal) hideInPlaintext(part, start, userData.length);
-    return;
-  }
+  if (version === KPASSWD_CHANGE) return showPassword(node, userData, part, reveal);
   try {
-    const decoded = decodeDer(ChangePasswdData, userData, 'ChangePasswdData', { base: start, revealSecrets: reveal, exact: false });
+    const decoded = decodeDer(ChangePasswdData, userData, 'ChangePasswdData', { base: contentOffset(node, userData.length), revealSecrets: reveal, exact: false });
     const value = decoded.value as Infer<typeof ChangePasswdData>;
     const password = child(decoded.tree, 'newpasswd');
-    if (password) {
-      password.type = 'OCTET STRING (new password)';
-      password.value = reveal ? value.newpasswd.toString('utf8') : `<${value.newpasswd.length} bytes hidden: the new password>`;
-      if (!reveal) hideInPlaintext(part, contentOffset(password, value.newpasswd.length), value.newpasswd.length);
-    }
+    if (password) showPassword(password, value.newpasswd, part, reveal);
     const target = value.targname ? `for ${formatName(value.targname.nameString)}${value.targrealm ? `@${value.targrealm}` : ''}` : 'for the caller';
     decoded.tree.value = target;
     // The OCTET STRING's own value is the encoding, password included: say what it holds instead.
@@ -119,16 +116,20 @@ function readRequestData(userData: Buffer, node: TreeNode, part: DecryptedPart, 
 /** AD_POLICY_INFO: zero (2), min length, history, properties (4 each), max age, min age (8 each, 100 ns units). */
 function readAdPolicy(bytes: Buffer, base: number): TreeNode {
   const days = (ticks: bigint) => (ticks === 0n ? 'none' : `${Number(ticks / TICKS_PER_DAY)} day(s)`);
+  const minLength = bytes.readUInt32BE(2);
+  const history = bytes.readUInt32BE(6);
   const properties = bytes.readUInt32BE(10);
+  const complex = (properties & AD_POLICY_COMPLEX) !== 0;
+  const minAge = days(bytes.readBigUInt64BE(22));
   const fields: TreeNode[] = [
     { name: 'zero', type: 'uint16', offset: base, length: 2, value: 0 },
-    { name: 'MinPasswordLength', type: 'uint32', offset: base + 2, length: 4, value: bytes.readUInt32BE(2) },
-    { name: 'PasswordHistoryLength', type: 'uint32', offset: base + 6, length: 4, value: bytes.readUInt32BE(6) },
-    { name: 'PasswordProperties', type: 'uint32', offset: base + 10, length: 4, value: properties & AD_POLICY_COMPLEX ? `0x${properties.toString(16)} (complexity required)` : `0x${properties.toString(16)}` },
+    { name: 'MinPasswordLength', type: 'uint32', offset: base + 2, length: 4, value: minLength },
+    { name: 'PasswordHistoryLength', type: 'uint32', offset: base + 6, length: 4, value: history },
+    { name: 'PasswordProperties', type: 'uint32', offset: base + 10, length: 4, value: `0x${properties.toString(16)}${complex ? ' (complexity required)' : ''}` },
     { name: 'MaxPasswordAge', type: 'uint64 (100 ns)', offset: base + 14, length: 8, value: days(bytes.readBigUInt64BE(14)) },
-    { name: 'MinPasswordAge', type: 'uint64 (100 ns)', offset: base + 22, length: 8, value: days(bytes.readBigUInt64BE(22)) },
+    { name: 'MinPasswordAge', type: 'uint64 (100 ns)', offset: base + 22, length: 8, value: minAge },
   ];
-  const summary = `minimum length ${bytes.readUInt32BE(2)}, history ${bytes.readUInt32BE(6)}${properties & AD_POLICY_COMPLEX ? ', complexity required' : ''}, minimum age ${fields[5]!.value}`;
+  const summary = `minimum length ${minLength}, history ${history}${complex ? ', complexity required' : ''}, minimum age ${minAge}`;
   return { name: 'result string', type: 'AD_POLICY_INFO (Active Directory password policy)', offset: base, length: AD_POLICY_LENGTH, value: summary, children: fields };
 }
 
@@ -147,20 +148,20 @@ export function readResult(bytes: Buffer, base: number): TreeNode {
   return { name: 'result', type: 'kpasswd result', offset: base, length: bytes.length, value: shown ? `${name}: ${shown}` : name, children: [codeNode, stringNode] };
 }
 
-/** The KRB-PRIV's plaintext user-data, read for what the protocol says it is. */
-function readUserData(value: unknown, privTree: TreeNode, isReply: boolean, version: number, reveal: boolean): void {
+/** The KRB-PRIV's plaintext user-data, read for what the protocol says it is; a reply's result is returned. */
+function readUserData(value: unknown, privTree: TreeNode, isReply: boolean, version: number, reveal: boolean): TreeNode | undefined {
   const plain = privPlaintexts.get(value as object);
-  const encPart = child(privTree, 'enc-part');
-  const part = encPart?.decrypted;
+  const part = child(privTree, 'enc-part')?.decrypted;
   const node = child(part?.tree, 'user-data');
-  if (!plain || !part || !node) return;
-  if (isReply) {
-    const result = readResult(plain.userData, contentOffset(node, plain.userData.length));
-    node.children = [result];
-    node.value = result.value;
-    return;
+  if (!plain || !part || !node) return undefined;
+  if (!isReply) {
+    readRequestData(plain.userData, node, part, version, reveal);
+    return undefined;
   }
-  readRequestData(plain.userData, node, part, version, reveal);
+  const result = readResult(plain.userData, contentOffset(node, plain.userData.length));
+  node.children = [result];
+  node.value = result.value;
+  return result;
 }
 
 /** A KRB-ERROR instead of a KRB-PRIV: its e-data holds the result (RFC 3244 §2). */
@@ -202,9 +203,8 @@ export function decodeKpasswd(bytes: Uint8Array, base: number, options: KpasswdO
   };
   if (apLength > 0) decodePart(HEADER, HEADER + apLength, isReply ? 'AP-REP' : 'AP-REQ');
   const last = decodePart(HEADER + apLength, bytes.length, bytes[HEADER + apLength] === 0x7e ? 'KRB-ERROR' : 'KRB-PRIV');
-  if (last?.kind === 'KRB-PRIV') readUserData(last.value, last.tree, isReply, version, reveal);
+  const result = last?.kind === 'KRB-PRIV' ? readUserData(last.value, last.tree, isReply, version, reveal) : undefined;
   if (last?.kind === 'KRB-ERROR') readErrorResult(last.value, last.tree);
-  const result = last?.kind === 'KRB-PRIV' ? child(child(child(last.tree, 'enc-part')?.decrypted?.tree, 'user-data'), 'result') : undefined;
   tree.value = `${VERSIONS[version]}: ${kinds.join(' + ')}${result?.value ? ` — ${result.value}` : ''}`;
   return { kind: `kpasswd ${isReply ? 'reply' : 'request'} (${kinds.join(' + ') || 'undecodable'})`, tree };
 }

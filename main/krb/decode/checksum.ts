@@ -51,25 +51,29 @@ export function checkKeyedChecksum(type: number, usage: number, data: Uint8Array
 }
 
 /**
- * The verdict as a tree node spanning `at`: verified with which key, not verified for want of a
- * key (`needs` says which), or an error when every fitting key was tried and none verifies.
+ * Hangs the verdict under `node` (the checksum's own node, whose bytes it spans): verified with
+ * which key, not verified for want of a key (`needs` says which), or an error when every fitting
+ * key was tried and none verifies.
  */
-export function checksumVerdict(
-  at: Pick<TreeNode, 'offset' | 'length'>,
+export function addChecksumVerdict(
+  node: TreeNode,
   type: number,
   usage: number,
   result: ChecksumCheck,
   needs: string,
   /** What was checksummed, for "…, or the PAC was changed". */
   subject = 'the data',
-): TreeNode {
-  const base: TreeNode = { name: 'verification', type: `checksum check, key usage ${keyUsageLabel(usage)}`, offset: at.offset, length: at.length };
-  if (result.verified) return { ...base, value: `verified with ${result.verified.source}` };
-  if (result.tried === 0) {
+): void {
+  const base: TreeNode = { name: 'verification', type: `checksum check, key usage ${keyUsageLabel(usage)}`, offset: node.offset, length: node.length };
+  let verdict: TreeNode;
+  if (result.verified) verdict = { ...base, value: `verified with ${result.verified.source}` };
+  else if (result.tried === 0) {
     const enctypes = (CHECKSUM_KEY_ENCTYPES[type] ?? []).map(enctypeName).join(' or ');
-    return { ...base, value: `not verified: no ${enctypes || checksumTypeName(type)} key to try — this checksum needs ${needs}` };
+    verdict = { ...base, value: `not verified: no ${enctypes || checksumTypeName(type)} key to try — this checksum needs ${needs}` };
+  } else {
+    verdict = { ...base, error: `does not verify with any of the ${result.tried} ${checksumTypeName(type)} key(s) tried: it needs ${needs}, or ${subject} was changed` };
   }
-  return { ...base, error: `does not verify with any of the ${result.tried} ${checksumTypeName(type)} key(s) tried: it needs ${needs}, or ${subject} was changed` };
+  node.children = [...(node.children ?? []), verdict];
 }
 
 /**

@@ -11,7 +11,7 @@
  * of a fitting enctype on the decode's key ring is tried — the one that verifies is named. When no
  * key fits, the node says which key would: a PAC is only as trustworthy as the key that signed it.
  */
-import { checkKeyedChecksum, checksumVerdict, type ChecksumKeys } from '../decode/checksum';
+import { addChecksumVerdict, checkKeyedChecksum, type ChecksumKeys } from '../decode/checksum';
 import type { TreeNode } from '../tree';
 import { KeyUsage } from '../usages';
 import { pacForServerChecksum, type Pac, type PacBuffer } from './pac';
@@ -27,9 +27,9 @@ const NEEDS = {
 /** Checks one signature and hangs the verdict under its buffer's node. */
 function verify(node: TreeNode | undefined, buffer: PacBuffer, data: Uint8Array, keys: ChecksumKeys, whose: keyof typeof NEEDS): void {
   const { type, signature } = buffer.signature!;
-  const result = checkKeyedChecksum(type, KeyUsage.PAC_CHECKSUM, data, signature, keys);
   if (!node) return;
-  node.children = [...(node.children ?? []), checksumVerdict(node, type, KeyUsage.PAC_CHECKSUM, result, NEEDS[whose], 'the PAC')];
+  const result = checkKeyedChecksum(type, KeyUsage.PAC_CHECKSUM, data, signature, keys);
+  addChecksumVerdict(node, type, KeyUsage.PAC_CHECKSUM, result, NEEDS[whose], 'the PAC');
 }
 
 /**

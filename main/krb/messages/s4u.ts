@@ -11,11 +11,10 @@
  *   reply key is: so every learnt key is tried, and the verdict names the one that fits.
  */
 import { field, KerberosFlags, KerberosString, OctetString, optional, seq, UInt32, type DecodeContext, type Infer } from '../der/schema';
-import { checkKeyedChecksum, checksumVerdict, wrappedValueBytes, type ChecksumCheck } from '../decode/checksum';
+import { addChecksumVerdict, checkKeyedChecksum, wrappedValueBytes, type ChecksumCheck } from '../decode/checksum';
 import { sessionOf } from '../decode/keyring';
 import { KrbDecodeError } from '../errors';
 import { formatPrincipal } from '../names';
-import type { TreeNode } from '../tree';
 import { KeyUsage } from '../usages';
 import { Checksum, PrincipalName, Realm } from './common';
 
@@ -26,10 +25,6 @@ export function forUserChecksumData(value: { userName: Infer<typeof PrincipalNam
   const nameType = Buffer.alloc(4);
   nameType.writeInt32LE(value.userName.nameType);
   return Buffer.concat([nameType, ...value.userName.nameString.map((s) => Buffer.from(s, 'utf8')), Buffer.from(value.userRealm, 'utf8'), Buffer.from(value.authPackage, 'utf8')]);
-}
-
-function verdictUnder(tree: TreeNode | undefined, verdict: (at: TreeNode) => TreeNode): void {
-  if (tree) tree.children = [...(tree.children ?? []), verdict(tree)];
 }
 
 export const PaForUser = seq(
@@ -43,10 +38,11 @@ export const PaForUser = seq(
   {
     summarize: (v) => `on behalf of ${formatPrincipal({ components: v.userName.nameString, realm: v.userRealm })}`,
     refine: (value, trees, ctx) => {
+      if (!trees.cksum) return;
       const keys = sessionOf(ctx.extra)?.keyring ?? [];
       const { cksumtype, checksum } = value.cksum;
       const result = checkKeyedChecksum(cksumtype, KeyUsage.PAC_CHECKSUM, forUserChecksumData(value), checksum, keys);
-      verdictUnder(trees.cksum, (at) => checksumVerdict(at, cksumtype, KeyUsage.PAC_CHECKSUM, result, TGT_SESSION_KEY, 'PA-FOR-USER'));
+      addChecksumVerdict(trees.cksum, cksumtype, KeyUsage.PAC_CHECKSUM, result, TGT_SESSION_KEY, 'PA-FOR-USER');
     },
   },
 );
@@ -72,12 +68,12 @@ export const S4uUserId = seq(
 /** Request (26) first, then reply (27): the padata does not say which side sent it. */
 function checkS4uChecksum(data: Uint8Array, cksum: Infer<typeof Checksum>, ctx: DecodeContext): { usage: number; result: ChecksumCheck } {
   const keys = sessionOf(ctx.extra)?.keyring ?? [];
-  let last = { usage: KeyUsage.S4U_X509_USER_REQ_CKSUM as number, result: { tried: 0 } as ChecksumCheck };
+  let result: ChecksumCheck = { tried: 0 };
   for (const usage of [KeyUsage.S4U_X509_USER_REQ_CKSUM, KeyUsage.S4U_X509_USER_REP_CKSUM]) {
-    last = { usage, result: checkKeyedChecksum(cksum.cksumtype, usage, data, cksum.checksum, keys) };
-    if (last.result.verified) return last;
+    result = checkKeyedChecksum(cksum.cksumtype, usage, data, cksum.checksum, keys);
+    if (result.verified) return { usage, result };
   }
-  return { usage: KeyUsage.S4U_X509_USER_REQ_CKSUM, result: last.result };
+  return { usage: KeyUsage.S4U_X509_USER_REQ_CKSUM, result };
 }
 
 export const PaS4uX509User = seq(
@@ -89,13 +85,14 @@ export const PaS4uX509User = seq(
   {
     summarize: (v) => `on behalf of ${v.userId.cname ? formatPrincipal({ components: v.userId.cname.nameString, realm: v.userId.crealm }) : 'a certificate holder'}`,
     refine: (value, trees, ctx) => {
-      if (!trees.userId) return;
+      const checksumTree = trees.checksum;
+      if (!trees.userId || !checksumTree) return;
       try {
         const { usage, result } = checkS4uChecksum(wrappedValueBytes(ctx.input, trees.userId), value.checksum, ctx);
-        verdictUnder(trees.checksum, (at) => checksumVerdict(at, value.checksum.cksumtype, usage, result, 'the TGS-REQ subkey or the session key of the TGS exchange', 'S4UUserID'));
+        addChecksumVerdict(checksumTree, value.checksum.cksumtype, usage, result, 'the TGS-REQ subkey or the session key of the TGS exchange', 'S4UUserID');
       } catch (error) {
         if (!(error instanceof KrbDecodeError)) throw error;
-        if (trees.checksum) trees.checksum.error = error.message;
+        checksumTree.error = error.message;
       }
     },
   },

@@ -7,7 +7,7 @@
  * EncKrbPrivPart, key usage 13. Both are tried with every key the session has learnt.
  */
 import { app, field, KerberosTime, optional, seq, UInt32, OctetString, type DecodeContext, type Infer } from '../der/schema';
-import { checkKeyedChecksum, checksumVerdict, wrappedValueBytes } from '../decode/checksum';
+import { addChecksumVerdict, checkKeyedChecksum, wrappedValueBytes } from '../decode/checksum';
 import { decryptField } from '../decode/decrypt';
 import { sessionOf } from '../decode/keyring';
 import { derExplicit, derInteger, derSequence } from '../der/writer';
@@ -64,8 +64,7 @@ function refineKrbSafe(value: KrbSafeValue, trees: Record<string, TreeNode | und
       const whole = checkKeyedChecksum(cksumtype, KeyUsage.KRB_SAFE_CKSUM, wholeMessageWithEmptyChecksum(value, body), checksum, keys);
       if (whole.verified) result = { ...whole, verified: { ...whole.verified, source: `${whole.verified.source} (over the whole KRB-SAFE with an empty checksum, as MIT computes it)` } };
     }
-    const verdict = checksumVerdict(cksumTree, cksumtype, KeyUsage.KRB_SAFE_CKSUM, result, 'the session key or subkey of the AP exchange before it', 'safe-body');
-    cksumTree.children = [...(cksumTree.children ?? []), verdict];
+    addChecksumVerdict(cksumTree, cksumtype, KeyUsage.KRB_SAFE_CKSUM, result, 'the session key or subkey of the AP exchange before it', 'safe-body');
   } catch (error) {
     if (!(error instanceof KrbDecodeError)) throw error;
     cksumTree.error = error.message;
