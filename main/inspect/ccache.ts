@@ -3,7 +3,7 @@
  * shows it, with each ticket's enctype and kvno read from the ticket itself — or a KRB-CRED
  * (.kirbi, as Mimikatz, Rubeus and Java export tickets) as the cache of the tickets it carries.
  */
-import { parseCcache, isoSeconds, type CcacheCredential } from '../krb/ccache';
+import { parseCcache, isoSeconds, type Ccache, type CcacheCredential } from '../krb/ccache';
 import { decodeDer } from '../krb/der/schema';
 import { KrbDecodeError } from '../krb/errors';
 import { Ticket } from '../krb/messages/ticket';
@@ -84,11 +84,15 @@ function krbCredReport(bytes: Uint8Array): { report: CcacheReport; tree: TreeNod
 /** A ccache (any version) or a KRB-CRED: its report and its field tree. */
 export function credentialStore(bytes: Uint8Array, options: { revealKeys?: boolean } = {}): { report: CcacheReport; tree: TreeNode } {
   if (isKrbCred(bytes)) return krbCredReport(bytes);
-  return { report: ccacheReport(bytes), tree: parseCcache(bytes, options).tree };
+  const { ccache, tree } = parseCcache(bytes, options);
+  return { report: fileCcacheReport(ccache), tree };
 }
 
 export function ccacheReport(bytes: Uint8Array): CcacheReport {
-  const { ccache } = parseCcache(bytes);
+  return fileCcacheReport(parseCcache(bytes).ccache);
+}
+
+function fileCcacheReport(ccache: Ccache): CcacheReport {
   return {
     format: 'FILE',
     version: ccache.version,

@@ -26,9 +26,9 @@ export interface RecoveredKeytab extends ParsedKeytab {
 /** Offsets a writer's record lengths have been seen (or can plausibly be) off by. */
 const LENGTH_ERRORS = [4, -4, 8, -8, 2, -2, 1, -1];
 
-function readsWith(bytes: Uint8Array, sizeAdjust: number): ParsedKeytab | undefined {
+function readsWith(bytes: Uint8Array, sizeAdjust: number, revealKeys: boolean | undefined): ParsedKeytab | undefined {
   try {
-    const parsed = parseKeytab(bytes, { sizeAdjust });
+    const parsed = parseKeytab(bytes, { sizeAdjust, revealKeys });
     return parsed.keytab.entries.length > 0 ? parsed : undefined;
   } catch (error) {
     if (error instanceof KrbDecodeError) return undefined;
@@ -42,8 +42,8 @@ function readsWith(bytes: Uint8Array, sizeAdjust: number): ParsedKeytab | undefi
  */
 export function recoverKeytab(bytes: Uint8Array, strictError: KrbDecodeError, options: { revealKeys?: boolean } = {}): RecoveredKeytab | undefined {
   for (const adjust of LENGTH_ERRORS) {
-    if (!readsWith(bytes, adjust)) continue;
-    const parsed = parseKeytab(bytes, { sizeAdjust: adjust, revealKeys: options.revealKeys });
+    const parsed = readsWith(bytes, adjust, options.revealKeys);
+    if (!parsed) continue;
     const message = `every record length is off by ${adjust} (${adjust > 0 ? 'larger' : 'smaller'} than the entry it holds): read with the lengths corrected`;
     return { ...parsed, damage: strictError, summary: { offset: 2, message } };
   }

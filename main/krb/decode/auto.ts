@@ -3,14 +3,14 @@
  * bare), SPNEGO (and NTLMSSP inside it), RFC 4121 per-message tokens, RFC 1964 tokens, or any
  * Kerberos message. Inner tokens are decoded recursively and hung under their placeholders.
  */
-import { parseCcache } from '../ccache';
+import { parseCcache, parsesAsCcache } from '../ccache';
 import { KrbDecodeError } from '../errors';
 import { isInitialContextToken, isKerberosMech, parseInitialContextToken, SPNEGO_OID, tokIdName } from '../gss/framing';
 import { decodeNtlmssp, isNtlmssp } from '../gss/ntlm';
 import { decodeRfc1964Token, isRfc1964TokId } from '../gss/rfc1964';
 import { decodePerMessageToken } from '../gss/rfc4121';
 import { decodeSpnego } from '../gss/spnego';
-import { identifyInput, keytabOrOldCcache } from '../identify';
+import { identifyInput } from '../identify';
 import { isKeytab, parseKeytab } from '../keytab';
 import { decodeKpasswd, isKpasswdMessage } from '../kpasswd';
 import { decodeKerberosMessage, kerberosMessageName, Ticket } from '../messages';
@@ -91,7 +91,14 @@ function findByOffset(node: TreeNode, offset: number, length: number, header = C
 }
 
 function decodeStore(bytes: Uint8Array, options: AutoDecodeOptions): AutoDecoded | undefined {
-  if (isKeytab(bytes) && keytabOrOldCcache(bytes) === 'keytab') return { kind: 'keytab', tree: parseKeytab(bytes, { revealKeys: options.revealSecrets }).tree };
+  if (isKeytab(bytes)) {
+    // 05 01 / 05 02 also start a ccache of format 1 or 2: a keytab unless only the ccache parses.
+    try {
+      return { kind: 'keytab', tree: parseKeytab(bytes, { revealKeys: options.revealSecrets }).tree };
+    } catch (error) {
+      if (!(error instanceof KrbDecodeError) || !parsesAsCcache(bytes)) throw error;
+    }
+  }
   // 05 04 is both the ccache v4 magic and the RFC 4121 Wrap TOK_ID; a Wrap token has the 0xFF
   // filler at byte 3, where a ccache has the low byte of its header length (12).
   const wrapToken = bytes[0] === 0x05 && bytes[1] === 0x04 && bytes[3] === 0xff;
