@@ -9,7 +9,7 @@ import { KrbDecodeError } from '../krb/errors';
 import { Ticket } from '../krb/messages/ticket';
 import { enctypeName, formatPrincipal } from '../krb/names';
 import type { CcacheReport, CcacheReportCredential } from '../api/inspect';
-import { KrbCred, EncKrbCredPart } from '../krb/messages/cred';
+import { isKrbCred, KrbCred, EncKrbCredPart } from '../krb/messages/cred';
 import type { TreeNode } from '../krb/tree';
 
 const time = (seconds: number): string | null => (seconds === 0 ? null : isoSeconds(seconds));
@@ -44,9 +44,6 @@ function credentialReport(c: CcacheCredential): CcacheReportCredential {
     ...(ticketError ? { ticketError } : {}),
   };
 }
-
-/** KRB-CRED's APPLICATION 22 tag: a .kirbi file, or a forwarded credential someone saved. */
-export const isKrbCred = (bytes: Uint8Array): boolean => bytes[0] === 0x76;
 
 const seconds = (date: Date | undefined): string | null => (date ? isoSeconds(Math.floor(date.getTime() / 1000)) : null);
 

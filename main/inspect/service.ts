@@ -21,7 +21,7 @@ import type {
 import { BenchFailure } from '../engine/failure';
 import { wrongInputMessage } from '../krb/identify';
 import { recoverKeytab, type RecoveredKeytab } from '../krb/keytab-recovery';
-import { parseTokenText } from '../krb/decode/input';
+import { isPrintableText, parseTokenText } from '../krb/decode/input';
 import { parseRawKey, type KeySpec } from '../krb/decode/session';
 import { KrbCryptoError, KrbDecodeError } from '../krb/errors';
 import {
@@ -165,8 +165,7 @@ export class CcacheServiceImpl implements CcacheService {
 
 /** A file holding a pasted token (hex or base64 text, a Negotiate header line) rather than raw bytes. */
 function looksLikeText(bytes: Buffer): boolean {
-  if (bytes.length === 0 || bytes.length > 1 << 22) return false;
-  return /^[\x20-\x7e\r\n\t]+$/.test(bytes.toString('latin1'));
+  return bytes.length <= 1 << 22 && isPrintableText(bytes);
 }
 
 /** What to decode as bytes: pasted text, or a file (raw bytes, or the text of a token saved to one). */

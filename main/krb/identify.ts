@@ -6,11 +6,13 @@
  * handed a capture, can say what it got and where it belongs.
  */
 import { parsesAsCcache } from './ccache';
+import { AUTH_HEADER_NAME, isPrintableText } from './decode/input';
 import { KrbDecodeError } from './errors';
 import { isInitialContextToken } from './gss/framing';
 import { isNtlmssp } from './gss/ntlm';
 import { parseKeytab } from './keytab';
 import { kerberosMessageName } from './messages';
+import { isKrbCred } from './messages/cred';
 
 export type InputKind =
   | 'keytab'
@@ -45,16 +47,12 @@ const PCAP_MAGIC: Record<string, string> = {
 
 const hexStart = (bytes: Uint8Array) => Buffer.from(bytes.subarray(0, 4)).toString('hex');
 
-/** Printable ASCII and whitespace only (a pasted token, a header line, a config file). */
-function isText(bytes: Uint8Array): boolean {
-  const sample = bytes.subarray(0, 4096);
-  for (const b of sample) if ((b < 0x20 || b > 0x7e) && b !== 0x09 && b !== 0x0a && b !== 0x0d) return false;
-  return sample.length > 0;
-}
+/** How much of an input is looked at to call it text. */
+const TEXT_SAMPLE = 4096;
 
 function describeText(bytes: Uint8Array): InputFormat {
-  const text = Buffer.from(bytes.subarray(0, 4096)).toString('latin1').trim();
-  if (/^(?:(?:proxy-)?authorization|www-authenticate|proxy-authenticate)\s*:/i.test(text)) return { kind: 'http-header', description: 'an HTTP authentication header line' };
+  const text = Buffer.from(bytes.subarray(0, TEXT_SAMPLE)).toString('latin1').trim();
+  if (AUTH_HEADER_NAME.test(text)) return { kind: 'http-header', description: 'an HTTP authentication header line' };
   if (/^(?:negotiate|kerberos)\s+\S/i.test(text)) return { kind: 'http-header', description: 'a Negotiate token as HTTP carries it' };
   const compact = text.replace(/\s/g, '');
   if (/^(?:0x)?[0-9a-fA-F:,-]+$/.test(compact) && compact.length >= 8) return { kind: 'hex-text', description: 'hex text' };
@@ -88,13 +86,13 @@ export function identifyInput(bytes: Uint8Array): InputFormat {
     return { kind: 'keytab', description: `a keytab (version 0x05${bytes[1] === 1 ? '01' : '02'})` };
   }
   if (bytes[0] === 0x05 && bytes[1]! >= 0x01 && bytes[1]! <= 0x04) return { kind: 'ccache', description: `a FILE credential cache (version ${bytes[1]})` };
-  if (bytes[0] === 0x76) return { kind: 'kirbi', description: 'a KRB-CRED (.kirbi: tickets exported with their session keys)' };
+  if (isKrbCred(bytes)) return { kind: 'kirbi', description: 'a KRB-CRED (.kirbi: tickets exported with their session keys)' };
   const message = kerberosMessageName(bytes);
   if (message) return { kind: 'kerberos-message', description: `a Kerberos ${message}` };
   if (isInitialContextToken(bytes)) return { kind: 'gss-token', description: 'a GSS-API token' };
   if (bytes[0] === 0xa1 || bytes[0] === 0xa0) return { kind: 'spnego', description: 'a SPNEGO token' };
   if (isNtlmssp(bytes)) return { kind: 'ntlmssp', description: 'an NTLMSSP message' };
-  if (isText(bytes)) return describeText(bytes);
+  if (isPrintableText(bytes, TEXT_SAMPLE)) return describeText(bytes);
   return { kind: 'unknown', description: `${bytes.length} bytes starting ${start}` };
 }
 

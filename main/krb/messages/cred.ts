@@ -74,6 +74,9 @@ function refineKrbCred(value: { encPart: Infer<typeof EncryptedData> }, trees: R
   decryptField(ctx, encTree, value.encPart, KeyUsage.KRB_CRED_ENC_PART, EncKrbCredPart, 'EncKrbCredPart', (part) => learnCredKeys(ctx, part));
 }
 
+/** KRB-CRED's APPLICATION 22 tag (0x76): a .kirbi file, or a forwarded credential someone saved. */
+export const isKrbCred = (bytes: Uint8Array): boolean => bytes[0] === 0x76;
+
 export const KrbCred = app(
   22,
   'KRB-CRED',
