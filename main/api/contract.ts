@@ -6,6 +6,7 @@ import type { CcacheService, DecoderService, KeytabService } from './inspect';
 import type { LabService } from './lab';
 import type { SaslService } from './sasl';
 import type { SystemService } from './system';
+import type { HistoryService, WorkspaceService } from './workspace';
 
 /**
  * The Bench API: every capability of the engine, one typed service per capability
@@ -22,6 +23,8 @@ export interface BenchApi {
   broker: BrokerService;
   probe: ProbeService;
   diagnose: DiagnoseService;
+  workspace: WorkspaceService;
+  history: HistoryService;
 }
 
 export type ServiceName = keyof BenchApi;
@@ -55,6 +58,8 @@ export const benchMethods = {
   broker: ['start', 'stop', 'status', 'exchanges'],
   probe: ['start', 'next', 'reauthenticate', 'publish', 'view', 'close'],
   diagnose: ['diagnose', 'catalog', 'scenarios', 'runScenario'],
+  workspace: ['load', 'saveView', 'saveItem', 'removeItem', 'addRecent'],
+  history: ['list', 'remove', 'clear', 'export'],
 } as const satisfies { [S in ServiceName]: readonly MethodName<S>[] };
 
 // Compile-time proof that benchMethods lists every method of every service: adding a method to

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { exchangeSchema } from '../exchange/serialize';
 import type { BenchApi } from './contract';
+import { historySchemas, workspaceSchemas } from './workspace-schemas';
 
 /**
  * Input schemas: each method's argument list as a zod tuple. Adapters validate here, at the
@@ -176,4 +177,6 @@ export const benchInputSchemas: InputSchemas = {
     scenarios: z.tuple([]),
     runScenario: z.tuple([z.object({ id: z.string().min(1).max(128) }).strict()]),
   },
+  workspace: workspaceSchemas,
+  history: historySchemas,
 };

@@ -10,6 +10,10 @@ import { LabServiceImpl } from '../lab/service';
 import { SaslServiceImpl } from '../sasl/service';
 import { SystemServiceImpl } from '../system/service';
 import { defaultDataDir } from '../system/paths';
+import { HistoryServiceImpl } from '../workspace/history';
+import { WorkspaceServiceImpl } from '../workspace/service';
+import type { SaslRunView } from '../api/sasl';
+import type { Exchange } from '../exchange/model';
 import { dispatch } from './dispatch';
 import { BenchEventBus } from './events';
 import type { EngineContext } from './context';
@@ -44,24 +48,60 @@ export function createEngine(options: EngineOptions): Engine {
   const lab = new LabServiceImpl(context);
   const broker = new BrokerServiceImpl(context, supervisor, lab);
   const probe = new ProbeServiceImpl(context, supervisor, lab);
+  const history = new HistoryServiceImpl();
+  const stopHistory = recordHistory(events, history);
   const api: BenchApi = {
     system: new SystemServiceImpl(context),
     keytab: new KeytabServiceImpl(),
     ccache: new CcacheServiceImpl(),
     decoder: new DecoderServiceImpl(),
     lab,
-    sasl: new SaslServiceImpl(supervisor, lab),
+    sasl: tapExchanges(new SaslServiceImpl(supervisor, lab), ['start', 'step', 'finish', 'send', 'decodeTranscript'], history),
     broker,
     probe,
     diagnose: new DiagnoseServiceImpl(context, supervisor, lab),
+    workspace: new WorkspaceServiceImpl(context.dataDir),
+    history,
   };
   return {
     api,
     events,
     invoke: (request) => dispatch(api, request),
     dispose: async () => {
+      stopHistory();
       await Promise.all([broker.dispose(), probe.dispose()]);
       await Promise.all([gss?.dispose(), lab.dispose()]);
     },
   };
+}
+
+/** Broker connections and probe runs reach the history as they change, through their events. */
+function recordHistory(events: BenchEventBus, history: HistoryServiceImpl): () => void {
+  return events.subscribe((event) => {
+    if (event.name === 'broker.exchange') history.record(event.payload);
+    else if (event.name === 'probe.update') for (const exchange of event.payload.exchanges) history.record(exchange);
+  });
+}
+
+/** The Exchanges a service result carries: an Exchange, or a SASL run's two sides. */
+function exchangesIn(result: unknown): Exchange[] {
+  const value = result as Partial<SaslRunView & Exchange> | undefined;
+  if (value?.client && value.server) return [value.client, value.server];
+  if (value?.steps && value.verdict && value.id) return [value as Exchange];
+  return [];
+}
+
+/** The service, with these methods' resulting Exchanges recorded in the history. */
+function tapExchanges<T extends object>(service: T, methods: (keyof T & string)[], history: HistoryServiceImpl): T {
+  for (const name of methods) {
+    const method = service[name] as (...args: unknown[]) => Promise<unknown>;
+    Object.defineProperty(service, name, {
+      value: async (...args: unknown[]) => {
+        const result = await method.apply(service, args);
+        for (const exchange of exchangesIn(result)) history.record(exchange);
+        return result;
+      },
+    });
+  }
+  return service;
 }
