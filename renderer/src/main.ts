@@ -3,13 +3,24 @@ import { createApp } from 'vue';
 import App from './App.vue';
 import { connectBench } from './api/client';
 import { benchKey } from './composables/bench';
-import { router } from './router';
+import { router, restoreRoute } from './router';
 import { applyStoredTheme } from './composables/theme';
+import { useWorkspaceStore } from './stores/workspace';
 import './styles/base.css';
 
 applyStoredTheme();
 const app = createApp(App);
-app.provide(benchKey, connectBench());
-app.use(createPinia());
-app.use(router);
-app.mount('#app');
+const bench = connectBench();
+const pinia = createPinia();
+app.provide(benchKey, bench);
+app.use(pinia);
+
+// The workspace first: every store restores its view from it when it is created, and the app
+// opens where it was left (unless the address names a view).
+void useWorkspaceStore(pinia)
+  .load(bench)
+  .finally(() => {
+    restoreRoute(useWorkspaceStore(pinia));
+    app.use(router);
+    app.mount('#app');
+  });

@@ -1,5 +1,6 @@
 import { createRouter, createWebHashHistory } from 'vue-router';
-import type { Component } from 'vue';
+import { nextTick, type Component } from 'vue';
+import type { useWorkspaceStore } from './stores/workspace';
 import BrokerView from './views/BrokerView.vue';
 import CcacheView from './views/CcacheView.vue';
 import DecoderView from './views/DecoderView.vue';
@@ -10,10 +11,16 @@ import LabView from './views/LabView.vue';
 import PlannedView from './views/PlannedView.vue';
 import ProbeView from './views/ProbeView.vue';
 import SaslView from './views/SaslView.vue';
+import StartView from './views/StartView.vue';
+import HistoryView from './views/HistoryView.vue';
+import Krb5ConfView from './views/Krb5ConfView.vue';
 import { views } from './views';
 
 /** The built views by path; every other view is the planned-view empty state. */
 const readyViews: Record<string, Component> = {
+  '/start': StartView,
+  '/history': HistoryView,
+  '/krb5conf': Krb5ConfView,
   '/doctor': DoctorView,
   '/keytab': KeytabView,
   '/ccache': CcacheView,
@@ -29,19 +36,54 @@ const readyViews: Record<string, Component> = {
 export const router = createRouter({
   history: createWebHashHistory(),
   routes: [
-    { path: '/', redirect: '/doctor' },
+    { path: '/', redirect: '/start' },
     ...views.map((view) => ({
       path: view.path,
       component: (view.ready && readyViews[view.path]) || PlannedView,
       meta: { view },
     })),
-    { path: '/:unknown(.*)*', redirect: '/doctor' },
+    { path: '/:unknown(.*)*', redirect: '/start' },
   ],
 });
 
+type Workspace = ReturnType<typeof useWorkspaceStore>;
+
+/**
+ * Opens the app where it was left: the saved route, when the address names no view (a restart,
+ * or the URL `kbench web` printed). The first time, that is the Start-here page.
+ */
+export function restoreRoute(workspace: Workspace): void {
+  const saved = workspace.viewState<{ path?: string }>('route');
+  rememberRoutes(workspace);
+  const named = window.location.hash.replace(/^#/, '');
+  if (named && named !== '/') return;
+  const path = typeof saved?.path === 'string' && saved.path.startsWith('/') ? saved.path : '/start';
+  window.history.replaceState(window.history.state, '', `${window.location.pathname}${window.location.search}#${path}`);
+}
+
+let remembering = false;
+function rememberRoutes(workspace: Workspace): void {
+  if (remembering) return;
+  remembering = true;
+  router.afterEach((to) => workspace.saveView('route', { path: to.fullPath }));
+}
+
+let firstNavigation = true;
 router.afterEach((to) => {
   // Each view starts at its top, not where the previous one was scrolled to.
   document.getElementById('main')?.scrollTo(0, 0);
   const view = to.meta.view as { title: string } | undefined;
   document.title = view ? `${view.title} — Kerberos Bench` : 'Kerberos Bench';
+  // After navigating, keyboard focus moves into the view (its heading), as a screen reader
+  // user expects; not on the first load, where the page itself has focus.
+  if (firstNavigation) {
+    firstNavigation = false;
+    return;
+  }
+  void nextTick(() => {
+    const heading = document.querySelector<HTMLElement>('#main h1');
+    if (!heading) return;
+    if (!heading.hasAttribute('tabindex')) heading.setAttribute('tabindex', '-1');
+    heading.focus({ preventScroll: true });
+  });
 });

@@ -5,7 +5,7 @@
 export interface ViewInfo {
   path: string;
   title: string;
-  group: 'Realm' | 'MQTT' | 'Inspect' | 'Troubleshoot' | 'Share' | 'System';
+  group: 'Start' | 'Realm' | 'MQTT' | 'Inspect' | 'Troubleshoot' | 'Share' | 'System';
   /** One-line purpose shown under the title. */
   purpose: string;
   /** For planned views: what the view will let you do. */
@@ -16,6 +16,13 @@ export interface ViewInfo {
 }
 
 export const views: ViewInfo[] = [
+  {
+    path: '/start',
+    title: 'Start here',
+    group: 'Start',
+    purpose: 'Your first ten minutes: a lab realm, a broker, a probe, a token, a fault and its diagnosis — one click each.',
+    ready: true,
+  },
   {
     path: '/lab',
     title: 'Lab realm',
@@ -72,6 +79,13 @@ export const views: ViewInfo[] = [
     ready: true,
   },
   {
+    path: '/krb5conf',
+    title: 'krb5.conf',
+    group: 'Inspect',
+    purpose: 'Open a Kerberos profile: its realms, KDCs and settings, each with the line it came from.',
+    ready: true,
+  },
+  {
     path: '/decoder',
     title: 'Decoder',
     group: 'Inspect',
@@ -86,6 +100,13 @@ export const views: ViewInfo[] = [
     purpose: 'Paste an error or pick a failed Exchange: causes ranked, with the commands that fix them.',
     planned: ['"Keytab contains no suitable keys", "Cannot find KDC", "Preauthentication failed" and 30 more', 'Reproduce any of them in the lab realm'],
     meanwhile: 'The Doctor view already checks krb5.conf, the default realm, your ticket cache and keytab.',
+    ready: true,
+  },
+  {
+    path: '/history',
+    title: 'History',
+    group: 'Troubleshoot',
+    purpose: 'Every Exchange of this session — broker connections, probe runs, SASL runs — filtered, exported, deleted.',
     ready: true,
   },
   {
