@@ -3,8 +3,12 @@ import type { LabStatus } from '@api/lab';
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { BenchClient } from '../api/client';
+import { useWorkspaceStore } from './workspace';
 
 export type SaslRole = 'client' | 'server';
+
+/** Transcripts up to this many characters are kept in the workspace. */
+const MAX_KEPT_TRANSCRIPT = 200_000;
 export type SaslBusy = 'start' | 'step' | 'finish' | 'send' | 'close' | 'decode';
 
 export interface SaslForm {
@@ -45,6 +49,26 @@ export const useSaslStore = defineStore('sasl', () => {
   const transcript = shallowRef<Exchange | null>(null);
   const transcriptSelected = ref<number | null>(null);
   const transcriptError = ref<string | null>(null);
+
+  // The form and the transcript panel survive a reload and a restart (a run lives in the engine
+  // and ends with it; its Exchanges stay in History). A huge transcript is not kept.
+  useWorkspaceStore().persist(
+    'sasl',
+    () => ({
+      tab: tab.value,
+      form: { ...form.value },
+      role: role.value,
+      transcriptText: transcriptText.value.length <= MAX_KEPT_TRANSCRIPT ? transcriptText.value : '',
+      transcriptKeytab: transcriptKeytab.value && 'path' in transcriptKeytab.value ? transcriptKeytab.value.path : null,
+    }),
+    (saved) => {
+      tab.value = saved.tab === 'transcript' ? 'transcript' : 'run';
+      form.value = { ...form.value, ...saved.form };
+      role.value = saved.role === 'client' ? 'client' : 'server';
+      transcriptText.value = saved.transcriptText;
+      transcriptKeytab.value = saved.transcriptKeytab ? { path: saved.transcriptKeytab } : null;
+    },
+  );
 
   const shown = computed<Exchange | null>(() => (run.value ? run.value[role.value] : null));
   const active = computed(() => run.value !== null && (run.value.state === 'ready' || run.value.state === 'running'));
