@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SaslRunView } from '../../main/api/sasl';
+import type { Exchange } from '../../main/exchange/model';
 import { createEngine, type Engine } from '../../main/engine';
 
 describe('sasl service (lab realm)', () => {
@@ -60,5 +61,24 @@ describe('sasl service (lab realm)', () => {
     expect(view.state).toBe('failed');
     expect(view.client.verdict.reason).toMatch(/Server nosuch\/localhost@.* not found in Kerberos database/);
     expect(view.server.verdict.reason).toMatch(/the client gave up/);
+  });
+
+  it('lists every run’s two sides in the session history, newest first, as the API hands them out', async () => {
+    const ok = await engine.api.sasl.finish((await engine.api.sasl.start({ service: 'mqtt@localhost', profile: 'lab', offer: 'emqx', layer: 'none' })).id);
+    const failed = await engine.api.sasl.finish((await engine.api.sasl.start({ service: 'nosuch@localhost', profile: 'lab', offer: 'emqx', layer: 'none' })).id);
+    const listed = await engine.invoke({ service: 'history', method: 'list', args: [{ source: 'sasl' }] });
+    expect(listed.ok).toBe(true);
+    const exchanges = (listed as { ok: true; value: Exchange[] }).value;
+    // The latest copy of each side (after its verdict), not the copy from the run's first step.
+    const byId = new Map(exchanges.map((e) => [e.id, e]));
+    expect(byId.get(ok.server.id)?.verdict.outcome).toBe('success');
+    expect(byId.get(failed.client.id)?.verdict.reason).toMatch(/not found in Kerberos database/);
+    expect(exchanges.findIndex((e) => e.id === failed.client.id)).toBeLessThan(exchanges.findIndex((e) => e.id === ok.server.id));
+    const onlyFailures = await engine.api.history.list({ source: 'sasl', outcome: 'failure', text: 'nosuch' });
+    expect(onlyFailures.map((e) => e.id)).toEqual(expect.arrayContaining([failed.client.id, failed.server.id]));
+    expect(onlyFailures.every((e) => e.verdict.outcome === 'failure' && e.source === 'sasl')).toBe(true);
+    expect(onlyFailures.map((e) => e.id)).not.toContain(ok.server.id);
+    await engine.api.sasl.close(ok.id);
+    await engine.api.sasl.close(failed.id);
   });
 });
