@@ -19,12 +19,30 @@ export interface BrokerStartOptions {
   variant: 'emqx' | 'single-round';
   allowAnonymous: boolean;
   maxAuthRounds?: number;
+  /** Accept → CONNACK, and each re-authentication, in ms (default 10 000). */
   authDeadlineMs?: number;
+  /**
+   * Every listener: a bench probe on this machine that steps through the packets gets a
+   * 10-minute cap instead of the deadline (it asks with a User Property). Default: on for a
+   * listener on a loopback address — all of this service's listeners are on 127.0.0.1.
+   */
+  holdDeadlineWhileStepping?: boolean;
+}
+
+export interface BrokerListenerStatus {
+  name: string;
+  url: string;
+  protocol: 'tcp' | 'tls' | 'ws';
+  /** The default port was taken: this is a free one. */
+  fellBack: boolean;
+  authDeadlineMs: number;
+  /** It holds the deadline for a stepping bench probe on this machine. */
+  holdDeadlineWhileStepping: boolean;
 }
 
 export interface BrokerStatus {
   running: boolean;
-  listeners: { name: string; url: string; protocol: 'tcp' | 'tls' | 'ws'; fellBack: boolean }[];
+  listeners: BrokerListenerStatus[];
   method?: string;
   principal?: string;
   keytab?: string;
@@ -60,12 +78,27 @@ export interface ProbeStartOptions {
   clientId?: string;
 }
 
+/**
+ * When the broker gives up on an authentication the probe is pausing in: `at` (engine clock,
+ * ISO-8601) when it said how long it waits, `held` when it holds its deadline while a bench probe
+ * steps. Only the bench's broker says either (a User Property on AUTH 0x18); absent otherwise.
+ */
+export type PeerDeadline = { at: string } | { held: true };
+
+export interface ProbePending {
+  packet: 'CONNECT' | 'AUTH';
+  description: string;
+  /** The Authentication Data about to be sent, base64. */
+  token: string;
+  peerDeadline?: PeerDeadline;
+}
+
 export interface ProbeView {
   id: string;
   options: ProbeStartOptions;
   state: 'connecting' | 'waiting' | 'connected' | 'failed' | 'closed';
   /** In step mode: what will be sent when you call next(). */
-  pending: { packet: 'CONNECT' | 'AUTH'; description: string; token: string } | null;
+  pending: ProbePending | null;
   /** The connect Exchange, then one per re-authentication. */
   exchanges: Exchange[];
   published?: { topic: string; received: string; properties: Record<string, unknown> };

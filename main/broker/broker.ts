@@ -6,6 +6,7 @@
 import { Aedes, type AedesOptions } from 'aedes';
 import type { Exchange, ExchangeStep } from '../exchange/model';
 import type { Authenticator } from './auth';
+import { isLoopback } from './auth-deadline';
 import { MAX_REMAINING_LENGTH } from './framing';
 import { Gateway, type GatewayListener } from './gateway';
 import { type ListenerAddress, type ListenerEndpoint, type RunningListener, startListener } from './listeners';
@@ -35,6 +36,18 @@ export interface ListenerConfig extends ListenerEndpoint {
   maxAuthRounds?: number;
   /** Accept → CONNACK, and each re-authentication, in ms. Default 10 000. */
   authDeadlineMs?: number;
+  /**
+   * Replace the deadline by a 10-minute cap for a bench probe on this machine that steps through
+   * the packets (auth-deadline.ts). Default: on when the listener binds a loopback address.
+   */
+  holdDeadlineWhileStepping?: boolean;
+}
+
+/** A listener's address and the authentication limits it runs with. */
+export interface BrokerListener extends ListenerAddress {
+  authDeadlineMs: number;
+  maxAuthRounds: number;
+  holdDeadlineWhileStepping: boolean;
 }
 
 export interface BrokerConfig {
@@ -60,8 +73,8 @@ export type BrokerExchangeEvent =
 
 export interface Broker {
   readonly aedes: Aedes;
-  /** The listeners' actual addresses, in config order. */
-  readonly listeners: readonly ListenerAddress[];
+  /** The listeners' actual addresses and limits, in config order. */
+  readonly listeners: readonly BrokerListener[];
   /** The most recent connections' Exchanges, oldest first. */
   readonly exchanges: readonly Exchange[];
   /** Client connections open now. */
@@ -93,6 +106,7 @@ function gatewayListener(config: ListenerConfig, address: ListenerAddress): Gate
     maxPacketSize: Math.min(positive(config.maxPacketSize, BROKER_DEFAULTS.maxPacketSize, 'maxPacketSize'), MAX_REMAINING_LENGTH),
     maxAuthRounds: positive(config.maxAuthRounds, BROKER_DEFAULTS.maxAuthRounds, 'maxAuthRounds'),
     authDeadlineMs: positive(config.authDeadlineMs, BROKER_DEFAULTS.authDeadlineMs, 'authDeadlineMs'),
+    holdDeadlineWhileStepping: config.holdDeadlineWhileStepping ?? isLoopback(address.host),
   };
 }
 
@@ -124,8 +138,11 @@ class ExchangeLog {
   }
 }
 
-async function startListeners(configs: ListenerConfig[], gateway: Gateway): Promise<RunningListener[]> {
-  const running: RunningListener[] = [];
+type StartedListener = RunningListener & { settings: GatewayListener };
+
+async function startListeners(configs: ListenerConfig[], gateway: Gateway): Promise<StartedListener[]> {
+  const running: StartedListener[] = [];
+  const opened: RunningListener[] = [];
   try {
     for (const config of configs) {
       // The listener's settings name its actual address, known once it listens.
@@ -137,11 +154,12 @@ async function startListeners(configs: ListenerConfig[], gateway: Gateway): Prom
         // A WebSocket message may hold a whole packet plus a few small ones.
         maxPacketSize + 64 * 1024,
       );
-      running.push(started);
+      opened.push(started);
       slot.listener = gatewayListener(config, started.address);
+      running.push({ ...started, settings: slot.listener });
     }
   } catch (error) {
-    await Promise.all(running.map((r) => r.close()));
+    await Promise.all(opened.map((r) => r.close()));
     throw error;
   }
   return running;
@@ -171,7 +189,7 @@ export async function startBroker(config: BrokerConfig = {}): Promise<Broker> {
       verdict: (exchange) => log.emit({ kind: 'verdict', exchange }),
     },
   }));
-  let listeners: RunningListener[];
+  let listeners: StartedListener[];
   try {
     listeners = await startListeners(config.listeners ?? [{ protocol: 'tcp' }], gateway);
   } catch (error) {
@@ -181,7 +199,7 @@ export async function startBroker(config: BrokerConfig = {}): Promise<Broker> {
   let closing: Promise<void> | undefined;
   return {
     aedes,
-    listeners: listeners.map((l) => l.address),
+    listeners: listeners.map(({ address, settings }) => ({ ...address, authDeadlineMs: settings.authDeadlineMs, maxAuthRounds: settings.maxAuthRounds, holdDeadlineWhileStepping: settings.holdDeadlineWhileStepping })),
     get exchanges() {
       return [...log.recent];
     },

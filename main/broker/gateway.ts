@@ -27,6 +27,7 @@ import type { IAuthPacket, IConnackPacket, IConnectPacket, Packet } from 'mqtt-p
 import type { Exchange, ExchangeStep, ExchangeVerdict, StepDirection, TransportPacket } from '../exchange/model';
 import { ExchangeRecorder } from '../exchange/recorder';
 import { AedesLink } from './aedes-link';
+import { AuthDeadline, DEADLINE_PROPERTY, HELD_DEADLINE_MS, holdsFor, type UserProperties } from './auth-deadline';
 import {
   type AuthIdentity,
   type AuthOutcome,
@@ -77,6 +78,8 @@ export interface GatewayListener {
   maxAuthRounds: number;
   /** From accepting the connection until CONNACK (and for each re-authentication), in ms. */
   authDeadlineMs: number;
+  /** Hold the deadline for a bench probe on this machine that steps (auth-deadline.ts). */
+  holdDeadlineWhileStepping: boolean;
 }
 
 /** Where the gateway reports its Exchanges. */
@@ -181,7 +184,8 @@ interface AuthRun {
   reauth: boolean;
   /** AUTH 0x18 challenges sent so far. */
   rounds: number;
-  deadline?: NodeJS.Timeout;
+  /** A re-authentication's own; the first authentication runs under the connection's. */
+  deadline?: AuthDeadline;
 }
 
 /** How long a closing connection may take to flush its last packet before it is destroyed. */
@@ -206,7 +210,7 @@ class GatewayConnection {
   /** The successful outcome's Authentication Data, added to aedes's CONNACK. */
   private successData: Buffer | undefined;
   private successRecordedByAuthenticator = false;
-  private connectDeadline: NodeJS.Timeout | undefined;
+  private readonly connectDeadline: AuthDeadline;
   private link: AedesLink | undefined;
   private aedesClient: GatewayClient | undefined;
   private readonly aedesFramer = new PacketFramer();
@@ -229,7 +233,8 @@ class GatewayConnection {
     stream.on('close', () => this.guard(() => this.onStreamClosed()));
     // ECONNRESET and friends: 'close' follows and does the cleaning up.
     stream.on('error', () => undefined);
-    this.connectDeadline = setTimeout(() => this.guard(() => this.onConnectDeadline()), listener.authDeadlineMs);
+    this.connectDeadline = new AuthDeadline(() => this.guard(() => this.onConnectDeadline()));
+    this.connectDeadline.start(listener.authDeadlineMs);
   }
 
   /** Nothing a client sends may take the broker down: any surprise closes this connection only. */
@@ -420,10 +425,23 @@ class GatewayConnection {
       return;
     }
     this.phase = 'authenticating';
+    this.holdDeadlineIfStepping(this.connectDeadline, packet.properties?.userProperties, transport);
     const session = authenticator.createSession(this.sessionContext(false));
     this.auth = { session, reauth: false, rounds: 0 };
     const data = packet.properties?.authenticationData;
     await this.runAuthStep(this.auth, () => session.start(data, transport), data, transport);
+  }
+
+  /**
+   * A bench probe on this machine steps through the packets: its (re-)authentication runs under
+   * the long cap instead, and the record says so on the packet that asked for it.
+   */
+  private holdDeadlineIfStepping(deadline: AuthDeadline, userProperties: UserProperties | undefined, transport: TransportPacket): void {
+    if (!holdsFor(this.listener, this.remoteAddress, userProperties)) return;
+    deadline.start(HELD_DEADLINE_MS, true);
+    const held = `held: a bench probe steps (up to ${HELD_DEADLINE_MS / 1000} s instead of ${this.listener.authDeadlineMs} ms)`;
+    transport.fields = { ...transport.fields, authDeadline: held };
+    this.exchange.exchange.meta!.authDeadline = held;
   }
 
   private sessionContext(reauth: boolean): Parameters<Authenticator['createSession']>[0] {
@@ -474,7 +492,7 @@ class GatewayConnection {
         return;
       }
       run.rounds++;
-      this.send(authPacket(ReasonCode.ContinueAuthentication, this.method!, outcome.data), { record: !answerRecorded, data: outcome.data });
+      this.sendChallenge(run, outcome.data, answers);
     } else if (run.reauth) {
       if (this.identity && outcome.identity.principal !== this.identity.principal) {
         this.overrule(answers, run, `it authenticated ${outcome.identity.principal}, but this connection belongs to ${this.identity.principal}`);
@@ -487,6 +505,18 @@ class GatewayConnection {
   }
 
   /**
+   * AUTH 0x18 with what is left of the deadline as a User Property, so a client can count down
+   * (auth-deadline.ts); recorded on the step the authenticator wrote for it, or with the packet.
+   */
+  private sendChallenge(run: AuthRun, data: Buffer, answers: ExchangeStep[]): void {
+    const left = (run.deadline ?? this.connectDeadline).advertised;
+    const packet = authPacket(ReasonCode.ContinueAuthentication, this.method!, data);
+    packet.properties!.userProperties = { [DEADLINE_PROPERTY]: left };
+    for (const step of answers) step.transport.fields = { ...step.transport.fields, userProperties: `${DEADLINE_PROPERTY}=${left}` };
+    this.send(packet, { record: answers.length === 0, data });
+  }
+
+  /**
    * The gateway refuses although the authenticator would go on: the answer the authenticator
    * already recorded is marked as never sent, and the refusal is recorded after it.
    */
@@ -496,7 +526,7 @@ class GatewayConnection {
   }
 
   private endRun(run: AuthRun): void {
-    clearTimeout(run.deadline);
+    run.deadline?.clear();
     if (this.auth === run) this.auth = undefined;
     run.session.dispose().catch(() => undefined);
   }
@@ -577,7 +607,7 @@ class GatewayConnection {
   }
 
   private handOff(connectBytes: Buffer, identity?: AuthIdentity): void {
-    clearTimeout(this.connectDeadline);
+    this.connectDeadline.clear();
     this.phase = 'handing-off';
     const link = new AedesLink({
       output: (chunks, done) => this.fromAedes(chunks, done),
@@ -722,10 +752,10 @@ class GatewayConnection {
       await this.runAuthStep(run, () => run.session.continue(data, transport), data, transport);
       return;
     }
-    await this.startReauthentication(data, transport);
+    await this.startReauthentication(data, transport, auth.properties?.userProperties);
   }
 
-  private async startReauthentication(data: Buffer | undefined, transport: TransportPacket): Promise<void> {
+  private async startReauthentication(data: Buffer | undefined, transport: TransportPacket, userProperties: UserProperties | undefined): Promise<void> {
     const authenticator = this.listener.authenticators.get(this.method!);
     if (!authenticator) {
       this.record('client-to-server', transport);
@@ -734,13 +764,14 @@ class GatewayConnection {
     }
     const session = authenticator.createSession(this.sessionContext(true));
     const run: AuthRun = { session, reauth: true, rounds: 0 };
-    run.deadline = setTimeout(
-      () =>
-        this.guard(() => {
-          if (this.auth === run) this.authFailed(run, ReasonCode.NotAuthorized, `it did not finish within ${this.listener.authDeadlineMs} ms (this listener's deadline)`);
-        }),
-      this.listener.authDeadlineMs,
+    const deadline = new AuthDeadline(() =>
+      this.guard(() => {
+        if (this.auth === run) this.authFailed(run, ReasonCode.NotAuthorized, `it did not finish within ${deadline.description}`);
+      }),
     );
+    deadline.start(this.listener.authDeadlineMs);
+    this.holdDeadlineIfStepping(deadline, userProperties, transport);
+    run.deadline = deadline;
     this.auth = run;
     await this.runAuthStep(run, () => session.start(data, transport), data, transport);
   }
@@ -874,7 +905,7 @@ class GatewayConnection {
   }
 
   private stopTimers(): void {
-    clearTimeout(this.connectDeadline);
+    this.connectDeadline.clear();
     if (this.auth) this.endRun(this.auth);
   }
 
@@ -884,7 +915,7 @@ class GatewayConnection {
       this.exchange.add({ direction: 'client-to-server', transport: { protocol: 'mqtt', packet: 'CONNECT' }, error: `no CONNECT within ${ms} ms` });
       this.closeWithVerdict(`no CONNECT within ${ms} ms: closed`);
     } else if (this.phase === 'authenticating' && this.auth) {
-      this.authFailed(this.auth, ReasonCode.NotAuthorized, `authentication did not finish within ${ms} ms (this listener's deadline)`);
+      this.authFailed(this.auth, ReasonCode.NotAuthorized, `authentication did not finish within ${this.connectDeadline.description}`);
     }
   }
 

@@ -114,6 +114,7 @@ export class GssapiSingleRoundAuthenticator extends KerberosAuthenticator {
 
   createSession(context: AuthSessionContext): AuthSession {
     const decoder = new SaslStepDecoder([{ kind: 'keytab', label: this.options.keytabLabel, entries: this.options.keytab }]);
+    context.recorder.noteKeyFile('keytab', this.options.keytabLabel);
     let handle: GssHandle | undefined;
     const fail = (reason: string): AuthOutcome => ({ kind: 'failure', reasonCode: ReasonCode.NotAuthorized, reason });
     return {

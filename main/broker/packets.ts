@@ -230,6 +230,12 @@ function put(fields: Fields, name: string, value: string | number | boolean | un
   if (value !== undefined) fields[name] = value;
 }
 
+/** User Properties (§2.2.2.2, 0x26) as one field: "name=value; name=value". */
+function userPropertiesText(properties: Record<string, string | string[]> | undefined): string | undefined {
+  const pairs = Object.entries(properties ?? {}).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v) => `${name}=${v}`));
+  return pairs.length ? pairs.join('; ') : undefined;
+}
+
 function connectFields(packet: IConnectPacket): Fields {
   const fields: Fields = { protocolVersion: packet.protocolVersion ?? 4, clientId: packet.clientId };
   const v5 = packet.protocolVersion === 5;
@@ -244,6 +250,7 @@ function connectFields(packet: IConnectPacket): Fields {
   put(fields, 'sessionExpiryInterval', p?.sessionExpiryInterval);
   put(fields, 'receiveMaximum', p?.receiveMaximum);
   put(fields, 'maximumPacketSize', p?.maximumPacketSize);
+  put(fields, 'userProperties', userPropertiesText(p?.userProperties));
   return fields;
 }
 
@@ -265,6 +272,7 @@ function authFields(packet: IAuthPacket): Fields {
   put(fields, 'authenticationMethod', packet.properties?.authenticationMethod);
   put(fields, 'authenticationDataLength', packet.properties?.authenticationData?.length);
   put(fields, 'reasonString', packet.properties?.reasonString);
+  put(fields, 'userProperties', userPropertiesText(packet.properties?.userProperties));
   return fields;
 }
 

@@ -54,6 +54,7 @@ export class BrokerServiceImpl implements BrokerService {
       allowAnonymous: options.allowAnonymous,
       ...(options.maxAuthRounds ? { maxAuthRounds: options.maxAuthRounds } : {}),
       ...(options.authDeadlineMs ? { authDeadlineMs: options.authDeadlineMs } : {}),
+      ...(options.holdDeadlineWhileStepping !== undefined ? { holdDeadlineWhileStepping: options.holdDeadlineWhileStepping } : {}),
     };
     const listeners: ListenerConfig[] = [];
     if (options.tcp) listeners.push({ protocol: 'tcp', ...common });
@@ -95,7 +96,14 @@ export class BrokerServiceImpl implements BrokerService {
     const broker = this.broker;
     return {
       running: Boolean(broker),
-      listeners: broker ? broker.listeners.map((l) => ({ name: l.name, url: l.url, protocol: l.protocol, fellBack: l.fellBack })) : [],
+      listeners: (broker?.listeners ?? []).map((l) => ({
+        name: l.name,
+        url: l.url,
+        protocol: l.protocol,
+        fellBack: l.fellBack,
+        authDeadlineMs: l.authDeadlineMs,
+        holdDeadlineWhileStepping: l.holdDeadlineWhileStepping,
+      })),
       connections: broker?.connectionCount ?? 0,
       ...this.details,
     };

@@ -1,6 +1,6 @@
 /** The probe as a Bench API service: runs in the engine, steps on request, reports live. */
 import { randomUUID } from 'node:crypto';
-import type { ProbeService, ProbeStartOptions, ProbeView } from '../api/broker';
+import type { ProbePending, ProbeService, ProbeStartOptions, ProbeView } from '../api/broker';
 import type { LabService } from '../api/lab';
 import type { EngineContext } from '../engine/context';
 import { BenchFailure } from '../engine/failure';
@@ -8,7 +8,7 @@ import type { Exchange } from '../exchange/model';
 import { systemProfile } from '../gss/profiles';
 import type { GssSupervisor } from '../gss/supervisor';
 import { readUserFile } from '../system/files';
-import { MqttProbe, type ProbeNextStep } from './probe';
+import { MqttProbe, STEP_MODE_TIMEOUT_MS, type ProbeNextStep } from './probe';
 
 interface ProbeRun {
   id: string;
@@ -23,8 +23,19 @@ interface ProbeRun {
 }
 
 const MAX_RUNS = 20;
-/** How long a stepped connect or re-authentication may take, pauses included. */
-const STEP_MODE_TIMEOUT_MS = 10 * 60_000;
+
+function pendingView({ packet, description, token, peerDeadline }: ProbeNextStep): ProbePending {
+  return { packet, description, token, ...(peerDeadline ? { peerDeadline } : {}) };
+}
+
+/** Why next() has nothing to send, in words. */
+function nothingPending(run: ProbeRun): string {
+  const last = run.exchanges.at(-1);
+  const why = run.error ?? (last?.verdict.outcome === 'failure' ? last.verdict.reason : undefined);
+  if (run.state === 'failed' || run.state === 'closed') return `nothing to send: this run has ended (${run.state}${why ? `: ${why}` : ''}) — start a new one`;
+  if (run.state === 'connected') return 'nothing to send: the probe is connected (re-authenticate to step again)';
+  return run.options.step ? 'nothing to send yet: the probe is waiting for the broker' : 'nothing to send: this run is not in step mode';
+}
 
 export class ProbeServiceImpl implements ProbeService {
   private readonly runs = new Map<string, ProbeRun>();
@@ -41,7 +52,7 @@ export class ProbeServiceImpl implements ProbeService {
       id: run.id,
       options: run.options,
       state: run.state,
-      pending: run.pending ? { packet: run.pending.packet, description: run.pending.description, token: run.pending.token } : null,
+      pending: run.pending ? pendingView(run.pending) : null,
       exchanges,
       ...(run.published ? { published: run.published } : {}),
       ...(run.error ? { error: run.error } : {}),
@@ -69,6 +80,7 @@ export class ProbeServiceImpl implements ProbeService {
       ...(options.step ? { timeoutMs: STEP_MODE_TIMEOUT_MS } : {}),
       onConnectionLost: (reason) => {
         if (run.state === 'closed') return;
+        run.pending = null;
         run.state = 'closed';
         run.error = reason;
         this.update(run);
@@ -77,16 +89,7 @@ export class ProbeServiceImpl implements ProbeService {
         run.live = exchange;
         this.update(run);
       },
-      ...(options.step
-        ? {
-            beforeSend: (next: ProbeNextStep) =>
-              new Promise<void>((release) => {
-                run.pending = { ...next, release };
-                run.state = 'waiting';
-                this.update(run);
-              }),
-          }
-        : {}),
+      ...(options.step ? { beforeSend: (next: ProbeNextStep, ended: AbortSignal) => this.waitForNext(run, next, ended) } : {}),
     });
     if (this.runs.size >= MAX_RUNS) await this.close(this.runs.keys().next().value!);
     this.runs.set(run.id, run);
@@ -94,6 +97,7 @@ export class ProbeServiceImpl implements ProbeService {
       (exchange) => {
         run.exchanges.push(exchange);
         run.live = undefined;
+        run.pending = null;
         run.state = exchange.verdict.outcome === 'success' ? 'connected' : 'failed';
         this.update(run);
       },
@@ -106,6 +110,28 @@ export class ProbeServiceImpl implements ProbeService {
     return this.snapshot(run);
   }
 
+  /**
+   * Step mode: the probe waits here until next(). When the connection ends meanwhile (the broker
+   * refused, or gave up at its deadline) the pause ends with it: nothing is pending any more, and
+   * the run's outcome comes from the connect (or re-authentication) that just finished.
+   */
+  private waitForNext(run: ProbeRun, next: ProbeNextStep, ended: AbortSignal): Promise<void> {
+    return new Promise<void>((release) => {
+      const pending = { ...next, release };
+      run.pending = pending;
+      run.state = 'waiting';
+      ended.addEventListener(
+        'abort',
+        () => {
+          if (run.pending === pending) run.pending = null;
+          release();
+        },
+        { once: true },
+      );
+      this.update(run);
+    });
+  }
+
   private run(id: string): ProbeRun {
     const run = this.runs.get(id);
     if (!run) throw new BenchFailure(`no probe run ${id}`);
@@ -115,7 +141,7 @@ export class ProbeServiceImpl implements ProbeService {
   async next(id: string): Promise<ProbeView> {
     const run = this.run(id);
     const pending = run.pending;
-    if (!pending) throw new BenchFailure('nothing is waiting to be sent');
+    if (!pending) throw new BenchFailure(nothingPending(run));
     run.pending = null;
     run.state = 'connecting';
     pending.release();
@@ -133,6 +159,7 @@ export class ProbeServiceImpl implements ProbeService {
       (exchange) => {
         run.exchanges.push(exchange);
         run.live = undefined;
+        run.pending = null;
         run.state = run.probe.connected ? 'connected' : 'failed';
         this.update(run);
       },

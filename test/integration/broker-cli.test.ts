@@ -95,6 +95,22 @@ describe('kbench broker and kbench probe (separate processes)', () => {
     expect((JSON.parse(refused.stdout) as Exchange).verdict).toMatchObject({ outcome: 'failure', reason: expect.stringMatching(/ECONNREFUSED/) });
   }, 60_000);
 
+  it('with the default service (mqtt@<host of the URL>) names the SPN asked for and the one the lab realm knows', async () => {
+    // mqtt://127.0.0.1:PORT asks for mqtt/127.0.0.1@BENCH.TEST; the lab registers mqtt/localhost.
+    const result = await kbench(['probe', url], env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^failure \(GSS failure\): .*Server mqtt\/127\.0\.0\.1@BENCH\.TEST not found in Kerberos database$/m);
+    expect(result.stdout).toContain('1. Service principal not found in the Kerberos database');
+    expect(result.stdout).toContain('cause: The client asked the KDC for mqtt/127.0.0.1@BENCH.TEST (GSS name mqtt@127.0.0.1); BENCH.TEST knows mqtt/localhost@BENCH.TEST for that service.');
+    expect(result.stdout).toContain('fix:   Ask for a name the realm knows: --service mqtt@localhost');
+    // The broker prints each listener's deadline and whether it holds it for a stepping probe.
+    expect(brokerOutput).toMatch(/listening on mqtt:\/\/127\.0\.0\.1:\d+ — authentication deadline 10000 ms, held while a bench probe on this machine steps/);
+    // --json keeps stdout to the Exchange; the findings go to standard error.
+    const json = await kbench(['probe', url, '--json'], env);
+    expect((JSON.parse(json.stdout) as Exchange).verdict.outcome).toBe('failure');
+    expect(json.stderr).toContain('--service mqtt@localhost');
+  }, 60_000);
+
   it('logs a client id and method made to forge lines or drive the terminal as one line, escaped', async () => {
     const client = await RawMqttClient.connect({ port: Number(new URL(url).port) });
     const clientId = 'evil\n2026-01-01T00:00:00.000Z forged\u001b[2J';

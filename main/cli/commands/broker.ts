@@ -3,7 +3,7 @@
  */
 import path from 'node:path';
 import type { Exchange } from '../../exchange/model';
-import { startBroker, type ListenerConfig } from '../../broker/broker';
+import { startBroker, type BrokerListener, type ListenerConfig } from '../../broker/broker';
 import { kerberosAuthenticator, type KerberosVariant } from '../../broker/kerberos-setup';
 import { ensureSelfSignedCertificate } from '../../broker/tls';
 import { systemProfile } from '../../gss/profiles';
@@ -34,6 +34,23 @@ export function verdictLine(exchange: Exchange): string {
   return `${new Date().toISOString()} ${logSafe(meta.listener ?? '')} client=${logSafe(meta.clientId ?? '?')} ${logSafe(meta.remoteAddress ?? '')} ${logSafe(exchange.mechanism)}: ${exchange.verdict.outcome}${code}${who} — ${logSafe(exchange.verdict.reason)}\n`;
 }
 
+/** --auth-deadline MS and --hold-deadline on|off, as listener settings (absent: the broker's defaults). */
+function deadlineOptions(input: CommandInput): Pick<ListenerConfig, 'authDeadlineMs' | 'holdDeadlineWhileStepping'> {
+  const ms = str(input, 'auth-deadline');
+  const hold = str(input, 'hold-deadline');
+  const authDeadlineMs = ms === undefined ? undefined : Number(ms);
+  if (authDeadlineMs !== undefined && !(Number.isInteger(authDeadlineMs) && authDeadlineMs >= 100 && authDeadlineMs <= 600_000)) {
+    throw new UsageError('--auth-deadline is a whole number of milliseconds from 100 to 600000', brokerCommand);
+  }
+  if (hold !== undefined && hold !== 'on' && hold !== 'off') throw new UsageError('--hold-deadline must be on or off', brokerCommand);
+  return { ...(authDeadlineMs !== undefined ? { authDeadlineMs } : {}), ...(hold !== undefined ? { holdDeadlineWhileStepping: hold === 'on' } : {}) };
+}
+
+function deadlineLine(listener: BrokerListener): string {
+  const hold = listener.holdDeadlineWhileStepping ? 'held while a bench probe on this machine steps' : 'never held';
+  return `authentication deadline ${listener.authDeadlineMs} ms, ${hold}`;
+}
+
 async function labOrSystem(input: CommandInput, command: Command): Promise<{ profile: KerberosProfile; keytab: string; principal: string }> {
   const { values } = input;
   if (values.lab) {
@@ -53,7 +70,7 @@ export const brokerCommand: Command = {
   name: 'broker',
   summary: 'run the local MQTT 5 broker with GSSAPI-KERBEROS enhanced authentication (foreground)',
   usage: [
-    'broker [--lab] [--tcp HOST:PORT] [--tls HOST:PORT [--cert FILE --key FILE]] [--ws HOST:PORT] [--principal P] [--keytab KT] [--variant emqx|single-round] [--allow-anonymous]',
+    'broker [--lab] [--tcp HOST:PORT] [--tls HOST:PORT [--cert FILE --key FILE]] [--ws HOST:PORT] [--principal P] [--keytab KT] [--variant emqx|single-round] [--allow-anonymous] [--auth-deadline MS] [--hold-deadline on|off]',
   ],
   details: `Listeners: --tcp (default 127.0.0.1:1883 when no listener is given), --tls (a self-signed
 certificate for localhost is made when --cert/--key are absent), --ws (path /mqtt); a taken
@@ -62,7 +79,11 @@ service keytab (brought up if needed); otherwise --principal service/FQDN@REALM 
 (validated as EMQX does) and the keytab is --keytab or the default one (KRB5_KTNAME).
 --variant emqx (GSSAPI-KERBEROS, EMQX's AUTH rounds, the default) or single-round (method
 "GSSAPI": token in CONNECT, AP-REP in CONNACK). --allow-anonymous lets clients without an
-Authentication Method in. Prints one line per connection verdict; Ctrl+C stops.`,
+Authentication Method in. --auth-deadline MS is the time from accepting a connection to CONNACK
+(and for each re-authentication), default 10000. --hold-deadline on|off: a bench probe on this
+machine that steps (kbench probe --step, the Probe view's step mode) gets up to 10 minutes
+instead; default on for listeners on a loopback address, off for others (and never for clients
+from another machine). Prints one line per connection verdict; Ctrl+C stops.`,
   options: {
     lab: { type: 'boolean' },
     tcp: { type: 'string' },
@@ -74,6 +95,8 @@ Authentication Method in. Prints one line per connection verdict; Ctrl+C stops.`
     keytab: { type: 'string' },
     variant: { type: 'string' },
     'allow-anonymous': { type: 'boolean' },
+    'auth-deadline': { type: 'string' },
+    'hold-deadline': { type: 'string' },
   },
   async run(input) {
     const { values, io } = input;
@@ -82,7 +105,7 @@ Authentication Method in. Prints one line per connection verdict; Ctrl+C stops.`
     const { profile, keytab, principal } = await labOrSystem(input, brokerCommand);
     const gss = new GssSupervisor();
     const authenticator = await kerberosAuthenticator({ gss, profile, keytabFile: keytab, principal, variant });
-    const common = { authenticators: [authenticator], allowAnonymous: Boolean(values['allow-anonymous']) };
+    const common = { authenticators: [authenticator], allowAnonymous: Boolean(values['allow-anonymous']), ...deadlineOptions(input) };
     const listeners: ListenerConfig[] = [];
     const tcp = endpoint(str(input, 'tcp'), brokerCommand);
     const tls = endpoint(str(input, 'tls'), brokerCommand);
@@ -100,7 +123,7 @@ Authentication Method in. Prints one line per connection verdict; Ctrl+C stops.`
     if (ws) listeners.push({ protocol: 'ws', ...ws, ...common });
     const broker = await startBroker({ listeners });
     io.stdout(`Kerberos Bench broker: ${authenticator.method} as ${principal}, keytab ${keytab}\n`);
-    for (const listener of broker.listeners) io.stdout(`  listening on ${listener.url}${listener.fellBack ? ' (default port taken)' : ''}\n`);
+    for (const listener of broker.listeners) io.stdout(`  listening on ${listener.url}${listener.fellBack ? ' (default port taken)' : ''} — ${deadlineLine(listener)}\n`);
     if (selfSigned) io.stdout(`  TLS certificate ${selfSigned} (self-signed for localhost: probe with --ca ${selfSigned})\n`);
     io.stdout(`  anonymous clients ${common.allowAnonymous ? 'allowed' : 'refused (0x87 Not Authorized)'}\n`);
     io.stdout('Press Ctrl+C to stop.\n');

@@ -1,18 +1,21 @@
 /**
  * `kbench probe URL`: connect to an MQTT 5 broker with GSSAPI-KERBEROS and print the Exchange.
  */
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import { readUserFile, writeFileAtomic } from '../../system/files';
 import { logSafe } from '../../system/log-safe';
 import { serializeExchange } from '../../exchange/serialize';
 import type { Exchange, ExchangeStep } from '../../exchange/model';
 import { GssSupervisor } from '../../gss/supervisor';
-import { MqttProbe, type ProbeMethod, type ProbeNextStep } from '../../probe/probe';
+import { MqttProbe, STEP_MODE_TIMEOUT_MS, type ProbeMethod, type ProbeNextStep } from '../../probe/probe';
 import type { SaslLayer } from '../../sasl/layers';
-import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command';
-import { json } from '../format';
+import type { Diagnosis } from '../../api/diagnose';
+import type { PeerDeadline } from '../../api/broker';
+import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo, type Command, type CommandInput } from '../command';
+import { json, palette, useColour } from '../format';
 import { str } from '../password-options';
 import { PROFILE_HELP, profileFrom, profileOptions } from '../profile-options';
+import { findingText } from './diagnose';
 
 /**
  * One step as a line: direction, packet (and reason code), what the token is, the summary, any
@@ -34,6 +37,43 @@ function describe(exchange: Exchange): string {
   return `${exchange.steps.map(stepLine).join('\n')}\n${outcome}${code ? ` (${code})` : ''}${who}: ${logSafe(reason)}\n`;
 }
 
+/** What the broker said about its deadline, for the step-mode prompt. */
+function deadlineWords(deadline: PeerDeadline | undefined): string {
+  if (!deadline) return '';
+  if ('held' in deadline) return '; the broker holds its deadline while you step';
+  return `; the broker gives up in ${Math.max(0, Math.round((Date.parse(deadline.at) - Date.now()) / 1000))} s`;
+}
+
+/** Step mode: Enter sends the next packet; a connection that ends meanwhile ends the question too. */
+function askToSend(prompt: Interface, io: CliIo) {
+  return (next: ProbeNextStep, ended: AbortSignal) =>
+    new Promise<void>((resolve) => {
+      const onEnded = () => {
+        io.stderr('\n(the connection ended while waiting: nothing sent)\n');
+        resolve();
+      };
+      ended.addEventListener('abort', onEnded, { once: true });
+      prompt.question(`next: ${next.description} (${Buffer.from(next.token, 'base64').length} bytes${deadlineWords(next.peerDeadline)}) — Enter to send `, () => {
+        ended.removeEventListener('abort', onEnded);
+        resolve();
+      });
+    });
+}
+
+/** Below this confidence a finding after the first is left to `kbench diagnose`. */
+const LIKELY = 0.6;
+
+/** A failed Exchange through the diagnose service (the same findings the views show), as text. */
+async function findingsText(input: CommandInput, exchange: Exchange): Promise<string> {
+  const result = await input.engine().invoke({ service: 'diagnose', method: 'diagnose', args: [{ exchange }] });
+  if (!result.ok) return `(the diagnosis failed: ${result.error.message})\n`;
+  const { findings } = result.value as Diagnosis;
+  const p = palette(useColour(input.io.isTty, input.io.env));
+  // The most likely cause, and others only when they are likely too (trace-only hints stay out).
+  const shown = findings.filter((f, i) => i === 0 || f.confidence >= LIKELY).slice(0, 3);
+  return shown.length ? `\n${shown.map((f, i) => findingText(f, i + 1, p)).join('\n')}` : '';
+}
+
 export const probeCommand: Command = {
   name: 'probe',
   summary: 'connect to an MQTT 5 broker with GSSAPI-KERBEROS and show every round',
@@ -42,7 +82,8 @@ export const probeCommand: Command = {
 defaults to mqtt@<host>. --step pauses before each packet and shows what will be sent (press
 Enter to send). --reauth re-authenticates (AUTH 0x19) once connected. --publish subscribes to a
 test topic and publishes to it with MQTT 5 properties. --ca FILE trusts a CA for TLS; --insecure
-skips certificate checks. --json prints the Exchange(s); exit code 1 when authentication fails.
+skips certificate checks. --json prints the Exchange(s); exit code 1 when authentication fails,
+and then the likely causes with their fixes (on standard error with --json).
 ${PROFILE_HELP}`,
   options: {
     ...profileOptions,
@@ -84,12 +125,8 @@ ${PROFILE_HELP}`,
       ...(ca ? { ca: await readUserFile(ca) } : {}),
       ...(values.insecure ? { rejectUnauthorized: false } : {}),
       ...(str(input, 'layer') ? { layer: str(input, 'layer') as SaslLayer } : {}),
-      ...(prompt
-        ? {
-            beforeSend: (next: ProbeNextStep) =>
-              new Promise<void>((resolve) => prompt.question(`next: ${next.description} (${Buffer.from(next.token, 'base64').length} bytes) — Enter to send `, () => resolve())),
-          }
-        : {}),
+      // A person reads each packet before it goes: MQTT.js's 15 s connect timer would cut them off.
+      ...(prompt ? { beforeSend: askToSend(prompt, io), timeoutMs: STEP_MODE_TIMEOUT_MS } : {}),
     });
     const exchanges: Exchange[] = [];
     try {
@@ -109,6 +146,9 @@ ${PROFILE_HELP}`,
     const file = str(input, 'exchange');
     if (file) await writeFileAtomic(file, Buffer.from(serializeExchange(exchanges[0]!)), 0o600);
     io.stdout(values.json ? json(exchanges.length === 1 ? exchanges[0] : exchanges) : exchanges.map(describe).join('\n'));
+    const failed = exchanges.find((e) => e.verdict.outcome === 'failure');
+    // The causes, as the Diagnose and Probe views show them; --json keeps stdout to the Exchange(s).
+    if (failed) (values.json ? io.stderr : io.stdout)(await findingsText(input, failed));
     return exchanges.every((e) => e.verdict.outcome === 'success') ? EXIT_OK : EXIT_FAILURE;
   },
 };

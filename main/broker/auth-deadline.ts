@@ -1,0 +1,98 @@
+/**
+ * The authentication deadline of one connection, and holding it for a bench probe that steps.
+ *
+ * MQTT 5 leaves the time a server allows for enhanced authentication to the server (§4.12). The
+ * gateway gives each connection `authDeadlineMs` from TCP accept to CONNACK (CONNECT included),
+ * and each re-authentication the same from its AUTH 0x19. A person stepping the bench's probe
+ * through the packets needs longer than any sane deadline, so a listener may hold it:
+ *
+ *   - the probe in step mode puts the User Property `kbench-step: 1` (§3.1.2.11.8) in its
+ *     CONNECT and in the AUTH 0x19 of a re-authentication;
+ *   - a listener with `holdDeadlineWhileStepping` (default: on when it binds a loopback
+ *     address) replaces the deadline by HELD_DEADLINE_MS for such a packet — only when the
+ *     connection comes from a loopback address, so nobody off this machine can claim it;
+ *   - every AUTH 0x18 the gateway sends says what is left, as the User Property
+ *     `kbench-auth-deadline-ms`: the milliseconds left, or `held`. A client shows a countdown
+ *     from it; other brokers (EMQX …) send nothing of the kind, and then there is none.
+ *
+ * A held deadline is still a deadline: a forgotten stepping session ends after the cap (the
+ * probe's own limit in step mode is the same 10 minutes).
+ */
+import { isIP } from 'node:net';
+
+/** User Property a bench probe in step mode sends in CONNECT and AUTH 0x19. */
+export const STEPPING_PROPERTY = 'kbench-step';
+/** User Property on each AUTH 0x18 from the gateway: milliseconds left, or HELD. */
+export const DEADLINE_PROPERTY = 'kbench-auth-deadline-ms';
+export const HELD = 'held';
+/** The cap that replaces a held deadline: the probe's own limit for a stepped authentication. */
+export const HELD_DEADLINE_MS = 10 * 60_000;
+
+/** MQTT.js / mqtt-packet's shape of User Properties: a name → one value or several. */
+export type UserProperties = Record<string, string | string[]>;
+
+/** The host of "127.0.0.1:5555", "[::1]:5555" (the gateway's remote-address form), or a bare host. */
+export function hostOf(address: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(address);
+  if (bracketed) return bracketed[1]!;
+  if (isIP(address)) return address;
+  const colon = address.lastIndexOf(':');
+  return colon > 0 && isIP(address.slice(0, colon)) ? address.slice(0, colon) : address;
+}
+
+/** 127.0.0.0/8, ::1, IPv4-mapped 127.x, and the name localhost. */
+export function isLoopback(address: string): boolean {
+  const host = hostOf(address).toLowerCase();
+  if (host === 'localhost' || host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
+  const v4 = host.startsWith('::ffff:') ? host.slice(7) : host;
+  return isIP(v4) === 4 && v4.startsWith('127.');
+}
+
+/** The packet says a bench probe is stepping through it. */
+export function claimsStepping(userProperties: UserProperties | undefined): boolean {
+  const value = userProperties?.[STEPPING_PROPERTY];
+  return (Array.isArray(value) ? value : [value]).includes('1');
+}
+
+/** Whether this listener holds the deadline for this packet from this peer. */
+export function holdsFor(listener: { holdDeadlineWhileStepping: boolean }, remoteAddress: string, userProperties: UserProperties | undefined): boolean {
+  return listener.holdDeadlineWhileStepping && isLoopback(remoteAddress) && claimsStepping(userProperties);
+}
+
+/** One running deadline: when it fires, whether it is held, what to tell the client. */
+export class AuthDeadline {
+  private timer: NodeJS.Timeout | undefined;
+  private endsAt = 0;
+  private limitMs = 0;
+  private isHeld = false;
+
+  constructor(private readonly onExpire: () => void) {}
+
+  /** (Re)starts the clock: `ms` from now. */
+  start(ms: number, held = false): void {
+    clearTimeout(this.timer);
+    this.limitMs = ms;
+    this.isHeld = held;
+    this.endsAt = Date.now() + ms;
+    this.timer = setTimeout(this.onExpire, ms);
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  get held(): boolean {
+    return this.isHeld;
+  }
+
+  /** The limit it runs under, in words for a Reason String: "1500 ms (this listener's deadline)". */
+  get description(): string {
+    return this.isHeld ? `${this.limitMs} ms (the cap while a bench probe steps)` : `${this.limitMs} ms (this listener's deadline)`;
+  }
+
+  /** The value of DEADLINE_PROPERTY on an AUTH 0x18 sent now. */
+  get advertised(): string {
+    return this.isHeld ? HELD : String(Math.max(0, this.endsAt - Date.now()));
+  }
+}
