@@ -5,6 +5,12 @@
 /** How much a failing check matters. */
 export type DoctorLevel = 'required' | 'recommended' | 'info';
 
+/**
+ * How an item is shown, the same words in the Doctor view and in `kbench doctor`: `ok`; `warn`
+ * for a recommended or informational check that is not ok; `fail` for a required one.
+ */
+export type DoctorStatus = 'ok' | 'warn' | 'fail';
+
 /** One line of `kbench doctor`: a thing the bench needs, and what was found. */
 export interface DoctorItem {
   /** Stable identifier, e.g. `krb5kdc`, `kerberos-binding`, `default-realm`. */
@@ -14,6 +20,8 @@ export interface DoctorItem {
   /** True when the bench can use what was found. */
   ok: boolean;
   level: DoctorLevel;
+  /** `ok`, `warn` or `fail`: from `ok` and `level`, decided once by the engine. */
+  status: DoctorStatus;
   /** What was found, in words: path, version, the real error. */
   detail: string;
   /** What to do when `ok` is false (a command where possible); empty when nothing is needed. */

@@ -1,14 +1,21 @@
 import { access, constants, readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { DoctorItem, DoctorLevel } from '../api/system';
+import type { DoctorItem, DoctorLevel, DoctorStatus } from '../api/system';
 import { findChromium } from './chromium';
 import { findElectronRuntime } from './electron-runtime';
 import { findExecutable, runTool } from './exec';
 import { probeKerberosBinding } from './kerberos-binding';
-import { loadKrb5Environment, locationFilePath, type Krb5Environment } from './krb5-env';
+import { loadKrb5Environment, locationFilePath, type Krb5Environment, type Krb5Location } from './krb5-env';
+import { isSampleRealm, SAMPLE_REALM_FIX } from './sample-realm';
 
-/** What a check returns; the doctor adds id, title and level from the check's definition. */
-type Finding = Omit<DoctorItem, 'id' | 'title' | 'level'>;
+/** What a check returns; the doctor adds id, title, level and status from the check's definition. */
+type Finding = Omit<DoctorItem, 'id' | 'title' | 'level' | 'status'>;
+
+/** One status for the UI and the CLI: a failing required check fails, anything else that is not ok warns. */
+export function doctorStatus(ok: boolean, level: DoctorLevel): DoctorStatus {
+  if (ok) return 'ok';
+  return level === 'required' ? 'fail' : 'warn';
+}
 
 export interface DoctorCheck {
   id: string;
@@ -75,12 +82,15 @@ async function readMitBrand(): Promise<{ version: string; library: string } | nu
   }
 }
 
+/** dpkg-query reads the whole package database: a dozen of them at once on a busy 2-core machine take seconds. */
+const DPKG_TIMEOUT_MS = 10_000;
+
 /** Debian package that owns a file and its version, e.g. "krb5-kdc 1.20.1-2+deb12u5". */
 async function owningPackage(file: string): Promise<string | null> {
-  const owner = await runTool('dpkg-query', ['-S', await realpath(file).catch(() => file)], { timeoutMs: 3000 });
+  const owner = await runTool('dpkg-query', ['-S', await realpath(file).catch(() => file)], { timeoutMs: DPKG_TIMEOUT_MS });
   const name = owner.ok ? owner.stdout.split(':')[0]?.trim() : undefined;
   if (!name) return null;
-  const version = await runTool('dpkg-query', ['-W', '-f=${Version}', name], { timeoutMs: 3000 });
+  const version = await runTool('dpkg-query', ['-W', '-f=${Version}', name], { timeoutMs: DPKG_TIMEOUT_MS });
   return version.ok ? `${name} ${version.stdout.trim()}` : name;
 }
 
@@ -130,8 +140,9 @@ async function fileState(file: string): Promise<string> {
 }
 
 /**
- * An informational check of where MIT will look for a ccache or keytab, and whether that file is
- * there. Non-file types (KEYRING:, KCM:) are reported as such: klist inspects those.
+ * An informational check of where MIT will look for a ccache or keytab, and whether it is there:
+ * a file that is missing or unreadable is not ok (a warning: the level is info), and says where it
+ * looked. Non-file ccaches (KEYRING:, KCM:) are asked with klist, which can read them.
  */
 function krb5Location(id: string, title: string, which: 'ccache' | 'keytab', fixWhenMissing: string): DoctorCheck {
   return {
@@ -141,15 +152,28 @@ function krb5Location(id: string, title: string, which: 'ccache' | 'keytab', fix
     async run(context) {
       const location = (await context.krb5Environment())[which];
       const file = locationFilePath(location.name);
-      const state = file ? await fileState(file) : `not a file ${which}; use klist to inspect it`;
+      if (!file) return which === 'ccache' ? klistCcache(location, context.env, fixWhenMissing) : { ok: true, detail: `${location.name} (from ${location.source}): not a file keytab; klist -k inspects it`, fix: '' };
+      const state = await fileState(file);
+      const ok = state !== 'does not exist' && state !== 'not readable by this user';
       return {
-        ok: true,
-        detail: `${location.name} (from ${location.source}): ${state}`,
-        fix: state === 'does not exist' ? fixWhenMissing : '',
-        ...(file ? { path: file } : {}),
+        ok,
+        detail: ok ? `${location.name} (from ${location.source}): ${state}` : `${file} ${state} (${location.name}, from ${location.source})`,
+        fix: ok ? '' : state === 'does not exist' ? fixWhenMissing : `Let this user read ${file}, or point ${which === 'ccache' ? 'KRB5CCNAME' : 'KRB5_KTNAME'} at one it may read`,
+        path: file,
       };
     },
   };
+}
+
+/** A KEYRING:/KCM:/API: ccache: klist says whether it exists (exit 1 with "No credentials cache found"). */
+async function klistCcache(location: Krb5Location, env: NodeJS.ProcessEnv, fixWhenMissing: string): Promise<Finding> {
+  const klist = await findExecutable('klist', env);
+  if (!klist) return { ok: false, detail: `${location.name} (from ${location.source}) is not a file, and klist (which reads it) is not installed`, fix: apt('krb5-user') };
+  const run = await runTool(klist, [], { env: { ...env, KRB5CCNAME: location.name }, timeoutMs: 3000 });
+  const principal = /^Default principal: (.+)$/m.exec(run.stdout)?.[1]?.trim();
+  if (principal) return { ok: true, detail: `${location.name} (from ${location.source}): tickets of ${principal} (klist)`, fix: '' };
+  const why = (run.stderr.trim() || run.error || 'no cache').split('\n')[0]!;
+  return { ok: false, detail: `${location.name} (from ${location.source}): ${why}`, fix: fixWhenMissing };
 }
 
 export const doctorChecks: DoctorCheck[] = [
@@ -276,10 +300,18 @@ export const doctorChecks: DoctorCheck[] = [
       if (!krb5.defaultRealm) {
         return { ok: false, detail: 'no default_realm in [libdefaults]', fix: 'Add "default_realm = YOUR.REALM" under [libdefaults] in krb5.conf' };
       }
+      if (isSampleRealm(krb5.defaultRealm)) {
+        const file = krb5.files.find((f) => f.exists)?.path ?? 'krb5.conf';
+        return {
+          ok: false,
+          detail: `${krb5.defaultRealm}: the sample ${file} Debian's krb5-config package installs (MIT's campus realm, not yours): names without @REALM go to kerberos.mit.edu and fail`,
+          fix: SAMPLE_REALM_FIX,
+        };
+      }
       return { ok: true, detail: krb5.defaultRealm, fix: '' };
     },
   },
-  krb5Location('krb5-ccache', 'Credential cache (KRB5CCNAME)', 'ccache', 'No tickets yet: kinit YOUR_PRINCIPAL (or use the lab realm)'),
+  krb5Location('krb5-ccache', 'Credential cache (KRB5CCNAME)', 'ccache', 'No tickets yet: kinit YOUR_PRINCIPAL (for the lab realm: eval "$(kbench lab up --env)" gets alice\'s TGT)'),
   krb5Location('krb5-keytab', 'Service keytab (KRB5_KTNAME)', 'keytab', 'Services (EMQX, the bench broker) read this keytab: export KRB5_KTNAME=FILE:/path/to/service.keytab'),
   {
     id: 'node',
@@ -331,7 +363,7 @@ export async function runDoctor(
       } catch (error) {
         finding = { ok: false, detail: `check failed: ${(error as Error).message}`, fix: 'Please report this as a bug' };
       }
-      const item: DoctorItem = { id: check.id, title: check.title, level: check.level, ...finding };
+      const item: DoctorItem = { id: check.id, title: check.title, level: check.level, status: doctorStatus(finding.ok, check.level), ...finding };
       onItem(item, ++done, checks.length);
       return item;
     }),

@@ -117,6 +117,45 @@ describe('the Diagnose view (Chromium, web mode, lab realm)', () => {
     expect(problems).toEqual([]);
   });
 
+  it('shows every setup check with what it measured, passing ones too, and forgets them when the profile changes', async () => {
+    await page.getByTestId('diagnose-mode-setup').click();
+    // The result of the check above is still there for this profile.
+    const card = page.getByTestId('setup-checks');
+    await card.waitFor();
+    expect(Number(await card.getAttribute('data-failed'))).toBe(0);
+    expect(Number(await card.getAttribute('data-count'))).toBeGreaterThanOrEqual(15);
+    const measure = async (check: string, label: string) => {
+      const row = page.locator(`[data-testid="setup-check"][data-id^="${check}"]`).first();
+      expect(await row.getAttribute('data-ok'), check).toBe('true');
+      return row.locator(`[data-testid="setup-measure"][data-label="${label}"] [data-testid="setup-measure-value"]`).first().textContent();
+    };
+    expect(await measure('kdc-udp:', 'round trip')).toMatch(/^\d+(\.\d+)? ms$/);
+    expect(await measure('kdc-tcp:', 'round trip')).toMatch(/^\d+(\.\d+)? ms$/);
+    expect(await measure('clock-skew', 'skew')).toMatch(/^-?\d+(\.\d)? s$/);
+    expect(await measure('clock-skew', 'limit')).toBe('300 s');
+    expect(await measure('keytab-kvno', 'kvno at the KDC')).toBe('2');
+    expect(await measure('keytab-kvno', 'kvno in the keytab')).toBe('2');
+    expect(await measure('keytab-enctypes', 'keytab enctypes')).toContain('aes256-cts-hmac-sha1-96');
+    // The titles are the engine's, in words.
+    expect(await page.locator('[data-testid="setup-check"][data-id^="kdc-udp:"] .check-title').textContent()).toMatch(/^KDC round trip over UDP \(127\.0\.0\.1:\d+\)$/);
+    // A passing check's verdict line is a click away.
+    const kvno = page.locator('[data-testid="setup-check"][data-id="keytab-kvno"]');
+    expect(await kvno.getByTestId('setup-check-detail').count()).toBe(0);
+    await kvno.locator('.check-title').click();
+    expect(await kvno.getByTestId('setup-check-detail').textContent()).toMatch(/KDC kvno 2; keytab .* has kvno 2/);
+    await page.evaluate(() => document.getElementById('main')?.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'diagnose-setup.png'), fullPage: true });
+
+    // Another profile: what was measured for the lab is not shown for it.
+    await page.getByTestId('diagnose-setup-profile').selectOption('system');
+    await card.waitFor({ state: 'detached' });
+    expect(await page.getByTestId('diagnose-results').count()).toBe(0);
+    expect(await page.getByTestId('diagnose-empty').count()).toBe(1);
+    await page.getByTestId('diagnose-setup-profile').selectOption('lab');
+    expect(await page.getByTestId('setup-checks').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
   it('reproduces a finding in the lab: wrong password → preauth-failed ✓ with the captured error', async () => {
     const flags = await session.kbench(['lab', 'principal', 'flags', 'alice', '--requires-preauth']);
     expect(flags.code, flags.stderr).toBe(0);

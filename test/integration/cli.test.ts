@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,13 +27,47 @@ describe('the built kbench command', () => {
   it('doctor prints a readable table ending in a summary', async () => {
     const { code, stdout } = await kbench('doctor');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^ok {3}krb5kdc +\/usr\/sbin\/krb5kdc/m);
+    // status, level, id, what was found: the Doctor view's words.
+    expect(stdout).toMatch(/^ok +required +krb5kdc +\/usr\/sbin\/krb5kdc/m);
+    expect(stdout).toMatch(/^\d+\/\d+ required checks pass · \d+\/\d+ recommended checks pass · \d+\/\d+ info checks pass$/m);
     expect(stdout).toMatch(/all required checks pass/);
   });
 
   it('exits 2 on usage errors', async () => {
     expect((await kbench('doctor', '--bogus')).code).toBe(2);
     expect((await kbench()).code).toBe(2);
+  });
+});
+
+describe('kbench keytab show after a key change', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'kbench-cli-keytab-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('flags the entries whose kvno is older than the newest of the same principal, as klist lists them', async () => {
+    const file = path.join(dir, 'rotated.keytab');
+    for (const [principal, kvno] of [['mqtt/broker@CLI.TEST', '2'], ['mqtt/broker@CLI.TEST', '3'], ['HTTP/web@CLI.TEST', '1']] as const) {
+      expect((await kbench('keytab', 'add', file, '--principal', principal, '--random', '--kvno', kvno)).code).toBe(0);
+    }
+    // MIT's klist reads the same file: the kvnos the flags talk about are the ones it lists.
+    const klist = await exec('klist', ['-k', file], { encoding: 'utf8' });
+    expect(klist.stdout.match(/^\s+2 mqtt\/broker@CLI\.TEST$/gm)).toHaveLength(2);
+
+    const text = await kbench('keytab', 'show', file);
+    expect(text.code).toBe(0);
+    const rows = text.stdout.split('\n').filter((l) => /^\s+\d+ \d{4}-/.test(l));
+    expect(rows).toHaveLength(6);
+    for (const row of rows) {
+      const old = /^\s+2 .*mqtt\/broker@CLI\.TEST/.test(row);
+      expect(row.endsWith('(old kvno 2 < 3: kept for tickets issued before the key change)'), row).toBe(old);
+    }
+    const { entries } = JSON.parse((await kbench('keytab', 'show', file, '--json')).stdout) as { entries: { principal: string; kvno: number; superseded?: { newestKvno: number; note: string } }[] };
+    expect(entries.filter((e) => e.superseded).map((e) => [e.principal, e.kvno, e.superseded!.newestKvno])).toEqual([
+      ['mqtt/broker@CLI.TEST', 2, 3],
+      ['mqtt/broker@CLI.TEST', 2, 3],
+    ]);
   });
 });
 

@@ -73,6 +73,34 @@ describe('checkEnvironment against a healthy lab realm', () => {
     expect(report.checks.find((c) => c.id === 'default-realm')!.detail).toContain(`${lab.realm.paths.krb5Conf}:`);
   });
 
+  it('shows its work: every passing check has a title and what it measured', async () => {
+    const report = await check();
+    for (const c of report.checks) {
+      expect(c.title, c.id).toMatch(/^[A-Za-z]/);
+      expect(c.measured.length, `${c.id} measured nothing: ${c.detail}`).toBeGreaterThan(0);
+    }
+    const measured = (id: string, label: string) => report.checks.find((c) => c.id === id)!.measured.find((m) => m.label === label);
+    const port = lab.realm.port;
+    for (const transport of ['udp', 'tcp']) {
+      const id = `kdc-${transport}:127.0.0.1:${port}`;
+      expect(report.checks.find((c) => c.id === id)!.title).toBe(`KDC round trip over ${transport.toUpperCase()} (127.0.0.1:${port})`);
+      const trip = measured(id, 'round trip')!;
+      expect(trip).toMatchObject({ unit: 'ms', note: `${transport.toUpperCase()} 127.0.0.1:${port}` });
+      expect(trip.value as number).toBeGreaterThan(0);
+      expect(trip.value as number).toBeLessThan(TIMEOUT_MS);
+      expect(measured(id, 'reply')!.value).toBe(`KRB-ERROR KDC_ERR_C_PRINCIPAL_UNKNOWN (realm ${REALM})`);
+    }
+    // The lab KDC runs on this machine's clock: well within a second, against a 300 s limit.
+    expect(Math.abs(measured('clock-skew', 'skew')!.value as number)).toBeLessThan(1);
+    expect(measured('clock-skew', 'limit')).toMatchObject({ value: 300, unit: 's' });
+    expect(measured('keytab-kvno', 'kvno at the KDC')!.value).toBe(2);
+    expect(measured('keytab-kvno', 'kvno in the keytab')).toMatchObject({ value: 2, note: lab.serviceKeytab });
+    expect(measured('keytab-enctypes', 'keytab enctypes')!.value).toContain('aes256-cts-hmac-sha1-96');
+    expect(measured('enctypes', 'permitted_enctypes')!.value).toContain('aes256-cts-hmac-sha1-96');
+    expect(measured('ccache', 'default principal')!.value).toBe(`alice@${REALM}`);
+    expect(measured('keytab-decrypts-ticket', 'decrypts')!.value).toBe('yes');
+  });
+
   it('completes a principal without realm from default_realm', async () => {
     const report = await check({ principal: 'mqtt/localhost' });
     expect(report.findings).toEqual([]);
@@ -105,9 +133,16 @@ describe('checkEnvironment against a broken lab realm', () => {
     try {
       const report = await check();
       const f = finding(report, 'env.clock-skew');
-      const measured = Number(/^\+(\d+\.\d) s/.exec(report.checks.find((c) => c.id === 'clock-skew')!.detail)?.[1]);
+      const skewCheck = report.checks.find((c) => c.id === 'clock-skew')!;
+      const measured = Number(/^\+(\d+\.\d) s/.exec(skewCheck.detail)?.[1]);
       expect(Math.abs(measured - 900)).toBeLessThanOrEqual(5);
-      expect(f.cause).toMatch(/by \+9\d\d\.\d s \(KDC ahead of this host\)/);
+      // The same figure, structured: positive = KDC ahead, with the limit it broke.
+      const skew = skewCheck.measured.find((m) => m.label === 'skew')!;
+      expect(Math.abs((skew.value as number) - 900)).toBeLessThanOrEqual(5);
+      expect(skew).toMatchObject({ unit: 's', note: expect.stringMatching(/^KDC ahead of this host, from KRB-ERROR/) });
+      expect(skewCheck.measured.find((m) => m.label === 'limit')).toMatchObject({ value: 300, unit: 's' });
+      // ≈900 (within 5 s, asserted above): 899.8 on a loaded machine is as right as 900.1.
+      expect(f.cause).toMatch(/by \+(89|90)\d\.\d s \(KDC ahead of this host\)/);
       expect(evidenceText(f)).toMatch(/KRB-ERROR from 127\.0\.0\.1:\d+ \((UDP|TCP)\): stime/);
       expect(evidenceText(f)).toMatch(/krb5\.conf:\d+: clockskew = 300/);
     } finally {
@@ -116,6 +151,21 @@ describe('checkEnvironment against a broken lab realm', () => {
     }
     // Restored: the offset is gone.
     expect((await check()).findings).toEqual([]);
+  });
+
+  it("Debian's sample default realm ATHENA.MIT.EDU → env.sample-default-realm saying so and what to use instead", async () => {
+    const { file, env } = await editedConf('athena.conf', (t) => t.replace(/^(\s*default_realm\s*=).*$/m, '$1 ATHENA.MIT.EDU'));
+    const report = await check({ env });
+    const f = finding(report, 'env.sample-default-realm');
+    expect(f.cause).toContain("the sample krb5.conf Debian's krb5-config package installs");
+    expect(f.evidence[0]).toEqual({ source: expect.stringContaining(`${file}:`), text: 'default_realm = ATHENA.MIT.EDU' });
+    expect(f.commands).toContain('eval "$(kbench lab up --env)"');
+    const realm = report.checks.find((c) => c.id === 'default-realm')!;
+    expect(realm).toMatchObject({ ok: false, title: 'Default realm' });
+    expect(realm.measured[0]).toMatchObject({ label: 'default_realm', value: 'ATHENA.MIT.EDU' });
+    // Asked about a service of ATHENA.MIT.EDU itself, the default is what was meant.
+    const athena = await check({ env, principal: 'host/example.mit.edu@ATHENA.MIT.EDU', timeoutMs: 500 });
+    expect(athena.findings.map((x) => x.id)).not.toContain('env.sample-default-realm');
   });
 
   it('krb5.conf without default_realm → env.no-default-realm', async () => {
@@ -166,6 +216,12 @@ describe('checkEnvironment against a broken lab realm', () => {
     expect(evidenceText(f)).toContain(`${principal}: kvno = 3`);
     expect(evidenceText(f)).toContain(`${oldKeytab}: ${principal}: kvno 2`);
     expect(ENV_TO_CATALOG[f.id]).toBe('keytab-kvno-out-of-date');
+    const kvno = report.checks.find((c) => c.id === 'keytab-kvno')!;
+    expect(kvno.ok).toBe(false);
+    expect(kvno.measured.map((m) => [m.label, m.value])).toEqual([
+      ['kvno at the KDC', 3],
+      ['kvno in the keytab', 2],
+    ]);
   });
 
   it('a keytab without the enctype the KDC issues tickets in → env.keytab-enctypes', async () => {

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -6,8 +7,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DoctorItem } from '../../main/api/system';
 import { createEngine } from '../../main/engine';
-import { DoctorContext, doctorChecks, runDoctor } from '../../main/system/doctor';
+import { DoctorContext, doctorChecks, doctorStatus, runDoctor } from '../../main/system/doctor';
 import { probeKerberosBinding } from '../../main/system/kerberos-binding';
+import { runKbench } from '../helpers/cli';
 
 /** Oracles: what the system's own tools say, asked independently of the doctor's code. */
 const sh = (command: string): string => execFileSync('bash', ['-c', command], { encoding: 'utf8' }).trim();
@@ -36,6 +38,12 @@ describe('doctor on this machine', () => {
       expect(item).toEqual(expect.objectContaining({ id: expect.any(String), title: expect.any(String), ok: expect.any(Boolean), detail: expect.any(String), fix: expect.any(String) }));
       if (!item.ok) expect(item.fix, `${item.id} failed without a fix`).not.toBe('');
     }
+  });
+
+  it('gives every item the status the view and the CLI show: fail for a required check, warn for any other that is not ok', () => {
+    for (const item of items) expect(item.status, item.id).toBe(item.ok ? 'ok' : item.level === 'required' ? 'fail' : 'warn');
+    expect(doctorStatus(false, 'info')).toBe('warn');
+    expect(doctorStatus(false, 'required')).toBe('fail');
   });
 
   it('emits one progress event per check', () => {
@@ -101,7 +109,30 @@ describe('doctor with a prepared environment', () => {
     expect(byId(items, 'default-realm')).toMatchObject({ ok: true, detail: 'DOCTOR.TEST' });
     expect(byId(items, 'krb5-config').detail).toContain(`KRB5_CONFIG=${dir}/krb5.conf`);
     expect(byId(items, 'krb5-keytab')).toMatchObject({ path: `${dir}/svc.keytab`, detail: expect.stringContaining('2 bytes') });
-    expect(byId(items, 'krb5-ccache')).toMatchObject({ detail: expect.stringContaining('does not exist'), fix: expect.stringContaining('kinit') });
+    // A ccache that does not exist is no "ok": a warning that says where it looked and how to get one.
+    expect(byId(items, 'krb5-ccache')).toMatchObject({ ok: false, status: 'warn', detail: expect.stringContaining(`${dir}/nocache does not exist`), fix: expect.stringContaining('kinit') });
+    expect(byId(items, 'krb5-ccache').detail).toContain('KRB5CCNAME');
+  });
+
+  it('says ok for a ccache that exists, and warns for a missing keytab', async () => {
+    await writeFile(path.join(dir, 'cache'), Buffer.from([5, 4, 0, 0]));
+    const env = { ...process.env, KRB5_CONFIG: path.join(dir, 'krb5.conf'), KRB5CCNAME: `FILE:${dir}/cache`, KRB5_KTNAME: `FILE:${dir}/absent.keytab` };
+    const items = await run(env, ['krb5-ccache', 'krb5-keytab']);
+    expect(byId(items, 'krb5-ccache')).toMatchObject({ ok: true, status: 'ok', fix: '', path: `${dir}/cache` });
+    expect(byId(items, 'krb5-keytab')).toMatchObject({ ok: false, status: 'warn', detail: expect.stringContaining(`${dir}/absent.keytab does not exist`), fix: expect.stringContaining('KRB5_KTNAME') });
+  });
+
+  it("explains Debian's sample default realm ATHENA.MIT.EDU and what to do instead", async () => {
+    // The file krb5-config copies to /etc/krb5.conf when nobody answers its questions.
+    const template = '/usr/share/kerberos-configs/krb5.conf.template';
+    const conf = path.join(dir, 'debian.conf');
+    await writeFile(conf, existsSync(template) ? sh(`cat ${template}`) : '[libdefaults]\n\tdefault_realm = ATHENA.MIT.EDU\n');
+    const [item] = await run({ ...process.env, KRB5_CONFIG: conf }, ['default-realm']);
+    expect(item).toMatchObject({ ok: false, status: 'warn', level: 'recommended' });
+    expect(item!.detail).toMatch(/^ATHENA\.MIT\.EDU: the sample .*debian\.conf Debian's krb5-config package installs/);
+    expect(item!.fix).toContain('eval "$(kbench lab up --env)"');
+    expect(item!.fix).toContain('KRB5_CONFIG');
+    expect(item!.fix).toContain('/etc/krb5.conf');
   });
 
   it('says what is missing and which package brings it', async () => {
@@ -111,6 +142,24 @@ describe('doctor with a prepared environment', () => {
     expect(byId(items, 'default-realm')).toMatchObject({ ok: false, fix: expect.stringContaining('default_realm') });
     expect(byId(items, 'krb5-config')).toMatchObject({ ok: false, detail: expect.stringContaining('missing') });
   });
+});
+
+describe('kbench doctor', () => {
+  it('prints each item with the status word and level the Doctor view shows, and the same counts', async () => {
+    const json = await runKbench(['doctor', '--json'], { ...process.env, NO_COLOR: '1' });
+    const items = JSON.parse(json.stdout) as DoctorItem[];
+    const text = await runKbench(['doctor'], { ...process.env, NO_COLOR: '1' });
+    expect(text.code).toBe(json.code);
+    for (const item of items) {
+      const line = text.stdout.split('\n').find((l) => l.split(/\s+/)[2] === item.id);
+      expect(line, item.id).toBeDefined();
+      expect(line!.split(/\s+/).slice(0, 3)).toEqual([item.status, item.level, item.id]);
+    }
+    for (const level of ['required', 'recommended', 'info'] as const) {
+      const of = items.filter((i) => i.level === level);
+      expect(text.stdout).toContain(`${of.filter((i) => i.ok).length}/${of.length} ${level} checks pass`);
+    }
+  }, 60_000);
 });
 
 describe('kerberos binding probe', () => {

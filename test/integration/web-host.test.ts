@@ -1,9 +1,16 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { request } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type WebSocket from 'ws';
 import { createEngine, type Engine } from '../../main/engine';
 import { startWebHost, type WebHost } from '../../main/host/server';
+import { kdcsUnder, stopPid } from '../../main/lab/kdc-process';
+import { kbenchProcess } from '../helpers/cli';
 import { deepExchangeJson } from '../helpers/deep-tree';
-import { benchProtocols, invokeOver, nextMessage, openBenchSocket, upgrade } from '../helpers/web';
+import { descendantsOf, stillRunning } from '../helpers/process-tree';
+import { benchProtocols, invokeOver, nextMessage, openBenchSocket, startKbenchWeb, upgrade } from '../helpers/web';
 
 /** A raw HTTP GET, so we control the Host header (fetch does not let us). */
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
@@ -114,4 +121,83 @@ describe('web host', () => {
     expect(await invokeOver(ws, 2, JSON.stringify({ type: 'invoke', id: 2, service: 'system', method: 'info', args: [] }))).toMatchObject({ id: 2, result: { ok: true } });
     ws.close();
   });
+});
+
+/**
+ * `kbench web` as a user runs it, stopped the two ways a user stops it. It brings the lab realm
+ * up, runs a SASL exchange (a GSS worker process) and the broker; after SIGTERM or SIGINT it must
+ * exit 0 and leave none of the processes it started. The lab KDC is the exception by design
+ * (detached: it outlives the command, README "Stopping web mode"), and must still be running.
+ */
+describe('kbench web stops everything it started on SIGTERM and SIGINT', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'kbench-web-stop-'));
+    env = { ...process.env, KBENCH_DATA_DIR: path.join(dir, 'data'), NO_COLOR: '1' };
+  });
+
+  afterAll(async () => {
+    await kbenchProcess(['lab', 'down', '--destroy'], env).catch(() => undefined);
+    for (const { pid } of dir ? await kdcsUnder(dir) : []) await stopPid(pid);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function call(ws: WebSocket, id: number, service: string, method: string, args: unknown[]): Promise<unknown> {
+    const answer = await invokeOver(ws, id, JSON.stringify({ type: 'invoke', id, service, method, args }));
+    if (answer.type !== 'result' || !answer.result.ok) throw new Error(`${service}.${method}: ${JSON.stringify(answer)}`);
+    return answer.result.value;
+  }
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('%s', async (signal) => {
+    const web = await startKbenchWeb([], env);
+    const ws = await openBenchSocket(web.port, web.token);
+    const run = (await call(ws, 1, 'sasl', 'start', [{ service: 'mqtt@localhost', profile: 'lab', offer: 'emqx', layer: 'none' }])) as { id: string };
+    expect(await call(ws, 2, 'sasl', 'finish', [run.id])).toMatchObject({ state: 'established' });
+    await call(ws, 3, 'broker', 'start', [{ tcp: true, tls: false, ws: false, credentials: 'lab', variant: 'emqx', allowAnonymous: false }]);
+    const kdcPid = ((await call(ws, 4, 'lab', 'status', [{}])) as { pid: number }).pid;
+
+    const started = descendantsOf(web.child.pid!);
+    const ours = started.filter((p) => p.pid !== kdcPid);
+    expect(ours.map((p) => p.comm), 'the GSS worker runs as a child of kbench web').toContain('node');
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => web.child.once('exit', (code, by) => resolve([code, by])));
+    web.child.kill(signal);
+    expect(await exited, web.output()).toEqual([0, null]);
+    expect(web.output()).toContain(`${signal}: stopping web mode`);
+    // Give the kernel a moment to reap what died with it, then look for survivors.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(ours.filter(stillRunning).map((p) => `${p.pid} ${p.comm}`)).toEqual([]);
+    const kdc = started.find((p) => p.pid === kdcPid);
+    if (kdc) expect(stillRunning(kdc), 'the lab KDC outlives kbench web').toBe(true);
+  }, 90_000);
+});
+
+describe('kbench web stopped while a scenario runs', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'kbench-web-scenario-stop-'));
+    env = { ...process.env, KBENCH_DATA_DIR: path.join(dir, 'data'), NO_COLOR: '1' };
+  });
+
+  afterAll(async () => {
+    await kbenchProcess(['lab', 'down', '--destroy'], env).catch(() => undefined);
+    for (const { pid } of dir ? await kdcsUnder(dir) : []) await stopPid(pid);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('lets the scenario finish (its scratch files go with it) before it exits', async () => {
+    const web = await startKbenchWeb([], env);
+    const ws = await openBenchSocket(web.port, web.token);
+    // tgt-expired waits 4.5 s with a short-lived TGT in its scratch folder: SIGTERM comes meanwhile.
+    ws.send(JSON.stringify({ type: 'invoke', id: 1, service: 'diagnose', method: 'runScenario', args: [{ id: 'tgt-expired' }] }));
+    const scratch = path.join(dir, 'data', 'scenarios');
+    await expect.poll(async () => (await readdir(scratch).catch(() => [])).length, { timeout: 20_000 }).toBe(1);
+    const exited = new Promise<number | null>((resolve) => web.child.once('exit', (code) => resolve(code)));
+    web.child.kill('SIGTERM');
+    expect(await exited, web.output()).toBe(0);
+    expect(await readdir(scratch).catch(() => [] as string[])).toEqual([]);
+  }, 90_000);
 });

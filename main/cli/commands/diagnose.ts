@@ -3,12 +3,12 @@
  * `kbench scenario`: reproduce catalog entries against the lab realm and check the diagnosis.
  */
 import { readFile } from 'node:fs/promises';
-import type { Diagnosis, DiagnosisInput, Finding, ScenarioResult } from '../../api/diagnose';
+import type { Diagnosis, DiagnosisInput, Finding, ScenarioResult, SetupCheck, SetupMeasurement } from '../../api/diagnose';
 import { parseExchange } from '../../exchange/serialize';
 import { fsMessage } from '../../system/files';
 import { logSafe } from '../../system/log-safe';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo, type Command } from '../command';
-import { json, palette, useColour, type Palette } from '../format';
+import { json, padEnd, palette, useColour, type Palette } from '../format';
 import { readStdin, str, type CliIoWithStdin } from '../password-options';
 
 function percent(confidence: number): string {
@@ -29,8 +29,29 @@ export function findingText(finding: Finding, rank: number, p: Palette): string 
   return `${lines.join('\n')}\n`;
 }
 
-function diagnosisText(diagnosis: Diagnosis, p: Palette): string {
-  return [`${diagnosis.summary}\n`, ...diagnosis.findings.map((f, i) => `\n${findingText(f, i + 1, p)}`)].join('');
+/** "round trip 0.8 ms (UDP 127.0.0.1:88)": a measurement as the Diagnose view shows it. */
+export function measurementText(m: SetupMeasurement): string {
+  return `${m.label} ${m.value}${m.unit ? ` ${m.unit}` : ''}${m.note ? ` (${m.note})` : ''}`;
+}
+
+/**
+ * Every setup check with what it measured, passing ones too ("show the work"); a failed check
+ * adds its verdict line, so what went wrong is there without --json.
+ */
+export function checksText(checks: readonly SetupCheck[], subject: string, p: Palette): string {
+  const failed = checks.filter((c) => !c.ok).length;
+  const width = Math.min(48, Math.max(...checks.map((c) => c.title.length))) + 2;
+  const lines = checks.map((c) => {
+    const shown = c.measured.length ? c.measured.map(measurementText).join(' · ') : c.detail;
+    const head = `  ${c.ok ? p.ok('✓') : p.bad('✗')} ${padEnd(c.title, width)}${logSafe(shown)}`;
+    return c.ok || !c.measured.length ? head : `${head}\n      ${p.dim(logSafe(c.detail))}`;
+  });
+  return `Checked ${subject}: ${checks.length} checks, ${checks.length - failed} ok${failed ? `, ${p.bad(`${failed} failed`)}` : ''}\n${lines.join('\n')}\n\n`;
+}
+
+function diagnosisText(diagnosis: Diagnosis, subject: string, p: Palette): string {
+  const checks = diagnosis.checks?.length ? checksText(diagnosis.checks, subject, p) : '';
+  return [checks, `${diagnosis.summary}\n`, ...diagnosis.findings.map((f, i) => `\n${findingText(f, i + 1, p)}`)].join('');
 }
 
 async function messageFrom(value: string | undefined, io: CliIoWithStdin): Promise<string | undefined> {
@@ -48,8 +69,11 @@ saved by the bench (broker, probe, SASL). Without either, or with --check, --pri
 --keytab, it checks the setup of a profile (default system: your environment and krb5.conf):
 krb5.conf, KDC reachability and clock, DNS of the service host, the keytab against the KDC, the
 ccache. Findings are ranked best first, each with its cause, a fix (commands to copy), the
-evidence and, when the bench can reproduce it, the scenario. --json prints { "findings": [...] }.
-Exit code 1 when the setup check finds a problem, else 0.`,
+evidence and, when the bench can reproduce it, the scenario. A setup check first lists every check
+with what it measured, passing ones too (KDC round trip per transport, clock skew and its limit,
+kvno at the KDC and in the keytab, enctypes). --json prints { "findings": [...] }, plus
+"checks": [ { id, title, ok, detail, elapsedMs, measured: [ { label, value, unit?, note? } ] } ]
+for a setup check. Exit code 1 when the setup check finds a problem, else 0.`,
   options: {
     message: { type: 'string' },
     exchange: { type: 'string' },
@@ -94,7 +118,9 @@ Exit code 1 when the setup check finds a problem, else 0.`,
         : {}),
     };
     const diagnosis = await input.engine().api.diagnose.diagnose(request);
-    io.stdout(values.json ? json({ findings: diagnosis.findings }) : diagnosisText(diagnosis, palette(useColour(io.isTty, io.env))));
+    const subject = `the ${profile} profile${request.setup?.principal ? ` for ${request.setup.principal}` : ''}`;
+    const asJson = { findings: diagnosis.findings, ...(diagnosis.checks ? { checks: diagnosis.checks } : {}) };
+    io.stdout(values.json ? json(asJson) : diagnosisText(diagnosis, subject, palette(useColour(io.isTty, io.env))));
     return wantsSetup && diagnosis.findings.some((f) => f.id.startsWith('env.')) ? EXIT_FAILURE : EXIT_OK;
   },
 };

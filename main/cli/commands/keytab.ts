@@ -10,7 +10,7 @@ import {
   type Keytab,
   type KeytabEntry,
 } from '../../krb/keytab';
-import type { KeytabEntrySummary } from '../../krb/reports';
+import type { KeytabEntryView } from '../../api/inspect';
 import { enctypeId, enctypeName, formatPrincipal, parsePrincipal, type Principal } from '../../krb/names';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command';
 import { passwordFrom, str } from '../password-options';
@@ -58,13 +58,15 @@ function localTime(iso: string): string {
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
 
-function entryTable(entries: readonly KeytabEntrySummary[], keys: boolean): string {
+/** klist -kte's columns; a superseded key (an older kvno of the same principal) says so at the end of its row. */
+function entryTable(entries: readonly KeytabEntryView[], keys: boolean): string {
   const width = Math.max(9, ...entries.map((e) => e.principal.length)) + 2;
   const header = `KVNO Timestamp           ${padEnd('Principal', width)}Enctype${keys ? '                       Key' : ''}`;
   const rule = `---- ------------------- ${'-'.repeat(width - 2)}  ${'-'.repeat(28)}${keys ? ' ---' : ''}`;
   const rows = entries.map((e) => {
     const row = `${String(e.kvno).padStart(4)} ${localTime(e.timestamp)} ${padEnd(e.principal, width)}${e.enctype}`;
-    return keys ? `${padEnd(row, 25 + width + 30)}0x${e.key}` : row;
+    const withKey = keys ? `${padEnd(row, 25 + width + 30)}0x${e.key}` : row;
+    return e.superseded ? `${padEnd(withKey, 25 + width + 29)} (${e.superseded.note})` : withKey;
   });
   return [header, rule, ...rows].join('\n');
 }
@@ -79,7 +81,9 @@ const showCommand: Command = {
   usage: ['keytab show FILE [--keys] [--json]'],
   details:
     'Times are local in the table and ISO-8601 UTC in JSON. --json prints\n' +
-    '{ "version": 1282, "entries": [ { "principal", "kvno", "timestamp", "enctype", "enctypeId", "key" (only with --keys) } ] }.\n' +
+    '{ "version": 1282, "entries": [ { "principal", "kvno", "timestamp", "enctype", "enctypeId", "key" (only with --keys),\n' +
+    '"superseded" (only on an older kvno than the newest of the same principal: { "newestKvno", "note" }) } ] }.\n' +
+    'Such rows end with "(old kvno 2 < 3: kept for tickets issued before the key change)".\n' +
     'Version 1281 is 0x0501, 1282 is 0x0502. A malformed keytab exits 1 naming the field and byte offset;\n' +
     'a damaged one lists the entries that can be read, says where and how the damage starts ("damage" in\n' +
     'JSON: { offset, message }) and exits 1.',

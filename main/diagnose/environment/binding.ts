@@ -5,7 +5,7 @@
  */
 import { probeKerberosBinding } from '../../system/kerberos-binding';
 import { EnvFindingId } from './catalog-map';
-import type { Collector } from './types';
+import { measure, type Collector } from './types';
 
 /** Starting Node and dlopening GSSAPI takes ~0.3 s here; a loaded 2-core machine needs more. */
 const BINDING_TIMEOUT_MS = 4000;
@@ -13,7 +13,10 @@ const BINDING_TIMEOUT_MS = 4000;
 export async function checkBinding(out: Collector): Promise<void> {
   await out.run('kerberos-binding', async () => {
     const status = await probeKerberosBinding({ timeoutMs: BINDING_TIMEOUT_MS });
-    if (status.loads) return { ok: true, detail: `kerberos ${status.version ?? '?'} loads${status.library ? ` and uses ${status.library}` : ''}` };
+    if (status.loads) {
+      const measured = [measure('version', status.version ?? '?'), ...(status.library ? [measure('GSSAPI library', status.library)] : [])];
+      return { ok: true, detail: `kerberos ${status.version ?? '?'} loads${status.library ? ` and uses ${status.library}` : ''}`, measured };
+    }
     out.finding({
       id: EnvFindingId.bindingLoad,
       title: 'The kerberos binding does not load',

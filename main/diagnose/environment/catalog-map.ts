@@ -7,6 +7,7 @@ export const EnvFindingId = {
   krb5ConfMissing: 'env.krb5-conf-missing',
   krb5ConfParse: 'env.krb5-conf-parse',
   noDefaultRealm: 'env.no-default-realm',
+  sampleDefaultRealm: 'env.sample-default-realm',
   realmNoKdc: 'env.realm-no-kdc',
   weakEnctypes: 'env.weak-enctypes',
   kdcHostUnresolvable: 'env.kdc-host-unresolvable',

@@ -13,7 +13,7 @@ import { findExecutable, runTool } from '../../system/exec';
 import { fsMessage } from '../../system/files';
 import { EnvFindingId } from './catalog-map';
 import type { ClockWitness } from './clock';
-import { envPrefix, shellQuote, type Collector } from './types';
+import { envPrefix, measure, shellQuote, type Collector, type SetupMeasurement } from './types';
 
 /** A TGT that ends sooner than this is reported as a warning: long jobs will hit "Ticket expired". */
 export const EXPIRING_SOON_SECONDS = 600;
@@ -100,22 +100,25 @@ function inspectCredentials(state: CcacheState, target: CcacheTarget, file: stri
   const kdcNow = Date.now() / 1000 + (offset ?? 0);
   const tgt = findTgt(ccache);
   const head = `${file}: default principal ${principal}, ${ccache.credentials.length} ticket(s)${offset !== undefined ? `, KDC time offset ${offset.toFixed(1)} s` : ''}`;
+  const measured: SetupMeasurement[] = [measure('default principal', principal, undefined, file), measure('tickets', ccache.credentials.length)];
+  if (offset !== undefined) measured.push(measure('KDC time offset', Math.round(offset * 10) / 10, 's', 'stored by kinit'));
   if (!tgt) {
     noTgtFinding(target, file, principal, ccache, out);
-    return { ok: false, detail: `${head}, no TGT` };
+    return { ok: false, detail: `${head}, no TGT`, measured };
   }
   const tgtText = `TGT ${formatPrincipal(tgt.server)} valid until ${isoSeconds(tgt.endtime)}`;
   const left = tgt.endtime - kdcNow;
+  measured.push(measure('TGT left', Math.round(left / 60), 'min', `until ${isoSeconds(tgt.endtime)}`));
   if (left <= 0) {
     expiredFinding(target, file, principal, tgt, kdcNow, out);
-    return { ok: false, detail: `${head}, ${tgtText}: expired ${Math.round(-left)} s ago` };
+    return { ok: false, detail: `${head}, ${tgtText}: expired ${Math.round(-left)} s ago`, measured };
   }
   state.validTgt = true;
   if (left < EXPIRING_SOON_SECONDS) {
     expiringFinding(target, file, principal, tgt, left, out);
-    return { ok: false, detail: `${head}, ${tgtText}: expires in ${Math.round(left)} s` };
+    return { ok: false, detail: `${head}, ${tgtText}: expires in ${Math.round(left)} s`, measured };
   }
-  return { ok: true, detail: `${head}, ${tgtText} (${Math.round(left / 60)} min left)` };
+  return { ok: true, detail: `${head}, ${tgtText} (${Math.round(left / 60)} min left)`, measured };
 }
 
 function kinitCommand(target: CcacheTarget, principal: string | undefined): string {
@@ -210,5 +213,5 @@ async function klistCcache(state: CcacheState, target: CcacheTarget, out: Collec
     });
     return { ok: false, detail: `${target.name}: ${kind}; default principal ${principal}, no valid ticket` };
   }
-  return { ok: true, detail: `${target.name}: ${kind}; default principal ${principal}, klist -s: valid tickets` };
+  return { ok: true, detail: `${target.name}: ${kind}; default principal ${principal}, klist -s: valid tickets`, measured: [measure('default principal', principal, undefined, target.name)] };
 }

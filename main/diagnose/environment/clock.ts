@@ -5,7 +5,7 @@
  */
 import { EnvFindingId } from './catalog-map';
 import type { Krb5Settings } from './settings';
-import type { Collector, FindingEvidence } from './types';
+import { measure, type Collector, type FindingEvidence, type SetupMeasurement } from './types';
 
 /** Seconds the KDC's clock is ahead of ours (negative: behind). */
 export function kdcClockOffset(stime: Date, susec: number, sentWall: number, receivedWall: number): number {
@@ -17,6 +17,17 @@ export function kdcClockOffset(stime: Date, susec: number, sentWall: number, rec
 export function describeOffset(seconds: number): string {
   const sign = seconds >= 0 ? '+' : '-';
   return `${sign}${Math.abs(seconds).toFixed(1)} s (KDC ${seconds >= 0 ? 'ahead of' : 'behind'} this host)`;
+}
+
+/** Which clock is ahead, in words; within 0.05 s they agree to the precision shown. */
+function direction(seconds: number): string {
+  if (Math.abs(seconds) < 0.05) return 'the clocks agree';
+  return seconds > 0 ? 'KDC ahead of this host' : 'KDC behind this host';
+}
+
+/** Seconds to one decimal, as a number: positive when the KDC is ahead. */
+function signed(seconds: number): number {
+  return Math.round(seconds * 10) / 10;
 }
 
 export interface ClockWitness {
@@ -37,7 +48,12 @@ export function reportClock(witnesses: ClockWitness[], settings: Krb5Settings, o
   const worst = witnesses.reduce((a, b) => (Math.abs(b.offsetSeconds) > Math.abs(a.offsetSeconds) ? b : a));
   const detail = `${witnesses.map((w) => `${describeOffset(w.offsetSeconds)} from ${w.source}`).join('; ')}; allowed ${allowed.seconds} s${where}`;
   const tooGreat = Math.abs(worst.offsetSeconds) > allowed.seconds;
-  out.record('clock-skew', { ok: !tooGreat, detail });
+  // The largest offset seen is the one that matters; every witness is in `detail`.
+  const measured: SetupMeasurement[] = [
+    measure('skew', signed(worst.offsetSeconds), 's', `${direction(worst.offsetSeconds)}, from ${worst.source}`),
+    measure('limit', allowed.seconds, 's', allowed.where ? `clockskew, ${allowed.where}` : 'MIT default clockskew'),
+  ];
+  out.record('clock-skew', { ok: !tooGreat, detail, measured });
   if (!tooGreat) return;
   const evidence: FindingEvidence[] = witnesses.map((w) => ({ source: w.source, text: w.text }));
   evidence.push({ source: allowed.where ?? 'MIT default', text: `clockskew = ${allowed.seconds}` });

@@ -4,9 +4,10 @@
  */
 import { DEFAULT_KRB5_CONFIG, loadKrb5Environment, type Krb5Environment } from '../../system/krb5-env';
 import { enctypeName } from '../../krb/names';
+import { isSampleRealm, SAMPLE_REALM_COMMANDS, SAMPLE_REALM_FIX, sampleRealmCause } from '../../system/sample-realm';
 import { EnvFindingId } from './catalog-map';
 import { Krb5Settings, parseBoolean, parseDuration, STRONG_ENCTYPES, WEAK_ENCTYPES, type Located } from './settings';
-import type { Collector, CheckOutcome, FindingEvidence } from './types';
+import { measure, type Collector, type CheckOutcome, type FindingEvidence } from './types';
 
 export interface ConfigState {
   krb5: Krb5Environment;
@@ -19,6 +20,16 @@ export interface ConfigState {
 const BOOLEAN_SETTINGS = ['rdns', 'dns_canonicalize_hostname', 'dns_lookup_kdc', 'dns_lookup_realm', 'kdc_timesync', 'allow_weak_crypto', 'forwardable'];
 const DURATION_SETTINGS = ['ticket_lifetime', 'renew_lifetime', 'clockskew'];
 const ENCTYPE_SETTINGS = ['permitted_enctypes', 'default_tkt_enctypes', 'default_tgs_enctypes'];
+/** The [libdefaults] the other checks depend on, with MIT's defaults. */
+const SUMMARY_SETTINGS: [string, string][] = [
+  ['rdns', 'true'],
+  ['dns_canonicalize_hostname', 'true'],
+  ['dns_lookup_kdc', 'true'],
+  ['udp_preference_limit', '1465'],
+  ['ticket_lifetime', '1d'],
+  ['kdc_timesync', 'true'],
+  ['clockskew', '300'],
+];
 
 export async function checkConfig(env: NodeJS.ProcessEnv, realmHint: string | undefined, out: Collector): Promise<ConfigState> {
   const krb5 = await loadKrb5Environment(env);
@@ -43,7 +54,7 @@ function filesCheck(krb5: Krb5Environment, out: Collector): CheckOutcome {
   const variable = krb5.krb5ConfigVar === null ? `KRB5_CONFIG unset, so MIT reads ${DEFAULT_KRB5_CONFIG}` : `KRB5_CONFIG=${krb5.krb5ConfigVar}`;
   if (read.length > 0) {
     const list = read.map((f) => (f.includedFrom ? `${f.path} (included from ${f.includedFrom})` : f.path)).join(', ');
-    return { ok: true, detail: `${variable}; read ${list}` };
+    return { ok: true, detail: `${variable}; read ${list}`, measured: [measure('read', read.map((f) => f.path).join(', '), undefined, krb5.krb5ConfigVar === null ? 'KRB5_CONFIG unset' : 'KRB5_CONFIG')] };
   }
   const missing = krb5.files.map((f) => `${f.path}: ${f.error ?? 'unreadable'}`);
   out.finding({
@@ -65,7 +76,7 @@ function syntaxCheck(krb5: Krb5Environment, settings: Krb5Settings, out: Collect
     ...krb5.files.filter((f) => f.includedFrom && f.error).map((f) => ({ source: `include in ${f.includedFrom}`, text: `${f.path}: ${f.error}` })),
     ...valueProblems(settings),
   ];
-  if (evidence.length === 0) return { ok: true, detail: `${krb5.profiles.length} file(s) parsed without problems` };
+  if (evidence.length === 0) return { ok: true, detail: `${krb5.profiles.length} file(s) parsed without problems`, measured: [measure('problems', 0)] };
   out.finding({
     id: EnvFindingId.krb5ConfParse,
     title: 'krb5.conf has lines MIT cannot use',
@@ -78,7 +89,7 @@ function syntaxCheck(krb5: Krb5Environment, settings: Krb5Settings, out: Collect
     commands: [...new Set(evidence.map((e) => e.source.replace(/:\d+$/, '')))].filter((f) => f.startsWith('/')).map((f) => `\${EDITOR:-vi} ${f}`),
     evidence,
   });
-  return { ok: false, detail: `${evidence.length} problem(s): ${evidence.map((e) => `${e.source} ${e.text}`).join('; ')}` };
+  return { ok: false, detail: `${evidence.length} problem(s): ${evidence.map((e) => `${e.source} ${e.text}`).join('; ')}`, measured: [measure('problems', evidence.length)] };
 }
 
 function valueProblems(settings: Krb5Settings): FindingEvidence[] {
@@ -99,7 +110,9 @@ function valueProblems(settings: Krb5Settings): FindingEvidence[] {
 }
 
 function defaultRealmCheck(state: ConfigState, realmHint: string | undefined, env: NodeJS.ProcessEnv, out: Collector): CheckOutcome {
-  if (state.defaultRealm) return { ok: true, detail: `default_realm = ${state.defaultRealm.value} (${state.defaultRealm.where})` };
+  const found = state.defaultRealm;
+  if (found && isSampleRealm(found.value)) return sampleRealm(found, realmHint, out);
+  if (found) return { ok: true, detail: `default_realm = ${found.value} (${found.where})`, measured: [measure('default_realm', found.value, undefined, found.where)] };
   const realm = realmHint || state.settings.realms()[0] || 'EXAMPLE.COM';
   const read = state.krb5.files.filter((f) => f.exists).map((f) => f.path);
   out.finding({
@@ -115,13 +128,33 @@ function defaultRealmCheck(state: ConfigState, realmHint: string | undefined, en
   return { ok: false, detail: `no default_realm in ${read.join(', ') || 'any readable krb5.conf'}` };
 }
 
+/**
+ * Debian's sample /etc/krb5.conf (ATHENA.MIT.EDU): a real realm, but MIT's. Unless the service
+ * asked about is in it, that default is surely not what this setup means.
+ */
+function sampleRealm(found: Located, realmHint: string | undefined, out: Collector): CheckOutcome {
+  const measured = [measure('default_realm', found.value, undefined, `${found.where}: Debian's sample krb5.conf`)];
+  if (isSampleRealm(realmHint)) return { ok: true, detail: `default_realm = ${found.value} (${found.where})`, measured };
+  out.finding({
+    id: EnvFindingId.sampleDefaultRealm,
+    title: `The default realm is Debian's sample ${found.value}`,
+    confidence: 0.6,
+    cause: sampleRealmCause(found.where),
+    fix: `${SAMPLE_REALM_FIX}.`,
+    commands: SAMPLE_REALM_COMMANDS,
+    evidence: [{ source: found.where, text: `default_realm = ${found.value}` }],
+  });
+  return { ok: false, detail: `default_realm = ${found.value} (${found.where}): Debian's sample krb5.conf, not a realm of yours`, measured };
+}
+
 /** Only weak or legacy enctypes left: modern KDCs and JDKs refuse them, AD disables RC4. */
 function enctypesCheck(state: ConfigState, out: Collector): CheckOutcome {
   const lists = ENCTYPE_SETTINGS.map((tag) => ({ tag, ...state.settings.enctypes(tag) }));
   const weakOnly = lists.filter((l) => l.where && l.ids.length > 0 && !l.ids.some((id) => STRONG_ENCTYPES.has(id)));
   const empty = lists.filter((l) => l.where && l.ids.length === 0);
   const detail = lists.map((l) => `${l.tag}: ${l.ids.map(enctypeName).join(' ') || '(none)'}${l.where ? ` (${l.where})` : ' (MIT default)'}`).join('; ');
-  if (weakOnly.length === 0 && empty.length === 0) return { ok: true, detail };
+  const measured = lists.map((l) => measure(l.tag, l.ids.map(enctypeName).join(', ') || '(none)', undefined, l.where ?? 'MIT default'));
+  if (weakOnly.length === 0 && empty.length === 0) return { ok: true, detail, measured };
   const bad = [...weakOnly, ...empty];
   const weakInConf = bad.some((l) => l.raw && l.raw.split(/[\s,]+/).some((w) => WEAK_ENCTYPES.has(Number(w)) || /^des(-|$)/i.test(w)));
   out.finding({
@@ -133,25 +166,17 @@ function enctypesCheck(state: ConfigState, out: Collector): CheckOutcome {
     commands: [`sed -i -E 's/^(\\s*(permitted|default_tkt|default_tgs)_enctypes\\s*=).*/\\1 DEFAULT/' ${state.mainFile}`],
     evidence: bad.map((l) => ({ source: l.where ?? 'krb5.conf', text: `${l.tag} = ${l.raw ?? ''}` })),
   });
-  return { ok: false, detail };
+  return { ok: false, detail, measured };
 }
 
 function settingsSummary(state: ConfigState): CheckOutcome {
   const s = state.settings;
-  const show = (tag: string, fallback: string) => {
+  const shown = SUMMARY_SETTINGS.map(([tag, fallback]) => {
     const found = s.libdefault(tag);
-    return `${tag} = ${found ? `${found.value} (${found.where})` : `${fallback} (MIT default)`}`;
-  };
-  const detail = [
-    show('rdns', 'true'),
-    show('dns_canonicalize_hostname', 'true'),
-    show('dns_lookup_kdc', 'true'),
-    show('udp_preference_limit', '1465'),
-    show('ticket_lifetime', '1d'),
-    show('kdc_timesync', 'true'),
-    show('clockskew', '300'),
-    `keytab ${state.krb5.keytab.name} (${state.krb5.keytab.source})`,
-    `ccache ${state.krb5.ccache.name} (${state.krb5.ccache.source})`,
-  ].join('; ');
-  return { ok: true, detail };
+    return { tag, value: found?.value ?? fallback, where: found?.where ?? 'MIT default' };
+  });
+  const { keytab, ccache } = state.krb5;
+  const detail = [...shown.map((v) => `${v.tag} = ${v.value} (${v.where})`), `keytab ${keytab.name} (${keytab.source})`, `ccache ${ccache.name} (${ccache.source})`].join('; ');
+  const measured = [...shown.map((v) => measure(v.tag, v.value, undefined, v.where)), measure('keytab', keytab.name, undefined, keytab.source), measure('ccache', ccache.name, undefined, ccache.source)];
+  return { ok: true, detail, measured };
 }

@@ -10,7 +10,7 @@ import net from 'node:net';
 import { EnvFindingId } from './catalog-map';
 import { resolveHost } from './kdc-locate';
 import type { Krb5Settings } from './settings';
-import { errorText, withTimeout, type Collector, type FindingEvidence } from './types';
+import { errorText, measure, withTimeout, type Collector, type FindingEvidence } from './types';
 
 export interface ServiceHost {
   service: string;
@@ -48,7 +48,7 @@ export async function checkServiceHost(target: ServiceHost, settings: Krb5Settin
   await out.run('dns-forward', async () => {
     const resolved = await resolveHost(target.host, timeoutMs);
     addresses = resolved.addresses.map((a) => a.address);
-    if (addresses.length) return { ok: true, detail: `${target.host} → ${addresses.join(', ')}` };
+    if (addresses.length) return { ok: true, detail: `${target.host} → ${addresses.join(', ')}`, measured: [measure('addresses', addresses.join(', '), undefined, target.host)] };
     forwardFinding(target, resolved.error ?? 'no addresses', out);
     return { ok: false, detail: `${target.host} does not resolve: ${resolved.error ?? 'no addresses'}` };
   });
@@ -71,7 +71,7 @@ function hostFormCheck(target: ServiceHost, describe: string, usesReverse: boole
       commands: [`getent hosts ${host}`],
       evidence: [{ source: 'principal', text: target.principal }],
     });
-    return { ok: false, detail: `${host} is an IP address` };
+    return { ok: false, detail: `${host} is an IP address`, measured: [measure('host', host, undefined, 'an IP address')] };
   }
   if (!host.includes('.') && !isLoopbackName(host)) {
     out.finding({
@@ -83,16 +83,17 @@ function hostFormCheck(target: ServiceHost, describe: string, usesReverse: boole
       commands: [`getent ahosts ${host}`, 'hostname --fqdn'],
       evidence: [{ source: 'principal', text: target.principal }],
     });
-    return { ok: false, detail: `${host} is a short name` };
+    return { ok: false, detail: `${host} is a short name`, measured: [measure('host', host, undefined, 'a short name')] };
   }
-  return { ok: true, detail: `${host} is a host name (${describe})` };
+  return { ok: true, detail: `${host} is a host name (${describe})`, measured: [measure('host', host, undefined, 'a host name')] };
 }
 
 /** Clients pick the realm of a host from [domain_realm]; a mapping to another realm sends them elsewhere. */
 function domainRealmCheck(target: ServiceHost, settings: Krb5Settings, out: Collector) {
   const mapped = settings.domainRealm(target.host);
-  if (!mapped) return { ok: true, detail: `no [domain_realm] entry for ${target.host}: clients use the default realm or KDC referrals` };
-  if (mapped.value === target.realm) return { ok: true, detail: `${mapped.key} = ${mapped.value} (${mapped.where})` };
+  if (!mapped) return { ok: true, detail: `no [domain_realm] entry for ${target.host}: clients use the default realm or KDC referrals`, measured: [measure('realm of the host', '(no mapping)', undefined, target.host)] };
+  const measured = [measure('realm of the host', mapped.value, undefined, `${mapped.key}, ${mapped.where}`)];
+  if (mapped.value === target.realm) return { ok: true, detail: `${mapped.key} = ${mapped.value} (${mapped.where})`, measured };
   out.finding({
     id: EnvFindingId.domainRealm,
     title: `[domain_realm] maps ${target.host} to ${mapped.value}, not ${target.realm}`,
@@ -104,7 +105,7 @@ function domainRealmCheck(target: ServiceHost, settings: Krb5Settings, out: Coll
       { source: 'principal', text: target.principal },
     ],
   });
-  return { ok: false, detail: `${mapped.key} = ${mapped.value} (${mapped.where}) but the principal is in ${target.realm}` };
+  return { ok: false, detail: `${mapped.key} = ${mapped.value} (${mapped.where}) but the principal is in ${target.realm}`, measured };
 }
 
 function forwardFinding(target: ServiceHost, error: string, out: Collector): void {
@@ -124,7 +125,7 @@ function forwardFinding(target: ServiceHost, error: string, out: Collector): voi
 
 async function cnameCheck(target: ServiceHost, canonicalizes: boolean, timeoutMs: number, out: Collector) {
   // localhost lives in /etc/hosts, which c-ares does not read: asking DNS only costs a timeout.
-  if (isLoopbackName(target.host)) return { ok: true, detail: `${target.host} is the loopback name (no CNAME)` };
+  if (isLoopbackName(target.host)) return { ok: true, detail: `${target.host} is the loopback name (no CNAME)`, measured: [measure('CNAME', '(none)', undefined, `${target.host}: the loopback name`)] };
   const resolver = new dns.promises.Resolver({ timeout: timeoutMs, tries: 1 });
   const answer = await withTimeout(
     resolver.resolveCname(target.host).then(
@@ -135,8 +136,9 @@ async function cnameCheck(target: ServiceHost, canonicalizes: boolean, timeoutMs
     () => ({ names: [] as string[], error: `no answer within ${timeoutMs} ms` }),
   );
   const cname = answer.names[0];
-  if (!cname || normal(cname) === normal(target.host)) return { ok: true, detail: `${target.host} is no CNAME${'error' in answer ? ` (${answer.error})` : ''}` };
-  if (!canonicalizes) return { ok: true, detail: `${target.host} is a CNAME for ${cname}; dns_canonicalize_hostname = false keeps ${target.host}` };
+  if (!cname || normal(cname) === normal(target.host)) return { ok: true, detail: `${target.host} is no CNAME${'error' in answer ? ` (${answer.error})` : ''}`, measured: [measure('CNAME', '(none)', undefined, target.host)] };
+  const measured = [measure('CNAME', cname, undefined, target.host)];
+  if (!canonicalizes) return { ok: true, detail: `${target.host} is a CNAME for ${cname}; dns_canonicalize_hostname = false keeps ${target.host}`, measured };
   out.finding({
     id: EnvFindingId.dnsCname,
     title: `${target.host} is an alias (CNAME) of ${cname}`,
@@ -146,7 +148,7 @@ async function cnameCheck(target: ServiceHost, canonicalizes: boolean, timeoutMs
     commands: [`dig +short CNAME ${target.host}`],
     evidence: [{ source: 'DNS CNAME', text: `${target.host} CNAME ${cname}` }],
   });
-  return { ok: false, detail: `${target.host} is a CNAME for ${cname}` };
+  return { ok: false, detail: `${target.host} is a CNAME for ${cname}`, measured };
 }
 
 interface ReverseAnswer {
@@ -178,10 +180,11 @@ async function reverseCheck(target: ServiceHost, addresses: string[], canon: Ret
   const answers = await Promise.all(addresses.map((a) => reverseOne(a, timeoutMs)));
   const describe = (a: ReverseAnswer) => `${a.address} → ${a.name ?? `(${a.error})`}${a.ptr.length ? ` [DNS PTR: ${a.ptr.join(', ')}]` : ''}`;
   const detail = answers.map(describe).join('; ');
+  const measured = answers.map((a) => measure('reverse name', a.name ?? `(${a.error ?? 'none'})`, undefined, a.address));
   const mismatched = answers.filter((a) => !a.name || normal(a.name) !== normal(target.host));
-  if (mismatched.length === 0) return { ok: true, detail };
+  if (mismatched.length === 0) return { ok: true, detail, measured };
   reverseFinding(target, mismatched, canon, out);
-  return { ok: false, detail };
+  return { ok: false, detail, measured };
 }
 
 function reverseFinding(target: ServiceHost, mismatched: ReverseAnswer[], canon: ReturnType<typeof canonicalization>, out: Collector): void {

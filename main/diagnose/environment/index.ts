@@ -15,7 +15,7 @@ import { checkServiceHost, serviceHostOf } from './dns';
 import { checkRealmKdcs, type RealmReachability } from './kdc';
 import { checkKdcKvno } from './kdc-kvno';
 import { checkKeytab } from './keytab';
-import { Collector, DEFAULT_TIMEOUT_MS, errorText, type EnvironmentCheck, type EnvironmentCheckInput, type EnvironmentReport } from './types';
+import { Collector, DEFAULT_TIMEOUT_MS, errorText, measure, type EnvironmentCheck, type EnvironmentCheckInput, type EnvironmentReport } from './types';
 
 export { ENV_TO_CATALOG, EnvFindingId } from './catalog-map';
 export type { EnvironmentCheck, EnvironmentCheckInput, EnvironmentReport } from './types';
@@ -128,7 +128,7 @@ function principalTarget(text: string | undefined, config: ConfigState, out: Col
     return undefined;
   }
   const filled = text.includes('@') ? '' : ` (realm from default_realm, ${config.defaultRealm?.where})`;
-  out.record('principal', { ok: true, detail: `${formatted}${filled}` });
+  out.record('principal', { ok: true, detail: `${formatted}${filled}`, measured: [measure('principal', formatted, undefined, filled ? 'realm from default_realm' : undefined)] });
   return { principal, text: formatted };
 }
 

@@ -19,7 +19,7 @@ import { findExecutable, runTool } from '../../system/exec';
 import { EnvFindingId } from './catalog-map';
 import type { CcacheState } from './ccache';
 import type { KeytabState } from './keytab';
-import { errorText, type Collector } from './types';
+import { errorText, measure, type Collector } from './types';
 
 export interface KvnoContext {
   principal: Principal;
@@ -117,7 +117,9 @@ function principalUnknown(ctx: KvnoContext, text: string, why: string, out: Coll
 function compareKvno(ctx: KvnoContext, text: string, kdcKvno: number, out: Collector) {
   const kvnos = [...new Set(ctx.keytab.entries.map((e) => e.kvno))].sort((a, b) => a - b);
   const detail = `KDC kvno ${kdcKvno}; keytab ${ctx.keytab.path ?? ctx.keytab.name} has ${kvnos.length ? `kvno ${kvnos.join(', ')}` : 'no key'} for ${text}`;
-  if (!kvnos.length || kvnos.includes(kdcKvno)) return { ok: kvnos.length > 0, detail };
+  const inKeytab = kvnos.length === 1 ? kvnos[0]! : kvnos.join(', ') || '(none)';
+  const measured = [measure('kvno at the KDC', kdcKvno, undefined, `kvno ${text}`), measure('kvno in the keytab', inKeytab, undefined, ctx.keytab.path ?? ctx.keytab.name)];
+  if (!kvnos.length || kvnos.includes(kdcKvno)) return { ok: kvnos.length > 0, detail, measured };
   // Newer than some key the keytab has: a rotation the keytab missed. Older than all: the keytab is from the future.
   const behind = kdcKvno > kvnos[0]!;
   const keytabPath = ctx.keytab.path ?? ctx.keytab.name;
@@ -137,7 +139,7 @@ function compareKvno(ctx: KvnoContext, text: string, kdcKvno: number, out: Colle
       { source: keytabPath, text: `${text}: kvno ${kvnos.join(', ')}` },
     ],
   });
-  return { ok: false, detail };
+  return { ok: false, detail, measured };
 }
 
 async function serviceTicket(ccacheFile: string, principal: Principal): Promise<ServiceTicket | string> {
@@ -159,19 +161,20 @@ function ticketCheck(ctx: KvnoContext, text: string, ticket: ServiceTicket | str
   const sameKvno = ctx.keytab.entries.filter((e) => ticket.kvno === undefined || e.kvno === ticket.kvno);
   const entry = sameKvno.find((e) => e.enctype === ticket.etype);
   const what = `ticket enc-part ${enctypeName(ticket.etype)}, kvno ${ticket.kvno ?? '?'}`;
-  if (!sameKvno.length) return { ok: false, detail: `${what}: no key of that kvno in the keytab` };
+  const measured = [measure('ticket enctype', enctypeName(ticket.etype)), measure('ticket kvno', ticket.kvno ?? '?')];
+  if (!sameKvno.length) return { ok: false, detail: `${what}: no key of that kvno in the keytab`, measured };
   if (!entry) {
     missingEnctypeFinding(ctx, text, ticket, sameKvno.map((e) => e.enctype), out);
-    return { ok: false, detail: `${what}: the keytab has kvno ${ticket.kvno} only as ${sameKvno.map((e) => enctypeName(e.enctype)).join(', ')}` };
+    return { ok: false, detail: `${what}: the keytab has kvno ${ticket.kvno} only as ${sameKvno.map((e) => enctypeName(e.enctype)).join(', ')}`, measured };
   }
   const enctype = getEnctype(ticket.etype);
-  if (!enctype) return { ok: true, detail: `${what}: key present; ${enctypeName(ticket.etype)} cannot be tried here` };
+  if (!enctype) return { ok: true, detail: `${what}: key present; ${enctypeName(ticket.etype)} cannot be tried here`, measured };
   try {
     enctype.decrypt(entry.key, KeyUsage.TICKET_ENC_PART, ticket.cipher);
-    return { ok: true, detail: `${what}: the keytab's key decrypts a ticket the KDC just issued` };
+    return { ok: true, detail: `${what}: the keytab's key decrypts a ticket the KDC just issued`, measured: [...measured, measure('decrypts', 'yes')] };
   } catch {
     wrongKeyFinding(ctx, text, ticket, out);
-    return { ok: false, detail: `${what}: the keytab's key of that kvno and enctype does not decrypt it` };
+    return { ok: false, detail: `${what}: the keytab's key of that kvno and enctype does not decrypt it`, measured: [...measured, measure('decrypts', 'no')] };
   }
 }
 

@@ -10,7 +10,7 @@ import { kdcClockOffset, type ClockWitness } from './clock';
 import { locateKdcs, resolveHost, type KdcEndpoint, type KdcLocation, type ResolvedHost, type Transport } from './kdc-locate';
 import type { Krb5Settings } from './settings';
 import { tcpExchange, udpExchange } from './transport';
-import type { Collector, FindingEvidence } from './types';
+import { measure, type Collector, type FindingEvidence } from './types';
 
 /** MIT tries every KDC; three are plenty to tell "down" from "one bad entry" within the time budget. */
 const MAX_ENDPOINTS = 3;
@@ -68,7 +68,8 @@ function locationOutcome(location: KdcLocation, context: KdcCheckContext, out: C
   const admin = settings.realmValues(location.realm, 'admin_server').map((a) => `admin_server = ${a.value} (${a.where})`);
   const detail = [...location.tried, ...location.skipped, ...admin].join('; ');
   if (location.endpoints.length) {
-    return { ok: true, detail: `${location.endpoints.map((e) => `${e.host}:${e.port} [${e.transports.join('+')}]`).join(', ')} — ${detail}` };
+    const kdcs = location.endpoints.map((e) => `${e.host}:${e.port} [${e.transports.join('+')}]`).join(', ');
+    return { ok: true, detail: `${kdcs} — ${detail}`, measured: [measure('KDCs', kdcs, undefined, location.endpoints[0]!.source)] };
   }
   realmNoKdcFinding(location, context, out);
   return { ok: false, detail: `no KDC for ${location.realm}: ${detail}` };
@@ -106,7 +107,8 @@ async function resolveKdcHost(endpoint: KdcEndpoint, timeoutMs: number, out: Col
   let resolved: ResolvedHost = { addresses: [] };
   await out.run(`kdc-resolve:${endpoint.host}`, async () => {
     resolved = await resolveHost(endpoint.host, timeoutMs);
-    if (resolved.addresses.length) return { ok: true, detail: `${endpoint.host} → ${resolved.addresses.map((a) => a.address).join(', ')} (${endpoint.source})` };
+    const addresses = resolved.addresses.map((a) => a.address).join(', ');
+    if (addresses) return { ok: true, detail: `${endpoint.host} → ${addresses} (${endpoint.source})`, measured: [measure('addresses', addresses, undefined, endpoint.host)] };
     return { ok: false, detail: `${endpoint.host} does not resolve: ${resolved.error ?? 'no addresses'}` };
   });
   return resolved;
@@ -140,7 +142,8 @@ async function probeTransport(endpoint: KdcEndpoint, transport: Transport, addre
     outcome.reply = readKdcReply(exchange.reply);
     outcome.receivedWall = exchange.receivedWall;
     if (outcome.reply.kind === 'KRB-ERROR') outcome.clockOffsetSeconds = kdcClockOffset(outcome.reply.stime, outcome.reply.susec, exchange.sentWall, exchange.receivedWall);
-    return { ok: answered(outcome) && replyRealm(outcome.reply) === realm, detail: `${address}:${endpoint.port} over ${transport.toUpperCase()}: ${describeReply(outcome.reply)} in ${outcome.latencyMs} ms` };
+    const measured = [measure('round trip', outcome.latencyMs, 'ms', `${transport.toUpperCase()} ${address}:${endpoint.port}`), measure('reply', replyName(outcome.reply))];
+    return { ok: answered(outcome) && replyRealm(outcome.reply) === realm, detail: `${address}:${endpoint.port} over ${transport.toUpperCase()}: ${describeReply(outcome.reply)} in ${outcome.latencyMs} ms`, measured };
   });
   return outcome;
 }
@@ -150,6 +153,12 @@ function replyRealm(reply: KdcReply | undefined): string | undefined {
   // 68 KDC_ERR_WRONG_REALM: a KDC, but not one of this realm.
   if (reply.kind === 'KRB-ERROR' && reply.errorCode === 68) return undefined;
   return reply.realm;
+}
+
+/** The reply in two words: "KRB-ERROR KDC_ERR_C_PRINCIPAL_UNKNOWN", "AS-REP", "not a KDC reply". */
+function replyName(reply: KdcReply): string {
+  if (reply.kind === 'KRB-ERROR') return `KRB-ERROR ${reply.errorName} (realm ${reply.realm})`;
+  return reply.kind === 'AS-REP' ? `AS-REP (realm ${reply.realm})` : 'not a KDC reply';
 }
 
 export function describeReply(reply: KdcReply): string {

@@ -12,7 +12,7 @@ import { fsMessage } from '../../system/files';
 import { locationFilePath } from '../../system/krb5-env';
 import { EnvFindingId } from './catalog-map';
 import type { Krb5Settings } from './settings';
-import { shellQuote, type Collector } from './types';
+import { measure, shellQuote, type Collector } from './types';
 
 export interface KeytabState {
   /** The name as configured ("FILE:/etc/krb5.keytab") and where it came from. */
@@ -62,7 +62,8 @@ async function loadKeytab(state: KeytabState, target: KeytabTarget, out: Collect
     return { ok: false, detail: `${file}: not a keytab (${error.message})` };
   }
   const principals = [...new Set(state.keytab.entries.map((e) => formatPrincipal(e.principal)))];
-  return { ok: true, detail: `${file} (${target.source}): ${state.keytab.entries.length} key(s) for ${principals.join(', ') || 'no principal'}` };
+  const measured = [measure('keys', state.keytab.entries.length, undefined, file), measure('principals', principals.join(', ') || '(none)')];
+  return { ok: true, detail: `${file} (${target.source}): ${state.keytab.entries.length} key(s) for ${principals.join(', ') || 'no principal'}`, measured };
 }
 
 function missingFinding(target: KeytabTarget, file: string, why: string, out: Collector): void {
@@ -114,7 +115,9 @@ function principalCheck(state: KeytabState, target: KeytabTarget, out: Collector
   const text = formatPrincipal(wanted);
   if (state.entries.length) {
     const kvnos = [...new Set(state.entries.map((e) => e.kvno))].sort((a, b) => a - b);
-    return { ok: true, detail: `${text}: ${state.entries.length} key(s), kvno ${kvnos.join(', ')}, ${[...new Set(state.entries.map((e) => enctypeName(e.enctype)))].join(', ')}` };
+    const enctypes = [...new Set(state.entries.map((e) => enctypeName(e.enctype)))].join(', ');
+    const measured = [measure('keys', state.entries.length), measure('kvno', kvnos.length === 1 ? kvnos[0]! : kvnos.join(', ')), measure('enctypes', enctypes)];
+    return { ok: true, detail: `${text}: ${state.entries.length} key(s), kvno ${kvnos.join(', ')}, ${enctypes}`, measured };
   }
   const all = state.keytab!.entries;
   const near = [...new Map(all.map((e) => [formatPrincipal(e.principal), nearMiss(e.principal, wanted)])).entries()].filter(([, why]) => why);
@@ -131,7 +134,7 @@ function principalCheck(state: KeytabState, target: KeytabTarget, out: Collector
       { source: 'principal', text: target.principalText ?? text },
     ],
   });
-  return { ok: false, detail: `${text} not in ${state.path}; it has ${present.join(', ') || 'no keys'}` };
+  return { ok: false, detail: `${text} not in ${state.path}; it has ${present.join(', ') || 'no keys'}`, measured: [measure('keys', 0), measure('principals in the keytab', present.join(', ') || '(none)')] };
 }
 
 function enctypeCheck(state: KeytabState, settings: Krb5Settings, out: Collector) {
@@ -139,7 +142,11 @@ function enctypeCheck(state: KeytabState, settings: Krb5Settings, out: Collector
   const have = [...new Set(state.entries.map((e) => e.enctype))];
   const usable = have.filter((e) => permitted.ids.includes(e));
   const detail = `keys ${have.map(enctypeName).join(', ')}; permitted_enctypes ${permitted.where ? `(${permitted.where})` : '(MIT default)'}: ${permitted.ids.map(enctypeName).join(', ')}`;
-  if (usable.length) return { ok: true, detail };
+  const measured = [
+    measure('keytab enctypes', have.map(enctypeName).join(', ')),
+    measure('usable', usable.length ? usable.map(enctypeName).join(', ') : '(none)', undefined, `permitted_enctypes, ${permitted.where ?? 'MIT default'}`),
+  ];
+  if (usable.length) return { ok: true, detail, measured };
   const who = formatPrincipal(state.entries[0]!.principal);
   out.finding({
     id: EnvFindingId.keytabEnctypes,
@@ -153,5 +160,5 @@ function enctypeCheck(state: KeytabState, settings: Krb5Settings, out: Collector
       { source: permitted.where ?? 'MIT default', text: `permitted_enctypes = ${permitted.raw ?? 'DEFAULT'}` },
     ],
   });
-  return { ok: false, detail };
+  return { ok: false, detail, measured };
 }

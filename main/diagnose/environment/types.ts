@@ -3,7 +3,8 @@
  * (a `check`, ok or not, so a UI can show what was looked at) and, when something is wrong, a
  * `Finding` with the evidence it saw. Nothing here throws for a broken setup.
  */
-import type { Finding, FindingEvidence } from '../../api/diagnose';
+import type { Finding, FindingEvidence, SetupCheck, SetupMeasurement } from '../../api/diagnose';
+import { checkTitle } from './titles';
 
 export interface EnvironmentCheckInput {
   /** The environment MIT would see (KRB5_CONFIG, KRB5CCNAME, KRB5_KTNAME …). */
@@ -16,12 +17,7 @@ export interface EnvironmentCheckInput {
   timeoutMs?: number;
 }
 
-export interface EnvironmentCheck {
-  id: string;
-  ok: boolean;
-  detail: string;
-  elapsedMs: number;
-}
+export type EnvironmentCheck = SetupCheck;
 
 export interface EnvironmentReport {
   findings: Finding[];
@@ -30,12 +26,18 @@ export interface EnvironmentReport {
 
 export const DEFAULT_TIMEOUT_MS = 1500;
 
-export type { Finding, FindingEvidence };
+export type { Finding, FindingEvidence, SetupMeasurement };
 
-/** What a check function returns: its verdict in one line. */
+/** What a check function returns: its verdict in one line, and what it measured (shown even when ok). */
 export interface CheckOutcome {
   ok: boolean;
   detail: string;
+  measured?: SetupMeasurement[];
+}
+
+/** A measurement; `note` and `unit` only when given (JSON stays free of undefined keys). */
+export function measure(label: string, value: number | string, unit?: string, note?: string): SetupMeasurement {
+  return { label, value, ...(unit ? { unit } : {}), ...(note ? { note } : {}) };
 }
 
 /** Collects checks and findings from checks that run concurrently. */
@@ -49,7 +51,8 @@ export class Collector {
 
   /** Records a check that needed no work of its own (its verdict was computed elsewhere). */
   record(id: string, outcome: CheckOutcome, elapsedMs = 0): void {
-    this.checks.push({ id, ...outcome, elapsedMs: Math.round(elapsedMs) });
+    const { ok, detail, measured = [] } = outcome;
+    this.checks.push({ id, title: checkTitle(id), ok, detail, elapsedMs: Math.round(elapsedMs), measured });
   }
 
   /**

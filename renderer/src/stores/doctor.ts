@@ -11,8 +11,9 @@ export const useDoctorStore = defineStore('doctor', () => {
   const error = ref<string | null>(null);
   const finishedAt = ref<Date | null>(null);
 
-  const failedRequired = computed(() => items.value.filter((i) => !i.ok && i.level === 'required'));
-  const warnings = computed(() => items.value.filter((i) => !i.ok && i.level !== 'required'));
+  // The engine's status decides, so the counts match what kbench doctor prints.
+  const failedRequired = computed(() => items.value.filter((i) => i.status === 'fail'));
+  const warnings = computed(() => items.value.filter((i) => i.status === 'warn'));
 
   async function run(bench: BenchClient): Promise<void> {
     if (running.value) return;
