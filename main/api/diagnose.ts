@@ -59,6 +59,8 @@ export interface FindingEvidence {
   source: string;
   /** What was seen, quoted. */
   text: string;
+  /** The step of the diagnosed Exchange it quotes (0-based index into its steps), when it quotes one. */
+  step?: number;
 }
 
 export interface Finding {
@@ -89,11 +91,40 @@ export interface DiagnosisInput {
   setup?: { profile: 'lab' | 'system' | 'custom'; krb5Config?: string; ccache?: string; keytab?: string; principal?: string };
 }
 
+/**
+ * One value a setup check measured or read, shown even when the check passes ("show its work"):
+ * `{ label: 'round trip', value: 0.8, unit: 'ms', note: 'UDP 127.0.0.1:88' }`.
+ */
+export interface SetupMeasurement {
+  label: string;
+  /** A number when it is a quantity (ms, s, kvno, a count), else the text as read. */
+  value: number | string;
+  unit?: string;
+  /** What the value is relative to: "limit 300 s", "KDC ahead of this host", where it was read. */
+  note?: string;
+}
+
+/** One check of "check my setup": what was looked at, its verdict, and what it measured. */
+export interface SetupCheck {
+  /** "kdc-udp:127.0.0.1:88", "clock-skew", "keytab-kvno" …: the part before ':' names the check. */
+  id: string;
+  /** The check in words: "KDC over UDP (127.0.0.1:88)". */
+  title: string;
+  ok: boolean;
+  /** The verdict in one line, with where each value came from. */
+  detail: string;
+  elapsedMs: number;
+  /** Empty when the check could not measure anything (it says why in `detail`). */
+  measured: SetupMeasurement[];
+}
+
 export interface Diagnosis {
   /** Best first. Empty when nothing matched: `summary` says so and what to try. */
   findings: Finding[];
   summary: string;
   elapsedMs: number;
+  /** For a setup check only: every check that ran, in a fixed order, passing ones included. */
+  checks?: SetupCheck[];
 }
 
 export interface ScenarioInfo {

@@ -5,7 +5,7 @@
 import type { KeyMatchExplanation, KeyMatchVerdict, KeytabEntrySummary } from '../krb/reports';
 import type { TreeNode } from '../krb/tree';
 
-export type { TreeNode, DecryptedPart } from '../krb/tree';
+export type { TreeNode, DecryptedPart, SealedKey, SealedPart } from '../krb/tree';
 export type { KeyMatchExplanation, KeyMatchVerdict, KeytabEntrySummary } from '../krb/reports';
 
 export interface CcacheReportCredential {
@@ -24,6 +24,8 @@ export interface CcacheReportCredential {
   flags: string[];
   /** Why the ticket itself could not be decoded (enctype and kvno then null). */
   ticketError?: string;
+  /** The Ticket's DER bytes, base64: what the Decoder opens (its enc-part needs the service's key). */
+  ticket: string;
 }
 
 export interface CcacheReport {
@@ -58,8 +60,14 @@ export type DecodedMessage = DecodeReport & { base64: string };
 /** A file the engine reads: a path on the engine's machine, or bytes the user picked in the UI. */
 export type FileSource = { path: string } | { base64: string; name: string };
 
-/** A keytab entry as the Keytab view shows it (key only when revealed). */
-export type KeytabEntryView = KeytabEntrySummary;
+/**
+ * A keytab entry as the Keytab view and `kbench keytab show` show it (key only when revealed).
+ * `superseded` marks a key older than the newest kvno the keytab holds for the same principal:
+ * kept (ktadd -keepold, a rotation) so tickets issued before the key change still decrypt.
+ */
+export interface KeytabEntryView extends KeytabEntrySummary {
+  superseded?: { newestKvno: number; note: string };
+}
 
 export interface KeytabDocument {
   name: string;
@@ -124,6 +132,8 @@ export interface CcacheService {
 
 export type KeySource =
   | { kind: 'keytab'; source: FileSource }
+  /** A credential cache's session keys: what a client holds (opens its authenticators, AP-REPs and GSS tokens, not tickets). */
+  | { kind: 'ccache'; source: FileSource }
   /** Without `principal`, the client the messages name (cname/crealm) is taken. */
   | { kind: 'password'; principal?: string; password: string; salt?: string }
   /** "ETYPE:HEX", e.g. "aes256-cts-hmac-sha1-96:0011…". */

@@ -17,6 +17,7 @@ export function formatTree(node: TreeNode, indent = 0, out: string[] = [], depth
   // Names and values come from the bytes decoded (a principal name, a string in a token): escaped.
   out.push(`${pad}${logSafe(node.name)}${value ? `: ${logSafe(value)}` : ''}   [${logSafe(node.type)} @${node.offset}+${node.length}]`);
   if (node.error) out.push(`${pad}  ! ${logSafe(node.error)}`);
+  else if (node.sealed) out.push(`${pad}  ~ ${logSafe(node.sealed.note)}`);
   for (const child of node.children ?? []) formatTree(child, indent + 1, out, depth + 1);
   if (node.decrypted) {
     const part = node.decrypted;

@@ -55,7 +55,8 @@ function hitFor(matcher: CatalogMatcher, observation: Observation): Hit | undefi
   const found = weigh(matcher, observation);
   if (!found) return undefined;
   const text = matcher.kind === 'com-err' ? `${observation.text} (${matcher.name})` : observation.text;
-  return { ...found, evidence: { source: observation.source, text }, trace: observation.trace === true };
+  const step = observation.step !== undefined ? { step: observation.step } : {};
+  return { ...found, evidence: { source: observation.source, text, ...step }, trace: observation.trace === true };
 }
 
 /** How much one matcher says about one observation of its kind; undefined when it does not fire. */

@@ -11,14 +11,15 @@ import { findNode, type TreeNode } from '../krb/tree';
 
 /**
  * `trace` marks what was seen in a KRB5_TRACE line rather than in the error reported: context, not
- * the failure itself (MIT traces non-fatal errors while it tries alternatives).
+ * the failure itself (MIT traces non-fatal errors while it tries alternatives). `step` is the
+ * index of the Exchange step it was seen in, so a finding's evidence links back to that step.
  */
 export type Observation = (
   | { kind: 'message'; text: string; source: string }
   | { kind: 'com-err'; code: number; text: string; source: string }
   | { kind: 'krb-error'; code: number; text: string; source: string }
   | { kind: 'mqtt-reason'; code: number; text: string; source: string }
-) & { trace?: true };
+) & { trace?: true; step?: number };
 
 /** The longest excerpt a finding quotes from one line. */
 const MAX_QUOTE = 400;
@@ -100,7 +101,8 @@ function stepLabel(step: ExchangeStep): string {
   return `step ${step.index + 1} (${step.transport.packet})`;
 }
 
-function observeStep(step: ExchangeStep): Observation[] {
+/** What one step shows; `position` is its index in the Exchange's steps. */
+function observeStep(step: ExchangeStep, position: number): Observation[] {
   const label = stepLabel(step);
   const found: Observation[] = [];
   if (step.error) found.push(...observeLine(step.error, `${label} error`, { mqtt: false }));
@@ -112,7 +114,7 @@ function observeStep(step: ExchangeStep): Observation[] {
     const m = /^0x([0-9a-f]{2})/i.exec(reason);
     if (m && parseInt(m[1]!, 16) >= 0x80) found.push({ kind: 'mqtt-reason', code: parseInt(m[1]!, 16), text: `${step.transport.packet} ${reason}`, source: label });
   }
-  return found;
+  return found.map((o) => ({ ...o, step: position }));
 }
 
 /** A failed Exchange: its verdict, every step's error, trace lines and KRB-ERROR tokens. */
@@ -121,7 +123,7 @@ export function observeExchange(exchange: Exchange): Observation[] {
   const { verdict } = exchange;
   if (verdict.reason) found.push(...observeLine(verdict.reason, `the ${exchange.source} Exchange's verdict`, { mqtt: false }));
   if (verdict.code) found.push(...observeLine(verdict.code, `the ${exchange.source} Exchange's verdict code`, { mqtt: true }));
-  for (const step of exchange.steps) found.push(...observeStep(step));
+  exchange.steps.forEach((step, position) => found.push(...observeStep(step, position)));
   // A client that failed before it had a token to send never reached the service: getting the
   // ticket failed (its TGT, the KDC, the service name), not the service's check of one.
   const sentToken = exchange.steps.some((s) => s.direction === 'client-to-server' && s.token !== undefined);

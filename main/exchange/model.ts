@@ -81,4 +81,15 @@ export interface Exchange {
   securityLayer?: { layer: 'none' | 'integrity' | 'privacy'; maxBuffer: number };
   /** Free-form context: listener, peer address, client id. */
   meta?: Record<string, string>;
+  /**
+   * The files this side decoded its steps with (paths on the engine's machine): a server's
+   * service keytab, a client's credential cache (its session keys). The Decoder opens a step's
+   * token with the same keys ("Open in Decoder").
+   */
+  keyFiles?: ExchangeKeyFiles;
+}
+
+export interface ExchangeKeyFiles {
+  keytab?: string;
+  ccache?: string;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Exchange, ExchangeStep, ExchangeVerdict } from './model';
+import type { Exchange, ExchangeKeyFiles, ExchangeStep, ExchangeVerdict } from './model';
 
 /**
  * Builds an Exchange as a conversation happens: steps get their index, time and elapsed time;
@@ -18,6 +18,11 @@ export class ExchangeRecorder {
       verdict: { outcome: 'pending', reason: 'in progress' },
       ...init,
     };
+  }
+
+  /** Notes a file whose keys this side decodes its steps with (the Exchange's keyFiles). */
+  noteKeyFile(kind: keyof ExchangeKeyFiles, path: string): void {
+    this.exchange.keyFiles = { ...this.exchange.keyFiles, [kind]: path };
   }
 
   onStep(listener: (step: ExchangeStep, exchange: Exchange) => void): () => void {

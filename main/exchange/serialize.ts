@@ -29,6 +29,7 @@ const treeNodeShape: z.ZodType<TreeNode> = z.lazy(() =>
       })
       .optional(),
     error: z.string().optional(),
+    sealed: z.object({ key: z.enum(['service key', 'session key', 'client key', 'other key']), note: z.string() }).optional(),
   }),
 );
 
@@ -76,6 +77,7 @@ export const exchangeSchema: z.ZodType<Exchange> = z.object({
   identity: z.object({ principal: z.string().optional(), authzid: z.string().optional(), mapped: z.string().optional() }).optional(),
   securityLayer: z.object({ layer: z.enum(['none', 'integrity', 'privacy']), maxBuffer: z.number().int().min(0) }).optional(),
   meta: z.record(z.string(), z.string()).optional(),
+  keyFiles: z.object({ keytab: z.string().optional(), ccache: z.string().optional() }).optional(),
 });
 
 export function serializeExchange(exchange: Exchange): string {

@@ -14,12 +14,15 @@ import type {
   KeySource,
   KeytabCheckReport,
   KeytabDocument,
+  KeytabEntrySummary,
+  KeytabEntryView,
   KeytabSaveOptions,
   KeytabService,
   NewKeytabEntries,
 } from '../api/inspect';
 import { BenchFailure } from '../engine/failure';
 import { wrongInputMessage } from '../krb/identify';
+import { parseCcache } from '../krb/ccache';
 import { recoverKeytab, type RecoveredKeytab } from '../krb/keytab-recovery';
 import { isPrintableText, parseTokenText } from '../krb/decode/input';
 import { parseRawKey, type KeySpec } from '../krb/decode/session';
@@ -57,12 +60,26 @@ async function load(source: FileSource, what: 'keytab' | 'ccache' | 'file'): Pro
   return { name: source.name, bytes: Buffer.from(source.base64, 'base64') };
 }
 
+/**
+ * Entries with `superseded` set on every key whose kvno is below the newest kvno of the same
+ * principal (exact name and realm, as MIT compares), as klist users read a keytab after a rotation.
+ */
+export function flagSupersededKvnos(entries: readonly KeytabEntrySummary[]): KeytabEntryView[] {
+  const newest = new Map<string, number>();
+  for (const e of entries) newest.set(e.principal, Math.max(e.kvno, newest.get(e.principal) ?? e.kvno));
+  return entries.map((e) => {
+    const top = newest.get(e.principal)!;
+    if (e.kvno >= top) return { ...e };
+    return { ...e, superseded: { newestKvno: top, note: `old kvno ${e.kvno} < ${top}: kept for tickets issued before the key change` } };
+  });
+}
+
 function keytabDocument(name: string, keytab: Keytab, revealKeys: boolean): KeytabDocument {
   const bytes = writeKeytab(keytab);
   return {
     name,
     version: keytab.version,
-    entries: keytab.entries.map((e) => summarizeEntry(e, revealKeys)),
+    entries: flagSupersededKvnos(keytab.entries.map((e) => summarizeEntry(e, revealKeys))),
     base64: bytes.toString('base64'),
     tree: parseKeytab(bytes, { revealKeys }).tree,
   };
@@ -175,6 +192,13 @@ async function inputBytes(input: DecodeInput): Promise<Buffer> {
   return looksLikeText(bytes) ? userFacing(() => parseTokenText(bytes.toString('utf8'))) : bytes;
 }
 
+/** A FILE ccache's session keys, as the SASL client's decoder takes them (anything else fails saying what it is). */
+async function ccacheKeys(source: FileSource): Promise<KeySpec> {
+  const { name, bytes } = await load(source, 'ccache');
+  const { ccache } = userFacing(() => parseAs(bytes, name, 'ccache', 'a credential cache', () => parseCcache(bytes)));
+  return { kind: 'ccache', label: name, credentials: ccache.credentials };
+}
+
 /** The key specs for a decode; a password without a principal belongs to the client the messages name. */
 async function keySpecs(keys: KeySource[], messages: readonly Uint8Array[]): Promise<KeySpec[]> {
   const specs: KeySpec[] = [];
@@ -182,6 +206,8 @@ async function keySpecs(keys: KeySource[], messages: readonly Uint8Array[]): Pro
     if (key.kind === 'keytab') {
       const { name, keytab } = await readKeytab(key.source);
       specs.push({ kind: 'keytab', label: name, entries: keytab.entries });
+    } else if (key.kind === 'ccache') {
+      specs.push(await ccacheKeys(key.source));
     } else if (key.kind === 'raw') {
       specs.push(userFacing(() => parseRawKey(key.key)));
     } else {

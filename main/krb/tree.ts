@@ -21,6 +21,24 @@ export interface TreeNode {
   decrypted?: DecryptedPart;
   /** Why this node could not be decoded (or decrypted) completely. */
   error?: string;
+  /**
+   * An encrypted part left closed because no key that could open it was there to try: not an
+   * error (a client never holds the service's key), so views show it muted, saying who can.
+   */
+  sealed?: SealedPart;
+}
+
+/**
+ * Whose key an encrypted part needs: the service's long-term key (a Ticket's enc-part), the
+ * ticket's session key or a subkey (authenticator, AP-REP, GSS tokens), the client's long-term
+ * key (AS-REP, PA-ENC-TIMESTAMP), or another (FAST armor, KRB-CRED, KRB-PRIV).
+ */
+export type SealedKey = 'service key' | 'session key' | 'client key' | 'other key';
+
+export interface SealedPart {
+  key: SealedKey;
+  /** For whom, in words: "encrypted for mqtt/localhost@BENCH.TEST (kvno 2, aes256-cts-hmac-sha1-96)". */
+  note: string;
 }
 
 export interface DecryptedPart {

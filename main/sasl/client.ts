@@ -6,7 +6,7 @@
 import type { Exchange, TransportPacket } from '../exchange/model';
 import type { ExchangeRecorder } from '../exchange/recorder';
 import { GssError, type GssHandle, type GssWorkerApi } from '../gss/types';
-import type { KeySpec } from '../krb/decode/session';
+import { ccacheKeyEntries, type KeySpec } from '../krb/decode/session';
 import { readFile } from 'node:fs/promises';
 import { parseCcache } from '../krb/ccache';
 import { contextKeysFrom, perMessageKey, type GssContextKeys } from '../krb/gss/context';
@@ -66,6 +66,7 @@ export class SaslGssapiClient {
   constructor(private readonly options: SaslClientOptions) {
     this.decoder = new SaslStepDecoder(options.decodeKeys ?? []);
     this.decodeKeysFromCcache = !options.decodeKeys && Boolean(options.ccachePath);
+    if (this.decodeKeysFromCcache) options.recorder.noteKeyFile('ccache', options.ccachePath!);
   }
 
   /** The conversation so far, as the recorder keeps it. */
@@ -175,9 +176,7 @@ export class SaslGssapiClient {
   private async addCcacheKeysToDecoder(): Promise<void> {
     try {
       const credentials = parseCcache(await readFile(this.options.ccachePath!)).ccache.credentials;
-      for (const c of credentials) {
-        this.decoder.session.keyring.add({ enctype: c.keyEnctype, key: c.key, origin: 'ccache', source: `ccache session key for ${formatPrincipal(c.server)}` });
-      }
+      for (const entry of ccacheKeyEntries({ label: this.options.ccachePath!, credentials })) this.decoder.session.keyring.add(entry);
     } catch {
       // Decoding is a courtesy: without the keys the steps still show their structure.
     }

@@ -23,6 +23,7 @@ export interface SaslServerOptions {
   offer: SecurityLayerOffer;
   /** The acceptor's keys (the same keytab MIT uses), for our half of the protocol. */
   keytab: readonly KeytabEntry[];
+  /** The keytab's file path: named as the keys' source, and noted as the Exchange's keyFiles.keytab. */
   keytabLabel?: string;
   recorder: ExchangeRecorder;
   /** How challenges travel (default: SASL challenges); MQTT sends them as AUTH 0x18. */
@@ -48,6 +49,7 @@ export class SaslGssapiServer {
 
   constructor(private readonly options: SaslServerOptions) {
     this.decoder = new SaslStepDecoder([{ kind: 'keytab', label: options.keytabLabel ?? 'service keytab', entries: options.keytab }]);
+    if (options.keytabLabel) options.recorder.noteKeyFile('keytab', options.keytabLabel);
   }
 
   /** The conversation so far, as the recorder keeps it. */

@@ -63,7 +63,8 @@ A MIC token does not carry the message it protects: give it with --message TEXT,
 or --message-file FILE and the MIC is verified with the keys.
 --reveal shows key bytes and passwords (hidden by default), also of the keys learned. --json prints one message as
 { kind, length, tree, learnedKeys, learnedKeyValues? (with --reveal) } and several as { "messages": [ … ] };
-tree nodes are { name, type, offset, length, value?, children?, decrypted?: { kind?, keyUsage, keySource, tree }, error? }
+tree nodes are { name, type, offset, length, value?, children?, decrypted?: { kind?, keyUsage, keySource, tree }, error?,
+sealed?: { key, note } } (sealed: encrypted for a key none given could be — "encrypted for mqtt/localhost@R (kvno 2, …)"; "~" in the text)
 (kind "decompressed" for a PAC claims set Windows compressed; offsets inside are in those bytes).`,
   options: {
     ...keyOptions,

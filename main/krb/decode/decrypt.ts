@@ -2,9 +2,9 @@ import { getEnctype } from '../crypto';
 import { decodeDer, type DecodeContext, type Schema } from '../der/schema';
 import { KrbCryptoError, KrbDecodeError } from '../errors';
 import { enctypeName } from '../names';
-import { checkTreeDepth, type TreeNode } from '../tree';
-import { keyUsageLabel } from '../usages';
-import { sessionOf, type KeyEntry } from './keyring';
+import { checkTreeDepth, type SealedKey, type TreeNode } from '../tree';
+import { KeyUsage, keyUsageLabel } from '../usages';
+import { sessionOf, type KeyEntry, type KeyOrigin } from './keyring';
 
 /** Key-bearing nodes (their type says so) inside a decrypted tree, not descending into nested decryptions. */
 function secretRanges(node: TreeNode, out: [number, number][] = [], depth = 0): [number, number][] {
@@ -34,11 +34,66 @@ export interface EncryptedDataValue {
   cipher: Buffer;
 }
 
+/** Whose key each key usage needs (RFC 4120 §7.5.1, RFC 4121 §2), for a part left sealed. */
+function sealedKeyOf(usage: number): SealedKey {
+  switch (usage) {
+    case KeyUsage.TICKET_ENC_PART:
+      return 'service key';
+    case KeyUsage.AS_REQ_PA_ENC_TIMESTAMP:
+    case KeyUsage.AS_REP_ENC_PART:
+      return 'client key';
+    case KeyUsage.TGS_REQ_AUTHDATA_SESSION_KEY:
+    case KeyUsage.TGS_REQ_AUTHDATA_SUBKEY:
+    case KeyUsage.TGS_REQ_PA_AUTHENTICATOR:
+    case KeyUsage.TGS_REP_ENC_PART_SESSION_KEY:
+    case KeyUsage.TGS_REP_ENC_PART_SUBKEY:
+    case KeyUsage.AP_REQ_AUTHENTICATOR:
+    case KeyUsage.AP_REP_ENC_PART:
+      return 'session key';
+    default:
+      return 'other key';
+  }
+}
+
+/**
+ * Keys that cannot be the one a part needs, so trying them proves nothing: a session key (from a
+ * ccache, or learned) never encrypts a ticket (a user-to-user ticket that one opens still opens),
+ * a long-term key (keytab, password) is never a session key, a ccache holds no client key.
+ */
+const CANNOT_HOLD: Record<SealedKey, readonly KeyOrigin[]> = {
+  'service key': ['ccache', 'learned'],
+  'session key': ['keytab', 'password'],
+  'client key': ['ccache'],
+  'other key': [],
+};
+
+/** "encrypted for mqtt/localhost@BENCH.TEST (kvno 2, aes256-cts-hmac-sha1-96)", "encrypted with the ticket session key (…)". */
+function sealedNote(key: SealedKey, enc: EncryptedDataValue, usage: number, sealedFor: string | undefined): string {
+  const etype = enctypeName(enc.etype);
+  if (sealedFor) return `encrypted for ${sealedFor} (${enc.kvno !== undefined ? `kvno ${enc.kvno}, ` : ''}${etype})`;
+  // keyUsageLabel: "11 (AP-REQ authenticator, ticket session key)" → "ticket session key".
+  const keyWords = /, ([^,()]+)\)$/.exec(keyUsageLabel(usage))?.[1];
+  return keyWords ? `encrypted with the ${keyWords} (${etype})` : `encrypted (${etype}, key usage ${keyUsageLabel(usage)})`;
+}
+
+/** The part stays closed: an error when a key that could open it failed, a neutral note when none was there. */
+function recordClosed(encTree: TreeNode, enc: EncryptedDataValue, usage: number, candidates: readonly KeyEntry[], sealedFor: string | undefined): void {
+  const key = sealedKeyOf(usage);
+  if (candidates.some((c) => !CANNOT_HOLD[key].includes(c.origin))) {
+    delete encTree.sealed;
+    encTree.error = `none of the ${candidates.length} ${enctypeName(enc.etype)} key(s) decrypts this (key usage ${keyUsageLabel(usage)}): tried ${candidates.map((c) => c.source).join('; ')}`;
+  } else {
+    encTree.sealed = { key, note: sealedNote(key, enc, usage, sealedFor) };
+  }
+}
+
 /**
  * Tries every key on the session's ring that matches the etype; the first that decrypts wins.
  * The plaintext is decoded with `schema` and hung under the encrypted field's tree node as
  * `decrypted`, naming the key usage and the key. Failures are recorded on the node, never thrown:
- * a message whose encrypted part we cannot open is still a fine message to show.
+ * a message whose encrypted part we cannot open is still a fine message to show. A part no key on
+ * the ring could open (none of its enctype, or only keys of the wrong kind) gets a `sealed` note
+ * saying for whom it is encrypted (`sealedFor`: the ticket's service), not an error.
  */
 export function decryptField<T>(
   ctx: DecodeContext,
@@ -48,9 +103,11 @@ export function decryptField<T>(
   schema: Schema<T>,
   structure: string,
   onDecrypted?: (value: T, key: KeyEntry) => void,
+  sealedFor?: string,
 ): T | undefined {
   const session = sessionOf(ctx.extra);
-  if (!session || session.keyring.size === 0 || !encTree) return undefined;
+  if (!session || !encTree) return undefined;
+  if (session.keyring.size === 0) return void recordClosed(encTree, enc, usage, [], sealedFor);
   const enctype = getEnctype(enc.etype);
   if (!enctype) {
     encTree.error = `cannot decrypt: ${enctypeName(enc.etype)} is not supported`;
@@ -65,23 +122,34 @@ export function decryptField<T>(
       if (error instanceof KrbCryptoError) continue;
       throw error;
     }
-    const part = { keyUsage: keyUsageLabel(usage), keySource: candidate.source };
-    try {
-      const decoded = decodeDer(schema, plaintext, structure, { base: 0, revealSecrets: ctx.revealSecrets, extra: ctx.extra, exact: false, depth: ctx.depth + 1 });
-      encTree.decrypted = { ...part, tree: decoded.tree, ...plaintextView(plaintext, decoded.tree, ctx.revealSecrets) };
-      onDecrypted?.(decoded.value, candidate);
-      return decoded.value;
-    } catch (error) {
-      if (!(error instanceof KrbDecodeError)) throw error;
-      encTree.decrypted = {
-        ...part,
-        tree: { name: structure, type: 'plaintext', offset: 0, length: plaintext.length, value: plaintext.toString('hex'), error: error.message },
-      };
-      return undefined;
-    }
+    delete encTree.sealed;
+    return openedPart(ctx, encTree, plaintext, { keyUsage: keyUsageLabel(usage), keySource: candidate.source }, schema, structure, (value) => onDecrypted?.(value, candidate));
   }
-  encTree.error = candidates.length
-    ? `none of the ${candidates.length} ${enctypeName(enc.etype)} key(s) decrypts this (key usage ${keyUsageLabel(usage)}): tried ${candidates.map((c) => c.source).join('; ')}`
-    : `no ${enctypeName(enc.etype)} key to try (have: ${session.keyring.describe()})`;
+  recordClosed(encTree, enc, usage, candidates, sealedFor);
   return undefined;
+}
+
+/** Decodes a decrypted plaintext with `schema` and hangs it under the encrypted field's node. */
+function openedPart<T>(
+  ctx: DecodeContext,
+  encTree: TreeNode,
+  plaintext: Buffer,
+  part: { keyUsage: string; keySource: string },
+  schema: Schema<T>,
+  structure: string,
+  onDecoded: (value: T) => void,
+): T | undefined {
+  try {
+    const decoded = decodeDer(schema, plaintext, structure, { base: 0, revealSecrets: ctx.revealSecrets, extra: ctx.extra, exact: false, depth: ctx.depth + 1 });
+    encTree.decrypted = { ...part, tree: decoded.tree, ...plaintextView(plaintext, decoded.tree, ctx.revealSecrets) };
+    onDecoded(decoded.value);
+    return decoded.value;
+  } catch (error) {
+    if (!(error instanceof KrbDecodeError)) throw error;
+    encTree.decrypted = {
+      ...part,
+      tree: { name: structure, type: 'plaintext', offset: 0, length: plaintext.length, value: plaintext.toString('hex'), error: error.message },
+    };
+    return undefined;
+  }
 }

@@ -52,6 +52,11 @@ function passwordKey(spec: Extract<KeySpec, { kind: 'password' }>, etype: number
   }
 }
 
+/** A ccache's session keys as key-ring entries: what a client holds, one per credential. */
+export function ccacheKeyEntries(spec: Omit<Extract<KeySpec, { kind: 'ccache' }>, 'kind'>): KeyEntry[] {
+  return spec.credentials.map((c) => ({ enctype: c.keyEnctype, key: c.key, origin: 'ccache', source: `ccache ${spec.label}: session key for ${formatPrincipal(c.server)}` }));
+}
+
 export function createDecodeSession(specs: readonly KeySpec[]): DecodeSession {
   const keyring = new KeyRing();
   const passwords = specs.filter((s): s is Extract<KeySpec, { kind: 'password' }> => s.kind === 'password');
@@ -69,9 +74,7 @@ export function createDecodeSession(specs: readonly KeySpec[]): DecodeSession {
         });
       }
     } else if (spec.kind === 'ccache') {
-      for (const credential of spec.credentials) {
-        keyring.add({ enctype: credential.keyEnctype, key: credential.key, origin: 'ccache', source: `ccache ${spec.label}: session key for ${formatPrincipal(credential.server)}` });
-      }
+      for (const entry of ccacheKeyEntries(spec)) keyring.add(entry);
     } else if (spec.kind === 'raw') {
       keyring.add({ enctype: spec.enctype, key: spec.key, origin: 'raw', source: `raw ${enctypeName(spec.enctype)} key` });
     } else {

@@ -468,7 +468,7 @@ function decodeCfx(bytes: Uint8Array, base: number, keys: readonly GssKey[] | un
     return decoded;
   }
   if (candidates.length === 0) {
-    body.error = 'no AES key to try: RFC 4121 tokens are protected with the session key or a subkey (aes128/aes256)';
+    body.sealed = { key: 'session key', note: 'protected with the session key or a subkey (RFC 4121: aes128/aes256), and no such key was there to try' };
     return decoded;
   }
   const opened = openWith(candidates, isMic ? 'mic' : 'wrap', bytes, options, body, (r) => keyUsageLabel(r.keyUsage));
@@ -585,7 +585,7 @@ function decodeLegacy(bytes: Uint8Array, base: number, keys: readonly GssKey[] |
     return decoded;
   }
   if (candidates.length === 0) {
-    target.error = 'no arcfour-hmac key to try: this RFC 4757 token needs the RC4-HMAC session key or subkey';
+    target.sealed = { key: 'session key', note: 'protected with the RC4-HMAC session key or subkey (RFC 4757), and no such key was there to try' };
     return decoded;
   }
   const usageLabel = (r: MicResult) => `${r.keyUsage} (RFC 4757 Microsoft usage, ${kind === 'wrap' ? 'Wrap' : 'MIC'})`;

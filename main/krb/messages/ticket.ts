@@ -50,13 +50,14 @@ export const Ticket = app(
       summarize: (v) => `${formatName(v.sname.nameString)}@${v.realm}, ${enctypeName(v.encPart.etype)}, kvno ${v.encPart.kvno ?? '?'}`,
       refine(value, trees, ctx) {
         const service = `${formatName(value.sname.nameString)}@${value.realm}`;
-        decryptField(ctx, trees.encPart, value.encPart, KeyUsage.TICKET_ENC_PART, EncTicketPart, 'EncTicketPart', (part) => {
+        const onPart = (part: EncTicketPart) =>
           learn(ctx.extra, {
             enctype: part.key.keytype,
             key: part.key.keyvalue,
             source: `session key of the ticket for ${service} (client ${formatPrincipal({ components: part.cname.nameString, realm: part.crealm })})`,
           });
-        });
+        // Closed without the service's key: the note names the service it is encrypted for.
+        decryptField(ctx, trees.encPart, value.encPart, KeyUsage.TICKET_ENC_PART, EncTicketPart, 'EncTicketPart', onPart, service);
       },
     },
   ),

@@ -1,7 +1,7 @@
 import type { CatalogEntry, Diagnosis, DiagnosisInput, Exchange, ScenarioInfo, ScenarioResult } from '@api/index';
 import type { LabStatus } from '@api/lab';
 import { defineStore } from 'pinia';
-import { computed, ref, shallowRef } from 'vue';
+import { computed, ref, shallowRef, watch } from 'vue';
 import type { BenchClient } from '../api/client';
 import { parseExchangeFile } from '../utils/exchange';
 import { useExchangeDiagnosisStore } from './exchange-diagnosis';
@@ -97,14 +97,16 @@ export const useDiagnoseStore = defineStore('diagnose', () => {
     errors.value = { ...errors.value, [which]: problem };
   }
 
-  async function run(bench: BenchClient, which: DiagnoseMode, subject: string, input: DiagnosisInput): Promise<void> {
+  /** `current` says whether the answer still belongs to what is shown (a setup check whose profile changed meanwhile does not). */
+  async function run(bench: BenchClient, which: DiagnoseMode, subject: string, input: DiagnosisInput, current: () => boolean = () => true): Promise<void> {
     if (busy.value) return;
     busy.value = which;
     errors.value = { ...errors.value, [which]: null };
     try {
-      setResult(which, made(await bench.api.diagnose.diagnose(input), subject));
+      const diagnosis = await bench.api.diagnose.diagnose(input);
+      if (current()) setResult(which, made(diagnosis, subject));
     } catch (e) {
-      setResult(which, null, (e as Error).message);
+      if (current()) setResult(which, null, (e as Error).message);
     } finally {
       busy.value = null;
     }
@@ -152,6 +154,19 @@ export const useDiagnoseStore = defineStore('diagnose', () => {
     await diagnoseExchange(bench, { exchange, label: `${name} (file)` });
   }
 
+  /**
+   * Which profile a setup result belongs to: choosing another one (or other custom paths) drops
+   * the result and error of the old one, and an answer still on its way for it.
+   */
+  let setupGeneration = 0;
+  watch(
+    () => [setup.value.profile, setup.value.krb5Config.trim(), setup.value.ccache.trim()].join('\n'),
+    () => {
+      setupGeneration++;
+      setResult('setup', null);
+    },
+  );
+
   async function checkSetup(bench: BenchClient): Promise<void> {
     if (setupProblem.value) return setResult('setup', null, setupProblem.value);
     const s = setup.value;
@@ -164,7 +179,8 @@ export const useDiagnoseStore = defineStore('diagnose', () => {
       ...(principal ? { principal } : {}),
     };
     const profile = s.profile === 'lab' ? 'the lab profile' : s.profile === 'system' ? 'the system profile' : 'the custom profile';
-    await run(bench, 'setup', principal ? `${profile}, service ${principal}` : profile, { setup: input });
+    const generation = setupGeneration;
+    await run(bench, 'setup', principal ? `${profile}, service ${principal}` : profile, { setup: input }, () => generation === setupGeneration);
   }
 
   async function loadCatalog(bench: BenchClient): Promise<void> {

@@ -107,10 +107,11 @@ export function initialExpansion(index: ItemIndex, budget = 400): Set<string> {
     shown += adds;
     level = parents.flatMap((item) => item.children.slice(0, CHILD_PAGE));
   }
+  // Decrypted parts open, and the place of a sealed part is shown (its note says who opens it).
   for (const item of index.byId.values()) {
-    if (!item.decrypted) continue;
+    if (!item.decrypted && !item.node.sealed) continue;
     for (const a of ancestors(item)) open.add(a.id);
-    if (item.children.length) open.add(item.id);
+    if (item.decrypted && item.children.length) open.add(item.id);
   }
   return open;
 }

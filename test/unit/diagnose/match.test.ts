@@ -135,14 +135,21 @@ describe('observeExchange', () => {
     expect(observations).toEqual(
       expect.arrayContaining([
         { kind: 'message', text: STALE, source: "the broker Exchange's verdict" },
-        { kind: 'com-err', code: -1765328340, text: `Result of acceptor: -1765328340/${STALE}`, source: 'step 1 (CONNECT) KRB5_TRACE', trace: true },
-        { kind: 'krb-error', code: 44, text: 'KRB-ERROR error-code 44 (KRB_AP_ERR_BADKEYVER)', source: 'step 2 (CONNACK) token' },
-        { kind: 'mqtt-reason', code: 0x87, text: 'CONNACK 0x87 Not Authorized', source: 'step 2 (CONNACK)' },
+        { kind: 'com-err', code: -1765328340, text: `Result of acceptor: -1765328340/${STALE}`, source: 'step 1 (CONNECT) KRB5_TRACE', trace: true, step: 0 },
+        { kind: 'krb-error', code: 44, text: 'KRB-ERROR error-code 44 (KRB_AP_ERR_BADKEYVER)', source: 'step 2 (CONNACK) token', step: 1 },
+        { kind: 'mqtt-reason', code: 0x87, text: 'CONNACK 0x87 Not Authorized', source: 'step 2 (CONNACK)', step: 1 },
       ]),
     );
     const [top] = matchCatalog(CATALOG, observations);
     expect(top!.id).toBe('keytab-out-of-date');
     expect(top!.confidence).toBeGreaterThan(0.9);
+    // Evidence quoted from a step says which (the Diagnose view links it to the step); the verdict's does not.
+    expect(top!.evidence).toEqual(
+      expect.arrayContaining([
+        { source: 'step 2 (CONNACK) token', text: 'KRB-ERROR error-code 44 (KRB_AP_ERR_BADKEYVER)', step: 1 },
+        { source: "the broker Exchange's verdict", text: STALE },
+      ]),
+    );
   });
 
   it('caps a finding seen only in trace lines below the reported error: MIT traces non-fatal errors on the way', () => {
