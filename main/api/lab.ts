@@ -57,6 +57,51 @@ export interface LabStatus {
   env: LabShellEnv;
   /** Keytabs kept by key rotations: the service keytab as it was before each. */
   staleKeytabs: { path: string; principal: string; kvno: number }[];
+  /** The change undo() reverts now (the latest one that can be undone), null when there is none. */
+  lastChange: LabChange | null;
+}
+
+/** The lab operations that change a principal and can be undone. */
+export type LabChangeOperation = 'rotateKey' | 'setFlags' | 'removePrincipal' | 'setPassword';
+
+/**
+ * A change to one principal the lab can undo: before it, the principal's database entry was dumped
+ * (`kdb5_util dump FILE PRINCIPAL`: keys, kvno, flags) and its entries of the lab's keytabs and its
+ * password kept; undo loads the entry back (`kdb5_util load -update`) and restores the rest.
+ */
+export interface LabChange {
+  id: string;
+  operation: LabChangeOperation;
+  principal: string;
+  /** What the change did, in words: "mqtt/localhost@BENCH.TEST: kvno 2 → 3". */
+  summary: string;
+  /** What undo() restores, in words. */
+  undo: string;
+  /** When it was made (ISO-8601 UTC). */
+  at: string;
+}
+
+/** A change not made yet: what it will do, for the confirm step before it. */
+export type LabChangeRequest = LabTarget & { name: string } & (
+    | { operation: 'rotateKey' | 'removePrincipal' | 'setPassword' }
+    | { operation: 'setFlags'; requiresPreauth?: boolean; allowTix?: boolean; expired?: boolean; passwordExpired?: boolean }
+  );
+
+export interface LabChangePreview {
+  operation: LabChangeOperation;
+  principal: string;
+  /** One sentence per effect, in the order they happen. */
+  effects: string[];
+  /** What an undo afterwards would restore, in words. */
+  undo: string;
+}
+
+export interface LabUndoResult {
+  /** The change that was undone. */
+  change: LabChange;
+  /** What was restored, in words. */
+  restored: string[];
+  status: LabStatus;
 }
 
 /** up() also says what it had to do. */
@@ -73,6 +118,11 @@ export interface LabUpResult extends LabStatus {
 /** Every method takes the realm it acts on; default BENCH.TEST. */
 export interface LabTarget {
   realm?: string;
+  /**
+   * false: a change the bench reverts by itself (a diagnose scenario) — nothing is kept for undo,
+   * so it never crowds the user's own changes out of the undo list. Default true.
+   */
+  undoable?: boolean;
 }
 
 export type LabNewPrincipal = LabTarget & {
@@ -154,6 +204,16 @@ export interface LabService {
   revealPassword(input?: LabTarget & { name?: string }): Promise<{ principal: string; password: string }>;
   /** The realm as a Kerberos profile (GSS workers, SASL): alice's ccache, the service keytab. */
   profile(options?: LabTarget): Promise<KerberosProfile>;
+  /** What a change would do (nothing is changed): the text of a confirm step. */
+  preview(input: LabChangeRequest): Promise<LabChangePreview>;
+  /**
+   * Reverts the latest change (rotateKey, setFlags, removePrincipal, setPassword): the principal's
+   * database entry as it was (kvno, keys, flags), its entries in the service and client keytabs and
+   * its password. With `id`, only if that change is the latest. Refused when the principal was
+   * changed since by something that cannot be undone (its kvno, flags or existence differ from
+   * what the change left).
+   */
+  undo(input?: LabTarget & { id?: string }): Promise<LabUndoResult>;
 }
 
 /** The `lab.kdcLog` event: lines the KDC just appended to its log. */

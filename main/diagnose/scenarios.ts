@@ -6,7 +6,7 @@
  * used wherever keys get changed, so the lab's own services are never touched.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import mqtt, { type Packet } from 'mqtt';
 import type { ScenarioInfo } from '../api/diagnose';
@@ -24,6 +24,7 @@ import { SaslGssapiClient } from '../sasl/client';
 import { OFFERS } from '../sasl/layers';
 import { SaslGssapiServer } from '../sasl/server';
 import { runTool } from '../system/exec';
+import { AUTH_DEADLINE_SCENARIO } from './deadline-scenario';
 
 /** What a broken flow produced: the error as the tool printed it, and any Exchanges recorded. */
 export interface Attempt {
@@ -214,7 +215,10 @@ async function addScenarioService(ctx: ScenarioContext): Promise<string> {
 
 async function removeScenarioService(ctx: ScenarioContext): Promise<void> {
   const status = await ctx.lab.status();
-  if (status.principals.some((p) => p.name === `${SCENARIO_SERVICE}@${status.realm}`)) await ctx.lab.removePrincipal({ name: SCENARIO_SERVICE });
+  const name = `${SCENARIO_SERVICE}@${status.realm}`;
+  if (status.principals.some((p) => p.name === name)) await ctx.lab.removePrincipal({ name: SCENARIO_SERVICE, undoable: false });
+  // A rotation keeps the keytab from before it in the lab's folder; for this principal it was the run's alone.
+  await Promise.all(status.staleKeytabs.filter((k) => k.principal === name).map((k) => rm(k.path, { force: true })));
 }
 
 /** A client-only profile: this ccache and nothing else (no client keytab to fall back on). */
@@ -256,11 +260,11 @@ function aliceFlagScenario(info: ScenarioInfo, broken: AliceFlags, restored: Ali
   return {
     ...info,
     async run(ctx) {
-      await ctx.lab.setFlags({ name: 'alice', ...broken });
+      await ctx.lab.setFlags({ name: 'alice', ...broken, undoable: false });
       return kinitAlice(ctx);
     },
     async restore(ctx) {
-      await ctx.lab.setFlags({ name: 'alice', ...restored });
+      await ctx.lab.setFlags({ name: 'alice', ...restored, undoable: false });
     },
   };
 }
@@ -326,12 +330,12 @@ export const SCENARIOS: readonly Scenario[] = [
     expects: 'preauth-failed',
     description: 'alice with +requires_preauth, kinit with a wrong password.',
     async run(ctx) {
-      await ctx.lab.setFlags({ name: 'alice', requiresPreauth: true });
+      await ctx.lab.setFlags({ name: 'alice', requiresPreauth: true, undoable: false });
       return kinit(ctx, ['alice'], { password: 'certainly-not-her-password' });
     },
     async restore(ctx) {
       const alice = ctx.status.principals.find((p) => p.name.startsWith('alice@'));
-      await ctx.lab.setFlags({ name: 'alice', requiresPreauth: alice?.flags.requiresPreauth ?? false });
+      await ctx.lab.setFlags({ name: 'alice', requiresPreauth: alice?.flags.requiresPreauth ?? false, undoable: false });
     },
   },
   {
@@ -355,7 +359,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'Rotates a scenario service key and serves the MQTT broker from the keytab kept from before; the probe connects with a fresh ticket.',
     async run(ctx) {
       const principal = await addScenarioService(ctx);
-      const rotation = await ctx.lab.rotateKey({ name: SCENARIO_SERVICE });
+      const rotation = await ctx.lab.rotateKey({ name: SCENARIO_SERVICE, undoable: false });
       return probeBrokerFlow(ctx, { keytab: rotation.staleKeytab!, principal });
     },
     restore: removeScenarioService,
@@ -371,7 +375,7 @@ export const SCENARIOS: readonly Scenario[] = [
       const before = await ctx.lab.exportKeytab({ path: path.join(ctx.dir, 'before.keytab'), principals: [SCENARIO_SERVICE] });
       const first = await saslFlow(ctx, { client, service: SCENARIO_GSS_NAME, keytab: before.path });
       if (first.error) throw new Error(`the first connection (to cache the ticket) failed: ${first.error}`);
-      await ctx.lab.rotateKey({ name: SCENARIO_SERVICE });
+      await ctx.lab.rotateKey({ name: SCENARIO_SERVICE, undoable: false });
       const after = await ctx.lab.exportKeytab({ path: path.join(ctx.dir, 'after.keytab'), principals: [SCENARIO_SERVICE] });
       return saslFlow(ctx, { client, service: SCENARIO_GSS_NAME, keytab: after.path });
     },
@@ -516,21 +520,33 @@ export const SCENARIOS: readonly Scenario[] = [
       }
     },
   },
+  AUTH_DEADLINE_SCENARIO,
 ];
 
 export function scenarioById(id: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.id === id);
 }
 
-/** A fresh scratch directory for one run, under the data directory. */
+/** No scenario runs this long: an older scratch folder is from a process killed mid-run. */
+const STALE_SCRATCH_MS = 15 * 60_000;
+
+/** A fresh scratch directory for one run, under the data directory (first removing those of runs that never finished). */
 export async function scenarioDir(dataDir: string, id: string): Promise<string> {
-  const dir = path.join(dataDir, 'scenarios', `${id}-${randomBytes(4).toString('hex')}`);
+  const parent = path.join(dataDir, 'scenarios');
+  for (const entry of await readdir(parent).catch(() => [] as string[])) {
+    const old = path.join(parent, entry);
+    const changed = await stat(old).then((s) => s.mtimeMs, () => Date.now());
+    if (Date.now() - changed > STALE_SCRATCH_MS) await rm(old, { recursive: true, force: true });
+  }
+  const dir = path.join(parent, `${id}-${randomBytes(4).toString('hex')}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   return dir;
 }
 
 export async function removeScenarioDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+  // The scenarios/ folder too once it is empty (another run may still use it: then it stays).
+  await rmdir(path.dirname(dir)).catch(() => undefined);
 }
 
 /** After a scenario: alice still gets a ticket and a SASL exchange with mqtt@localhost succeeds. */

@@ -42,6 +42,7 @@ function credentialReport(c: CcacheCredential): CcacheReportCredential {
     renewTill: time(c.renewTill),
     flags: c.flagNames,
     ...(ticketError ? { ticketError } : {}),
+    ticket: Buffer.from(c.ticket).toString('base64'),
   };
 }
 
@@ -59,7 +60,8 @@ function krbCredReport(bytes: Uint8Array): { report: CcacheReport; tree: TreeNod
   const credentials = tickets.map((ticket, i): CcacheReportCredential => {
     const info = infos[i];
     const node = ticketNodes[i];
-    const facts = node ? ticketFacts(bytes.subarray(node.offset, node.offset + node.length), node.offset) : ticketFacts(new Uint8Array(), 0);
+    const ticketBytes = node ? bytes.subarray(node.offset, node.offset + node.length) : new Uint8Array();
+    const facts = node ? ticketFacts(ticketBytes, node.offset) : ticketFacts(ticketBytes, 0);
     const client = info?.pname ? formatPrincipal({ components: info.pname.nameString, realm: info.prealm ?? '' }) : '';
     return {
       client,
@@ -72,6 +74,7 @@ function krbCredReport(bytes: Uint8Array): { report: CcacheReport; tree: TreeNod
       endtime: seconds(info?.endtime),
       renewTill: seconds(info?.renewTill),
       flags: info?.flags?.names ?? [],
+      ticket: Buffer.from(ticketBytes).toString('base64'),
     };
   });
   const report: CcacheReport = { version: 0, format: 'KRB-CRED', defaultPrincipal: credentials.find((c) => c.client)?.client ?? '', credentials, config: [] };

@@ -4,6 +4,9 @@
  * processes whatever the number of principals, where `getprinc` would need one each.
  */
 import type { LabPrincipalKind } from '../api/lab';
+import { BenchFailure } from '../engine/failure';
+import type { FlagChanges } from './change-words';
+import type { LabLayout } from './layout';
 import { runTool } from '../system/exec';
 import { RealmError, type MitRealm } from './realm';
 
@@ -71,4 +74,33 @@ export async function listPrincipals(realm: MitRealm): Promise<DatabasePrincipal
     if (kvno === p.kvno && !p.enctypes.includes(enctype)) p.enctypes.push(enctype);
   }
   return [...byName.values()].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.name.localeCompare(b.name));
+}
+
+// ---- refusals: changes the lab will not make ---------------------------------------------------
+
+export function refuseRemoval(name: string, layout: LabLayout): void {
+  if (name === `krbtgt/${layout.realm}@${layout.realm}`) throw new BenchFailure(`${name} is the realm's own key: removing it would break the realm (kbench lab down --destroy removes the whole realm)`);
+}
+
+export function refusePassword(name: string): void {
+  if (principalKind(name) === 'krbtgt') throw new BenchFailure(`${name} has no password: rotate its key instead`);
+}
+
+export function refuseRotation(kind: LabPrincipalKind, name: string, given: string, passwords: Record<string, string>): void {
+  if (kind !== 'krbtgt' && passwords[name] !== undefined) {
+    throw new BenchFailure(`${name} is a user with a password: random keys would replace it. Set a new password instead (kbench lab password ${given})`);
+  }
+}
+
+/** kadmin modprinc arguments for the flags asked for; none is a failure. */
+export function modprincArgs(flags: FlagChanges): string[] {
+  const changes = [
+    ...(flags.requiresPreauth === undefined ? [] : [flags.requiresPreauth ? '+requires_preauth' : '-requires_preauth']),
+    ...(flags.allowTix === undefined ? [] : [flags.allowTix ? '+allow_tix' : '-allow_tix']),
+    // "now" is not yet past for the KDC's check: an hour ago is.
+    ...(flags.expired === undefined ? [] : [`-expire ${flags.expired ? '"1 hour ago"' : 'never'}`]),
+    ...(flags.passwordExpired === undefined ? [] : [`-pwexpire ${flags.passwordExpired ? '"1 hour ago"' : 'never'}`]),
+  ];
+  if (!changes.length) throw new BenchFailure('no flag to change: give requiresPreauth, allowTix, expired and/or passwordExpired');
+  return changes;
 }

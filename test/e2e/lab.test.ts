@@ -60,14 +60,16 @@ describe('the Lab view (Chromium, web mode)', () => {
     expect(problems).toEqual([]);
   });
 
-  it('rotates a key and shows the new kvno', async () => {
+  it('rotates a key (after saying what it changes) and shows the new kvno', async () => {
     await row('mqtt/localhost@BENCH.TEST').getByTestId('lab-rotate').click();
+    await page.getByTestId('lab-confirm-effects').waitFor();
+    await page.getByTestId('lab-confirm-go').click();
     await page.waitForFunction(
       () => document.querySelector('[data-principal="mqtt/localhost@BENCH.TEST"] [data-testid="lab-kvno"]')?.textContent === '3',
       undefined,
       { timeout: 15_000 },
     );
-    expect(await page.getByTestId('lab-notice').textContent()).toContain('mqtt/localhost@BENCH.TEST: kvno 2 → 3');
+    expect(await page.getByTestId('lab-outcome-text').textContent()).toContain('mqtt/localhost@BENCH.TEST: kvno 2 → 3');
     // (MIT agrees: the next test's kvno gets a kvno 3 ticket.)
     expect(problems).toEqual([]);
   });
@@ -102,11 +104,17 @@ describe('the Lab view (Chromium, web mode)', () => {
   });
 
   it('flips a flag and shifts the clock from the UI', async () => {
-    await row('alice@BENCH.TEST').getByTestId('lab-flag-tix').uncheck();
+    // A flag change says what it does first; the box changes only once it is applied.
+    await row('alice@BENCH.TEST').getByTestId('lab-flag-tix').click();
+    await page.getByTestId('lab-confirm-effects').getByText('-allow_tix').waitFor();
+    expect(await row('alice@BENCH.TEST').getByTestId('lab-flag-tix').isChecked()).toBe(true);
+    await page.getByTestId('lab-confirm-go').click();
     await page.waitForFunction(() => (document.querySelector('[data-principal="alice@BENCH.TEST"] [data-testid="lab-flag-tix"]') as HTMLInputElement | null)?.checked === false);
     const refused = await runProgram('kinit', ['alice'], { ...process.env, KRB5_CONFIG: path.join(dataDir, 'lab', 'BENCH.TEST', 'krb5.conf'), KRB5CCNAME: `FILE:${path.join(root, 'x.ccache')}` }, 'x\n');
     expect(refused.stderr).toMatch(/credentials have been revoked/);
-    await row('alice@BENCH.TEST').getByTestId('lab-flag-tix').check();
+    await row('alice@BENCH.TEST').getByTestId('lab-flag-tix').click();
+    await page.getByTestId('lab-confirm-effects').waitFor();
+    await page.getByTestId('lab-confirm-go').click();
     await page.waitForFunction(() => (document.querySelector('[data-principal="alice@BENCH.TEST"] [data-testid="lab-flag-tix"]') as HTMLInputElement | null)?.checked === true);
 
     await page.getByTestId('lab-offset').fill('600');

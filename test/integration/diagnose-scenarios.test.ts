@@ -4,7 +4,7 @@
  * diagnoses it — the expected catalog entry must come first — and restores the lab, which must
  * still work for the next scenario. The error texts come from the runs, never from this file.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,11 @@ import { BenchEventBus } from '../../main/engine/events';
 import { GssSupervisor } from '../../main/gss/supervisor';
 import { kdcsUnder, stopPid } from '../../main/lab/kdc-process';
 import { LabServiceImpl } from '../../main/lab/service';
+
+/** Every file and folder under `dir`, as paths relative to it ('' when it does not exist). */
+async function filesUnder(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true }).catch(() => [] as string[])).sort();
+}
 
 describe('diagnosis scenarios against the lab realm', () => {
   let root: string;
@@ -78,8 +83,17 @@ describe('diagnosis scenarios against the lab realm', () => {
     'keytab-file-missing',
     'no-common-enctype',
     'invalid-principal-string',
-  ])('%s: the real error is diagnosed as expected and the lab works afterwards', async (id) => {
+    'auth-deadline',
+  ])('%s: the real error is diagnosed as expected, the lab works afterwards and holds no file it did not hold before', async (id) => {
+    const dataDir = path.join(root, 'data');
+    const before = await filesUnder(dataDir);
     const result = await service.runScenario({ id });
+    // Scratch keytabs, ccaches, krb5.conf copies, the keytab a rotation keeps: all gone again; and
+    // nothing in the user's undo list (a scenario reverts its own changes). The replay cache is the
+    // lab's own state (rcache/, made by MIT at the first AP-REQ the lab's acceptor takes).
+    const labState = (file: string) => /\/rcache\/[^/]+$/.test(file);
+    const left = (await filesUnder(dataDir)).filter((file) => !before.includes(file) && !labState(file));
+    expect(left, `${id} left files behind in ${dataDir}`).toEqual([]);
     results.set(id, result);
     const expected = scenarios.find((s) => s.id === id)!.expects;
     expect(result.error, 'the broken flow must fail with a real error').not.toBe('');

@@ -38,7 +38,7 @@ const showCommand: Command = {
   summary: 'list a FILE credential cache (versions 1–4) or a KRB-CRED (.kirbi) like klist -e -f (times in ISO-8601 UTC)',
   usage: ['ccache show FILE [--json]'],
   details:
-    'FILE may be a path or FILE:/path (as in KRB5CCNAME). A .kirbi (KRB-CRED) is shown as the cache of its tickets. --json prints { format, version, defaultPrincipal, credentials: [ { client, server, sessionKeyEnctype, sessionKeyEnctypeId, ticketEnctype, ticketEnctypeId, ticketKvno, authtime, starttime, endtime, renewTill, flags } ], config: [ { key, principal?, value } ] }.',
+    'FILE may be a path or FILE:/path (as in KRB5CCNAME). A .kirbi (KRB-CRED) is shown as the cache of its tickets. --json prints { format, version, defaultPrincipal, credentials: [ { client, server, sessionKeyEnctype, sessionKeyEnctypeId, ticketEnctype, ticketEnctypeId, ticketKvno, authtime, starttime, endtime, renewTill, flags, ticket (the Ticket, base64: kbench decode --base64 opens it) } ], config: [ { key, principal?, value } ] }.',
   options: { json: { type: 'boolean' } },
   positionals: { min: 1, max: 1 },
   async run(input) {

@@ -5,6 +5,7 @@ import { decodeCommand, explainKeyCommand } from './decode';
 import { diagnoseCommand, scenarioCommand } from './diagnose';
 import { doctorCommand } from './doctor';
 import { keytabCommand } from './keytab';
+import { krb5confCommand } from './krb5conf';
 import { probeCommand } from './probe';
 import { labCommand } from './lab';
 import { saslCommand } from './sasl';
@@ -12,4 +13,4 @@ import { startCommand } from './start';
 import { webCommand } from './web';
 
 /** Every top-level `kbench` command, in the order `kbench --help` lists them. */
-export const commands: Command[] = [doctorCommand, webCommand, startCommand, labCommand, brokerCommand, probeCommand, saslCommand, keytabCommand, ccacheCommand, decodeCommand, explainKeyCommand, diagnoseCommand, scenarioCommand];
+export const commands: Command[] = [doctorCommand, webCommand, startCommand, labCommand, brokerCommand, probeCommand, saslCommand, keytabCommand, ccacheCommand, krb5confCommand, decodeCommand, explainKeyCommand, diagnoseCommand, scenarioCommand];

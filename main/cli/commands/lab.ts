@@ -1,10 +1,12 @@
 import path from 'node:path';
 import type { LabPrincipal, LabShellEnv, LabStatus, LabTarget } from '../../api/lab';
 import type { Engine } from '../../engine';
+import { BenchFailure } from '../../engine/failure';
 import { LogFollower } from '../../lab/kdc-log';
 import { EXIT_OK, UsageError, type CliIo, type Command, type CommandInput } from '../command';
 import { passwordFrom, str } from '../password-options';
 import { json, padEnd } from '../format';
+import { invokeService } from '../invoke';
 
 
 const REALM_HELP = 'Every lab command takes --realm R (default BENCH.TEST); the realm lives in $KBENCH_DATA_DIR/lab/R (or the platform data directory).';
@@ -71,6 +73,7 @@ function statusText(status: LabStatus): string {
     `  client keytab    ${status.keytabs.client}`,
     `  ccache           ${status.ccache.path}${status.ccache.tgtExpires ? ` (TGT until ${status.ccache.tgtExpires})` : ' (no TGT)'}`,
     ...status.staleKeytabs.map((s) => `  stale keytab     ${s.path} (${s.principal} up to kvno ${s.kvno})`),
+    ...(status.lastChange ? [`  last change      ${status.lastChange.summary} (kbench lab undo reverts it)`] : []),
     '',
     principalTable(status.principals),
     '',
@@ -225,7 +228,7 @@ const principalRotate: Command = {
   async run(input) {
     const { status: _status, ...rotation } = await lab(input).rotateKey({ ...target(input), name: input.positionals[0]! });
     if (input.values.json) input.io.stdout(json(rotation));
-    else input.io.stdout(`${rotation.principal}: kvno ${rotation.oldKvno} → ${rotation.newKvno}${rotation.staleKeytab ? `; the old keytab is ${rotation.staleKeytab}` : ''}\n`);
+    else input.io.stdout(`${rotation.principal}: kvno ${rotation.oldKvno} → ${rotation.newKvno}${rotation.staleKeytab ? `; the old keytab is ${rotation.staleKeytab}` : ''} (kbench lab undo reverts it)\n`);
     return EXIT_OK;
   },
 };
@@ -257,7 +260,7 @@ const principalFlags: Command = {
         ? await lab(input).status(target(input))
         : await lab(input).setFlags({ ...target(input), name, ...(requiresPreauth !== undefined ? { requiresPreauth } : {}), ...(allowTix !== undefined ? { allowTix } : {}) });
     const principal = status.principals.find((p) => p.name === name || p.name === `${name}@${status.realm}`);
-    if (!principal) throw new Error(`no principal ${name} in lab realm ${status.realm}`);
+    if (!principal) throw new BenchFailure(`no principal ${name} in lab realm ${status.realm}`);
     if (values.json) input.io.stdout(json({ name: principal.name, flags: principal.flags }));
     else input.io.stdout(`${principal.name}: ${principal.flags.requiresPreauth ? '+' : '-'}requires_preauth ${principal.flags.allowTix ? '+' : '-'}allow_tix\n`);
     return EXIT_OK;
@@ -427,10 +430,31 @@ const logCommand: Command = {
   },
 };
 
+const undoCommand: Command = {
+  name: 'undo',
+  summary: 'revert the latest rotate, flags, rm or password change (its kvno, keys, flags, keytab entries)',
+  usage: ['lab undo [--id ID] [--realm R] [--json]'],
+  details:
+    'Before each of those changes the lab dumps the principal\'s database entry (kdb5_util dump FILE NAME)\n' +
+    'and keeps its keytab entries and password; undo loads the entry back (kdb5_util load -update) and\n' +
+    'restores them. Newest first; refused when the principal was changed since by something without an\n' +
+    'undo. --id undoes that change only if it is the latest (the Lab view passes the one it shows).\n' +
+    '--json prints { "change": { "id", "operation", "principal", "summary", "undo", "at" }, "restored" }.\n\n' +
+    REALM_HELP,
+  options: { ...COMMON, id: { type: 'string' } },
+  async run(input) {
+    const id = str(input, 'id');
+    const { status: _status, ...undone } = await invokeService(input.engine(), 'lab', 'undo', { ...target(input), ...(id ? { id } : {}) });
+    if (input.values.json) input.io.stdout(json(undone));
+    else input.io.stdout(`undone: ${undone.change.summary}\n${undone.restored.map((r) => `  ${r}\n`).join('')}`);
+    return EXIT_OK;
+  },
+};
+
 export const labCommand: Command = {
   name: 'lab',
   summary: 'the bench\'s MIT lab realm: up, down, status, principals, keys, clock, KDC log',
-  usage: ['lab up|down|status|principal|password|export-keytab|clock|kdc|log …'],
+  usage: ['lab up|down|status|principal|password|export-keytab|clock|kdc|log|undo …'],
   details: REALM_HELP,
-  subcommands: [upCommand, downCommand, statusCommand, principalCommand, passwordCommand, exportKeytabCommand, clockCommand, kdcCommand, logCommand],
+  subcommands: [upCommand, downCommand, statusCommand, principalCommand, passwordCommand, exportKeytabCommand, clockCommand, kdcCommand, logCommand, undoCommand],
 };

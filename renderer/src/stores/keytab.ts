@@ -3,13 +3,17 @@ import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import { BenchCallError, type BenchClient } from '../api/client';
 import { useBusy } from '../composables/busy';
+import { useWorkspaceStore } from './workspace';
 
 /**
  * The keytab open in the Keytab view. Edits (add, remove) happen in the engine on the bytes the
  * view shows and are not written anywhere until the user saves: after an edit the current
- * document travels as `{ base64, name }`.
+ * document travels as `{ base64, name }`. The workspace keeps the path of the file (not its keys,
+ * nor whether they were revealed) and whether the bytes were shown; keytabs opened by path are
+ * noted as recent files.
  */
 export const useKeytabStore = defineStore('keytab', () => {
+  const workspace = useWorkspaceStore();
   // shallowRef: a document's tree can hold 100,000 nodes; deep reactivity would proxy every one.
   const doc = shallowRef<KeytabDocument | null>(null);
   /** What the engine reads for the next call: the opened file, or the edited bytes. */
@@ -23,6 +27,19 @@ export const useKeytabStore = defineStore('keytab', () => {
   const check = ref<(KeytabCheckReport & { salt?: string }) | null>(null);
   /** A save the engine refused because the file there is not a keytab: the user decides. */
   const confirmReplace = ref<{ path: string; message: string } | null>(null);
+  /** The bytes panel is open. */
+  const showBytes = ref(false);
+  /** The path to open again after a reload or a restart. */
+  const savedPath = ref<string | null>(null);
+
+  workspace.persist(
+    'keytab',
+    () => ({ path: enginePath.value ?? savedPath.value, showBytes: showBytes.value }),
+    (saved: { path?: string | null; showBytes?: boolean }) => {
+      savedPath.value = typeof saved.path === 'string' ? saved.path : null;
+      showBytes.value = saved.showBytes === true;
+    },
+  );
 
   function run<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
     notice.value = null;
@@ -36,11 +53,17 @@ export const useKeytabStore = defineStore('keytab', () => {
     check.value = null;
   }
 
+  /** Opens are numbered: a late answer (a reload's reopen) never replaces a file opened since. */
+  let opens = 0;
   async function open(bench: BenchClient, from: FileSource): Promise<boolean> {
+    const mine = ++opens;
     const next = await run('Opening…', () => bench.api.keytab.read(from, revealed.value));
-    if (!next) return false;
+    if (!next || mine !== opens) return false;
     show(next, from, false);
     enginePath.value = 'path' in from ? next.name : null;
+    // Bytes picked in the browser are not kept: after a reload the view starts empty.
+    savedPath.value = enginePath.value;
+    if ('path' in from) workspace.noteRecent('keytab', next.name);
     return true;
   }
 
@@ -69,7 +92,7 @@ export const useKeytabStore = defineStore('keytab', () => {
     const next = await run('Adding…', () => bench.api.keytab.add(base, entries, revealed.value));
     if (!next) return false;
     show(next, { base64: next.base64, name: next.name }, true);
-    if (fresh) enginePath.value = null;
+    if (fresh) enginePath.value = savedPath.value = null;
     const n = entries.enctypes.length;
     notice.value = `Added ${n} entr${n === 1 ? 'y' : 'ies'} for ${entries.principal} kvno ${entries.kvno} — not saved yet.`;
     return true;
@@ -110,6 +133,8 @@ export const useKeytabStore = defineStore('keytab', () => {
     });
     if (!saved) return false;
     enginePath.value = saved.path;
+    savedPath.value = saved.path;
+    workspace.noteRecent('keytab', saved.path);
     modified.value = false;
     source.value = { path: saved.path };
     doc.value = { ...current, name: saved.path };
@@ -121,6 +146,7 @@ export const useKeytabStore = defineStore('keytab', () => {
     doc.value = null;
     source.value = null;
     enginePath.value = null;
+    savedPath.value = null;
     modified.value = false;
     check.value = null;
     error.value = null;
@@ -128,5 +154,26 @@ export const useKeytabStore = defineStore('keytab', () => {
     confirmReplace.value = null;
   }
 
-  return { doc, source, enginePath, modified, revealed, busy, error, notice, check, confirmReplace, open, reload, setRevealed, add, remove, checkPassword, saveTo, close };
+  return {
+    doc,
+    source,
+    enginePath,
+    savedPath,
+    modified,
+    revealed,
+    showBytes,
+    busy,
+    error,
+    notice,
+    check,
+    confirmReplace,
+    open,
+    reload,
+    setRevealed,
+    add,
+    remove,
+    checkPassword,
+    saveTo,
+    close,
+  };
 });

@@ -1,4 +1,4 @@
-import type { LabNewPrincipal, LabStatus } from '@api/lab';
+import type { LabChange, LabChangePreview, LabChangeRequest, LabNewPrincipal, LabStatus } from '@api/lab';
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import type { BenchClient } from '../api/client';
@@ -7,11 +7,39 @@ import { useBusy } from '../composables/busy';
 /** Lines of KDC log the view keeps (older ones are dropped). */
 const MAX_LOG_LINES = 2000;
 
+/** A change asked for: what it will do, shown inline next to its button before it runs. */
+export interface LabPendingChange {
+  request: LabChangeRequest;
+  preview: LabChangePreview | null;
+  error: string | null;
+}
+
+/** What a change did (or what its undo restored), shown next to the button that made it. */
+export interface LabChangeOutcome {
+  principal: string;
+  /** The change, while it can be undone. */
+  change: LabChange | null;
+  text: string;
+  /** A stale keytab a rotation kept (opens in the Keytab view). */
+  staleKeytab?: string | null;
+  /** Where a removed principal's row was: its outcome stays there. */
+  removedAt?: number;
+  /** Set once undone: what came back. */
+  restored?: string[];
+}
+
 /**
  * The lab realm as the Lab view shows it: its status (refreshed by every call and by the
  * `lab.status` event, so two windows stay in step), the KDC log fed live by `lab.kdcLog`, and
  * alice's password only after an explicit Reveal.
  */
+const OPERATION_WORDS: Record<LabChangeRequest['operation'], string> = {
+  rotateKey: 'rotating the key',
+  setFlags: 'changing flags',
+  removePrincipal: 'removing',
+  setPassword: 'setting the password',
+};
+
 export const useLabStore = defineStore('lab', () => {
   const realm = ref('BENCH.TEST');
   const status = shallowRef<LabStatus | null>(null);
@@ -24,6 +52,8 @@ export const useLabStore = defineStore('lab', () => {
   const paused = ref(false);
   const pending = ref<string[]>([]);
   const password = ref<string | null>(null);
+  const pendingChange = shallowRef<LabPendingChange | null>(null);
+  const outcome = shallowRef<LabChangeOutcome | null>(null);
   let subscribed = false;
 
   function pushLines(lines: string[]): void {
@@ -117,23 +147,78 @@ export const useLabStore = defineStore('lab', () => {
   const refreshTicket = (bench: BenchClient) => apply('Getting alice a new TGT…', () => bench.api.lab.refreshTicket(target()), 'alice has a new TGT.');
   const setClock = (bench: BenchClient, seconds: number) =>
     apply('Restarting the KDC with the new clock…', () => bench.api.lab.setClockOffset({ ...target(), seconds }), seconds === 0 ? 'KDC clock back to real time.' : `KDC clock offset ${seconds > 0 ? '+' : ''}${seconds} s.`);
-  const setFlags = (bench: BenchClient, name: string, flags: { requiresPreauth?: boolean; allowTix?: boolean }) =>
-    apply(`Changing the flags of ${name}…`, () => bench.api.lab.setFlags({ ...target(), name, ...flags }), `Flags of ${name} changed.`);
-  const remove = (bench: BenchClient, name: string) => apply(`Removing ${name}…`, () => bench.api.lab.removePrincipal({ ...target(), name }), `${name} removed.`);
-  const setPassword = (bench: BenchClient, name: string, newPassword: string) =>
-    apply(`Setting the password of ${name}…`, () => bench.api.lab.setPassword({ ...target(), name, password: newPassword }), `New password for ${name}.`).then((ok) => {
-      if (ok) password.value = null;
-      return ok;
-    });
   const addPrincipal = (bench: BenchClient, input: LabNewPrincipal) =>
     apply(`Adding ${input.name}…`, () => bench.api.lab.addPrincipal({ ...input, ...target() }), `${input.name} added${'random' in input ? ' to the service keytab' : ''}.`);
 
-  async function rotate(bench: BenchClient, name: string): Promise<boolean> {
-    const rotation = await run(`Rotating the key of ${name}…`, () => bench.api.lab.rotateKey({ ...target(), name }));
-    if (!rotation) return false;
-    status.value = rotation.status;
-    notice.value = `${rotation.principal}: kvno ${rotation.oldKvno} → ${rotation.newKvno}.${rotation.staleKeytab ? ` The old service keytab is kept as ${rotation.staleKeytab}.` : ''}`;
+  // ---- changes that say what they do first, and can be undone ---------------------------------
+
+  /** Asks the engine what a change would do: the confirm step shows it next to the button. */
+  async function ask(bench: BenchClient, request: LabChangeRequest): Promise<void> {
+    const full = { ...request, ...target() } as LabChangeRequest;
+    pendingChange.value = { request: full, preview: null, error: null };
+    try {
+      const preview = await bench.api.lab.preview(full);
+      if (pendingChange.value?.request === full) pendingChange.value = { request: full, preview, error: null };
+    } catch (e) {
+      if (pendingChange.value?.request === full) pendingChange.value = { request: full, preview: null, error: (e as Error).message };
+    }
+  }
+
+  function cancelChange(): void {
+    pendingChange.value = null;
+  }
+
+  /** The change confirmed: it runs, and its outcome (with its undo) appears where it was asked for. */
+  async function confirmChange(bench: BenchClient, newPassword?: string): Promise<boolean> {
+    const pending = pendingChange.value;
+    if (!pending) return false;
+    const request = pending.request;
+    const index = status.value?.principals.findIndex((p) => p.name === request.name || p.name === `${request.name}@${realm.value}`) ?? -1;
+    const made = await run(`${pending.preview?.principal ?? request.name}: ${OPERATION_WORDS[request.operation]}…`, () => makeChange(bench, request, newPassword));
+    if (!made) return false;
+    pendingChange.value = null;
+    status.value = made.status;
+    const change = made.status.lastChange;
+    outcome.value = {
+      principal: pending.preview?.principal ?? change?.principal ?? request.name,
+      change,
+      text: change?.summary ?? 'Done.',
+      staleKeytab: made.staleKeytab,
+      ...(request.operation === 'removePrincipal' && index >= 0 ? { removedAt: index } : {}),
+    };
+    if (request.operation === 'setPassword') password.value = null;
     return true;
+  }
+
+  async function makeChange(bench: BenchClient, request: LabChangeRequest, newPassword?: string): Promise<{ status: LabStatus; staleKeytab?: string | null }> {
+    const { name } = request;
+    switch (request.operation) {
+      case 'rotateKey': {
+        const rotation = await bench.api.lab.rotateKey({ ...target(), name });
+        return { status: rotation.status, staleKeytab: rotation.staleKeytab };
+      }
+      case 'removePrincipal':
+        return { status: await bench.api.lab.removePrincipal({ ...target(), name }) };
+      case 'setPassword':
+        return { status: await bench.api.lab.setPassword({ ...target(), name, password: newPassword ?? '' }) };
+      case 'setFlags': {
+        const { operation: _operation, realm: _realm, ...flags } = request;
+        return { status: await bench.api.lab.setFlags({ ...target(), ...flags }) };
+      }
+    }
+  }
+
+  /** Reverts the change the engine says is the latest (the one shown, by its id). */
+  async function undo(bench: BenchClient, change: LabChange): Promise<boolean> {
+    const undone = await run(`Undoing "${change.summary}"…`, () => bench.api.lab.undo({ ...target(), id: change.id }));
+    if (!undone) return false;
+    status.value = undone.status;
+    outcome.value = { principal: change.principal, change: null, text: `Undone: ${change.summary}.`, restored: undone.restored };
+    return true;
+  }
+
+  function dismissOutcome(): void {
+    outcome.value = null;
   }
 
   async function revealPassword(bench: BenchClient): Promise<void> {
@@ -170,6 +255,8 @@ export const useLabStore = defineStore('lab', () => {
     paused,
     pending,
     password,
+    pendingChange,
+    outcome,
     load,
     poll,
     up,
@@ -178,11 +265,12 @@ export const useLabStore = defineStore('lab', () => {
     stopKdc,
     refreshTicket,
     setClock,
-    setFlags,
-    remove,
-    setPassword,
     addPrincipal,
-    rotate,
+    ask,
+    cancelChange,
+    confirmChange,
+    undo,
+    dismissOutcome,
     revealPassword,
     hidePassword,
     setPaused,
