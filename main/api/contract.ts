@@ -4,6 +4,7 @@ import type { BrokerService, ProbeService } from './broker';
 import type { DiagnoseService } from './diagnose';
 import type { CcacheService, DecoderService, KeytabService } from './inspect';
 import type { LabService } from './lab';
+import type { ProfileService } from './profile';
 import type { SaslService } from './sasl';
 import type { SystemService } from './system';
 import type { HistoryService, WorkspaceService } from './workspace';
@@ -17,6 +18,7 @@ export interface BenchApi {
   system: SystemService;
   keytab: KeytabService;
   ccache: CcacheService;
+  profile: ProfileService;
   decoder: DecoderService;
   lab: LabService;
   sasl: SaslService;
@@ -35,6 +37,7 @@ export const benchMethods = {
   system: ['doctor', 'info'],
   keytab: ['read', 'add', 'remove', 'check', 'save'],
   ccache: ['read'],
+  profile: ['read'],
   decoder: ['decode', 'decodeSession', 'explainKey'],
   lab: [
     'up',
@@ -53,6 +56,8 @@ export const benchMethods = {
     'refreshTicket',
     'revealPassword',
     'profile',
+    'preview',
+    'undo',
   ],
   sasl: ['start', 'step', 'finish', 'send', 'close', 'decodeTranscript'],
   broker: ['start', 'stop', 'status', 'exchanges'],

@@ -10,6 +10,7 @@ export type * from './sasl';
 export type * from './broker';
 export type * from './diagnose';
 export type * from './lab';
+export type * from './profile';
 export type * from './workspace';
 export type * from '../exchange/model';
 export type { BenchApi, BenchApiResults, BenchBridge, ServiceName, MethodName } from './contract';

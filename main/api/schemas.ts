@@ -30,6 +30,7 @@ const NewKeytabEntries = z
   .strict();
 const KeySource = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('keytab'), source: FileSource }).strict(),
+  z.object({ kind: z.literal('ccache'), source: FileSource }).strict(),
   z.object({ kind: z.literal('password'), principal: z.string().min(1).max(1024).optional(), password: z.string().max(4096), salt: z.string().max(4096).optional() }).strict(),
   z.object({ kind: z.literal('raw'), key: z.string().min(3).max(256) }).strict(),
 ]);
@@ -39,7 +40,7 @@ const DecodeInput = z.union([z.object({ text: z.string().min(1).max(90_000_000) 
 const LabRealm = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a realm name: letters, digits, ".", "_", "-"');
 const LabPrincipalName = z.string().min(1).max(255).regex(/^[A-Za-z0-9._\-/@$+=,:]+$/, 'a principal name: letters, digits and . _ - / @ $ + = , :');
 const LabPassword = z.string().min(1).max(1024);
-const LabTarget = z.object({ realm: LabRealm.optional() }).strict();
+const LabTarget = z.object({ realm: LabRealm.optional(), undoable: z.boolean().optional() }).strict();
 const TEN_YEARS = 10 * 366 * 24 * 3600;
 const labSchemas = {
   up: z.tuple([LabTarget.optional()]),
@@ -73,6 +74,20 @@ const labSchemas = {
   refreshTicket: z.tuple([LabTarget.optional()]),
   revealPassword: z.tuple([LabTarget.extend({ name: LabPrincipalName.optional() }).strict().optional()]),
   profile: z.tuple([LabTarget.optional()]),
+  preview: z.tuple([
+    z.union([
+      LabTarget.extend({ name: LabPrincipalName, operation: z.enum(['rotateKey', 'removePrincipal', 'setPassword']) }).strict(),
+      LabTarget.extend({
+        name: LabPrincipalName,
+        operation: z.literal('setFlags'),
+        requiresPreauth: z.boolean().optional(),
+        allowTix: z.boolean().optional(),
+        expired: z.boolean().optional(),
+        passwordExpired: z.boolean().optional(),
+      }).strict(),
+    ]),
+  ]),
+  undo: z.tuple([LabTarget.extend({ id: z.string().uuid().optional() }).strict().optional()]),
 };
 
 const SaslRunOptions = z
@@ -97,6 +112,7 @@ const BrokerStartOptions = z
     allowAnonymous: z.boolean(),
     maxAuthRounds: z.number().int().min(1).max(100).optional(),
     authDeadlineMs: z.number().int().min(100).max(600_000).optional(),
+    holdDeadlineWhileStepping: z.boolean().optional(),
   })
   .strict();
 const DiagnosisInput = z
@@ -141,6 +157,9 @@ export const benchInputSchemas: InputSchemas = {
     save: z.tuple([z.string().min(1).max(4096), z.string().max(90_000_000), z.object({ replace: z.boolean().optional() }).strict().optional()]),
   },
   ccache: {
+    read: z.tuple([FileSource]),
+  },
+  profile: {
     read: z.tuple([FileSource]),
   },
   decoder: {

@@ -7,10 +7,14 @@ import type { Exchange } from '../exchange/model';
 import { profileEnv, resolveProfile } from '../gss/profiles';
 import type { GssSupervisor } from '../gss/supervisor';
 import { CATALOG } from './catalog';
-import { checkEnvironment } from './environment';
+import { checkEnvironment, type EnvironmentReport } from './environment';
 import { matchCatalog } from './match';
 import { observeExchange, observeText, type Observation } from './observations';
+import { withKnownServerNames } from './server-names';
 import { labStillWorks, removeScenarioDir, scenarioById, scenarioDir, SCENARIOS, type Attempt, type Scenario, type ScenarioContext } from './scenarios';
+
+/** How long dispose() waits for a running scenario (they take a few seconds; tgt-expired about 6). */
+const SCENARIO_DRAIN_MS = 8000;
 
 /** Findings below this confidence are noise: a word in common, nothing more. */
 const MIN_CONFIDENCE = 0.2;
@@ -52,20 +56,21 @@ export class DiagnoseServiceImpl implements DiagnoseService {
     if (!input.message?.trim() && !input.exchange && !input.setup) throw new BenchFailure('give an error message, an Exchange, or a setup to check');
     const observations = [...(input.message ? observeText(input.message) : []), ...(input.exchange ? observeExchange(input.exchange) : [])];
     const lists = [matchCatalog(CATALOG, observations)];
-    if (input.setup) lists.push(await this.setupFindings(input.setup));
-    const findings = mergeFindings(...lists);
-    return { findings, summary: summaryOf(findings, input), elapsedMs: Date.now() - started };
+    const report = input.setup ? await this.checkSetup(input.setup) : undefined;
+    if (report) lists.push(report.findings);
+    // An unknown service principal names what was asked for and, in a lab realm, what it knows.
+    const findings = await withKnownServerNames(mergeFindings(...lists), this.lab);
+    return { findings, summary: summaryOf(findings, input), elapsedMs: Date.now() - started, ...(report ? { checks: report.checks } : {}) };
   }
 
-  private async setupFindings(setup: NonNullable<DiagnosisInput['setup']>): Promise<Finding[]> {
+  private async checkSetup(setup: NonNullable<DiagnosisInput['setup']>): Promise<EnvironmentReport> {
     // The lab profile is checked as it runs: brought up first, as every lab command does.
     const profile = await resolveProfile(setup.profile, { lab: () => this.lab, paths: { krb5Config: setup.krb5Config, ccache: setup.ccache, keytab: setup.keytab } });
-    const report = await checkEnvironment({
+    return checkEnvironment({
       env: profileEnv(profile),
       ...(setup.principal ? { principal: setup.principal } : {}),
       ...(setup.keytab ? { keytab: setup.keytab } : {}),
     });
-    return report.findings;
   }
 
   async catalog() {
@@ -78,8 +83,22 @@ export class DiagnoseServiceImpl implements DiagnoseService {
 
   /** Scenarios break the one lab realm they share: a second one waits until the first has restored it. */
   private scenarioQueue: Promise<unknown> = Promise.resolve();
+  private disposed = false;
+
+  /**
+   * Shutting down (Ctrl+C on kbench web): the scenario running now finishes, so it restores the
+   * lab it broke and removes its scratch files, before the lab and the GSS workers go. Bounded:
+   * web mode gives the whole shutdown 10 s.
+   */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.scenarioQueue, new Promise((resolve) => (timer = setTimeout(resolve, SCENARIO_DRAIN_MS)))]);
+    clearTimeout(timer);
+  }
 
   async runScenario(input: { id: string }): Promise<ScenarioResult> {
+    if (this.disposed) throw new BenchFailure('the bench is shutting down: no new scenario starts');
     const scenario = scenarioById(input.id);
     if (!scenario) throw new BenchFailure(`no scenario "${input.id}" (kbench scenario list shows them)`);
     const run = this.scenarioQueue.then(() => this.runOne(scenario));

@@ -2,6 +2,7 @@ import type { AppInfo } from '../api/system';
 import type { BenchApi } from '../api/contract';
 import type { InvokeResult } from '../api/errors';
 import { CcacheServiceImpl, DecoderServiceImpl, KeytabServiceImpl } from '../inspect/service';
+import { ProfileServiceImpl } from '../inspect/profile-service';
 import { BrokerServiceImpl } from '../broker/service';
 import { DiagnoseServiceImpl } from '../diagnose/service';
 import { GssSupervisor } from '../gss/supervisor';
@@ -48,18 +49,20 @@ export function createEngine(options: EngineOptions): Engine {
   const lab = new LabServiceImpl(context);
   const broker = new BrokerServiceImpl(context, supervisor, lab);
   const probe = new ProbeServiceImpl(context, supervisor, lab);
+  const diagnose = new DiagnoseServiceImpl(context, supervisor, lab);
   const history = new HistoryServiceImpl();
   const stopHistory = recordHistory(events, history);
   const api: BenchApi = {
     system: new SystemServiceImpl(context),
     keytab: new KeytabServiceImpl(),
     ccache: new CcacheServiceImpl(),
+    profile: new ProfileServiceImpl(),
     decoder: new DecoderServiceImpl(),
     lab,
     sasl: tapExchanges(new SaslServiceImpl(supervisor, lab), ['start', 'step', 'finish', 'send', 'decodeTranscript'], history),
     broker,
     probe,
-    diagnose: new DiagnoseServiceImpl(context, supervisor, lab),
+    diagnose,
     workspace: new WorkspaceServiceImpl(context.dataDir),
     history,
   };
@@ -69,7 +72,8 @@ export function createEngine(options: EngineOptions): Engine {
     invoke: (request) => dispatch(api, request),
     dispose: async () => {
       stopHistory();
-      await Promise.all([broker.dispose(), probe.dispose()]);
+      // A running scenario restores the lab first: it needs the lab and the GSS workers to do so.
+      await Promise.all([broker.dispose(), probe.dispose(), diagnose.dispose()]);
       await Promise.all([gss?.dispose(), lab.dispose()]);
     },
   };
