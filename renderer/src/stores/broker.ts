@@ -3,6 +3,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { BenchClient } from '../api/client';
 import { useBusy } from '../composables/busy';
+import { useWorkspaceStore } from './workspace';
 
 /** How many connections the view keeps (the engine keeps 200 too). */
 const MAX_CONNECTIONS = 200;
@@ -19,6 +20,8 @@ export interface BrokerForm {
   /** Empty: the broker's default (10 rounds, 10 000 ms). */
   maxAuthRounds: number | '' | null;
   authDeadlineMs: number | '' | null;
+  /** A bench probe on this machine that steps gets up to 10 minutes instead of the deadline. */
+  holdDeadlineWhileStepping: boolean;
 }
 
 const newestFirst = (a: Exchange, b: Exchange) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0);
@@ -40,6 +43,8 @@ export const useBrokerStore = defineStore('broker', () => {
     allowAnonymous: false,
     maxAuthRounds: null,
     authDeadlineMs: null,
+    // The service's listeners are all on 127.0.0.1, where the broker holds it by default too.
+    holdDeadlineWhileStepping: true,
   });
   const status = shallowRef<BrokerStatus | null>(null);
   // shallowRef: every event brings a whole new Exchange; decoded trees are large and never edited here.
@@ -50,6 +55,18 @@ export const useBrokerStore = defineStore('broker', () => {
   const { busy, error, run } = useBusy<'start' | 'stop'>();
   const loaded = ref(false);
   let subscribed = false;
+
+  // The form and the selected connection survive a reload and a restart (the connections
+  // themselves come back from the engine while the broker runs).
+  useWorkspaceStore().persist(
+    'broker',
+    () => ({ form: { ...form.value }, selectedId: selectedId.value, selectedStep: selectedStep.value }),
+    (saved) => {
+      form.value = { ...form.value, ...saved.form };
+      selectedId.value = saved.selectedId;
+      selectedStep.value = saved.selectedStep;
+    },
+  );
 
   const running = computed(() => status.value?.running === true);
   const selected = computed(() => connections.value.find((e) => e.id === selectedId.value) ?? null);
@@ -112,6 +129,7 @@ export const useBrokerStore = defineStore('broker', () => {
       allowAnonymous: f.allowAnonymous,
       ...(rounds !== undefined ? { maxAuthRounds: rounds } : {}),
       ...(deadline !== undefined ? { authDeadlineMs: deadline } : {}),
+      holdDeadlineWhileStepping: f.holdDeadlineWhileStepping,
     };
   }
 

@@ -3,6 +3,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { BenchClient } from '../api/client';
 import { useBusy } from '../composables/busy';
+import { useWorkspaceStore } from './workspace';
 
 export type ProbeBusy = 'start' | 'next' | 'reauth' | 'publish' | 'close';
 
@@ -54,6 +55,20 @@ export const useProbeStore = defineStore('probe', () => {
   /** Updates for runs the view has not heard back about yet (the start call still on its way). */
   const early = new Map<string, ProbeView>();
   let subscribed = false;
+  /** The run shown before a reload: the engine may still hold it (reattach() asks). */
+  let savedRunId: string | null = null;
+
+  useWorkspaceStore().persist(
+    'probe',
+    () => ({ form: { ...form.value }, prefilled: prefilled.value, runId: run.value?.id ?? savedRunId, exchangeIndex: exchangeIndex.value, selectedStep: selectedStep.value }),
+    (saved) => {
+      form.value = { ...form.value, ...saved.form };
+      prefilled.value = saved.prefilled;
+      savedRunId = saved.runId;
+      exchangeIndex.value = saved.exchangeIndex;
+      selectedStep.value = saved.selectedStep;
+    },
+  );
 
   const active = computed(() => run.value !== null && (run.value.state === 'connecting' || run.value.state === 'waiting' || run.value.state === 'connected'));
   const connected = computed(() => run.value?.state === 'connected');
@@ -173,6 +188,19 @@ export const useProbeStore = defineStore('probe', () => {
     if (run.value?.id === current.id) run.value = { ...run.value, state: 'closed', pending: null };
   }
 
+  /**
+   * After a reload: shows the run the view showed before, if the engine still has it (a restart
+   * ends every run; its Exchanges are in History then).
+   */
+  async function reattach(bench: BenchClient): Promise<void> {
+    subscribe(bench);
+    const id = savedRunId;
+    savedRunId = null;
+    if (!id || run.value) return;
+    const view = await bench.api.probe.view(id).catch(() => null);
+    if (view && !run.value) run.value = view;
+  }
+
   function showExchange(index: number): void {
     exchangeIndex.value = index === exchanges.value.length - 1 ? null : index;
   }
@@ -186,6 +214,7 @@ export const useProbeStore = defineStore('probe', () => {
   return {
     form,
     run,
+    reattach,
     exchangeIndex,
     selectedStep,
     busy,
