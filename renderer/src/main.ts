@@ -19,8 +19,9 @@ app.use(pinia);
 // opens where it was left (unless the address names a view).
 void useWorkspaceStore(pinia)
   .load(bench)
-  .finally(() => {
-    restoreRoute(useWorkspaceStore(pinia));
+  .then(async () => {
+    const opening = restoreRoute(useWorkspaceStore(pinia));
     app.use(router);
-    app.mount('#app');
-  });
+    if (opening) await router.replace(opening).catch(() => undefined);
+  })
+  .finally(() => app.mount('#app'));

@@ -49,16 +49,16 @@ export const router = createRouter({
 type Workspace = ReturnType<typeof useWorkspaceStore>;
 
 /**
- * Opens the app where it was left: the saved route, when the address names no view (a restart,
- * or the URL `kbench web` printed). The first time, that is the Start-here page.
+ * Where the app opens: the saved route when the address names no view (a restart, or the URL
+ * `kbench web` printed), the first time the Start-here page; null when the address names a view.
+ * (The hash router has already turned an empty hash into "#/" by the time this runs.)
  */
-export function restoreRoute(workspace: Workspace): void {
-  const saved = workspace.viewState<{ path?: string }>('route');
+export function restoreRoute(workspace: Workspace): string | null {
   rememberRoutes(workspace);
   const named = window.location.hash.replace(/^#/, '');
-  if (named && named !== '/') return;
-  const path = typeof saved?.path === 'string' && saved.path.startsWith('/') ? saved.path : '/start';
-  window.history.replaceState(window.history.state, '', `${window.location.pathname}${window.location.search}#${path}`);
+  if (named && named !== '/') return null;
+  const saved = workspace.viewState<{ path?: string }>('route');
+  return typeof saved?.path === 'string' && saved.path.startsWith('/') ? saved.path : '/start';
 }
 
 let remembering = false;

@@ -53,6 +53,7 @@ describe('web mode keeps its token on its own port (Chromium)', () => {
     page = await context.newPage();
     // The bench, opened as the user does: the URL kbench web printed. Its API connects.
     await page.goto(web.url);
+    await page.getByTestId('nav-doctor').click();
     await page.getByTestId('check-krb5kdc').waitFor({ timeout: 30_000 });
   });
   afterAll(async () => {
@@ -96,7 +97,7 @@ describe('web mode keeps its token on its own port (Chromium)', () => {
     await stale.goto(`${web.origin}/?token=stale-token-from-an-earlier-start`);
     const banner = stale.getByTestId('connection-banner');
     await expect.poll(() => banner.textContent(), { timeout: 15_000 }).toContain("Cannot reach the bench engine with this page's access token");
-    expect(stale.url()).toBe(`${web.origin}/#/doctor`);
+    expect(stale.url()).toBe(`${web.origin}/#/start`);
     await stale.emulateMedia({ colorScheme: 'dark' });
     await stale.screenshot({ path: path.join(SCREENSHOTS, 'stale-token-dark.png') });
     await stale.close();

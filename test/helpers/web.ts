@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { WIRE_PROTOCOL, WIRE_TOKEN_PREFIX, type WireServerMessage } from '../../main/api/wire';
@@ -17,9 +19,13 @@ export interface RunningWeb {
 export function startKbenchWeb(extraArgs: string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<RunningWeb> {
   // kbench web brings the lab realm up by default; tests that did not give it a data dir of their
   // own must not start a KDC in the user's data directory.
-  const lab = env.KBENCH_DATA_DIR && env.KBENCH_DATA_DIR !== process.env.KBENCH_DATA_DIR ? [] : ['--no-lab'];
+  const ownDataDir = Boolean(env.KBENCH_DATA_DIR && env.KBENCH_DATA_DIR !== process.env.KBENCH_DATA_DIR);
+  const lab = ownDataDir ? [] : ['--no-lab'];
+  // Without a data dir of its own, each web host still gets a fresh one: the workspace (the view
+  // left last, its state) must not carry from one test file to the next.
+  const dataDir = ownDataDir ? env.KBENCH_DATA_DIR! : mkdtempSync(path.join(os.tmpdir(), 'kbench-web-data-'));
   const child = spawn(process.execPath, [path.resolve('bin/kbench.js'), 'web', '--port', '0', ...lab, ...extraArgs], {
-    env: { ...env, DISPLAY: '', WAYLAND_DISPLAY: '' },
+    env: { ...env, KBENCH_DATA_DIR: dataDir, DISPLAY: '', WAYLAND_DISPLAY: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -41,10 +47,12 @@ export function startKbenchWeb(extraArgs: string[] = [], env: NodeJS.ProcessEnv 
         child,
         output: () => output,
         stop: () =>
-          new Promise((done) => {
+          new Promise<number | null>((done) => {
             if (child.exitCode !== null) return done(child.exitCode);
             child.once('exit', (code) => done(code));
             child.kill('SIGINT');
+          }).finally(() => {
+            if (!ownDataDir) rmSync(dataDir, { recursive: true, force: true });
           }),
       });
     };
