@@ -35,10 +35,9 @@ export async function readPickedFile(file: File): Promise<{ base64: string; name
   return { base64: bytesToBase64(new Uint8Array(await file.arrayBuffer())), name: file.name };
 }
 
-/** Offers bytes as a download (Blob + <a download>): no navigation, nothing inline. */
-export function downloadBytes(base64: string, fileName: string, type = 'application/octet-stream'): void {
-  const bytes = base64ToBytes(base64);
-  const url = URL.createObjectURL(new Blob([bytes.buffer as ArrayBuffer], { type }));
+/** Offers a Blob as a download (a temporary <a download>): no navigation, nothing inline. */
+function offerDownload(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
   link.download = fileName;
@@ -47,6 +46,16 @@ export function downloadBytes(base64: string, fileName: string, type = 'applicat
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Offers bytes as a download. */
+export function downloadBytes(base64: string, fileName: string, type = 'application/octet-stream'): void {
+  offerDownload(new Blob([base64ToBytes(base64).buffer as ArrayBuffer], { type }), fileName);
+}
+
+/** Offers text (JSON by default) as a download. */
+export function downloadText(text: string, fileName: string, type = 'application/json'): void {
+  offerDownload(new Blob([text], { type }), fileName);
 }
 
 /** "1 B", "932 B", "12.4 KiB", "1.0 MiB". */
