@@ -82,6 +82,22 @@ describe('the workspace: reloads, restarts and saved connections (Chromium)', ()
     await expect.poll(async () => (JSON.parse(await readFile(path.join(dataDir, 'workspace.json'), 'utf8')) as { saved: unknown[] }).saved.length).toBe(1);
   });
 
+  it('brings Diagnose back after a reload: the pasted error and its findings', async () => {
+    await page.getByTestId('nav-diagnose').click();
+    const error = "kinit: Client 'nobody@BENCH.TEST' not found in Kerberos database while getting initial credentials";
+    await page.getByTestId('diagnose-message').fill(error);
+    await page.getByTestId('diagnose-run').click();
+    const top = page.getByTestId('finding').first();
+    await top.waitFor();
+    const id = await top.getAttribute('data-id');
+    expect(id).toBe('client-unknown');
+    await workspaceHas('client-unknown');
+    await page.reload();
+    await page.waitForURL(/#\/diagnose$/);
+    expect(await page.getByTestId('diagnose-message').inputValue()).toBe(error);
+    expect(await page.getByTestId('finding').first().getAttribute('data-id')).toBe(id);
+  });
+
   it('opens where it was left after a restart of kbench web, and keeps a pane at the size it was given', async () => {
     await page.getByTestId('nav-decoder').click();
     await page.getByTestId('decoder-sample').click();

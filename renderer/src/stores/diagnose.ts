@@ -5,6 +5,13 @@ import { computed, ref, shallowRef, watch } from 'vue';
 import type { BenchClient } from '../api/client';
 import { parseExchangeFile } from '../utils/exchange';
 import { useExchangeDiagnosisStore } from './exchange-diagnosis';
+import { useWorkspaceStore } from './workspace';
+
+/** A value kept in the workspace only while its JSON stays under this many characters. */
+const MAX_KEPT_CHARS = 150_000;
+function keptIfSmall<T>(value: T): T | null {
+  return value !== null && JSON.stringify(value).length <= MAX_KEPT_CHARS ? value : null;
+}
 
 export type DiagnosePanel = 'diagnose' | 'catalog' | 'scenarios';
 /** The three ways in: a pasted error, a failed Exchange, a setup to check. */
@@ -70,6 +77,33 @@ export const useDiagnoseStore = defineStore('diagnose', () => {
   const runAll = ref<{ ids: string[]; startedAt: number; finishedAt: number | null; stopping: boolean } | null>(null);
   const lab = shallowRef<LabStatus | null>(null);
 
+  // What the view shows survives a reload and a restart: the panel, the inputs, the last results
+  // and the picked Exchange (each only while small: a workspace entry is bounded). Restored before
+  // the watches below exist, so restoring the setup form does not clear the setup's result.
+  useWorkspaceStore().persist(
+    'diagnose',
+    () => ({
+      panel: panel.value,
+      mode: mode.value,
+      message: keptIfSmall(message.value) ?? '',
+      setup: { ...setup.value },
+      query: query.value,
+      expanded: [...expanded.value],
+      picked: keptIfSmall(picked.value),
+      results: { paste: keptIfSmall(results.value.paste), exchange: keptIfSmall(results.value.exchange), setup: keptIfSmall(results.value.setup) },
+    }),
+    (saved) => {
+      panel.value = saved.panel;
+      mode.value = saved.mode;
+      message.value = saved.message;
+      setup.value = { ...setup.value, ...saved.setup };
+      query.value = saved.query;
+      expanded.value = saved.expanded;
+      picked.value = saved.picked;
+      results.value = { paste: saved.results.paste, exchange: saved.results.exchange, setup: saved.results.setup };
+    },
+  );
+
   const result = computed(() => results.value[mode.value]);
   const error = computed(() => errors.value[mode.value]);
   const catalogById = computed(() => new Map((catalog.value ?? []).map((e) => [e.id, e])));
@@ -89,7 +123,8 @@ export const useDiagnoseStore = defineStore('diagnose', () => {
     return null;
   });
 
-  let seq = 0;
+  // Numbers go on from the results a reload brought back.
+  let seq = Math.max(0, ...Object.values(results.value).map((r) => r?.seq ?? 0));
   const made = (diagnosis: Diagnosis, subject: string): DiagnoseResult => ({ diagnosis, subject, seq: ++seq });
 
   function setResult(which: DiagnoseMode, next: DiagnoseResult | null, problem: string | null = null): void {

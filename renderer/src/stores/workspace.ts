@@ -64,8 +64,9 @@ export const useWorkspaceStore = defineStore('workspace', () => {
    * Keeps a store's state in the workspace: `restore` gets the saved state now (if there is one),
    * and `state()` is saved whenever it changes. Call it in a store's setup.
    */
-  function persist<T extends JsonValue>(key: string, state: () => T, restore: (saved: T) => void): void {
-    const earlier = viewState<T>(key);
+  function persist<T>(key: string, state: () => T, restore: (saved: T) => void): void {
+    // What was saved is what state() gave, through JSON: the store's own type, not checked here.
+    const earlier = views.value[key] as T | undefined;
     if (earlier !== undefined) {
       try {
         restore(earlier);
