@@ -47,12 +47,21 @@ export const startCommand: Command = {
     }
     await bringLabUpForServing(input.io, input.engine('cli'), input.values['no-lab'] === true);
     const child = spawn(plan.binary, [packageRoot()], { stdio: 'inherit', env: input.io.env });
+    // A SIGTERM (or SIGINT) for kbench start is meant for the app: pass it on, and end with it.
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    process.on('SIGTERM', forward);
+    process.on('SIGINT', forward);
     return new Promise((resolve) => {
+      const done = (code: number) => {
+        process.off('SIGTERM', forward);
+        process.off('SIGINT', forward);
+        resolve(code);
+      };
       child.on('error', (error) => {
         input.io.stderr(`Could not start Electron: ${error.message}\n`);
-        resolve(1);
+        done(1);
       });
-      child.on('exit', (code) => resolve(code ?? 1));
+      child.on('exit', (code) => done(code ?? 1));
     });
   },
 };
