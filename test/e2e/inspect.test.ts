@@ -253,8 +253,9 @@ describe('Keytab, Credential cache and Decoder views (Chromium, real MIT data)',
     await page.getByTestId('keytab-open-another').click();
     // "Choose file…": the browser reads the bytes and sends them ({ base64, name }), no path involved.
     await page.getByTestId('keytab-file').setInputFiles(files.userKeytab);
+    // The table of the keytab open before stays until the picked one is read: wait for its name.
+    await expect.poll(() => page.getByTestId('keytab-name').textContent()).toBe('alice.keytab');
     await page.getByTestId('keytab-table').waitFor();
-    expect(await page.getByTestId('keytab-name').textContent()).toBe('alice.keytab');
     const mit = klistKeys(files.userKeytab, realmEnv);
     expect(await texts('kt-enctype')).toEqual(mit.map((k) => k.enctype));
 
