@@ -10,6 +10,11 @@ export const EXCHANGE_FORMAT = 'kbench-exchange';
 export const EXCHANGE_VERSION = 1;
 
 /** `{ "format": "kbench-exchange", "version": 1, "exchange": … }`, as `kbench … --exchange FILE` writes it. */
+/** An Exchange's verdict as a mark: ✓ success, ✗ failure, … still pending. */
+export function verdictMark(exchange: Exchange): string {
+  return exchange.verdict.outcome === 'success' ? '✓' : exchange.verdict.outcome === 'failure' ? '✗' : '…';
+}
+
 export function exchangeFileText(exchange: Exchange): string {
   return `${JSON.stringify({ format: EXCHANGE_FORMAT, version: EXCHANGE_VERSION, exchange }, null, 2)}\n`;
 }
