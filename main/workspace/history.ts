@@ -47,12 +47,15 @@ export class HistoryServiceImpl implements HistoryService {
   record(exchange: Exchange): void {
     // A run prepared but not started yet (a SASL run before its first step) is not history.
     if (!exchange.steps.length && !this.exchanges.has(exchange.id)) return;
-    this.exchanges.set(exchange.id, structuredClone(exchange));
+    // Kept as handed over, not copied: the broker and SASL hand their live Exchange, which is then
+    // always the latest; copying on every step would clone whole decoded trees per packet.
+    // Readers get copies (list) or text (export).
+    this.exchanges.set(exchange.id, exchange);
     while (this.exchanges.size > MAX_EXCHANGES) this.exchanges.delete(this.exchanges.keys().next().value!);
   }
 
   async list(filter: HistoryFilter = {}): Promise<Exchange[]> {
-    return [...this.exchanges.values()].filter((e) => matches(e, filter)).reverse();
+    return structuredClone([...this.exchanges.values()].filter((e) => matches(e, filter)).reverse());
   }
 
   async remove(ids: string[]): Promise<number> {
