@@ -44,20 +44,27 @@ export const useWorkspaceStore = defineStore('workspace', () => {
     return views.value[key] as T | undefined;
   }
 
-  /** Saves a view's state a moment after the last change. */
-  function saveView(key: string, state: JsonValue): void {
-    views.value = { ...views.value, [key]: state };
+  /** Writes a view's state to the engine a moment after the last change (`state` is read then). */
+  function saveLater(key: string, state: () => JsonValue): void {
     clearTimeout(timers.get(key));
     timers.set(
       key,
       setTimeout(() => {
         timers.delete(key);
-        bench?.api.workspace.saveView(key, state).then(
+        const value = state();
+        views.value = { ...views.value, [key]: value };
+        bench?.api.workspace.saveView(key, value).then(
           () => (saveError.value = null),
           (e: Error) => (saveError.value = e.message),
         );
       }, SAVE_DELAY_MS),
     );
+  }
+
+  /** Saves a view's state: readable at once (viewState), written a moment after the last change. */
+  function saveView(key: string, state: JsonValue): void {
+    views.value = { ...views.value, [key]: state };
+    saveLater(key, () => state);
   }
 
   /**
@@ -75,7 +82,8 @@ export const useWorkspaceStore = defineStore('workspace', () => {
       }
     }
     // (typed as unknown: a deep watch over the recursive JsonValue type is too deep for tsc)
-    watch((): unknown => state(), (next) => saveView(key, JSON.parse(JSON.stringify(next)) as JsonValue), { deep: true });
+    // The copy is made when the write is due, not on every change (a keystroke in a big paste).
+    watch((): unknown => state(), () => saveLater(key, () => JSON.parse(JSON.stringify(state())) as JsonValue), { deep: true });
   }
 
   async function saveItem(kind: SavedItemKind, name: string, value: JsonValue, id?: string): Promise<SavedItem | null> {
