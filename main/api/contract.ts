@@ -1,6 +1,7 @@
 import type { InvokeResult } from './errors';
 import type { BenchEvent } from './events';
 import type { BrokerService, ProbeService } from './broker';
+import type { CaptureService } from './capture';
 import type { DiagnoseService } from './diagnose';
 import type { CcacheService, DecoderService, KeytabService } from './inspect';
 import type { LabService } from './lab';
@@ -27,6 +28,7 @@ export interface BenchApi {
   diagnose: DiagnoseService;
   workspace: WorkspaceService;
   history: HistoryService;
+  capture: CaptureService;
 }
 
 export type ServiceName = keyof BenchApi;
@@ -65,6 +67,7 @@ export const benchMethods = {
   diagnose: ['diagnose', 'catalog', 'scenarios', 'runScenario'],
   workspace: ['load', 'saveView', 'saveItem', 'removeItem', 'addRecent'],
   history: ['list', 'remove', 'clear', 'export'],
+  capture: ['scan', 'cancel', 'exchange', 'export', 'open', 'replay'],
 } as const satisfies { [S in ServiceName]: readonly MethodName<S>[] };
 
 // Compile-time proof that benchMethods lists every method of every service: adding a method to

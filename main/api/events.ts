@@ -1,5 +1,6 @@
 import type { Exchange } from '../exchange/model';
 import type { BrokerStatus, ProbeView } from './broker';
+import type { CaptureProgress } from './capture';
 import type { LabStatus } from './lab';
 import type { DoctorProgress } from './system';
 
@@ -18,6 +19,8 @@ export interface BenchEvents {
   'broker.status': BrokerStatus;
   /** A probe run after any change (a step, a pause, the verdict). */
   'probe.update': ProbeView;
+  /** A running capture scan, a few times a second. */
+  'capture.progress': CaptureProgress;
 }
 
 export type BenchEventName = keyof BenchEvents;

@@ -11,7 +11,7 @@ export type StepDirection = 'client-to-server' | 'server-to-client';
 
 /** The transport packet a token travelled in. */
 export interface TransportPacket {
-  protocol: 'sasl' | 'mqtt' | 'http' | 'kerberos';
+  protocol: 'sasl' | 'mqtt' | 'http' | 'kerberos' | 'ldap' | 'gss';
   /** "initial response", "challenge", "response", "CONNECT", "AUTH 0x18", "CONNACK 0x87", "401" … */
   packet: string;
   /** Packet fields worth showing: reason codes, property names, header values. */
@@ -39,6 +39,13 @@ export interface ExchangeStep {
   /** Keys learned while decoding this step (descriptions, never key bytes). */
   learnedKeys?: string[];
   error?: string;
+  /** Capture frame numbers the step came from (a capture's Exchanges only). */
+  packets?: number[];
+  /**
+   * The whole transport packet as captured, base64 (an MQTT CONNECT or AUTH with its fixed
+   * header): what a verbatim replay sends again.
+   */
+  raw?: string;
 }
 
 export type ExchangeOutcome = 'success' | 'failure' | 'pending';
@@ -87,6 +94,46 @@ export interface Exchange {
    * token with the same keys ("Open in Decoder").
    */
   keyFiles?: ExchangeKeyFiles;
+  /** Where in a capture file the conversation was found (a capture's Exchanges only). */
+  capture?: CaptureOrigin;
+}
+
+/** What a capture tells about one of its Exchanges beyond the steps. */
+export interface CaptureOrigin {
+  /** The capture file, as the user named it. */
+  file?: string;
+  protocol: 'mqtt' | 'kerberos' | 'http' | 'ldap' | 'gss';
+  /** "IP:PORT" of the side that opened the conversation, and of the other side. */
+  client: string;
+  server: string;
+  /** TCP connection number in the file (tshark's tcp.stream), absent for UDP. */
+  flow?: number;
+  /** "WebSocket", "TLS", "TLS + WebSocket": what the protocol travelled inside. */
+  carriedBy?: string;
+  /** Every frame number the Exchange's steps came from, ascending. */
+  packets: number[];
+  /** The rest of the session after the authentication (MQTT: packets by type, bytes, duration). */
+  session?: { packets: Record<string, number>; bytes: number; durationMs: number };
+  /** The ticket the client presented (AP-REQ) or the KDC issued (AS/TGS reply), in clear. */
+  ticket?: CaptureTicket;
+  /** Client and service principal names the Exchange carries (clients once a token decrypts). */
+  principals: string[];
+  /** Ids of Exchanges tied to this one: the TGS exchange that issued its ticket, the AS exchange of the TGT. */
+  linked: string[];
+  /** Top diagnosis finding of a failed Exchange. */
+  diagnosis?: { id: string; title: string };
+  /** Where the bytes ran out or skipped: TCP gaps inside the conversation. */
+  gaps?: string[];
+}
+
+export interface CaptureTicket {
+  /** The service's PrincipalName without the realm: "mqtt/localhost". */
+  sname: string;
+  realm: string;
+  kvno: number | null;
+  etype: number;
+  /** SHA-256 (hex, first 16 bytes) of the ticket's enc-part cipher: the same ticket wherever it travels. */
+  fingerprint: string;
 }
 
 export interface ExchangeKeyFiles {

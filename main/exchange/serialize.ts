@@ -50,7 +50,7 @@ const step = z.object({
   at: z.string(),
   elapsedMs: z.number().min(0),
   transport: z.object({
-    protocol: z.enum(['sasl', 'mqtt', 'http', 'kerberos']),
+    protocol: z.enum(['sasl', 'mqtt', 'http', 'kerberos', 'ldap', 'gss']),
     packet: z.string(),
     fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   }),
@@ -61,6 +61,24 @@ const step = z.object({
   trace: z.array(z.string()).optional(),
   learnedKeys: z.array(z.string()).optional(),
   error: z.string().optional(),
+  packets: z.array(z.number().int().min(1)).optional(),
+  raw: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'raw must be base64').optional(),
+});
+
+const captureOrigin = z.object({
+  file: z.string().optional(),
+  protocol: z.enum(['mqtt', 'kerberos', 'http', 'ldap', 'gss']),
+  client: z.string(),
+  server: z.string(),
+  flow: z.number().int().min(0).optional(),
+  carriedBy: z.string().optional(),
+  packets: z.array(z.number().int().min(1)),
+  session: z.object({ packets: z.record(z.string(), z.number()), bytes: z.number(), durationMs: z.number() }).optional(),
+  ticket: z.object({ sname: z.string(), realm: z.string(), kvno: z.number().int().nullable(), etype: z.number().int(), fingerprint: z.string() }).optional(),
+  principals: z.array(z.string()),
+  linked: z.array(z.string()),
+  diagnosis: z.object({ id: z.string(), title: z.string() }).optional(),
+  gaps: z.array(z.string()).optional(),
 });
 
 export const exchangeSchema: z.ZodType<Exchange> = z.object({
@@ -78,6 +96,7 @@ export const exchangeSchema: z.ZodType<Exchange> = z.object({
   securityLayer: z.object({ layer: z.enum(['none', 'integrity', 'privacy']), maxBuffer: z.number().int().min(0) }).optional(),
   meta: z.record(z.string(), z.string()).optional(),
   keyFiles: z.object({ keytab: z.string().optional(), ccache: z.string().optional() }).optional(),
+  capture: captureOrigin.optional(),
 });
 
 export function serializeExchange(exchange: Exchange): string {
@@ -100,4 +119,32 @@ export function parseExchange(text: string): Exchange {
     throw new Error(`invalid Exchange: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   return parsed.data;
+}
+
+export const EXCHANGES_FORMAT = 'kbench-exchanges';
+
+/** Several Exchanges as one file (one Exchange is written as a plain kbench-exchange file). */
+export function serializeExchanges(exchanges: readonly Exchange[]): string {
+  if (exchanges.length === 1) return serializeExchange(exchanges[0]!);
+  return `${JSON.stringify({ format: EXCHANGES_FORMAT, version: EXCHANGE_VERSION, exchanges }, null, 2)}\n`;
+}
+
+/** Reads a kbench-exchange file or a kbench-exchanges bundle; errors name the Exchange and the field. */
+export function parseExchanges(text: string): Exchange[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`not an Exchange file: ${(error as Error).message}`);
+  }
+  const bundle = z.object({ format: z.literal(EXCHANGES_FORMAT), version: z.literal(EXCHANGE_VERSION), exchanges: z.array(z.unknown()) }).safeParse(data);
+  if (!bundle.success) return [parseExchange(text)];
+  return bundle.data.exchanges.map((item, i) => {
+    const parsed = exchangeSchema.safeParse(item);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new Error(`invalid Exchange ${i + 1} of the bundle: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    }
+    return parsed.data;
+  });
 }

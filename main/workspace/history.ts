@@ -6,10 +6,10 @@
  */
 import type { HistoryExport, HistoryFilter, HistoryService } from '../api/workspace';
 import type { Exchange } from '../exchange/model';
-import { EXCHANGE_VERSION, serializeExchange } from '../exchange/serialize';
+import { EXCHANGE_VERSION, EXCHANGES_FORMAT, serializeExchange } from '../exchange/serialize';
 
 const MAX_EXCHANGES = 1000;
-export const EXCHANGES_FORMAT = 'kbench-exchanges';
+export { EXCHANGES_FORMAT };
 
 /** The text a filter's words are looked for in. */
 function searchText(exchange: Exchange): string {

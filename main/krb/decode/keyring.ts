@@ -65,6 +65,11 @@ export class KeyRing {
     return this.entries;
   }
 
+  /** The keys made so far, without deriving pending ones (a report of what opened what). */
+  made(): readonly KeyEntry[] {
+    return this.entries;
+  }
+
   /** The keys of these enctypes (what a checksum type can be made with), pending ones made. */
   forEnctypes(enctypes: readonly number[]): KeyEntry[] {
     this.settle((e) => enctypes.includes(e));
