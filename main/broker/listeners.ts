@@ -10,6 +10,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import { keyLogAppender } from '../capture/tls/keylog-file';
 
 export type ListenerProtocol = 'tcp' | 'tls' | 'ws';
 
@@ -26,8 +27,8 @@ export interface ListenerEndpoint {
   port?: number;
   /** WebSocket only: the HTTP path of the endpoint, default "/mqtt". */
   path?: string;
-  /** TLS only: PEM files. */
-  tls?: { certFile: string; keyFile: string; caFile?: string };
+  /** TLS only: PEM files, and a key log file the TLS secrets are appended to (NSS format, for decrypting captures). */
+  tls?: { certFile: string; keyFile: string; caFile?: string; keyLogFile?: string };
 }
 
 export interface ListenerAddress {
@@ -120,6 +121,7 @@ function tlsServer(endpoint: ListenerEndpoint, accept: AcceptConnection): net.Se
   });
   // A client that fails the handshake never becomes an MQTT connection.
   server.on('tlsClientError', () => undefined);
+  if (endpoint.tls.keyLogFile) server.on('keylog', keyLogAppender(endpoint.tls.keyLogFile));
   return server;
 }
 

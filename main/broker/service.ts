@@ -62,7 +62,7 @@ export class BrokerServiceImpl implements BrokerService {
     if (options.tls) {
       const files = await ensureSelfSignedCertificate(path.join(this.context.dataDir, 'broker-tls'));
       tlsCertificate = files.certFile;
-      listeners.push({ protocol: 'tls', tls: files, ...common });
+      listeners.push({ protocol: 'tls', tls: { ...files, ...(options.keyLogFile ? { keyLogFile: options.keyLogFile } : {}) }, ...common });
     }
     if (options.ws) listeners.push({ protocol: 'ws', ...common });
     this.broker = await startBroker({ listeners });

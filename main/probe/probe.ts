@@ -5,11 +5,13 @@
  * pauses before sending each packet. Each (re)connect builds a fresh AP-REQ — MQTT.js would
  * resend the old one, which the broker's replay cache rightly refuses.
  */
+import { TLSSocket } from 'node:tls';
 import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
-import type { PeerDeadline } from '../api/broker';
+import type { PeerDeadline, ProbeConnectProperties } from '../api/broker';
 import { ReasonCode } from '../broker/auth';
 import { DEADLINE_PROPERTY, HELD, STEPPING_PROPERTY, type UserProperties } from '../broker/auth-deadline';
 import { describePacket, mqttReasonLabel } from '../broker/packets';
+import { keyLogAppender } from '../capture/tls/keylog-file';
 import type { Exchange, TransportPacket } from '../exchange/model';
 import { ExchangeRecorder } from '../exchange/recorder';
 import type { GssSupervisor } from '../gss/supervisor';
@@ -46,6 +48,8 @@ export interface ProbeOptions {
   /** PEM CA certificate(s) for mqtts/wss. */
   ca?: string | Buffer;
   rejectUnauthorized?: boolean;
+  /** mqtts: append the connection's TLS secrets to this file (SSLKEYLOGFILE format), to decrypt captures. */
+  keyLogFile?: string;
   /** The security layer wanted if the broker offers it (EMQX offers none only). */
   layer?: SaslLayer;
   authzid?: string;
@@ -63,6 +67,10 @@ export interface ProbeOptions {
   timeoutMs?: number;
   /** An authenticated connection ended without close() (the broker's DISCONNECT, or the socket). */
   onConnectionLost?: (reason: string) => void;
+  /** CONNECT Keep Alive and Clean Start, and properties besides the authentication ones (a replay sends the captured ones). */
+  keepalive?: number;
+  cleanStart?: boolean;
+  connectProperties?: ProbeConnectProperties;
 }
 
 const mqttPacket = (packet: string, fields: Record<string, string | number | boolean> = {}): TransportPacket => ({ protocol: 'mqtt', packet, fields });
@@ -213,7 +221,9 @@ export class MqttProbe {
       // Never auto-reconnect: MQTT.js would resend this CONNECT and its AP-REQ, a replay.
       reconnectPeriod: 0,
       connectTimeout: this.options.timeoutMs ?? 15_000,
-      properties: { authenticationMethod: this.method, authenticationData: token, ...this.steppingProperties },
+      ...(this.options.keepalive !== undefined ? { keepalive: this.options.keepalive } : {}),
+      ...(this.options.cleanStart !== undefined ? { clean: this.options.cleanStart } : {}),
+      properties: { ...this.options.connectProperties, authenticationMethod: this.method, authenticationData: token, ...this.steppingProperties },
       ...(url.protocol === 'mqtts:' || url.protocol === 'wss:'
         ? { ...(this.options.ca ? { ca: this.options.ca } : {}), rejectUnauthorized: this.options.rejectUnauthorized ?? true }
         : {}),
@@ -231,6 +241,8 @@ export class MqttProbe {
     if (!(await this.pause(next, conversation.signal))) return recorder.finish({ outcome: 'failure', reason: 'closed before the CONNECT was sent' });
     const client = mqtt.connect(this.options.url, this.clientOptions(first.token));
     this.client = client;
+    // MQTT.js made its TLSSocket synchronously; its secrets come after the ServerHello, so none is missed.
+    if (this.options.keyLogFile && client.stream instanceof TLSSocket) client.stream.on('keylog', keyLogAppender(this.options.keyLogFile));
     client.handleAuth = this.authHandler(sasl, recorder, conversation.signal);
     // MQTT.js can emit 'error' more than once (a TLS failure, then the stream's own error), and
     // also long after CONNACK; an EventEmitter with no listener would throw it at the process.

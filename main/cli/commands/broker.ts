@@ -70,10 +70,11 @@ export const brokerCommand: Command = {
   name: 'broker',
   summary: 'run the local MQTT 5 broker with GSSAPI-KERBEROS enhanced authentication (foreground)',
   usage: [
-    'broker [--lab] [--tcp HOST:PORT] [--tls HOST:PORT [--cert FILE --key FILE]] [--ws HOST:PORT] [--principal P] [--keytab KT] [--variant emqx|single-round] [--allow-anonymous] [--auth-deadline MS] [--hold-deadline on|off]',
+    'broker [--lab] [--tcp HOST:PORT] [--tls HOST:PORT [--cert FILE --key FILE] [--keylog FILE]] [--ws HOST:PORT] [--principal P] [--keytab KT] [--variant emqx|single-round] [--allow-anonymous] [--auth-deadline MS] [--hold-deadline on|off]',
   ],
   details: `Listeners: --tcp (default 127.0.0.1:1883 when no listener is given), --tls (a self-signed
-certificate for localhost is made when --cert/--key are absent), --ws (path /mqtt); a taken
+certificate for localhost is made when --cert/--key are absent; --keylog FILE appends its TLS
+secrets to FILE in SSLKEYLOGFILE format, to decrypt captures), --ws (path /mqtt); a taken
 default port falls back to a free one. --lab uses the lab realm's mqtt/localhost principal and
 service keytab (brought up if needed); otherwise --principal service/FQDN@REALM is required
 (validated as EMQX does) and the keytab is --keytab or the default one (KRB5_KTNAME).
@@ -91,6 +92,7 @@ from another machine). Prints one line per connection verdict; Ctrl+C stops.`,
     ws: { type: 'string' },
     cert: { type: 'string' },
     key: { type: 'string' },
+    keylog: { type: 'string' },
     principal: { type: 'string' },
     keytab: { type: 'string' },
     variant: { type: 'string' },
@@ -118,7 +120,8 @@ from another machine). Prints one line per connection verdict; Ctrl+C stops.`,
       if (Boolean(cert) !== Boolean(key)) throw new UsageError('--cert and --key go together', brokerCommand);
       const files = cert && key ? { certFile: cert, keyFile: key } : await ensureSelfSignedCertificate(path.join((await input.engine().api.system.info()).dataDir, 'broker-tls'));
       if (!cert) selfSigned = files.certFile;
-      listeners.push({ protocol: 'tls', ...tls, tls: files, ...common });
+      const keyLogFile = str(input, 'keylog');
+      listeners.push({ protocol: 'tls', ...tls, tls: { ...files, ...(keyLogFile ? { keyLogFile: path.resolve(keyLogFile) } : {}) }, ...common });
     }
     if (ws) listeners.push({ protocol: 'ws', ...ws, ...common });
     const broker = await startBroker({ listeners });

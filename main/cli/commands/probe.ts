@@ -1,6 +1,7 @@
 /**
  * `kbench probe URL`: connect to an MQTT 5 broker with GSSAPI-KERBEROS and print the Exchange.
  */
+import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { readUserFile, writeFileAtomic } from '../../system/files';
 import { logSafe } from '../../system/log-safe';
@@ -77,13 +78,15 @@ async function findingsText(input: CommandInput, exchange: Exchange): Promise<st
 export const probeCommand: Command = {
   name: 'probe',
   summary: 'connect to an MQTT 5 broker with GSSAPI-KERBEROS and show every round',
-  usage: ['probe URL [--service SERVICE@HOST] [--method GSSAPI-KERBEROS|GSSAPI] [--step] [--reauth] [--publish [TOPIC]] [--ca FILE] [--insecure] [--json] [--exchange FILE] [profile options]'],
+  usage: ['probe URL [--service SERVICE@HOST] [--method GSSAPI-KERBEROS|GSSAPI] [--step] [--reauth] [--publish [TOPIC]] [--ca FILE] [--insecure] [--keylog FILE] [--json] [--exchange FILE] [profile options]'],
   details: `URL: mqtt://host:port, mqtts://host:port, ws://host:port/mqtt or wss://…. The service name
 defaults to mqtt@<host>. --step pauses before each packet and shows what will be sent (press
 Enter to send). --reauth re-authenticates (AUTH 0x19) once connected. --publish subscribes to a
 test topic and publishes to it with MQTT 5 properties. --ca FILE trusts a CA for TLS; --insecure
-skips certificate checks. --json prints the Exchange(s); exit code 1 when authentication fails,
-and then the likely causes with their fixes (on standard error with --json).
+skips certificate checks. --keylog FILE appends the TLS secrets of an mqtts:// connection to FILE
+(SSLKEYLOGFILE format, default $SSLKEYLOGFILE), to decrypt a capture of it. --json prints the
+Exchange(s); exit code 1 when authentication fails, and then the likely causes with their fixes
+(on standard error with --json).
 ${PROFILE_HELP}`,
   options: {
     ...profileOptions,
@@ -95,6 +98,7 @@ ${PROFILE_HELP}`,
     topic: { type: 'string' },
     ca: { type: 'string' },
     insecure: { type: 'boolean' },
+    keylog: { type: 'string' },
     layer: { type: 'string' },
     'client-id': { type: 'string' },
     json: { type: 'boolean' },
@@ -114,6 +118,7 @@ ${PROFILE_HELP}`,
     const profile = await profileFrom(input, probeCommand);
     const gss = new GssSupervisor();
     const ca = str(input, 'ca');
+    const keyLogFile = str(input, 'keylog') ?? (io.env.SSLKEYLOGFILE || undefined);
     const prompt = values.step ? createInterface({ input: process.stdin, output: process.stderr }) : undefined;
     const probe = new MqttProbe({
       url,
@@ -124,6 +129,7 @@ ${PROFILE_HELP}`,
       ...(str(input, 'client-id') ? { clientId: str(input, 'client-id')! } : {}),
       ...(ca ? { ca: await readUserFile(ca) } : {}),
       ...(values.insecure ? { rejectUnauthorized: false } : {}),
+      ...(keyLogFile ? { keyLogFile: path.resolve(keyLogFile) } : {}),
       ...(str(input, 'layer') ? { layer: str(input, 'layer') as SaslLayer } : {}),
       // A person reads each packet before it goes: MQTT.js's 15 s connect timer would cut them off.
       ...(prompt ? { beforeSend: askToSend(prompt, io), timeoutMs: STEP_MODE_TIMEOUT_MS } : {}),
