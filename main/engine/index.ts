@@ -11,6 +11,8 @@ import { LabServiceImpl } from '../lab/service';
 import { SaslServiceImpl } from '../sasl/service';
 import { SystemServiceImpl } from '../system/service';
 import { defaultDataDir } from '../system/paths';
+import { replayExchange } from '../capture/replay';
+import { CaptureServiceImpl } from '../capture/service';
 import { HistoryServiceImpl } from '../workspace/history';
 import { WorkspaceServiceImpl } from '../workspace/service';
 import type { SaslRunView } from '../api/sasl';
@@ -52,6 +54,7 @@ export function createEngine(options: EngineOptions): Engine {
   const diagnose = new DiagnoseServiceImpl(context, supervisor, lab);
   const history = new HistoryServiceImpl();
   const stopHistory = recordHistory(events, history);
+  const capture = new CaptureServiceImpl(context, (options) => replayExchange(options, { lab, probe, supervisor }));
   const api: BenchApi = {
     system: new SystemServiceImpl(context),
     keytab: new KeytabServiceImpl(),
@@ -65,6 +68,7 @@ export function createEngine(options: EngineOptions): Engine {
     diagnose,
     workspace: new WorkspaceServiceImpl(context.dataDir),
     history,
+    capture,
   };
   return {
     api,
@@ -73,7 +77,7 @@ export function createEngine(options: EngineOptions): Engine {
     dispose: async () => {
       stopHistory();
       // A running scenario restores the lab first: it needs the lab and the GSS workers to do so.
-      await Promise.all([broker.dispose(), probe.dispose(), diagnose.dispose()]);
+      await Promise.all([broker.dispose(), probe.dispose(), diagnose.dispose(), capture.dispose()]);
       await Promise.all([gss?.dispose(), lab.dispose()]);
     },
   };

@@ -200,7 +200,7 @@ async function ccacheKeys(source: FileSource): Promise<KeySpec> {
 }
 
 /** The key specs for a decode; a password without a principal belongs to the client the messages name. */
-async function keySpecs(keys: KeySource[], messages: readonly Uint8Array[]): Promise<KeySpec[]> {
+export async function keySpecs(keys: KeySource[], messages: readonly Uint8Array[]): Promise<KeySpec[]> {
   const specs: KeySpec[] = [];
   for (const key of keys) {
     if (key.kind === 'keytab') {

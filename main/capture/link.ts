@@ -1,0 +1,69 @@
+/**
+ * Ties the Exchanges of one capture together by the tickets they carry: a ticket's cipher is the
+ * same bytes wherever it travels, so the AP-REQ an MQTT client sends holds exactly the ticket a
+ * TGS-REP issued earlier, and the TGS-REQ holds the TGT an AS-REP issued. Each application
+ * exchange is linked to its TGS exchange and to the AS exchange of the client's TGT; one timeline
+ * per client follows from the links.
+ */
+import type { Exchange } from '../exchange/model';
+
+export interface TicketUse {
+  /** Fingerprints of tickets the client side sent (AP-REQ, PA-TGS-REQ). */
+  presented: Set<string>;
+  /** Fingerprints of tickets a KDC reply carried. */
+  issued: Set<string>;
+  /** Client principals the Exchange names. */
+  clients: Set<string>;
+}
+
+function addLink(from: Exchange, to: Exchange): void {
+  if (from === to) return;
+  const links = from.capture!.linked;
+  if (!links.includes(to.id)) links.push(to.id);
+}
+
+/** The Exchange whose reply issued `fingerprint` most recently before `before` started. */
+function issuer(fingerprint: string, issuers: Map<string, Exchange[]>, before: Exchange): Exchange | undefined {
+  const candidates = issuers.get(fingerprint) ?? [];
+  return candidates.filter((e) => e.startedAt <= before.startedAt).at(-1) ?? candidates[0];
+}
+
+export function linkExchanges(exchanges: readonly Exchange[], uses: ReadonlyMap<string, TicketUse>): void {
+  const issuers = new Map<string, Exchange[]>();
+  for (const exchange of exchanges) {
+    for (const fingerprint of uses.get(exchange.id)?.issued ?? []) {
+      const list = issuers.get(fingerprint) ?? [];
+      list.push(exchange);
+      issuers.set(fingerprint, list);
+    }
+  }
+  for (const exchange of exchanges) {
+    for (const fingerprint of uses.get(exchange.id)?.presented ?? []) {
+      const tgs = issuer(fingerprint, issuers, exchange);
+      if (!tgs) continue;
+      addLink(exchange, tgs);
+      addLink(tgs, exchange);
+      // The issuer's own presented ticket (a TGS-REQ's TGT) leads on to the AS exchange.
+      for (const tgt of uses.get(tgs.id)?.presented ?? []) {
+        const as = issuer(tgt, issuers, tgs);
+        if (!as) continue;
+        addLink(exchange, as);
+        addLink(as, exchange);
+        addLink(tgs, as);
+        addLink(as, tgs);
+      }
+    }
+  }
+  // A client named in one linked Exchange (the AS-REQ's cname, in clear) is the client of all.
+  for (const exchange of exchanges) {
+    const own = uses.get(exchange.id);
+    if (!own) continue;
+    for (const id of exchange.capture!.linked) for (const client of uses.get(id)?.clients ?? []) own.clients.add(client);
+  }
+}
+
+/** The client an Exchange belongs to on the timeline: its principal when known, else its address. */
+export function timelineClient(exchange: Exchange, uses: ReadonlyMap<string, TicketUse>): string {
+  const principal = [...(uses.get(exchange.id)?.clients ?? [])][0];
+  return principal ?? exchange.capture!.client.replace(/:\d+$/, '');
+}

@@ -1,0 +1,283 @@
+/**
+ * One pass over a capture file: packets → IP → TCP reassembly / UDP → extractors by content →
+ * Exchanges, each token decoded the moment it is complete with the capture's one key ring, so keys
+ * learnt from earlier packets open later ones. Memory is bounded by the open flows and the
+ * Exchanges found, never by the file: decoded trees are dropped once read (service.ts decodes an
+ * Exchange again when it is opened).
+ */
+import type { Exchange, ExchangeStep } from '../exchange/model';
+import { decodeAuto } from '../krb/decode/auto';
+import type { DecodeSession, KeyEntry } from '../krb/decode/keyring';
+import { createDecodeSession, type KeySpec } from '../krb/decode/session';
+import { KrbDecodeError } from '../krb/errors';
+import { diagnoseObservations } from '../diagnose/service';
+import { observeExchange } from '../diagnose/observations';
+import type { CaptureFormatError } from './errors';
+import { gssCarveExtractor } from './extract/gss-carve';
+import { httpExtractor } from './extract/http';
+import { kerberosTcpExtractor, kerberosUdpExtractor } from './extract/kerberos';
+import { ldapExtractor } from './extract/ldap';
+import { mqttExtractor } from './extract/mqtt';
+import type { ExtractContext, RecordInit, TcpExtractor, UdpExtractor } from './extract/types';
+import { decodeFrame } from './frames';
+import { harvestToken } from './harvest';
+import { Ipv4Reassembler } from './ip-fragments';
+import { linkExchanges, type TicketUse } from './link';
+import { readCaptureFile } from './reader';
+import { CaptureRecorder } from './recorder';
+import { FlowRouter } from './route';
+import { TcpReassembler } from './tcp-reassembly';
+import type { TlsKeyLog } from './tls/keylog';
+import { tlsExtractorWith, type TlsConnectionInfo } from './tls/handler';
+import { parseTcp, parseUdp } from './transport';
+import type { CapturePacket, CaptureWarning, TcpFlow } from './types';
+
+export interface ScanOptions {
+  file: string;
+  /** The name shown for the file (an uploaded file's own name). */
+  displayName?: string;
+  keys?: readonly KeySpec[];
+  keylog?: TlsKeyLog;
+  revealSecrets?: boolean;
+  signal?: AbortSignal;
+  onProgress?(progress: { bytesRead: number; totalBytes: number; packets: number; exchanges: number }): void;
+}
+
+export interface ScanResult {
+  packets: number;
+  bytes: number;
+  format?: 'pcap' | 'pcapng';
+  gzip?: boolean;
+  durationMs: number;
+  exchanges: Exchange[];
+  tls: TlsConnectionInfo[];
+  warnings: CaptureWarning[];
+  /** The file could not be read on from here; everything before it is in `exchanges`. */
+  error?: CaptureFormatError;
+  cancelled?: boolean;
+  /** The key ring after the scan (with every learnt key): opening an Exchange again uses it. */
+  session: DecodeSession;
+  /** How many encrypted parts each key source opened. */
+  keyUse: Map<string, number>;
+  /** Tickets each Exchange presented and issued, and the clients it names (timelines). */
+  ticketUse: Map<string, TicketUse>;
+}
+
+/** Warnings kept in full; after that only counted (a damaged file can produce one per packet). */
+const MAX_WARNINGS = 500;
+
+/** The extractors, most specific first; the carver takes what none of them claims. */
+function tcpExtractors(keylog: TlsKeyLog | undefined, noteTls: (info: TlsConnectionInfo) => void): TcpExtractor[] {
+  return [mqttExtractor, kerberosTcpExtractor, httpExtractor, ldapExtractor, tlsExtractorWith(keylog, noteTls)];
+}
+
+const UDP_EXTRACTORS: readonly UdpExtractor[] = [kerberosUdpExtractor];
+
+class Scan {
+  readonly recorders: CaptureRecorder[] = [];
+  readonly warnings: CaptureWarning[] = [];
+  private droppedWarnings = 0;
+  readonly tls = new Map<number, TlsConnectionInfo>();
+  readonly session: DecodeSession;
+  readonly keyUse = new Map<string, number>();
+  readonly ticketUse = new Map<string, TicketUse>();
+  /** The frames of each fragmented IPv4 datagram, by the frame that completed it. */
+  readonly fragments = new Map<number, number[]>();
+  private readonly extractors: TcpExtractor[];
+  readonly ctx: ExtractContext;
+
+  constructor(private readonly options: ScanOptions) {
+    this.session = createDecodeSession(options.keys ?? []);
+    this.extractors = tcpExtractors(options.keylog, (info) => this.tls.set(info.flow, info));
+    this.ctx = this.context(undefined);
+  }
+
+  /** The context extractors get; inside a tunnel, what carried the bytes is named on each Exchange. */
+  private context(carriedBy: string | undefined): ExtractContext {
+    return {
+      record: (init: RecordInit) => this.record(carriedBy ? { ...init, carriedBy: init.carriedBy ? `${carriedBy} + ${init.carriedBy}` : carriedBy } : init),
+      openInner: (flow: TcpFlow, label: string) => this.router(flow, carriedBy ? `${carriedBy} + ${label}` : label),
+      warn: (warning: CaptureWarning) => this.warn(warning),
+    };
+  }
+
+  router(flow: TcpFlow, carriedBy?: string): FlowRouter {
+    const ctx = carriedBy ? this.context(carriedBy) : this.ctx;
+    return new FlowRouter(flow, this.extractors, gssCarveExtractor, ctx);
+  }
+
+  warn(warning: CaptureWarning): void {
+    if (this.warnings.length < MAX_WARNINGS) this.warnings.push(warning);
+    else this.droppedWarnings++;
+  }
+
+  finishWarnings(): void {
+    if (this.droppedWarnings > 0) this.warnings.push({ message: `… and ${this.droppedWarnings} more warnings like these` });
+  }
+
+  /** Ids by protocol and first frame ("mqtt-f26"): the same on every scan of the same file. */
+  private readonly ids = new Set<string>();
+
+  private idFor(init: RecordInit): string {
+    const base = `${init.protocol}-f${init.first.number}`;
+    let id = base;
+    for (let n = 2; this.ids.has(id); n++) id = `${base}-${n}`;
+    this.ids.add(id);
+    return id;
+  }
+
+  private record(init: RecordInit): CaptureRecorder {
+    const recorder = new CaptureRecorder(init, (step, token, exchange) => this.decodeStep(step, token, exchange), this.options.displayName, this.idFor(init));
+    this.recorders.push(recorder);
+    return recorder;
+  }
+
+  /** Decodes a token in packet order with the capture's key ring, and reads what linking needs. */
+  private decodeStep(step: ExchangeStep, token: Uint8Array, exchange: Exchange): void {
+    if (token.length === 0) return;
+    const ring = this.session.keyring;
+    const before = ring.addedCount;
+    try {
+      const decoded = decodeAuto(token, { session: this.session, revealSecrets: this.options.revealSecrets ?? false });
+      step.tokenKind = decoded.kind;
+      step.decoded = decoded.tree;
+    } catch (error) {
+      if (!(error instanceof KrbDecodeError)) throw error;
+      step.tokenKind ??= 'not a Kerberos or GSS-API token';
+      step.error ??= `the token does not decode: ${error.message}`;
+      return;
+    }
+    const learnt = ring.addedSince(before);
+    const frame = step.packets?.at(-1);
+    for (const key of learnt) if (key.origin === 'learned' && frame !== undefined) key.source = `${key.source} (learnt in frame ${frame})`;
+    if (learnt.length > 0) step.learnedKeys = learnt.map((k: KeyEntry) => k.source);
+    this.harvest(step, token, exchange);
+  }
+
+  private harvest(step: ExchangeStep, token: Uint8Array, exchange: Exchange): void {
+    const found = harvestToken(step.decoded!, token);
+    const capture = exchange.capture!;
+    for (const name of [...found.clients, ...found.services]) if (!capture.principals.includes(name)) capture.principals.push(name);
+    for (const source of found.keysUsed) this.keyUse.set(source, (this.keyUse.get(source) ?? 0) + 1);
+    const use = this.ticketUse.get(exchange.id) ?? { presented: new Set<string>(), issued: new Set<string>(), clients: new Set<string>() };
+    for (const client of found.clients) use.clients.add(client);
+    for (const ticket of found.tickets) {
+      // A client presents a ticket (AP-REQ, TGS-REQ's PA-TGS-REQ); a KDC reply issues one.
+      if (step.direction === 'client-to-server') use.presented.add(ticket.fingerprint);
+      else use.issued.add(ticket.fingerprint);
+      // A KDC exchange shows the ticket it issued; a service exchange the one the client presented.
+      if (capture.protocol === 'kerberos' ? step.direction === 'server-to-client' : step.direction === 'client-to-server') capture.ticket ??= ticket;
+    }
+    this.ticketUse.set(exchange.id, use);
+    // Keep a KRB-ERROR's (small) tree for the diagnosis; every other tree is decoded again on demand.
+    if (!step.tokenKind?.includes('KRB-ERROR')) delete step.decoded;
+  }
+}
+
+export async function scanCapture(options: ScanOptions): Promise<ScanResult> {
+  const started = performance.now();
+  const scan = new Scan(options);
+  const fragments = new Ipv4Reassembler({ warn: (w: CaptureWarning) => scan.warn(w) });
+  const tcp = new TcpReassembler({ open: (flow: TcpFlow) => scan.router(flow), warn: (w: CaptureWarning) => scan.warn(w) });
+  let packets = 0;
+  let bytes = 0;
+  let lastProgress = 0;
+  const onPacket = (packet: CapturePacket): void => {
+    packets++;
+    bytes += packet.data.length;
+    const frame = decodeFrame(packet, fragments);
+    if (frame.kind !== 'ip') {
+      if (frame.kind === 'skip' && frame.reason) scan.warn({ packet: packet.number, message: frame.reason });
+      return;
+    }
+    const datagram = frame.datagram;
+    if (datagram.fragments && datagram.fragments.length > 1) scan.fragments.set(datagram.packet.number, datagram.fragments);
+    if (datagram.protocol === 6) {
+      const segment = parseTcp(datagram.payload, 0);
+      if ('error' in segment) scan.warn({ packet: packet.number, message: segment.error });
+      else tcp.segment(datagram, segment);
+    } else if (datagram.protocol === 17) {
+      const udp = parseUdp(datagram.payload, 0);
+      if ('error' in udp) return scan.warn({ packet: packet.number, message: udp.error });
+      for (const extractor of UDP_EXTRACTORS) {
+        if (!extractor.sniff(udp.payload)) continue;
+        extractor.datagram({ ...udp, src: datagram.src, dst: datagram.dst, packet: datagram.packet }, scan.ctx);
+        break;
+      }
+    }
+  };
+  let result: Awaited<ReturnType<typeof readCaptureFile>> | undefined;
+  let cancelled = false;
+  try {
+    result = await readCaptureFile(options.file, {
+      onPacket,
+      signal: options.signal,
+      onProgress: (p) => {
+        const now = performance.now();
+        if (now - lastProgress < 200) return;
+        lastProgress = now;
+        options.onProgress?.({ ...p, packets, exchanges: scan.recorders.length });
+      },
+    });
+  } catch (error) {
+    if ((error as Error).name !== 'AbortError') throw error;
+    cancelled = true;
+  }
+  tcp.finish();
+  fragments.finish();
+  for (const extractor of UDP_EXTRACTORS) extractor.end(scan.ctx);
+  scan.finishWarnings();
+  const exchanges = scan.recorders.map((r) => r.finish(r.exchange.verdict));
+  if (scan.fragments.size > 0) for (const exchange of exchanges) withFragments(exchange, scan.fragments);
+  exchanges.sort((a, b) => (a.capture!.packets[0] ?? 0) - (b.capture!.packets[0] ?? 0));
+  linkExchanges(exchanges, scan.ticketUse);
+  for (const exchange of exchanges) diagnose(exchange);
+  return {
+    packets,
+    bytes,
+    ...(result ? { format: result.format, gzip: result.gzip } : {}),
+    durationMs: Math.round(performance.now() - started),
+    exchanges,
+    tls: [...scan.tls.values()],
+    warnings: scan.warnings,
+    ...(result?.error ? { error: result.error } : {}),
+    ...(cancelled ? { cancelled } : {}),
+    session: scan.session,
+    keyUse: scan.keyUse,
+    ticketUse: scan.ticketUse,
+  };
+}
+
+/** A step that came in a fragmented datagram names every fragment's frame (an export needs them all). */
+function withFragments(exchange: Exchange, fragments: ReadonlyMap<number, number[]>): void {
+  const expand = (frames: readonly number[]) => [...new Set(frames.flatMap((n) => fragments.get(n) ?? [n]))].sort((a, b) => a - b);
+  for (const step of exchange.steps) if (step.packets) step.packets = expand(step.packets);
+  exchange.capture!.packets = expand(exchange.capture!.packets);
+}
+
+/** A failed Exchange gets the diagnosis's top finding; then its kept trees go too. */
+function diagnose(exchange: Exchange): void {
+  if (exchange.verdict.outcome === 'failure') {
+    const top = diagnoseObservations(observeExchange(exchange))[0];
+    if (top) exchange.capture!.diagnosis = { id: top.id, title: top.title };
+  }
+  for (const step of exchange.steps) delete step.decoded;
+}
+
+/** Decodes an Exchange's tokens again with the ring a scan ended with (every learnt key on it). */
+export function decodeExchange(exchange: Exchange, session: DecodeSession, revealSecrets = false): Exchange {
+  const copy: Exchange = structuredClone(exchange);
+  for (const step of copy.steps) {
+    if (!step.token) continue;
+    const bytes = Buffer.from(step.token, 'base64');
+    if (bytes.length === 0) continue;
+    try {
+      const decoded = decodeAuto(bytes, { session, revealSecrets });
+      step.decoded = decoded.tree;
+      step.tokenKind = decoded.kind;
+    } catch (error) {
+      if (!(error instanceof KrbDecodeError)) throw error;
+    }
+  }
+  return copy;
+}
