@@ -27,6 +27,8 @@ export interface BrokerStartOptions {
    * listener on a loopback address — all of this service's listeners are on 127.0.0.1.
    */
   holdDeadlineWhileStepping?: boolean;
+  /** TLS listener: append its TLS secrets to this file (SSLKEYLOGFILE format), to decrypt captures of it. */
+  keyLogFile?: string;
 }
 
 export interface BrokerListenerStatus {
@@ -76,6 +78,25 @@ export interface ProbeStartOptions {
   /** Skip certificate verification (TLS). */
   insecure?: boolean;
   clientId?: string;
+  /** TLS: append the connection's secrets to this file (SSLKEYLOGFILE format), to decrypt a capture of it. */
+  keyLogFile?: string;
+  /** profile 'lab': the lab realm whose profile makes the tokens (default BENCH.TEST). */
+  realm?: string;
+  /** CONNECT Keep Alive in seconds and Clean Start (MQTT 5 §3.1.2.10, §3.1.2.4): a replay asks for the captured ones. */
+  keepalive?: number;
+  cleanStart?: boolean;
+  /** CONNECT properties besides the authentication ones (§3.1.2.11): a replay sends the captured ones. */
+  connectProperties?: ProbeConnectProperties;
+}
+
+export interface ProbeConnectProperties {
+  sessionExpiryInterval?: number;
+  receiveMaximum?: number;
+  maximumPacketSize?: number;
+  topicAliasMaximum?: number;
+  requestResponseInformation?: boolean;
+  requestProblemInformation?: boolean;
+  userProperties?: Record<string, string>;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { exchangeSchema } from '../exchange/serialize';
 import type { BenchApi } from './contract';
+import { captureSchemas } from './capture-schemas';
+import { FileSource, KeySource } from './source-schemas';
 import { historySchemas, workspaceSchemas } from './workspace-schemas';
 
 /**
@@ -14,11 +16,6 @@ type InputSchemas = {
   };
 };
 
-/** Files: a path on the engine's machine, or up to 64 MiB of bytes from the UI. */
-const FileSource = z.union([
-  z.object({ path: z.string().min(1).max(4096) }).strict(),
-  z.object({ base64: z.string().max(90_000_000), name: z.string().max(512) }).strict(),
-]);
 const NewKeytabEntries = z
   .object({
     principal: z.string().min(1).max(1024),
@@ -28,12 +25,6 @@ const NewKeytabEntries = z
     salt: z.string().max(4096).optional(),
   })
   .strict();
-const KeySource = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('keytab'), source: FileSource }).strict(),
-  z.object({ kind: z.literal('ccache'), source: FileSource }).strict(),
-  z.object({ kind: z.literal('password'), principal: z.string().min(1).max(1024).optional(), password: z.string().max(4096), salt: z.string().max(4096).optional() }).strict(),
-  z.object({ kind: z.literal('raw'), key: z.string().min(3).max(256) }).strict(),
-]);
 const DecodeInput = z.union([z.object({ text: z.string().min(1).max(90_000_000) }).strict(), z.object({ file: FileSource }).strict()]);
 
 /** Lab realm inputs: a realm name, principal names without spaces or quotes, secrets up to 1 KiB. */
@@ -113,6 +104,7 @@ const BrokerStartOptions = z
     maxAuthRounds: z.number().int().min(1).max(100).optional(),
     authDeadlineMs: z.number().int().min(100).max(600_000).optional(),
     holdDeadlineWhileStepping: z.boolean().optional(),
+    keyLogFile: z.string().min(1).max(4096).optional(),
   })
   .strict();
 const DiagnosisInput = z
@@ -141,6 +133,22 @@ const ProbeStartOptions = z
     caFile: z.string().min(1).max(4096).optional(),
     insecure: z.boolean().optional(),
     clientId: z.string().min(1).max(256).optional(),
+    keyLogFile: z.string().min(1).max(4096).optional(),
+    realm: LabRealm.optional(),
+    keepalive: z.number().int().min(0).max(65_535).optional(),
+    cleanStart: z.boolean().optional(),
+    connectProperties: z
+      .object({
+        sessionExpiryInterval: z.number().int().min(0).max(0xffffffff).optional(),
+        receiveMaximum: z.number().int().min(1).max(65_535).optional(),
+        maximumPacketSize: z.number().int().min(1).max(0xffffffff).optional(),
+        topicAliasMaximum: z.number().int().min(0).max(65_535).optional(),
+        requestResponseInformation: z.boolean().optional(),
+        requestProblemInformation: z.boolean().optional(),
+        userProperties: z.record(z.string().max(65_535), z.string().max(65_535)).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -198,4 +206,5 @@ export const benchInputSchemas: InputSchemas = {
   },
   workspace: workspaceSchemas,
   history: historySchemas,
+  capture: captureSchemas,
 };

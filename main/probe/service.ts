@@ -64,7 +64,8 @@ export class ProbeServiceImpl implements ProbeService {
   }
 
   async start(options: ProbeStartOptions): Promise<ProbeView> {
-    const profile = options.profile === 'lab' ? await this.lab.profile() : systemProfile();
+    // Another lab realm gets its own profile id: one GSS worker per realm, not one restarted per switch.
+    const profile = options.profile === 'lab' ? (options.realm ? { ...(await this.lab.profile({ realm: options.realm })), id: `lab:${options.realm}` } : await this.lab.profile()) : systemProfile();
     // The probe's callbacks need the run, and the run needs the probe: fill it in right after.
     const run = { id: randomUUID(), options, state: 'connecting', pending: null, exchanges: [], live: undefined } as Omit<ProbeRun, 'probe'> as ProbeRun;
     run.probe = new MqttProbe({
@@ -74,6 +75,10 @@ export class ProbeServiceImpl implements ProbeService {
       method: options.method,
       ...(options.service ? { service: options.service } : {}),
       ...(options.clientId ? { clientId: options.clientId } : {}),
+      ...(options.keyLogFile ? { keyLogFile: options.keyLogFile } : {}),
+      ...(options.keepalive !== undefined ? { keepalive: options.keepalive } : {}),
+      ...(options.cleanStart !== undefined ? { cleanStart: options.cleanStart } : {}),
+      ...(options.connectProperties ? { connectProperties: options.connectProperties } : {}),
       ...(options.caFile ? { ca: await readUserFile(options.caFile) } : {}),
       ...(options.insecure ? { rejectUnauthorized: false } : {}),
       // A person reads each packet before it goes: MQTT.js's 15 s connect timer would cut them off.

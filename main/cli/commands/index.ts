@@ -1,5 +1,6 @@
 import type { Command } from '../command';
 import { brokerCommand } from './broker';
+import { captureCommand } from './capture';
 import { ccacheCommand } from './ccache';
 import { decodeCommand, explainKeyCommand } from './decode';
 import { diagnoseCommand, scenarioCommand } from './diagnose';
@@ -7,10 +8,11 @@ import { doctorCommand } from './doctor';
 import { keytabCommand } from './keytab';
 import { krb5confCommand } from './krb5conf';
 import { probeCommand } from './probe';
+import { replayCommand } from './replay';
 import { labCommand } from './lab';
 import { saslCommand } from './sasl';
 import { startCommand } from './start';
 import { webCommand } from './web';
 
 /** Every top-level `kbench` command, in the order `kbench --help` lists them. */
-export const commands: Command[] = [doctorCommand, webCommand, startCommand, labCommand, brokerCommand, probeCommand, saslCommand, keytabCommand, ccacheCommand, krb5confCommand, decodeCommand, explainKeyCommand, diagnoseCommand, scenarioCommand];
+export const commands: Command[] = [doctorCommand, webCommand, startCommand, labCommand, brokerCommand, probeCommand, replayCommand, saslCommand, keytabCommand, ccacheCommand, krb5confCommand, decodeCommand, explainKeyCommand, diagnoseCommand, scenarioCommand, captureCommand];
