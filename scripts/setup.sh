@@ -20,9 +20,10 @@ export ELECTRON_SKIP_BINARY_DOWNLOAD=1
 # ---- 1. System packages ------------------------------------------------------------------
 # MIT Kerberos KDC, admin tools and client tools; headers to build the `kerberos` binding;
 # Cyrus SASL with its GSSAPI plugin and sample peers; Chromium for web-mode tests; tshark for
-# captures; Xvfb for a virtual display; build tools for node-gyp.
+# captures; Apache with mod_auth_gssapi as a real SPNEGO server for tests; Xvfb for a virtual
+# display; build tools for node-gyp.
 PACKAGES=(krb5-kdc krb5-admin-server krb5-user libkrb5-dev libsasl2-modules-gssapi-mit sasl2-bin
-          tshark xvfb python3 make g++ ca-certificates)
+          tshark apache2 libapache2-mod-auth-gssapi xvfb python3 make g++ ca-certificates)
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
