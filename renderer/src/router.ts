@@ -2,6 +2,7 @@ import { createRouter, createWebHashHistory } from 'vue-router';
 import { nextTick, type Component } from 'vue';
 import type { useWorkspaceStore } from './stores/workspace';
 import BrokerView from './views/BrokerView.vue';
+import CapturesView from './views/CapturesView.vue';
 import CcacheView from './views/CcacheView.vue';
 import DecoderView from './views/DecoderView.vue';
 import DiagnoseView from './views/DiagnoseView.vue';
@@ -30,6 +31,7 @@ const readyViews: Record<string, Component> = {
   '/broker': BrokerView,
   '/probe': ProbeView,
   '/diagnose': DiagnoseView,
+  '/captures': CapturesView,
 };
 
 /** Hash history: works from file:// in Electron and from any path in web mode. */

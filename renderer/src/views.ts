@@ -113,9 +113,8 @@ export const views: ViewInfo[] = [
     path: '/captures',
     title: 'Captures',
     group: 'Troubleshoot',
-    purpose: 'Import a pcap, see every Kerberos and MQTT authentication in it, and replay it.',
-    planned: ['pcap/pcapng import with TCP reassembly', 'CONNECT/AUTH exchanges extracted and decoded', 'Replay against the local broker'],
-    ready: false,
+    purpose: 'Open a pcap or pcapng: every Kerberos, MQTT, HTTP and LDAP authentication in it, decoded with your keys, linked, diagnosed and replayed.',
+    ready: true,
   },
   {
     path: '/export',

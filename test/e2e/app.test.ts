@@ -89,11 +89,11 @@ describe('the app in web mode (Chromium)', () => {
 
   it('navigates by keyboard and shows empty states for planned views', async () => {
     await openDoctor();
-    await page.getByTestId('nav-captures').focus();
+    await page.getByTestId('nav-export').focus();
     await page.keyboard.press('Enter');
     await page.getByTestId('empty-state').waitFor();
-    expect(page.url()).toContain('#/captures');
-    expect(await page.locator('h1').textContent()).toBe('Captures');
+    expect(page.url()).toContain('#/export');
+    expect(await page.locator('h1').textContent()).toBe('Export');
     expect(await page.getByTestId('empty-state').textContent()).toContain('Not built yet');
 
     // After navigating, focus moves into the view (its heading), as a screen reader user expects.
@@ -116,17 +116,17 @@ describe('the app in web mode (Chromium)', () => {
     expect(await focused()).toBe('nav-start');
 
     // Views still to come say what they will do; built ones open with their title.
-    for (const view of ['captures', 'export']) {
+    for (const view of ['export']) {
       await page.getByTestId(`nav-${view}`).click();
       await page.getByTestId('empty-state').waitFor();
       expect(await page.getByTestId('empty-state').textContent()).toContain('Not built yet');
     }
-    for (const [view, title] of [['start', 'Start here'], ['history', 'History'], ['lab', 'Lab realm'], ['broker', 'Broker'], ['probe', 'Probe'], ['sasl', 'SASL'], ['keytab', 'Keytab'], ['ccache', 'Credential cache'], ['decoder', 'Decoder'], ['diagnose', 'Diagnose']]) {
+    for (const [view, title] of [['start', 'Start here'], ['history', 'History'], ['lab', 'Lab realm'], ['broker', 'Broker'], ['probe', 'Probe'], ['sasl', 'SASL'], ['keytab', 'Keytab'], ['ccache', 'Credential cache'], ['decoder', 'Decoder'], ['diagnose', 'Diagnose'], ['captures', 'Captures']]) {
       await page.getByTestId(`nav-${view}`).click();
       await page.waitForURL(new RegExp(`#/${view}$`));
       await expect.poll(() => page.locator('h1').first().textContent()).toBe(title);
     }
-    await page.getByTestId('nav-captures').click();
+    await page.getByTestId('nav-export').click();
     await page.getByTestId('empty-state').waitFor();
     await page.screenshot({ path: path.join(SCREENSHOTS, 'planned-view-light.png') });
     expect(problems).toEqual([]);
