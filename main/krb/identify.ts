@@ -120,6 +120,6 @@ export function wrongInputMessage(bytes: Uint8Array, wanted: InputKind, wantedNa
   if (format.kind === wanted || format.kind === 'unknown' || format.kind === 'empty') return undefined;
   if (wanted === 'ccache' && format.kind === 'kirbi') return undefined;
   const where = READ_WITH[format.kind];
-  const captures = format.kind === 'pcap' || format.kind === 'pcapng' || format.kind === 'gzip' ? ' — captures are not read by the bench yet (coming: the Captures view)' : '';
+  const captures = format.kind === 'pcap' || format.kind === 'pcapng' || format.kind === 'gzip' ? ' — open it in the Captures view or with kbench capture scan FILE' : '';
   return `this is ${format.description}, not ${wantedName}${where ? ` — read it with ${where}` : captures}`;
 }

@@ -10,29 +10,13 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { gssCarveExtractor, type GssCarveHandler } from '../../../main/capture/extract/gss-carve';
 import { examineCandidate, examineLine, GSS_CARVE_LOOK } from '../../../main/capture/extract/gss-tokens';
-import type { ExtractContext, RecordInit } from '../../../main/capture/extract/types';
-import { CaptureRecorder } from '../../../main/capture/recorder';
-import type { CaptureWarning, FlowDirection, TcpFlow, TcpStreamHandler } from '../../../main/capture/types';
+import type { FlowDirection, TcpFlow } from '../../../main/capture/types';
 import { frameInitialContextToken, KERBEROS_OIDS, TokId } from '../../../main/krb/gss/framing';
 import { encodeNegTokenResp } from '../../../main/krb/gss/spnego';
 import { ApRep } from '../../../main/krb/messages';
 import { world } from '../../helpers/world';
+import { FakeContext } from './fake-context';
 
-class FakeContext implements ExtractContext {
-  readonly recorders: CaptureRecorder[] = [];
-  readonly warnings: CaptureWarning[] = [];
-  record(init: RecordInit): CaptureRecorder {
-    const recorder = new CaptureRecorder(init, () => {});
-    this.recorders.push(recorder);
-    return recorder;
-  }
-  openInner(): TcpStreamHandler {
-    throw new Error('not used');
-  }
-  warn(warning: CaptureWarning): void {
-    this.warnings.push(warning);
-  }
-}
 
 const flow: TcpFlow = { id: 7, client: '10.0.0.1:49152', server: '10.0.0.2:445', sawSyn: true };
 

@@ -7,9 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { HttpStreamHandler, httpExtractor } from '../../../main/capture/extract/http';
 import { parseChallenges, parseHead } from '../../../main/capture/extract/http-fields';
-import type { ExtractContext, RecordInit } from '../../../main/capture/extract/types';
-import { CaptureRecorder } from '../../../main/capture/recorder';
-import type { CaptureWarning, FlowDirection, StreamChunk, TcpFlow, TcpStreamHandler } from '../../../main/capture/types';
+import type { FlowDirection, StreamChunk, TcpFlow, TcpStreamHandler } from '../../../main/capture/types';
+import { FakeContext } from './fake-context';
 
 /** Collects what the WebSocket deframer hands on. */
 class InnerSink implements TcpStreamHandler {
@@ -27,26 +26,16 @@ class InnerSink implements TcpStreamHandler {
   }
 }
 
-/** The scan's services, with a recorder that decodes nothing. */
-class FakeContext implements ExtractContext {
-  readonly recorders: CaptureRecorder[] = [];
-  readonly warnings: CaptureWarning[] = [];
+/** The fake context, with the tunnelled bytes caught and the Exchanges without their ids. */
+class HttpContext extends FakeContext {
   readonly inner = new InnerSink();
   labels: string[] = [];
-  record(init: RecordInit): CaptureRecorder {
-    const recorder = new CaptureRecorder(init, () => {});
-    this.recorders.push(recorder);
-    return recorder;
-  }
-  openInner(_flow: TcpFlow, label: string): TcpStreamHandler {
+  override openInner(_flow: TcpFlow, label: string): TcpStreamHandler {
     this.labels.push(label);
     return this.inner;
   }
-  warn(warning: CaptureWarning): void {
-    this.warnings.push(warning);
-  }
   /** The Exchanges without their random ids, for comparing runs. */
-  get exchanges() {
+  override get exchanges() {
     return this.recorders.map((r) => ({ ...r.exchange, id: 'x' }));
   }
 }
@@ -56,8 +45,8 @@ const flow: TcpFlow = { id: 3, client: '10.0.0.1:50000', server: '10.0.0.2:80', 
 /** [direction, bytes] in capture order; each becomes one packet, or many when `split` is given. */
 type Message = [FlowDirection, string | Buffer];
 
-function run(messages: Message[], split?: (bytes: Buffer) => Buffer[]): { ctx: FakeContext; handler: HttpStreamHandler } {
-  const ctx = new FakeContext();
+function run(messages: Message[], split?: (bytes: Buffer) => Buffer[]): { ctx: HttpContext; handler: HttpStreamHandler } {
+  const ctx = new HttpContext();
   const handler = httpExtractor.create(flow, ctx) as HttpStreamHandler;
   const offsets = [0, 0];
   let number = 0;
@@ -257,7 +246,7 @@ describe('message framing', () => {
   });
 
   it('skips a body lost in a gap and goes on', () => {
-    const ctx = new FakeContext();
+    const ctx = new HttpContext();
     const handler = new HttpStreamHandler(flow, ctx);
     const packet = (number: number) => ({ number, seconds: 1, nanos: 0 });
     handler.data({ direction: 0, bytes: Buffer.from(`GET / HTTP/1.1\r\nAuthorization: Negotiate ${b64(APREQ)}\r\n\r\n`), streamOffset: 0, packet: packet(1) });

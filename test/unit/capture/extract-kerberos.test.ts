@@ -7,30 +7,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { kerberosTcpExtractor, kerberosUdpExtractor } from '../../../main/capture/extract/kerberos';
-import type { ExtractContext, RecordInit } from '../../../main/capture/extract/types';
-import { CaptureRecorder } from '../../../main/capture/recorder';
-import type { CaptureWarning, FlowDirection, PacketRef, TcpFlow, TcpStreamHandler } from '../../../main/capture/types';
+import type { FlowDirection, PacketRef, TcpFlow, TcpStreamHandler } from '../../../main/capture/types';
 import { world } from '../../helpers/world';
+import { FakeContext } from './fake-context';
 
-/** The scan's services, with a recorder that decodes nothing. */
-class FakeContext implements ExtractContext {
-  readonly recorders: CaptureRecorder[] = [];
-  readonly warnings: CaptureWarning[] = [];
-  record(init: RecordInit): CaptureRecorder {
-    const recorder = new CaptureRecorder(init, () => {});
-    this.recorders.push(recorder);
-    return recorder;
-  }
-  openInner(): TcpStreamHandler {
-    throw new Error('not used');
-  }
-  warn(warning: CaptureWarning): void {
-    this.warnings.push(warning);
-  }
-  get exchanges() {
-    return this.recorders.map((r) => r.exchange);
-  }
-}
 
 /** The records of a stream: [tag, whole record with its mark]. */
 function records(hex: string): Buffer[] {

@@ -6,27 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ldapExtractor } from '../../../main/capture/extract/ldap';
-import type { ExtractContext, RecordInit } from '../../../main/capture/extract/types';
-import { CaptureRecorder } from '../../../main/capture/recorder';
-import type { CaptureWarning, FlowDirection, PacketRef, TcpFlow, TcpStreamHandler } from '../../../main/capture/types';
+import type { FlowDirection, PacketRef, TcpFlow, TcpStreamHandler } from '../../../main/capture/types';
 import { derInteger, derOctetString, derSequence, tlv } from '../../../main/krb/der/writer';
 import { world } from '../../helpers/world';
+import { FakeContext } from './fake-context';
 
-class FakeContext implements ExtractContext {
-  readonly recorders: CaptureRecorder[] = [];
-  readonly warnings: CaptureWarning[] = [];
-  record(init: RecordInit): CaptureRecorder {
-    const recorder = new CaptureRecorder(init, () => {});
-    this.recorders.push(recorder);
-    return recorder;
-  }
-  openInner(): TcpStreamHandler {
-    throw new Error('not used');
-  }
-  warn(warning: CaptureWarning): void {
-    this.warnings.push(warning);
-  }
-}
 
 // ---- LDAPMessage builders (RFC 4511 §4.2, §4.2.2) ----
 

@@ -30,7 +30,7 @@ describe('inputs named for what they are', () => {
     expect(wrongInputMessage(ccache(4), 'keytab', 'a keytab')).toBe(
       'this is a FILE credential cache (version 4), not a keytab — read it with kbench ccache show, or the Credential cache view',
     );
-    expect(wrongInputMessage(pcapng, 'keytab', 'a keytab')).toBe('this is a pcapng capture, not a keytab — captures are not read by the bench yet (coming: the Captures view)');
+    expect(wrongInputMessage(pcapng, 'keytab', 'a keytab')).toBe('this is a pcapng capture, not a keytab — open it in the Captures view or with kbench capture scan FILE');
     expect(wrongInputMessage(Buffer.from('76820100', 'hex'), 'ccache', 'a credential cache')).toBeUndefined();
     expect(wrongInputMessage(Buffer.from([0xde, 0xad, 0xbe, 0xef]), 'keytab', 'a keytab')).toBeUndefined();
   });
