@@ -54,7 +54,8 @@ export function explainKeyMatch(ticket: Ticket, entries: readonly KeytabEntry[])
   return { ticket: summary, verdicts, ok, conclusion: conclude(summary, verdicts, ok) };
 }
 
-function conclude(ticket: KeyMatchExplanation['ticket'], verdicts: KeyMatchVerdict[], ok: boolean): string {
+/** The one sentence that says what is wrong (or right) with these keys for this ticket. */
+export function conclude(ticket: KeyMatchExplanation['ticket'], verdicts: KeyMatchVerdict[], ok: boolean): string {
   const { server, enctype, kvno } = ticket;
   const kvnoText = kvno === null ? 'no kvno' : `kvno ${kvno}`;
   if (verdicts.length === 0) return 'The keytab is empty.';

@@ -1,6 +1,7 @@
 import { getEnctype } from '../crypto';
 import { decodeDer, type DecodeContext, type Schema } from '../der/schema';
 import { KrbCryptoError, KrbDecodeError } from '../errors';
+import { conclude } from '../explain';
 import { enctypeName } from '../names';
 import { checkTreeDepth, type SealedKey, type TreeNode } from '../tree';
 import { KeyUsage, keyUsageLabel } from '../usages';
@@ -76,12 +77,40 @@ function sealedNote(key: SealedKey, enc: EncryptedDataValue, usage: number, seal
   return keyWords ? `encrypted with the ${keyWords} (${etype})` : `encrypted (${etype}, key usage ${keyUsageLabel(usage)})`;
 }
 
+/**
+ * Why a ticket stayed closed, from the keytab keys on the ring: no key for its name, its kvno or
+ * its enctype, or the right entry with the wrong key — the key-match verdicts `kbench explain-key`
+ * gives, here for a key ring.
+ */
+function ticketVerdict(ring: readonly KeyEntry[], enc: EncryptedDataValue, sealedFor: string): string | undefined {
+  const keytabKeys = ring.filter((k) => k.origin === 'keytab' && k.principal !== undefined);
+  if (keytabKeys.length === 0) return undefined;
+  const kvno = enc.kvno === undefined || enc.kvno === 0 ? null : enc.kvno;
+  const verdicts = keytabKeys.map((k) => ({
+    principal: k.principal!,
+    kvno: k.kvno ?? 0,
+    enctype: enctypeName(k.enctype),
+    enctypeId: k.enctype,
+    principalMatches: k.principal === sealedFor,
+    kvnoMatches: kvno === null || k.kvno === kvno,
+    enctypeMatches: k.enctype === enc.etype,
+    // Every key of the ticket's enctype was tried and failed before this is asked.
+    decrypts: k.enctype === enc.etype ? false : null,
+  }));
+  return conclude({ server: sealedFor, enctype: enctypeName(enc.etype), enctypeId: enc.etype, kvno }, verdicts, false);
+}
+
 /** The part stays closed: an error when a key that could open it failed, a neutral note when none was there. */
-function recordClosed(encTree: TreeNode, enc: EncryptedDataValue, usage: number, candidates: readonly KeyEntry[], sealedFor: string | undefined): void {
+function recordClosed(encTree: TreeNode, enc: EncryptedDataValue, usage: number, candidates: readonly KeyEntry[], sealedFor: string | undefined, ring: readonly KeyEntry[] = []): void {
   const key = sealedKeyOf(usage);
   if (candidates.some((c) => !CANNOT_HOLD[key].includes(c.origin))) {
     delete encTree.sealed;
-    encTree.error = `none of the ${candidates.length} ${enctypeName(enc.etype)} key(s) decrypts this (key usage ${keyUsageLabel(usage)}): tried ${candidates.map((c) => c.source).join('; ')}`;
+    const verdict = usage === KeyUsage.TICKET_ENC_PART && sealedFor ? ticketVerdict(ring, enc, sealedFor) : undefined;
+    encTree.error = `${verdict ? `${verdict.replace(/\.$/, '')} — ` : ''}none of the ${candidates.length} ${enctypeName(enc.etype)} key(s) decrypts this (key usage ${keyUsageLabel(usage)}): tried ${candidates.map((c) => c.source).join('; ')}`;
+  } else if (usage === KeyUsage.TICKET_ENC_PART && sealedFor && ticketVerdict(ring, enc, sealedFor)) {
+    // No key of its enctype was there to try, but keytab keys of others are: still closed, not an
+    // error, and the note says which part of the match fails.
+    encTree.sealed = { key, note: `${sealedNote(key, enc, usage, sealedFor)}: ${ticketVerdict(ring, enc, sealedFor)!}` };
   } else {
     encTree.sealed = { key, note: sealedNote(key, enc, usage, sealedFor) };
   }
@@ -123,10 +152,23 @@ export function decryptField<T>(
       throw error;
     }
     delete encTree.sealed;
-    return openedPart(ctx, encTree, plaintext, { keyUsage: keyUsageLabel(usage), keySource: candidate.source }, schema, structure, (value) => onDecrypted?.(value, candidate));
+    const keySource = candidate.source + underAnotherName(candidate, enc, usage, sealedFor);
+    return openedPart(ctx, encTree, plaintext, { keyUsage: keyUsageLabel(usage), keySource }, schema, structure, (value) => onDecrypted?.(value, candidate));
   }
-  recordClosed(encTree, enc, usage, candidates, sealedFor);
+  recordClosed(encTree, enc, usage, candidates, sealedFor, session.keyring.made());
   return undefined;
+}
+
+/**
+ * A ticket opened by a key filed under another name or kvno: every key of the enctype is tried
+ * (an alias, a renamed principal, a keytab whose kvno numbering drifted), and the bench says so.
+ */
+function underAnotherName(candidate: KeyEntry, enc: EncryptedDataValue, usage: number, sealedFor: string | undefined): string {
+  if (usage !== KeyUsage.TICKET_ENC_PART || !sealedFor || candidate.principal === undefined) return '';
+  const notes: string[] = [];
+  if (candidate.principal !== sealedFor) notes.push(`opened under another name: the ticket is for ${sealedFor}, the key is ${candidate.principal}'s`);
+  if (candidate.kvno !== undefined && enc.kvno !== undefined && enc.kvno !== 0 && candidate.kvno !== enc.kvno) notes.push(`the ticket says kvno ${enc.kvno}, the key is kvno ${candidate.kvno}`);
+  return notes.length ? ` — ${notes.join('; ')}` : '';
 }
 
 /** Decodes a decrypted plaintext with `schema` and hangs it under the encrypted field's node. */

@@ -184,7 +184,7 @@ describe('the capture store', () => {
     expect(saved.filters.protocol).toBe('kerberos');
     expect(saved.selectedId).toBe('b');
     expect(saved.path).toBe('/tmp/x.pcapng');
-    expect((workspace.views['captures.report'] as { report: CaptureReport }).report.exchanges).toHaveLength(3);
+    expect((workspace.views['captures.report'] as unknown as { report: CaptureReport }).report.exchanges).toHaveLength(3);
 
     // A reload: a new store restores the table and the selection from the workspace.
     setActivePinia(createPinia());

@@ -63,9 +63,29 @@ describe('decryptField: sealed parts and wrong keys', () => {
     expect(alice.length).toBeGreaterThan(0);
     const { ticket, authenticator } = parts(decodeBytes(token, [{ kind: 'keytab', label: 'alice.keytab', entries: alice }]).tree);
     expect(ticket.sealed).toBeUndefined();
-    expect(ticket.error).toMatch(/^none of the \d+ aes256-cts-hmac-sha1-96 key\(s\) decrypts this \(key usage 2 \(Ticket enc-part, service key\)\): tried keytab alice\.keytab: alice@WORLD\.TEST/);
+    // The key-match verdict first (no key for that name), then what was tried.
+    expect(ticket.error).toMatch(
+      /^The keytab has no entry for HTTP\/localhost@WORLD\.TEST \(it has: alice@WORLD\.TEST\): wrong keytab, or the client asked for another service name — none of the \d+ aes256-cts-hmac-sha1-96 key\(s\) decrypts this \(key usage 2 \(Ticket enc-part, service key\)\): tried keytab alice\.keytab: alice@WORLD\.TEST/,
+    );
     // A keytab holds long-term keys, never a session key: trying them proves nothing about the authenticator.
     expect(authenticator.error).toBeUndefined();
     expect(authenticator.sealed?.key).toBe('session key');
+  });
+
+  it('a key filed under another name (an alias) or another kvno still opens the ticket, and the key source says so', () => {
+    const service = worldKeytab.filter((e) => e.principal.components.join('/') === 'HTTP/localhost' && e.enctype === 18);
+    const alias = service.map((e) => ({ ...e, principal: parsePrincipal('HTTP/alias.example@WORLD.TEST'), kvno: e.kvno + 5 }));
+    const { ticket } = parts(decodeBytes(token, [{ kind: 'keytab', label: 'alias.keytab', entries: alias }]).tree);
+    const kvno = Number(findNode(ticket, 'kvno')!.value);
+    expect(ticket.decrypted?.keySource).toBe(
+      `keytab alias.keytab: HTTP/alias.example@WORLD.TEST kvno ${kvno + 5} aes256-cts-hmac-sha1-96 — opened under another name: the ticket is for ${SERVICE}, the key is HTTP/alias.example@WORLD.TEST's; the ticket says kvno ${kvno}, the key is kvno ${kvno + 5}`,
+    );
+  });
+
+  it("with keytab keys but none of the ticket's enctype, the ticket is sealed and the note says which part of the match fails", () => {
+    const service = worldKeytab.filter((e) => e.principal.components.join('/') === 'HTTP/localhost' && e.enctype === 17);
+    const { ticket } = parts(decodeBytes(token, [{ kind: 'keytab', label: 'aes128.keytab', entries: service }]).tree);
+    expect(ticket.error).toBeUndefined();
+    expect(ticket.sealed?.note).toMatch(/^encrypted for HTTP\/localhost@WORLD\.TEST \(kvno \d+, aes256-cts-hmac-sha1-96\): The keytab has HTTP\/localhost@WORLD\.TEST kvno \d+ but not with aes256-cts-hmac-sha1-96 \(only aes128-cts-hmac-sha1-96\)/);
   });
 });
