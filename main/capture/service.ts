@@ -3,7 +3,7 @@
  * in memory to open their Exchanges and export selections, opens saved Exchanges, replays.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type {
@@ -163,7 +163,8 @@ export class CaptureServiceImpl implements CaptureService {
       const { file, name, temp } = await this.materialise(options.source);
       temporary = temp;
       const keys = await keySpecs(options.keys ?? [], []);
-      const keylog = options.keylog ? await this.keylog(options.keylog) : undefined;
+      const parsed = options.keylog ? await this.keylog(options.keylog) : undefined;
+      const keylog = parsed?.keylog;
       const started = performance.now();
       const result = await scanCapture({
         file,
@@ -174,6 +175,8 @@ export class CaptureServiceImpl implements CaptureService {
         signal: controller.signal,
         onProgress: (p) => this.context.events.emit('capture.progress', { id, ...p, elapsedMs: Math.round(performance.now() - started) }),
       });
+      // The key log's unreadable lines come first: they explain a TLS connection left closed.
+      if (parsed) result.warnings.unshift(...parsed.warnings.map((message) => ({ message: `TLS key log: ${message}` })));
       this.keep({ id, file, name, ...(temporary ? { temporary } : {}), result, revealSecrets: options.revealSecrets ?? false });
       temporary = undefined;
       return reportOf(id, name, result);
@@ -270,8 +273,8 @@ export class CaptureServiceImpl implements CaptureService {
     return { file, name: source.name, temp: file };
   }
 
-  private async keylog(source: FileSource): Promise<TlsKeyLog> {
-    const text = 'path' in source ? (await readFile(source.path)).toString('utf8') : Buffer.from(source.base64, 'base64').toString('utf8');
-    return TlsKeyLog.parse(text).keylog;
+  private async keylog(source: FileSource): Promise<ReturnType<typeof TlsKeyLog.parse>> {
+    const text = 'path' in source ? (await readUserFile(source.path)).toString('utf8') : Buffer.from(source.base64, 'base64').toString('utf8');
+    return TlsKeyLog.parse(text);
   }
 }
