@@ -5,7 +5,10 @@
  * exchange is linked to its TGS exchange and to the AS exchange of the client's TGT; one timeline
  * per client follows from the links.
  */
-import type { Exchange } from '../exchange/model';
+import type { CaptureOrigin, Exchange } from '../exchange/model';
+
+/** What linking reads of an Exchange: who it is, when it started, its capture origin. */
+export type Linkable = Pick<Exchange, 'id' | 'startedAt'> & { capture: CaptureOrigin };
 
 export interface TicketUse {
   /** Fingerprints of tickets the client side sent (AP-REQ, PA-TGS-REQ). */
@@ -16,20 +19,20 @@ export interface TicketUse {
   clients: Set<string>;
 }
 
-function addLink(from: Exchange, to: Exchange): void {
+function addLink(from: Linkable, to: Linkable): void {
   if (from === to) return;
-  const links = from.capture!.linked;
+  const links = from.capture.linked;
   if (!links.includes(to.id)) links.push(to.id);
 }
 
 /** The Exchange whose reply issued `fingerprint` most recently before `before` started. */
-function issuer(fingerprint: string, issuers: Map<string, Exchange[]>, before: Exchange): Exchange | undefined {
+function issuer(fingerprint: string, issuers: Map<string, Linkable[]>, before: Linkable): Linkable | undefined {
   const candidates = issuers.get(fingerprint) ?? [];
   return candidates.filter((e) => e.startedAt <= before.startedAt).at(-1) ?? candidates[0];
 }
 
-export function linkExchanges(exchanges: readonly Exchange[], uses: ReadonlyMap<string, TicketUse>): void {
-  const issuers = new Map<string, Exchange[]>();
+export function linkExchanges(exchanges: readonly Linkable[], uses: ReadonlyMap<string, TicketUse>): void {
+  const issuers = new Map<string, Linkable[]>();
   for (const exchange of exchanges) {
     for (const fingerprint of uses.get(exchange.id)?.issued ?? []) {
       const list = issuers.get(fingerprint) ?? [];
@@ -58,12 +61,22 @@ export function linkExchanges(exchanges: readonly Exchange[], uses: ReadonlyMap<
   for (const exchange of exchanges) {
     const own = uses.get(exchange.id);
     if (!own) continue;
-    for (const id of exchange.capture!.linked) for (const client of uses.get(id)?.clients ?? []) own.clients.add(client);
+    for (const id of exchange.capture.linked) for (const client of uses.get(id)?.clients ?? []) own.clients.add(client);
   }
 }
 
 /** The client an Exchange belongs to on the timeline: its principal when known, else its address. */
-export function timelineClient(exchange: Exchange, uses: ReadonlyMap<string, TicketUse>): string {
+export function timelineClient(exchange: Linkable, uses: ReadonlyMap<string, TicketUse>): string {
   const principal = [...(uses.get(exchange.id)?.clients ?? [])][0];
-  return principal ?? exchange.capture!.client.replace(/:\d+$/, '');
+  return principal ?? exchange.capture.client.replace(/:\d+$/, '');
+}
+
+/** What the client asked for: the KDC request's sname, else the ticket it presented, else the server. */
+export function targetOf(exchange: Exchange): string {
+  const capture = exchange.capture!;
+  const fields = exchange.steps[0]?.transport.fields;
+  if (capture.protocol === 'kerberos' && typeof fields?.sname === 'string') {
+    return typeof fields.realm === 'string' && !fields.sname.includes('@') ? `${fields.sname}@${fields.realm}` : fields.sname;
+  }
+  return capture.ticket ? `${capture.ticket.sname}@${capture.ticket.realm}` : capture.server;
 }

@@ -41,6 +41,9 @@ export class CaptureRecorder {
   readonly exchange: Exchange & { capture: CaptureOrigin };
   private readonly startMs: number;
   private readonly frames = new Set<number>();
+  /** Set by the scan once the Exchange went to the spill; a later step opens it again. */
+  finalized = false;
+  onReopen?: () => void;
 
   constructor(
     init: RecordInit,
@@ -79,6 +82,10 @@ export class CaptureRecorder {
   }
 
   add(init: CaptureStepInit): ExchangeStep {
+    if (this.finalized) {
+      this.finalized = false;
+      this.onReopen?.();
+    }
     const packets = [...new Set([...(init.packets ?? []), init.at.number])].sort((a, b) => a - b);
     for (const n of packets) this.frames.add(n);
     const step: ExchangeStep = {

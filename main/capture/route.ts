@@ -28,6 +28,8 @@ export class FlowRouter implements TcpStreamHandler {
     /** Claims whatever no extractor recognised (the GSS token carver). */
     private readonly fallback: TcpExtractor,
     private readonly ctx: ExtractContext,
+    /** Called once the flow and its handler have ended. */
+    private readonly onEnd?: () => void,
   ) {}
 
   /** The chosen handler wants nothing more: reassembly may skip the flow. */
@@ -53,12 +55,10 @@ export class FlowRouter implements TcpStreamHandler {
   }
 
   end(reason: 'closed' | 'reset' | 'capture-ended'): void {
-    if (!this.handler) {
-      // Never claimed: whatever arrived still goes through the carver (a short conversation).
-      if (this.held.length === 0) return;
-      this.choose(this.fallback);
-    }
-    this.handler!.end(reason);
+    // Never claimed: whatever arrived still goes through the carver (a short conversation).
+    if (!this.handler && this.held.length > 0) this.choose(this.fallback);
+    this.handler?.end(reason);
+    this.onEnd?.();
   }
 
   private decide(direction: 0 | 1): void {

@@ -5,7 +5,7 @@
  * Exchanges found, never by the file: decoded trees are dropped once read (service.ts decodes an
  * Exchange again when it is opened).
  */
-import type { Exchange, ExchangeStep } from '../exchange/model';
+import type { CaptureOrigin, Exchange, ExchangeStep } from '../exchange/model';
 import { decodeAuto } from '../krb/decode/auto';
 import type { DecodeSession, KeyEntry } from '../krb/decode/keyring';
 import { createDecodeSession, type KeySpec } from '../krb/decode/session';
@@ -22,10 +22,11 @@ import type { ExtractContext, RecordInit, TcpExtractor, UdpExtractor } from './e
 import { decodeFrame } from './frames';
 import { harvestToken } from './harvest';
 import { Ipv4Reassembler } from './ip-fragments';
-import { linkExchanges, type TicketUse } from './link';
+import { linkExchanges, targetOf, type TicketUse } from './link';
 import { readCaptureFile } from './reader';
 import { CaptureRecorder } from './recorder';
 import { FlowRouter } from './route';
+import { ExchangeSpill } from './spill';
 import { TcpReassembler } from './tcp-reassembly';
 import type { TlsKeyLog } from './tls/keylog';
 import { tlsExtractorWith, type TlsConnectionInfo } from './tls/handler';
@@ -43,13 +44,32 @@ export interface ScanOptions {
   onProgress?(progress: { bytesRead: number; totalBytes: number; packets: number; exchanges: number }): void;
 }
 
+/**
+ * A finished Exchange as the scan keeps it in memory: everything but its steps, which wait in the
+ * spill file (`ScanResult.load`) — the conversation table needs no more.
+ */
+export type FoundExchange = Omit<Exchange, 'steps' | 'capture'> & {
+  capture: CaptureOrigin;
+  /** Steps that carried a token or a KDC message. */
+  rounds: number;
+  /** What the client asked for: the KDC request's sname, the ticket it presented, or the server. */
+  target: string;
+};
+
 export interface ScanResult {
   packets: number;
   bytes: number;
   format?: 'pcap' | 'pcapng';
   gzip?: boolean;
   durationMs: number;
-  exchanges: Exchange[];
+  /** Every Exchange found, in the order of its first frame, without its steps. */
+  found: FoundExchange[];
+  /** One Exchange in full (steps read back from the spill), links and diagnosis included. */
+  load(id: string): Exchange | undefined;
+  /** Every Exchange in full: for small captures and tests. */
+  loadAll(): Exchange[];
+  /** Removes the spill file; load() finds nothing after. */
+  dispose(): void;
   tls: TlsConnectionInfo[];
   warnings: CaptureWarning[];
   /** The file could not be read on from here; everything before it is in `exchanges`. */
@@ -74,7 +94,11 @@ function tcpExtractors(keylog: TlsKeyLog | undefined, noteTls: (info: TlsConnect
 const UDP_EXTRACTORS: readonly UdpExtractor[] = [kerberosUdpExtractor];
 
 class Scan {
-  readonly recorders: CaptureRecorder[] = [];
+  /** Recorders whose Exchange may still change; finished ones go to the spill. */
+  readonly open = new Set<CaptureRecorder>();
+  private readonly byFlow = new Map<number, CaptureRecorder[]>();
+  readonly found = new Map<string, FoundExchange>();
+  readonly spill = new ExchangeSpill();
   readonly warnings: CaptureWarning[] = [];
   private droppedWarnings = 0;
   readonly tls = new Map<number, TlsConnectionInfo>();
@@ -101,9 +125,41 @@ class Scan {
     };
   }
 
+  /** A router for a TCP flow; a flow's own (not a tunnel's) finishes its Exchanges when the flow ends. */
   router(flow: TcpFlow, carriedBy?: string): FlowRouter {
     const ctx = carriedBy ? this.context(carriedBy) : this.ctx;
-    return new FlowRouter(flow, this.extractors, gssCarveExtractor, ctx);
+    return new FlowRouter(flow, this.extractors, gssCarveExtractor, ctx, carriedBy ? undefined : () => this.flowEnded(flow));
+  }
+
+  /**
+   * The flow is over: its Exchanges cannot change any more — except a KDC exchange still waiting
+   * for its client's retry (pre-authentication), which may go on over another connection.
+   */
+  private flowEnded(flow: TcpFlow): void {
+    const recorders = this.byFlow.get(flow.id);
+    if (!recorders) return;
+    this.byFlow.delete(flow.id);
+    for (const recorder of recorders) {
+      const capture = recorder.exchange.capture;
+      if (capture.protocol === 'kerberos' && recorder.exchange.verdict.outcome === 'pending') continue;
+      this.finalize(recorder);
+    }
+  }
+
+  /** Settles an Exchange: its fragments' frames, its diagnosis, then into the spill. */
+  finalize(recorder: CaptureRecorder): void {
+    if (!this.open.delete(recorder)) return;
+    const exchange = recorder.finish(recorder.exchange.verdict);
+    if (this.fragments.size > 0) withFragments(exchange, this.fragments);
+    diagnose(exchange);
+    this.spill.put(exchange);
+    recorder.finalized = true;
+    const { steps, capture, ...rest } = exchange;
+    this.found.set(exchange.id, { ...rest, capture: capture!, rounds: steps.filter((st) => st.token !== undefined).length, target: targetOf(exchange) });
+  }
+
+  finalizeAll(): void {
+    for (const recorder of [...this.open]) this.finalize(recorder);
   }
 
   warn(warning: CaptureWarning): void {
@@ -128,7 +184,14 @@ class Scan {
 
   private record(init: RecordInit): CaptureRecorder {
     const recorder = new CaptureRecorder(init, (step, token, exchange) => this.decodeStep(step, token, exchange), this.options.displayName, this.idFor(init));
-    this.recorders.push(recorder);
+    // A step after the flow ended (a KDC retry joining an earlier exchange): open it again.
+    recorder.onReopen = () => this.open.add(recorder);
+    this.open.add(recorder);
+    if (init.flow) {
+      const list = this.byFlow.get(init.flow.id) ?? [];
+      list.push(recorder);
+      this.byFlow.set(init.flow.id, list);
+    }
     return recorder;
   }
 
@@ -216,7 +279,7 @@ export async function scanCapture(options: ScanOptions): Promise<ScanResult> {
         const now = performance.now();
         if (now - lastProgress < 200) return;
         lastProgress = now;
-        options.onProgress?.({ ...p, packets, exchanges: scan.recorders.length });
+        options.onProgress?.({ ...p, packets, exchanges: scan.found.size + scan.open.size });
       },
     });
   } catch (error) {
@@ -227,17 +290,26 @@ export async function scanCapture(options: ScanOptions): Promise<ScanResult> {
   fragments.finish();
   for (const extractor of UDP_EXTRACTORS) extractor.end(scan.ctx);
   scan.finishWarnings();
-  const exchanges = scan.recorders.map((r) => r.finish(r.exchange.verdict));
-  if (scan.fragments.size > 0) for (const exchange of exchanges) withFragments(exchange, scan.fragments);
-  exchanges.sort((a, b) => (a.capture!.packets[0] ?? 0) - (b.capture!.packets[0] ?? 0));
-  linkExchanges(exchanges, scan.ticketUse);
-  for (const exchange of exchanges) diagnose(exchange);
+  scan.finalizeAll();
+  const found = [...scan.found.values()].sort((a, b) => (a.capture.packets[0] ?? 0) - (b.capture.packets[0] ?? 0));
+  linkExchanges(found, scan.ticketUse);
+  const load = (id: string): Exchange | undefined => {
+    const light = scan.found.get(id);
+    const exchange = scan.spill.get(id);
+    if (!light || !exchange) return undefined;
+    // Links are made once every Exchange is known, after the spill got its copy.
+    exchange.capture = { ...exchange.capture!, linked: light.capture.linked };
+    return exchange;
+  };
   return {
     packets,
     bytes,
     ...(result ? { format: result.format, gzip: result.gzip } : {}),
     durationMs: Math.round(performance.now() - started),
-    exchanges,
+    found,
+    load,
+    loadAll: () => found.map((e) => load(e.id)!),
+    dispose: () => scan.spill.dispose(),
     tls: [...scan.tls.values()],
     warnings: scan.warnings,
     ...(result?.error ? { error: result.error } : {}),
@@ -255,7 +327,7 @@ function withFragments(exchange: Exchange, fragments: ReadonlyMap<number, number
   exchange.capture!.packets = expand(exchange.capture!.packets);
 }
 
-/** A failed Exchange gets the diagnosis's top finding; then its kept trees go too. */
+/** A failed Exchange gets the diagnosis's top finding; then its kept trees (KRB-ERRORs) go too. */
 function diagnose(exchange: Exchange): void {
   if (exchange.verdict.outcome === 'failure') {
     const top = diagnoseObservations(observeExchange(exchange))[0];

@@ -30,7 +30,7 @@ import { readUserFile } from '../system/files';
 import { CaptureFormatError } from './errors';
 import { timelineClient } from './link';
 import { selectPackets } from './reader';
-import { decodeExchange, scanCapture, type ScanResult } from './scan';
+import { decodeExchange, scanCapture, type FoundExchange, type ScanResult } from './scan';
 import { TlsKeyLog } from './tls/keylog';
 
 /** Scans kept for opening and exporting; the oldest goes first. */
@@ -46,12 +46,12 @@ interface KeptScan {
   revealSecrets: boolean;
 }
 
-export function verdictOf(exchange: Exchange): CaptureVerdict {
+export function verdictOf(exchange: Pick<Exchange, 'verdict'>): CaptureVerdict {
   return exchange.verdict.outcome === 'pending' ? 'incomplete' : exchange.verdict.outcome;
 }
 
 /** The MQTT reason code that ended an Exchange ("0x87" on its verdict), else null. */
-function reasonCodeOf(exchange: Exchange): number | null {
+function reasonCodeOf(exchange: FoundExchange): number | null {
   if (exchange.capture?.protocol !== 'mqtt') return null;
   const code = exchange.verdict.code ?? '';
   const match = /^0x([0-9a-f]{1,2})$/i.exec(code);
@@ -59,8 +59,8 @@ function reasonCodeOf(exchange: Exchange): number | null {
   return exchange.verdict.outcome === 'success' ? 0 : null;
 }
 
-export function captureRow(exchange: Exchange): CaptureRow {
-  const capture = exchange.capture!;
+export function captureRow(exchange: FoundExchange): CaptureRow {
+  const capture = exchange.capture;
   const ticket = capture.ticket;
   return {
     id: exchange.id,
@@ -68,7 +68,7 @@ export function captureRow(exchange: Exchange): CaptureRow {
     client: capture.client,
     server: capture.server,
     method: exchange.mechanism,
-    rounds: exchange.steps.filter((s) => s.token !== undefined).length,
+    rounds: exchange.rounds,
     verdict: verdictOf(exchange),
     reasonCode: reasonCodeOf(exchange),
     reason: exchange.verdict.reason,
@@ -84,21 +84,13 @@ export function captureRow(exchange: Exchange): CaptureRow {
   };
 }
 
-/** What the client asked for: the KDC request's sname, else the ticket it presented, else the server. */
-function targetOf(exchange: Exchange): string {
-  const capture = exchange.capture!;
-  const fields = exchange.steps[0]?.transport.fields;
-  if (capture.protocol === 'kerberos' && typeof fields?.sname === 'string') return typeof fields.realm === 'string' && !fields.sname.includes('@') ? `${fields.sname}@${fields.realm}` : fields.sname;
-  return capture.ticket ? `${capture.ticket.sname}@${capture.ticket.realm}` : capture.server;
-}
-
 function timelines(result: ScanResult): CaptureTimeline[] {
   const byClient = new Map<string, CaptureTimeline>();
-  for (const exchange of result.exchanges) {
+  for (const exchange of result.found) {
     const client = timelineClient(exchange, result.ticketUse);
     const timeline = byClient.get(client) ?? { client, entries: [] };
-    const capture = exchange.capture!;
-    const target = targetOf(exchange);
+    const capture = exchange.capture;
+    const target = exchange.target;
     timeline.entries.push({
       exchangeId: exchange.id,
       at: exchange.startedAt,
@@ -130,7 +122,7 @@ export function reportOf(id: string, name: string, result: ScanResult): CaptureR
     packets: result.packets,
     bytes: result.bytes,
     durationMs: result.durationMs,
-    exchanges: result.exchanges.map(captureRow),
+    exchanges: result.found.map(captureRow),
     timelines: timelines(result),
     tls: result.tls,
     keys: keyUses(result),
@@ -196,7 +188,7 @@ export class CaptureServiceImpl implements CaptureService {
 
   async exchange(captureId: string, exchangeId: string): Promise<Exchange> {
     const scan = this.kept(captureId);
-    const exchange = scan.result.exchanges.find((e) => e.id === exchangeId);
+    const exchange = scan.result.load(exchangeId);
     if (!exchange) throw new BenchFailure(`the capture has no Exchange ${exchangeId}`);
     return decodeExchange(exchange, scan.result.session, scan.revealSecrets);
   }
@@ -204,7 +196,7 @@ export class CaptureServiceImpl implements CaptureService {
   async export(captureId: string, exchangeIds: string[], format: CaptureExportFormat, target?: string): Promise<CaptureExportResult> {
     const scan = this.kept(captureId);
     const chosen = exchangeIds.map((id) => {
-      const exchange = scan.result.exchanges.find((e) => e.id === id);
+      const exchange = scan.result.load(id);
       if (!exchange) throw new BenchFailure(`the capture has no Exchange ${id}`);
       return exchange;
     });
@@ -240,7 +232,7 @@ export class CaptureServiceImpl implements CaptureService {
 
   async dispose(): Promise<void> {
     for (const controller of this.running.values()) controller.abort();
-    for (const scan of this.scans.splice(0)) if (scan.temporary) await rm(path.dirname(scan.temporary), { recursive: true, force: true });
+    for (const scan of this.scans.splice(0)) await this.forget(scan);
   }
 
   private kept(captureId: string): KeptScan {
@@ -251,12 +243,15 @@ export class CaptureServiceImpl implements CaptureService {
 
   private keep(scan: KeptScan): void {
     const old = this.scans.findIndex((s) => s.id === scan.id);
-    if (old >= 0) this.scans.splice(old, 1);
+    if (old >= 0) void this.forget(this.scans.splice(old, 1)[0]!);
     this.scans.push(scan);
-    while (this.scans.length > KEPT_SCANS) {
-      const gone = this.scans.shift()!;
-      if (gone.temporary) void rm(path.dirname(gone.temporary), { recursive: true, force: true });
-    }
+    while (this.scans.length > KEPT_SCANS) void this.forget(this.scans.shift()!);
+  }
+
+  /** A scan no longer kept: its spill file and its uploaded bytes go. */
+  private async forget(scan: KeptScan): Promise<void> {
+    scan.result.dispose();
+    if (scan.temporary) await rm(path.dirname(scan.temporary), { recursive: true, force: true });
   }
 
   /** A path is read where it is; uploaded bytes go to a private temporary file (export re-reads it). */

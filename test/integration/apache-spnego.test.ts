@@ -85,7 +85,8 @@ describe.skipIf(skipUnlessApache)('Apache mod_auth_gssapi as a real SPNEGO serve
     expect([result.status, denied.status]).toEqual([200, 401]);
     const keytab = parseKeytab(await readFile(path.join(apache.dir, 'http.keytab'))).keytab.entries;
     const scan = await scanCapture({ file, keys: [{ kind: 'keytab', label: 'http.keytab', entries: keytab }] });
-    const http = scan.exchanges.filter((e) => e.capture?.protocol === 'http');
+    const http = scan.loadAll().filter((e) => e.capture?.protocol === 'http');
+    scan.dispose();
     expect(http.map((e) => [e.mechanism, e.verdict.outcome])).toEqual([
       ['Negotiate', 'success'],
       ['Negotiate', 'pending'],

@@ -26,8 +26,9 @@ const CLIENT_ID = 'captured-sensor-7';
 
 /** The probe's conversation as the capture scanner finds it (the only MQTT Exchange in the file). */
 async function exchangeFromCapture(file: string, brokerPort: number): Promise<Exchange> {
-  const { exchanges } = await scanCapture({ file });
-  const mqtt = exchanges.filter((e) => e.capture?.protocol === 'mqtt' && e.capture.server.endsWith(`:${brokerPort}`));
+  const scan = await scanCapture({ file });
+  const mqtt = scan.loadAll().filter((e) => e.capture?.protocol === 'mqtt' && e.capture.server.endsWith(`:${brokerPort}`));
+  scan.dispose();
   expect(mqtt).toHaveLength(1);
   return mqtt[0]!;
 }

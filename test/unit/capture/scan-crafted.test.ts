@@ -92,7 +92,9 @@ const at = (i: number): Pick<WritablePacket, 'seconds' | 'nanos'> => ({ seconds:
 
 async function scanFile(file: string) {
   const result = await scanCapture({ file });
-  return { result, mqtt: result.exchanges.filter((e) => e.capture?.protocol === 'mqtt') };
+  const exchanges = result.loadAll();
+  result.dispose();
+  return { result, mqtt: exchanges.filter((e) => e.capture?.protocol === 'mqtt') };
 }
 
 describe('scanning crafted captures', () => {
