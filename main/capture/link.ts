@@ -8,15 +8,15 @@
 import type { CaptureOrigin, Exchange } from '../exchange/model';
 
 /** What linking reads of an Exchange: who it is, when it started, its capture origin. */
-export type Linkable = Pick<Exchange, 'id' | 'startedAt'> & { capture: CaptureOrigin };
+export type Linkable = Pick<Exchange, 'id' | 'startedAt'> & { capture: Pick<CaptureOrigin, 'linked' | 'client'> };
 
 export interface TicketUse {
   /** Fingerprints of tickets the client side sent (AP-REQ, PA-TGS-REQ). */
-  presented: Set<string>;
+  presented: string[];
   /** Fingerprints of tickets a KDC reply carried. */
-  issued: Set<string>;
+  issued: string[];
   /** Client principals the Exchange names. */
-  clients: Set<string>;
+  clients: string[];
 }
 
 function addLink(from: Linkable, to: Linkable): void {
@@ -61,7 +61,7 @@ export function linkExchanges(exchanges: readonly Linkable[], uses: ReadonlyMap<
   for (const exchange of exchanges) {
     const own = uses.get(exchange.id);
     if (!own) continue;
-    for (const id of exchange.capture.linked) for (const client of uses.get(id)?.clients ?? []) own.clients.add(client);
+    for (const id of exchange.capture.linked) for (const client of uses.get(id)?.clients ?? []) if (!own.clients.includes(client)) own.clients.push(client);
   }
 }
 

@@ -45,16 +45,24 @@ export interface ScanOptions {
 }
 
 /**
- * A finished Exchange as the scan keeps it in memory: everything but its steps, which wait in the
- * spill file (`ScanResult.load`) — the conversation table needs no more.
+ * A finished Exchange as the scan keeps it in memory: what the conversation table, the links and
+ * the timelines need, nothing more — its steps, session summary and frame list wait in the spill
+ * file (`ScanResult.load`). A capture with ten times the conversations costs ten times this.
  */
-export type FoundExchange = Omit<Exchange, 'steps' | 'capture'> & {
-  capture: CaptureOrigin;
+export interface FoundExchange {
+  id: string;
+  mechanism: string;
+  startedAt: string;
+  verdict: Exchange['verdict'];
+  capture: Pick<CaptureOrigin, 'protocol' | 'client' | 'server' | 'carriedBy' | 'principals' | 'linked' | 'diagnosis' | 'ticket'>;
   /** Steps that carried a token or a KDC message. */
   rounds: number;
   /** What the client asked for: the KDC request's sname, the ticket it presented, or the server. */
   target: string;
-};
+  /** How many frames the steps came from, and the first of them. */
+  frames: number;
+  firstFrame: number;
+}
 
 export interface ScanResult {
   packets: number;
@@ -154,8 +162,18 @@ class Scan {
     diagnose(exchange);
     this.spill.put(exchange);
     recorder.finalized = true;
-    const { steps, capture, ...rest } = exchange;
-    this.found.set(exchange.id, { ...rest, capture: capture!, rounds: steps.filter((st) => st.token !== undefined).length, target: targetOf(exchange) });
+    const { protocol, client, server, carriedBy, principals, linked, diagnosis, ticket, packets } = exchange.capture!;
+    this.found.set(exchange.id, {
+      id: exchange.id,
+      mechanism: exchange.mechanism,
+      startedAt: exchange.startedAt,
+      verdict: exchange.verdict,
+      capture: { protocol, client, server, principals, linked, ...(carriedBy ? { carriedBy } : {}), ...(diagnosis ? { diagnosis } : {}), ...(ticket ? { ticket } : {}) },
+      rounds: exchange.steps.filter((st) => st.token !== undefined).length,
+      target: targetOf(exchange),
+      frames: packets.length,
+      firstFrame: packets[0] ?? 0,
+    });
   }
 
   finalizeAll(): void {
@@ -222,16 +240,16 @@ class Scan {
     const capture = exchange.capture!;
     for (const name of [...found.clients, ...found.services]) if (!capture.principals.includes(name)) capture.principals.push(name);
     for (const source of found.keysUsed) this.keyUse.set(source, (this.keyUse.get(source) ?? 0) + 1);
-    const use = this.ticketUse.get(exchange.id) ?? { presented: new Set<string>(), issued: new Set<string>(), clients: new Set<string>() };
-    for (const client of found.clients) use.clients.add(client);
+    const use = this.ticketUse.get(exchange.id) ?? { presented: [], issued: [], clients: [] };
+    const add = (list: string[], value: string) => list.includes(value) || list.push(value);
+    for (const client of found.clients) add(use.clients, client);
     for (const ticket of found.tickets) {
       // A client presents a ticket (AP-REQ, TGS-REQ's PA-TGS-REQ); a KDC reply issues one.
-      if (step.direction === 'client-to-server') use.presented.add(ticket.fingerprint);
-      else use.issued.add(ticket.fingerprint);
+      add(step.direction === 'client-to-server' ? use.presented : use.issued, ticket.fingerprint);
       // A KDC exchange shows the ticket it issued; a service exchange the one the client presented.
       if (capture.protocol === 'kerberos' ? step.direction === 'server-to-client' : step.direction === 'client-to-server') capture.ticket ??= ticket;
     }
-    this.ticketUse.set(exchange.id, use);
+    if (use.clients.length + use.presented.length + use.issued.length > 0) this.ticketUse.set(exchange.id, use);
     // Keep a KRB-ERROR's (small) tree for the diagnosis; every other tree is decoded again on demand.
     if (!step.tokenKind?.includes('KRB-ERROR')) delete step.decoded;
   }
@@ -254,6 +272,9 @@ export async function scanCapture(options: ScanOptions): Promise<ScanResult> {
       return;
     }
     const datagram = frame.datagram;
+    // The packet's bytes are a view into the reader's 1 MiB chunk: anything that keeps the packet
+    // (an open conversation's first frame) would keep the whole chunk. Hand on its number and time only.
+    datagram.packet = { number: packet.number, seconds: packet.seconds, nanos: packet.nanos };
     if (datagram.fragments && datagram.fragments.length > 1) scan.fragments.set(datagram.packet.number, datagram.fragments);
     if (datagram.protocol === 6) {
       const segment = parseTcp(datagram.payload, 0);
@@ -291,7 +312,7 @@ export async function scanCapture(options: ScanOptions): Promise<ScanResult> {
   for (const extractor of UDP_EXTRACTORS) extractor.end(scan.ctx);
   scan.finishWarnings();
   scan.finalizeAll();
-  const found = [...scan.found.values()].sort((a, b) => (a.capture.packets[0] ?? 0) - (b.capture.packets[0] ?? 0));
+  const found = [...scan.found.values()].sort((a, b) => a.firstFrame - b.firstFrame);
   linkExchanges(found, scan.ticketUse);
   const load = (id: string): Exchange | undefined => {
     const light = scan.found.get(id);

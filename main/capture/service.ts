@@ -79,7 +79,7 @@ export function captureRow(exchange: FoundExchange): CaptureRow {
     diagnosis: capture.diagnosis?.id ?? null,
     ...(capture.diagnosis ? { diagnosisTitle: capture.diagnosis.title } : {}),
     startedAt: exchange.startedAt,
-    frames: capture.packets.length,
+    frames: exchange.frames,
     ...(capture.carriedBy ? { carriedBy: capture.carriedBy } : {}),
   };
 }

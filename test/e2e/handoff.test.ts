@@ -71,7 +71,9 @@ describe('hand-offs between views (Chromium, web mode, lab realm)', () => {
     expect(await page.getByTestId('probe-state').textContent()).toBe('connected');
     // A re-authentication: the broker's Exchange of this connection grows to 12 steps.
     await page.getByTestId('probe-reauth').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="probe-state"]')?.textContent !== 'connected', undefined, { timeout: 30_000 });
+    // The re-authentication's own Exchange appears (waiting for the state to leave 'connected'
+    // raced a fast re-authentication on a loaded machine), then the run settles.
+    await page.getByTestId('probe-exchange-1').waitFor({ timeout: 30_000 });
     await page.waitForFunction(() => ['connected', 'failed'].includes(document.querySelector('[data-testid="probe-state"]')?.textContent ?? ''), undefined, { timeout: 30_000 });
     await page.getByTestId('probe-exchange-0').click();
 
