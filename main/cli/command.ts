@@ -8,6 +8,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Colour and symbols are for terminals only. */
   isTty: boolean;
+  /** Whether stderr is a terminal (progress lines go there even when stdout is redirected). */
+  stderrIsTty?: boolean;
 }
 
 export interface CommandInput {

@@ -24,6 +24,7 @@ const code = await runCli(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(text),
   env,
   isTty: Boolean(process.stdout.isTTY),
+  stderrIsTty: Boolean(process.stderr.isTTY),
 }).catch((error: unknown) => {
   // runCli turns every failure into an exit code; this only catches a failing clean-up.
   process.stderr.write(`kbench: ${(error as Error)?.message ?? String(error)}\n`);

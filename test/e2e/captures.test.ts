@@ -225,11 +225,16 @@ describe('Captures view (Chromium, web mode, lab realm)', () => {
     expect(session.problems).toEqual([]);
   });
 
-  it('the replay panel offers the local broker for the MQTT conversation', async () => {
+  it('replays the MQTT conversation verbatim against the local broker: refused as a replay, with the diff', async () => {
     const replay = page.getByTestId('capture-replay');
     await replay.waitFor();
     expect(await page.getByTestId('capture-replay-to').inputValue()).toBe(brokerUrl);
     await page.getByTestId('capture-replay-mode-verbatim').check();
+    await page.getByTestId('capture-replay-run').click();
+    await page.getByTestId('capture-replay-result').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('capture-replay-summary').textContent()).toMatch(/refused as a replay/);
+    const verdict = page.locator('[data-testid="capture-replay-diff-row"]').first();
+    expect(await verdict.getAttribute('data-same')).toBe('false');
     await shots('replay', async () => {
       await replay.evaluate((el) => el.scrollIntoView({ block: 'start' }));
     });

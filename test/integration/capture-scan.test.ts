@@ -220,6 +220,14 @@ describe('scanning a capture of real Kerberos and MQTT conversations', () => {
     const exported = await runKbench(['capture', 'export', setup.file, '--exchange', String(mqtt.id), '-o', out], { ...process.env, KBENCH_DATA_DIR: dir });
     expect(exported.code, exported.stderr).toBe(0);
     expect(exported.stdout).toMatch(/^wrote .*cli-export\.pcapng \(\d+ bytes, 1 conversation\)/);
+    const json = path.join(dir, 'cli-export.json');
+    expect((await runKbench(['capture', 'export', setup.file, '--exchange', String(mqtt.id), '-o', json], { ...process.env, KBENCH_DATA_DIR: dir })).code).toBe(0);
+    const replayed = await runKbench(['replay', json, '--to', `mqtt://127.0.0.1:${setup.ports.tcp}`, '--verbatim', '--json'], { ...process.env, KBENCH_DATA_DIR: dir });
+    expect(replayed.code, replayed.stderr).toBe(0);
+    const result = JSON.parse(replayed.stdout) as { original: Exchange; replay: Exchange; diff: { summary: string[] } };
+    expect(result.original.id).toBe(mqtt.id);
+    expect(result.replay.verdict.reason).toMatch(/refused as a replay/);
+    expect(result.diff.summary[0]).toMatch(/^the original succeeded and the replay failed/);
     const missing = await runKbench(['capture', 'scan', path.join(dir, 'nope.pcapng')], { ...process.env, KBENCH_DATA_DIR: dir });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no such file/);

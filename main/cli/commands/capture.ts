@@ -67,7 +67,8 @@ async function runScan(input: CommandInput, command: Command, file: string): Pro
   const keys = keyRingFrom(input, command);
   const engine = input.engine();
   const id = randomUUID();
-  const stop = io.isTty
+  const progress = io.stderrIsTty ?? io.isTty;
+  const stop = progress
     ? engine.events.subscribe((event) => {
         if (event.name === 'capture.progress' && event.payload.id === id) io.stderr(`\r\u001b[K${progressLine(event.payload)}`);
       })
@@ -86,7 +87,7 @@ async function runScan(input: CommandInput, command: Command, file: string): Pro
   } finally {
     process.off('SIGINT', cancel);
     stop();
-    if (io.isTty) io.stderr('\r\u001b[K');
+    if (progress) io.stderr('\r\u001b[K');
   }
 }
 

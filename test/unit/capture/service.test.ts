@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureServiceImpl } from '../../../main/capture/service';
 import { PcapngWriter } from '../../../main/capture/pcapng-writer';
+import { runCli } from '../../../main/cli';
 import { BenchEventBus } from '../../../main/engine/events';
 import { ethernet, ipv4, tcp } from './net-builders';
 
@@ -76,4 +77,21 @@ describe('the capture service', () => {
     await writeFile(path.join(dir, 'text.pcap'), 'hello, not a capture');
     await expect(capture.scan({ source: { path: path.join(dir, 'text.pcap') } })).rejects.toThrow(/neither a pcap nor a pcapng magic/);
   });
+
+  it('kbench capture scan draws a progress line on stderr when stderr is a terminal, even with --json on stdout', async () => {
+    let stderr = '';
+    let stdout = '';
+    const code = await runCli(['capture', 'scan', big, '--json'], {
+      stdout: (t) => void (stdout += t),
+      stderr: (t) => void (stderr += t),
+      env: { ...process.env, KBENCH_DATA_DIR: dir },
+      isTty: false,
+      stderrIsTty: true,
+    });
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ packets: 200_000, exchanges: [] });
+    // Each line starts with a carriage return and "erase line" (ESC [ K).
+    expect(stderr.startsWith('\r\u001b[K')).toBe(true);
+    expect(stderr).toMatch(/\d+% · \d+ packets \(\d+\/s\) · 0 conversations( · ETA \d+ s)?/);
+  }, 60_000);
 });
