@@ -5,7 +5,8 @@
  *     `-d tcp.port==P,mqtt` for the non-standard broker ports (tshark finds MQTT by port only),
  *   - the CLI (`node bin/kbench.js capture scan F --json`, the built out/ code: `npm run build`),
  *   - scanCapture in this process (no CLI start-up, no JSON),
- *   - the CLI on the ten-times file (skipped, with a note, when the disk has < 3 GB free).
+ *   - the CLI on the ten-times file (ten times the sessions too), and on one with ten times the packets
+ *     but the 1M file's sessions (both skipped, with a note, when the disk has < 4 GB free).
  * Each is one long run (no warm-up); the table at the end gives seconds, packets/s, MB/s, the
  * peak RSS of every spawned run, and the speed ratios. Every run's findings are checked against
  * what the generator wrote, and a mismatch is printed loudly: a broken scan measures nothing.
@@ -22,7 +23,7 @@ import { BROKER_PORTS, generateMqttCapture, type MqttCaptureSummary } from './ca
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const PACKETS = 1_000_000;
 const LARGE_FACTOR = 10;
-const MIN_FREE_FOR_LARGE = 3 * 1024 ** 3;
+const MIN_FREE_FOR_LARGE = 4 * 1024 ** 3;
 /** Bump when the generator's output changes, so files from an older generator are not reused. */
 const GENERATOR_VERSION = 1;
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
@@ -46,17 +47,19 @@ const rows: Row[] = [];
 const notes: string[] = [];
 let small: GeneratedFile | undefined;
 let large: GeneratedFile | undefined;
+/** Ten times the packets, the same number of sessions (each ten times longer): memory follows conversations, not packets. */
+let long: GeneratedFile | undefined;
 
 /** The file for these parameters, generated once and reused while it has the recorded size. */
-async function capture(packets: number): Promise<GeneratedFile> {
-  const file = path.join(os.tmpdir(), `kbench-capture-mqtt-v${GENERATOR_VERSION}-p${packets}-seed1.pcapng`);
+async function capture(packets: number, sessions?: number): Promise<GeneratedFile> {
+  const file = path.join(os.tmpdir(), `kbench-capture-mqtt-v${GENERATOR_VERSION}-p${packets}${sessions ? `-s${sessions}` : ''}-seed1.pcapng`);
   const meta = `${file}.json`;
   if (existsSync(file) && existsSync(meta)) {
     const saved = JSON.parse(readFileSync(meta, 'utf8')) as GeneratedFile;
     if (statSync(file).size === saved.size) return saved;
   }
   const started = performance.now();
-  const summary = await generateMqttCapture(file, { packets, seed: 1 });
+  const summary = await generateMqttCapture(file, { packets, seed: 1, ...(sessions ? { sessions } : {}) });
   const generated: GeneratedFile = { file, summary, size: statSync(file).size };
   writeFileSync(meta, JSON.stringify(generated));
   notes.push(`generated ${file}: ${summary.packets} packets, ${summary.sessions} sessions, ${(generated.size / 1e6).toFixed(0)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -143,7 +146,10 @@ beforeAll(async () => {
   const freeBytes = free.bavail * free.bsize;
   const largeFile = path.join(os.tmpdir(), `kbench-capture-mqtt-v${GENERATOR_VERSION}-p${PACKETS * LARGE_FACTOR}-seed1.pcapng`);
   // A file already there counts as room.
-  if (freeBytes >= MIN_FREE_FOR_LARGE || existsSync(largeFile)) large = await capture(PACKETS * LARGE_FACTOR);
+  if (freeBytes >= MIN_FREE_FOR_LARGE || existsSync(largeFile)) {
+    large = await capture(PACKETS * LARGE_FACTOR);
+    long = await capture(PACKETS * LARGE_FACTOR, small.summary.sessions);
+  }
   else notes.push(`skipped the ${LARGE_FACTOR}× file: ${(freeBytes / 1024 ** 3).toFixed(1)} GB free in ${os.tmpdir()}, it needs ${MIN_FREE_FOR_LARGE / 1024 ** 3} GB`);
 }, 600_000);
 
@@ -217,6 +223,15 @@ describe('capture scan: kbench vs tshark', () => {
     async () => {
       if (!large) return;
       await runCli(`kbench CLI (${LARGE_FACTOR}M)`, large);
+    },
+    once,
+  );
+
+  bench(
+    `kbench capture scan --json, CLI (${LARGE_FACTOR}M, the 1M file's sessions)`,
+    async () => {
+      if (!long) return;
+      await runCli(`kbench CLI (${LARGE_FACTOR}M, ${long.summary.sessions} sessions)`, long);
     },
     once,
   );
