@@ -37,7 +37,8 @@ export interface CaptureRow {
   reason: string;
   code?: string;
   principals: string[];
-  ticket: { sname: string; kvno: number | null; etype: number } | null;
+  /** `enctype` is the etype's name as MIT prints it ("aes256-cts-hmac-sha1-96"). */
+  ticket: { sname: string; kvno: number | null; etype: number; enctype: string } | null;
   linked: string[];
   /** Catalog id of the top diagnosis finding of a failed Exchange. */
   diagnosis: string | null;
@@ -161,8 +162,8 @@ export interface CaptureService {
   exchange(captureId: string, exchangeId: string): Promise<Exchange>;
   /** A selection as Exchange JSON (exact round trip) or as a pcapng of just its frames. */
   export(captureId: string, exchangeIds: string[], format: CaptureExportFormat, path?: string): Promise<CaptureExportResult>;
-  /** Exchanges saved as JSON (one, an array, or a kbench-exchanges bundle). */
-  open(source: FileSource): Promise<{ exchanges: Exchange[] }>;
+  /** Exchanges saved as JSON (one, an array, or a kbench-exchanges bundle), with their table rows. */
+  open(source: FileSource): Promise<{ exchanges: Exchange[]; rows: CaptureRow[] }>;
   /** Replays an Exchange's client side: a new Exchange and its diff against the original. */
   replay(options: ReplayOptions): Promise<ReplayResult>;
 }

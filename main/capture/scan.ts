@@ -162,18 +162,7 @@ class Scan {
     diagnose(exchange);
     this.spill.put(exchange);
     recorder.finalized = true;
-    const { protocol, client, server, carriedBy, principals, linked, diagnosis, ticket, packets } = exchange.capture!;
-    this.found.set(exchange.id, {
-      id: exchange.id,
-      mechanism: exchange.mechanism,
-      startedAt: exchange.startedAt,
-      verdict: exchange.verdict,
-      capture: { protocol, client, server, principals, linked, ...(carriedBy ? { carriedBy } : {}), ...(diagnosis ? { diagnosis } : {}), ...(ticket ? { ticket } : {}) },
-      rounds: exchange.steps.filter((st) => st.token !== undefined).length,
-      target: targetOf(exchange),
-      frames: packets.length,
-      firstFrame: packets[0] ?? 0,
-    });
+    this.found.set(exchange.id, foundOf(exchange));
   }
 
   finalizeAll(): void {
@@ -338,6 +327,22 @@ export async function scanCapture(options: ScanOptions): Promise<ScanResult> {
     session: scan.session,
     keyUse: scan.keyUse,
     ticketUse: scan.ticketUse,
+  };
+}
+
+/** What the table keeps of a finished capture Exchange. */
+export function foundOf(exchange: Exchange & { capture?: CaptureOrigin }): FoundExchange {
+  const { protocol, client, server, carriedBy, principals, linked, diagnosis, ticket, packets } = exchange.capture!;
+  return {
+    id: exchange.id,
+    mechanism: exchange.mechanism,
+    startedAt: exchange.startedAt,
+    verdict: exchange.verdict,
+    capture: { protocol, client, server, principals, linked, ...(carriedBy ? { carriedBy } : {}), ...(diagnosis ? { diagnosis } : {}), ...(ticket ? { ticket } : {}) },
+    rounds: exchange.steps.filter((st) => st.token !== undefined).length,
+    target: targetOf(exchange),
+    frames: packets.length,
+    firstFrame: packets[0] ?? 0,
   };
 }
 

@@ -30,7 +30,7 @@ import { readUserFile } from '../system/files';
 import { CaptureFormatError } from './errors';
 import { timelineClient } from './link';
 import { selectPackets } from './reader';
-import { decodeExchange, scanCapture, type FoundExchange, type ScanResult } from './scan';
+import { decodeExchange, foundOf, scanCapture, type FoundExchange, type ScanResult } from './scan';
 import { TlsKeyLog } from './tls/keylog';
 
 /** Scans kept for opening and exporting; the oldest goes first. */
@@ -74,7 +74,7 @@ export function captureRow(exchange: FoundExchange): CaptureRow {
     reason: exchange.verdict.reason,
     ...(exchange.verdict.code ? { code: exchange.verdict.code } : {}),
     principals: capture.principals,
-    ticket: ticket ? { sname: `${ticket.sname}@${ticket.realm}`, kvno: ticket.kvno, etype: ticket.etype } : null,
+    ticket: ticket ? { sname: `${ticket.sname}@${ticket.realm}`, kvno: ticket.kvno, etype: ticket.etype, enctype: enctypeName(ticket.etype) } : null,
     linked: capture.linked,
     diagnosis: capture.diagnosis?.id ?? null,
     ...(capture.diagnosis ? { diagnosisTitle: capture.diagnosis.title } : {}),
@@ -82,6 +82,32 @@ export function captureRow(exchange: FoundExchange): CaptureRow {
     frames: exchange.frames,
     ...(capture.carriedBy ? { carriedBy: capture.carriedBy } : {}),
   };
+}
+
+/**
+ * The row of a saved Exchange: a capture's from its capture origin, any other's (a broker
+ * connection, a probe run, from a History export) from what the Exchange itself says.
+ */
+export function rowOfExchange(exchange: Exchange): CaptureRow {
+  if (exchange.capture) return captureRow(foundOf(exchange));
+  const first = exchange.steps[0]?.transport.protocol;
+  return captureRow({
+    id: exchange.id,
+    mechanism: exchange.mechanism,
+    startedAt: exchange.startedAt,
+    verdict: exchange.verdict,
+    capture: {
+      protocol: first && first !== 'sasl' ? first : 'gss',
+      client: exchange.meta?.client ?? exchange.meta?.remoteAddress ?? '',
+      server: exchange.meta?.url ?? exchange.service ?? '',
+      principals: [exchange.identity?.principal, exchange.service].filter((p): p is string => !!p),
+      linked: [],
+    },
+    rounds: exchange.steps.filter((s) => s.token !== undefined).length,
+    target: exchange.service ?? '',
+    frames: 0,
+    firstFrame: 0,
+  });
 }
 
 function timelines(result: ScanResult): CaptureTimeline[] {
@@ -217,10 +243,11 @@ export class CaptureServiceImpl implements CaptureService {
     return { name, path: path.resolve(target), bytes: bytes.length };
   }
 
-  async open(source: FileSource): Promise<{ exchanges: Exchange[] }> {
+  async open(source: FileSource): Promise<{ exchanges: Exchange[]; rows: CaptureRow[] }> {
     const bytes = 'path' in source ? await readUserFile(source.path) : Buffer.from(source.base64, 'base64');
     try {
-      return { exchanges: parseExchanges(bytes.toString('utf8')) };
+      const exchanges = parseExchanges(bytes.toString('utf8'));
+      return { exchanges, rows: exchanges.map(rowOfExchange) };
     } catch (error) {
       throw new BenchFailure(`${'path' in source ? source.path : source.name}: ${(error as Error).message}`);
     }

@@ -105,7 +105,7 @@ function scanJson(report: CaptureReport) {
       verdict: row.verdict,
       reasonCode: row.reasonCode,
       principals: row.principals,
-      ticket: row.ticket,
+      ticket: row.ticket ? { sname: row.ticket.sname, kvno: row.ticket.kvno, etype: row.ticket.etype } : null,
       linked: row.linked,
       diagnosis: row.diagnosis,
     })),

@@ -85,26 +85,11 @@ export async function readCaptureFile(file: File, runtime: 'electron' | 'web'): 
 /** A report's table is kept across a reload when its JSON is at most this big (the workspace keeps 512 KiB per view). */
 const MAX_KEPT_REPORT = 400_000;
 
-/** RFC 3961 enctype numbers with the names MIT's klist prints (main/krb/names.ts; the renderer imports only types). */
-const ENCTYPES: Record<number, string> = {
-  1: 'des-cbc-crc',
-  3: 'des-cbc-md5',
-  16: 'des3-cbc-sha1',
-  17: 'aes128-cts-hmac-sha1-96',
-  18: 'aes256-cts-hmac-sha1-96',
-  19: 'aes128-cts-hmac-sha256-128',
-  20: 'aes256-cts-hmac-sha384-192',
-  23: 'arcfour-hmac',
-  24: 'arcfour-hmac-exp',
-  25: 'camellia128-cts-cmac',
-  26: 'camellia256-cts-cmac',
-};
-export const enctypeName = (id: number): string => ENCTYPES[id] ?? `etype ${id}`;
 
 /** "mqtt/localhost@BENCH.TEST kvno 2 aes256-cts-hmac-sha1-96". */
 export function ticketText(ticket: CaptureRow['ticket']): string {
   if (!ticket) return '';
-  return `${ticket.sname}${ticket.kvno === null ? '' : ` kvno ${ticket.kvno}`} ${enctypeName(ticket.etype)}`;
+  return `${ticket.sname}${ticket.kvno === null ? '' : ` kvno ${ticket.kvno}`} ${ticket.enctype}`;
 }
 
 /** "08:50:47.123" in local time: within a capture, milliseconds tell conversations apart. */
@@ -117,34 +102,6 @@ export function clockTime(iso: string): string {
 
 /** ✓ success, ✗ failure, … incomplete (the verdict marks of utils/exchange, for a table row). */
 export const rowMark = (verdict: CaptureVerdict): string => (verdict === 'success' ? '✓' : verdict === 'failure' ? '✗' : '…');
-
-/** A table row for an Exchange opened from a saved file (no scan behind it): what its capture origin says. */
-export function rowOf(e: Exchange): CaptureRow {
-  const c = e.capture;
-  const first = e.steps[0]?.transport.protocol;
-  const protocol: CaptureProtocol = c?.protocol ?? (first && first !== 'sasl' ? first : 'gss');
-  const principals = c?.principals ?? [e.identity?.principal, e.service].filter((p): p is string => !!p);
-  return {
-    id: e.id,
-    protocol,
-    client: c?.client ?? e.meta?.client ?? e.meta?.remoteAddress ?? '',
-    server: c?.server ?? e.meta?.url ?? e.service ?? '',
-    method: e.mechanism,
-    rounds: e.steps.filter((s) => s.token !== undefined).length,
-    verdict: e.verdict.outcome === 'pending' ? 'incomplete' : e.verdict.outcome,
-    reasonCode: null,
-    reason: e.verdict.reason,
-    ...(e.verdict.code ? { code: e.verdict.code } : {}),
-    principals,
-    ticket: c?.ticket ? { sname: c.ticket.sname, kvno: c.ticket.kvno, etype: c.ticket.etype } : null,
-    linked: c?.linked ?? [],
-    diagnosis: c?.diagnosis?.id ?? null,
-    ...(c?.diagnosis ? { diagnosisTitle: c.diagnosis.title } : {}),
-    startedAt: e.startedAt,
-    frames: c?.packets.length ?? 0,
-    ...(c?.carriedBy ? { carriedBy: c.carriedBy } : {}),
-  };
-}
 
 function sortValue(row: CaptureRow, key: CaptureSortKey): string | number {
   switch (key) {
@@ -428,7 +385,7 @@ export const useCaptureStore = defineStore('capture', () => {
     const local = new Map(result.exchanges.map((e) => [e.id, e]));
     const name = sourceName(what);
     setReport(
-      { id: `saved:${name}`, file: name, packets: 0, bytes: 0, durationMs: 0, exchanges: result.exchanges.map(rowOf), timelines: [], tls: [], keys: [], warnings: [] },
+      { id: `saved:${name}`, file: name, packets: 0, bytes: 0, durationMs: 0, exchanges: result.rows, timelines: [], tls: [], keys: [], warnings: [] },
       local,
     );
     tab.value = 'conversations';

@@ -7,7 +7,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CaptureServiceImpl } from '../../../main/capture/service';
+import { CaptureServiceImpl, rowOfExchange } from '../../../main/capture/service';
+import type { Exchange } from '../../../main/exchange/model';
+import { serializeExchanges } from '../../../main/exchange/serialize';
 import { PcapngWriter } from '../../../main/capture/pcapng-writer';
 import { runCli } from '../../../main/cli';
 import { BenchEventBus } from '../../../main/engine/events';
@@ -94,4 +96,21 @@ describe('the capture service', () => {
     expect(stderr.startsWith('\r\u001b[K')).toBe(true);
     expect(stderr).toMatch(/\d+% · \d+ packets \(\d+\/s\) · 0 conversations( · ETA \d+ s)?/);
   }, 60_000);
+
+  it('opens saved Exchanges with their table rows: a capture\'s from its origin, a probe\'s from what it says', async () => {
+    const base = { source: 'capture' as const, role: 'observer' as const, mechanism: 'GSSAPI-KERBEROS', startedAt: '2026-01-01T00:00:00.000Z' };
+    const step = { index: 0, direction: 'client-to-server' as const, at: '2026-01-01T00:00:01.000Z', elapsedMs: 0, transport: { protocol: 'mqtt' as const, packet: 'CONNECT' }, token: 'AAAA' };
+    const captured: Exchange = {
+      ...base,
+      id: 'mqtt-f1',
+      verdict: { outcome: 'failure', reason: 'refused', code: '0x87' },
+      steps: [step],
+      capture: { protocol: 'mqtt', client: '1.2.3.4:5', server: '6.7.8.9:1883', packets: [1, 2], principals: ['alice@R'], linked: ['t'], ticket: { sname: 'mqtt/h', realm: 'R', kvno: 3, etype: 17, fingerprint: 'ff' }, diagnosis: { id: 'replay', title: 'Replay' } },
+    };
+    const probed: Exchange = { ...base, id: 'p', source: 'probe', role: 'client', service: 'mqtt@h', verdict: { outcome: 'success', reason: 'ok' }, steps: [step], meta: { url: 'mqtt://h:1883' }, identity: { principal: 'alice@R' } };
+    const { exchanges, rows } = await service().open({ base64: Buffer.from(serializeExchanges([captured, probed])).toString('base64'), name: 'two.json' });
+    expect(exchanges).toEqual([captured, probed]);
+    expect(rows[0]).toMatchObject({ id: 'mqtt-f1', protocol: 'mqtt', server: '6.7.8.9:1883', rounds: 1, verdict: 'failure', reasonCode: 0x87, ticket: { sname: 'mqtt/h@R', kvno: 3, etype: 17, enctype: 'aes128-cts-hmac-sha1-96' }, linked: ['t'], diagnosis: 'replay', frames: 2 });
+    expect(rowOfExchange(probed)).toMatchObject({ id: 'p', protocol: 'mqtt', server: 'mqtt://h:1883', principals: ['alice@R', 'mqtt@h'], verdict: 'success', ticket: null, frames: 0 });
+  });
 });
