@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CaptureTicket } from '../exchange/model';
-import type { TreeNode } from '../krb/tree';
+import { childNode, ticketNodeFields, type TreeNode } from '../krb/tree';
 
 export interface TokenHarvest {
   /** Tickets in the token's own bytes (not inside decrypted parts: those have their own offsets). */
@@ -18,33 +18,18 @@ export interface TokenHarvest {
   keysUsed: string[];
 }
 
-/** "aes256-cts-hmac-sha1-96 (18)" → 18. */
-function numberIn(value: TreeNode['value']): number | undefined {
-  if (typeof value === 'number') return value;
-  const match = typeof value === 'string' ? /\((-?\d+)\)\s*$/.exec(value) ?? /^(-?\d+)$/.exec(value) : null;
-  return match ? Number(match[1]) : undefined;
-}
-
-function child(node: TreeNode, name: string): TreeNode | undefined {
-  return node.children?.find((c) => c.name === name);
-}
-
 /** A ticket's identity in clear: who it is for, under which key, and its cipher's fingerprint. */
 function ticketOf(node: TreeNode, token: Uint8Array): CaptureTicket | undefined {
-  const realm = child(node, 'realm')?.value;
-  const sname = child(node, 'sname')?.value;
-  const encPart = child(node, 'enc-part');
-  const cipher = encPart && child(encPart, 'cipher');
-  const etype = encPart && numberIn(child(encPart, 'etype')?.value);
-  if (typeof realm !== 'string' || typeof sname !== 'string' || !cipher || etype === undefined) return undefined;
+  const fields = ticketNodeFields(node);
+  const cipher = fields?.cipher;
+  if (!fields || !cipher || fields.etype === undefined) return undefined;
   if (cipher.offset < 0 || cipher.offset + cipher.length > token.length) return undefined;
   // The node spans the OCTET STRING's tag and length: hash its content only, as the KDC extractor does.
   const lengthByte = token[cipher.offset + 1] ?? 0;
   const header = lengthByte < 0x80 ? 2 : 2 + (lengthByte & 0x7f);
   const content = token.subarray(cipher.offset + header, cipher.offset + cipher.length);
   const fingerprint = createHash('sha256').update(content).digest('hex').slice(0, 32);
-  const kvno = numberIn(child(encPart, 'kvno')?.value);
-  return { sname, realm, kvno: kvno ?? null, etype, fingerprint };
+  return { sname: fields.sname, realm: fields.realm, kvno: fields.kvno, etype: fields.etype, fingerprint };
 }
 
 /** Walks the tree (decrypted parts included) without recursion: trees from captures can be deep. */
@@ -57,11 +42,11 @@ export function harvestToken(tree: TreeNode, token: Uint8Array): TokenHarvest {
       const ticket = ticketOf(node, token);
       if (ticket) out.tickets.push(ticket);
     }
-    const cname = child(node, 'cname')?.value;
-    const crealm = (child(node, 'crealm') ?? child(node, 'realm'))?.value;
+    const cname = childNode(node, 'cname')?.value;
+    const crealm = (childNode(node, 'crealm') ?? childNode(node, 'realm'))?.value;
     if (typeof cname === 'string' && typeof crealm === 'string') out.clients.push(`${cname}@${crealm}`);
-    const sname = child(node, 'sname')?.value;
-    const srealm = child(node, 'realm')?.value;
+    const sname = childNode(node, 'sname')?.value;
+    const srealm = childNode(node, 'realm')?.value;
     if (typeof sname === 'string' && typeof srealm === 'string') out.services.push(`${sname}@${srealm}`);
     if (node.decrypted) {
       if (node.decrypted.kind !== 'decompressed') out.keysUsed.push(node.decrypted.keySource);

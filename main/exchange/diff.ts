@@ -9,7 +9,7 @@
  * brought to one before comparing.
  */
 import type { ExchangeDiff, ExchangeDiffRow } from '../api/capture';
-import type { TreeNode } from '../krb/tree';
+import { ticketNodeFields, type TreeNode } from '../krb/tree';
 import type { Exchange, ExchangeStep } from './model';
 
 /** The ticket a client presented, as far as an Exchange tells. */
@@ -42,24 +42,9 @@ function reasonCodeOf(step: ExchangeStep): string | undefined {
   return REASON_CODE.exec(packetLabel(step))?.[0].toLowerCase();
 }
 
-function child(node: TreeNode, name: string): TreeNode | undefined {
-  return node.children?.find((c) => c.name === name);
-}
-
-/** "aes256-cts-hmac-sha1-96 (18)" or 18 → 18. */
-function etypeNumber(value: TreeNode['value']): number | null {
-  if (typeof value === 'number') return value;
-  const match = typeof value === 'string' ? /\((-?\d+)\)\s*$/.exec(value) : null;
-  return match ? Number(match[1]) : null;
-}
-
 function ticketFromNode(node: TreeNode): PresentedTicket | undefined {
-  const sname = child(node, 'sname')?.value;
-  const realm = child(node, 'realm')?.value;
-  const encPart = child(node, 'enc-part');
-  if (typeof sname !== 'string' || typeof realm !== 'string') return undefined;
-  const kvno = encPart ? child(encPart, 'kvno')?.value : undefined;
-  return { sname, realm, kvno: typeof kvno === 'number' ? kvno : null, etype: encPart ? etypeNumber(child(encPart, 'etype')?.value) : null };
+  const fields = ticketNodeFields(node);
+  return fields && { sname: fields.sname, realm: fields.realm, kvno: fields.kvno, etype: fields.etype ?? null };
 }
 
 /** The first Ticket node of a decoded tree (an AP-REQ's ticket), by an explicit stack: no recursion on foreign trees. */

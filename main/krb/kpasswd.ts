@@ -17,7 +17,7 @@ import { KrbDecodeError } from './errors';
 import { decodeKerberosMessage, PrincipalName, Realm } from './messages';
 import { privPlaintexts } from './messages/safe-priv';
 import { formatName } from './names';
-import type { DecryptedPart, TreeNode } from './tree';
+import { childNode, type DecryptedPart, type TreeNode } from './tree';
 
 const STRUCTURE = 'kpasswd message';
 const HEADER = 6;
@@ -82,8 +82,6 @@ function hideInPlaintext(part: DecryptedPart, offset: number, length: number): v
   part.masked = [...(part.masked ?? []), [offset, length]];
 }
 
-const child = (node: TreeNode | undefined, name: string): TreeNode | undefined => node?.children?.find((c) => c.name === name);
-
 /** The content of an OCTET STRING node: its last `length` bytes (after tag and length). */
 const contentOffset = (node: TreeNode, length: number): number => node.offset + node.length - length;
 
@@ -100,7 +98,7 @@ function readRequestData(userData: Buffer, node: TreeNode, part: DecryptedPart, 
   try {
     const decoded = decodeDer(ChangePasswdData, userData, 'ChangePasswdData', { base: contentOffset(node, userData.length), revealSecrets: reveal, exact: false });
     const value = decoded.value as Infer<typeof ChangePasswdData>;
-    const password = child(decoded.tree, 'newpasswd');
+    const password = childNode(decoded.tree, 'newpasswd');
     if (password) showPassword(password, value.newpasswd, part, reveal);
     const target = value.targname ? `for ${formatName(value.targname.nameString)}${value.targrealm ? `@${value.targrealm}` : ''}` : 'for the caller';
     decoded.tree.value = target;
@@ -151,8 +149,8 @@ export function readResult(bytes: Buffer, base: number): TreeNode {
 /** The KRB-PRIV's plaintext user-data, read for what the protocol says it is; a reply's result is returned. */
 function readUserData(value: unknown, privTree: TreeNode, isReply: boolean, version: number, reveal: boolean): TreeNode | undefined {
   const plain = privPlaintexts.get(value as object);
-  const part = child(privTree, 'enc-part')?.decrypted;
-  const node = child(part?.tree, 'user-data');
+  const part = childNode(privTree, 'enc-part')?.decrypted;
+  const node = childNode(part?.tree, 'user-data');
   if (!plain || !part || !node) return undefined;
   if (!isReply) {
     readRequestData(plain.userData, node, part, version, reveal);
@@ -167,7 +165,7 @@ function readUserData(value: unknown, privTree: TreeNode, isReply: boolean, vers
 /** A KRB-ERROR instead of a KRB-PRIV: its e-data holds the result (RFC 3244 §2). */
 function readErrorResult(value: unknown, errorTree: TreeNode): void {
   const eData = (value as { eData?: Buffer }).eData;
-  const node = child(errorTree, 'e-data');
+  const node = childNode(errorTree, 'e-data');
   if (!eData || !node || eData.length < 2) return;
   node.children = [readResult(eData, contentOffset(node, eData.length))];
   delete node.error;

@@ -110,3 +110,40 @@ export function findNode(node: TreeNode, name: string): TreeNode | undefined {
   }
   return undefined;
 }
+
+/** A direct child of a node by its field name (not a deep search: see findNode). */
+export function childNode(node: TreeNode | undefined, name: string): TreeNode | undefined {
+  return node?.children?.find((c) => c.name === name);
+}
+
+/** The number a display value names: 18, "18", or "aes256-cts-hmac-sha1-96 (18)". */
+export function numberIn(value: TreeNode['value']): number | undefined {
+  if (typeof value === 'number') return value;
+  const match = typeof value === 'string' ? (/\((-?\d+)\)\s*$/.exec(value) ?? /^(-?\d+)$/.exec(value)) : null;
+  return match ? Number(match[1]) : undefined;
+}
+
+/** What a decoded Ticket says in clear: the service, its realm, the key's kvno and etype, the cipher node. */
+export interface TicketNodeFields {
+  /** The service's PrincipalName without the realm: "mqtt/localhost". */
+  sname: string;
+  realm: string;
+  kvno: number | null;
+  etype: number | undefined;
+  cipher: TreeNode | undefined;
+}
+
+/** The clear fields of a node of type Ticket; undefined when its sname or realm did not decode. */
+export function ticketNodeFields(node: TreeNode): TicketNodeFields | undefined {
+  const sname = childNode(node, 'sname')?.value;
+  const realm = childNode(node, 'realm')?.value;
+  if (typeof sname !== 'string' || typeof realm !== 'string') return undefined;
+  const encPart = childNode(node, 'enc-part');
+  return {
+    sname,
+    realm,
+    kvno: numberIn(childNode(encPart, 'kvno')?.value) ?? null,
+    etype: numberIn(childNode(encPart, 'etype')?.value),
+    cipher: childNode(encPart, 'cipher'),
+  };
+}
