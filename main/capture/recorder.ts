@@ -115,9 +115,8 @@ export class CaptureRecorder {
 
   /** Settles the verdict once; `at` is the packet that decided it (absent: the capture ended). */
   finish(verdict: ExchangeVerdict, at?: PacketRef): Exchange {
-    if (this.exchange.verdict.outcome === 'pending' || verdict.outcome !== 'pending') {
-      if (this.exchange.verdict.outcome === 'pending') this.exchange.verdict = verdict;
-    }
+    // A pending verdict may be replaced (by a settled one, or a pending one with a better reason); a settled one stays.
+    if (this.exchange.verdict.outcome === 'pending') this.exchange.verdict = verdict;
     if (at && !this.exchange.finishedAt) this.exchange.finishedAt = iso(at);
     this.exchange.capture.packets = [...this.frames].sort((a, b) => a - b);
     return this.exchange;
