@@ -23,9 +23,8 @@ export async function readKeytabEntries(name: string) {
   return { file: kerberosFilePath(name, 'keytab'), entries: (await readKeytabFile(name)).entries };
 }
 
-/** The key sources the decoder service takes, from --keytab/--ccache/--key/--password/--principal/--salt. */
-export function keySourcesFrom(input: CommandInput, command: Command): KeySource[] {
-  const { values, io } = input;
+/** The file and raw-key sources: --keytab, --ccache and --key, each repeatable (decode, capture). */
+export function fileAndRawKeySources(values: CommandInput['values'], command: Command): KeySource[] {
   const keys: KeySource[] = [];
   for (const name of (values.keytab as string[] | undefined) ?? []) keys.push({ kind: 'keytab', source: { path: name } });
   for (const name of (values.ccache as string[] | undefined) ?? []) keys.push({ kind: 'ccache', source: { path: name } });
@@ -33,6 +32,13 @@ export function keySourcesFrom(input: CommandInput, command: Command): KeySource
     if (!/^[^:]+:[0-9a-fA-F]+$/.test(key)) throw new UsageError(`--key: "${key}" is not ETYPE:HEX (e.g. aes256-cts-hmac-sha1-96:0011…)`, command);
     keys.push({ kind: 'raw', key });
   }
+  return keys;
+}
+
+/** The key sources the decoder service takes, from --keytab/--ccache/--key/--password/--principal/--salt. */
+export function keySourcesFrom(input: CommandInput, command: Command): KeySource[] {
+  const { values, io } = input;
+  const keys = fileAndRawKeySources(values, command);
   const password = (values.password as string | undefined) ?? io.env.KBENCH_PASSWORD;
   if (password !== undefined) {
     const principal = values.principal as string | undefined;

@@ -4,15 +4,15 @@ import type { KeySource } from '../../api/inspect';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command, type CommandInput } from '../command';
 import { json, padEnd, palette, useColour } from '../format';
 import { invokeService } from '../invoke';
+import { fileAndRawKeySources, keyOptions } from '../key-options';
 import { formatTree } from '../tree-format';
 
+/** The decoder's key options, with passwords, principals and salts repeatable (a capture names many clients). */
 const keyRingOptions = {
-  keytab: { type: 'string', multiple: true },
-  ccache: { type: 'string', multiple: true },
+  ...keyOptions,
   password: { type: 'string', multiple: true },
   principal: { type: 'string', multiple: true },
   salt: { type: 'string', multiple: true },
-  key: { type: 'string', multiple: true },
   nthash: { type: 'string', multiple: true },
   keylog: { type: 'string' },
   reveal: { type: 'boolean' },
@@ -33,13 +33,7 @@ function list(values: CommandInput['values'], name: string): string[] {
 /** The key sources of the ring, from the repeatable options (passwords paired with principals in order). */
 function keyRingFrom(input: CommandInput, command: Command): KeySource[] {
   const { values, io } = input;
-  const keys: KeySource[] = [];
-  for (const path of list(values, 'keytab')) keys.push({ kind: 'keytab', source: { path } });
-  for (const path of list(values, 'ccache')) keys.push({ kind: 'ccache', source: { path } });
-  for (const key of list(values, 'key')) {
-    if (!/^[^:]+:[0-9a-fA-F]+$/.test(key)) throw new UsageError(`--key: "${key}" is not ETYPE:HEX (e.g. aes256-cts-hmac-sha1-96:0011…)`, command);
-    keys.push({ kind: 'raw', key });
-  }
+  const keys = fileAndRawKeySources(values, command);
   for (const hash of list(values, 'nthash')) {
     if (!/^[0-9a-fA-F]{32}$/.test(hash)) throw new UsageError(`--nthash: "${hash}" is not 32 hex digits`, command);
     keys.push({ kind: 'raw', key: `rc4-hmac:${hash}` });
