@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoopbackCapture } from '../helpers/capture';
 import { ALICE_PASSWORD } from '../helpers/lab';
-import { openLabWebSession, SCREENSHOTS, type LabWebSession } from '../helpers/lab-web';
+import { openLabWebSession, screenshotBothThemes, type LabWebSession } from '../helpers/lab-web';
 
 describe('Captures view (Chromium, web mode, lab realm)', () => {
   let session: LabWebSession;
@@ -30,16 +30,8 @@ describe('Captures view (Chromium, web mode, lab realm)', () => {
     await session?.close();
   });
 
-  /** Both themes of what is on screen now (the theme follows the emulated system setting). */
-  async function shots(name: string, prepare?: () => Promise<void>): Promise<void> {
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.waitForFunction((s) => document.documentElement.dataset.theme === s, scheme);
-      await prepare?.();
-      await page.screenshot({ path: path.join(SCREENSHOTS, `captures-${name}-${scheme}.png`) });
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-  }
+  /** Both themes of what is on screen now: test-results/screenshots/captures-NAME-{light,dark}.png. */
+  const shots = (name: string, prepare?: () => Promise<void>) => screenshotBothThemes(page, `captures-${name}`, prepare);
 
   const rows = () => page.getByTestId('capture-row');
   const attrs = (name: string) => rows().evaluateAll((els, n) => els.map((e) => e.getAttribute(n)), name);

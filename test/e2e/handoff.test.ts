@@ -7,13 +7,12 @@
  * reload; a finding's evidence link selects the step it quotes. Screenshots of each, both themes,
  * go to /tmp/shots/handoff-*.png.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLabWebSession, type LabWebSession } from '../helpers/lab-web';
+import { openLabWebSession, screenshotBothThemes, type LabWebSession } from '../helpers/lab-web';
 
-const SHOTS = '/tmp/shots';
 const SERVICE = 'mqtt/localhost@BENCH.TEST';
 
 describe('hand-offs between views (Chromium, web mode, lab realm)', () => {
@@ -23,7 +22,6 @@ describe('hand-offs between views (Chromium, web mode, lab realm)', () => {
   let connectToken: string;
 
   beforeAll(async () => {
-    await mkdir(SHOTS, { recursive: true });
     session = await openLabWebSession('handoff', { lab: true });
     page = session.page;
     serviceKeytab = path.join(session.dataDir, 'lab', 'BENCH.TEST', 'service.keytab');
@@ -32,16 +30,8 @@ describe('hand-offs between views (Chromium, web mode, lab realm)', () => {
     await session?.close();
   });
 
-  /** Both themes of what is on screen now (the theme follows the emulated system setting). */
-  async function shots(name: string, prepare?: () => Promise<void>): Promise<void> {
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.waitForFunction((s) => document.documentElement.dataset.theme === s, scheme);
-      await prepare?.();
-      await page.screenshot({ path: path.join(SHOTS, `handoff-${name}-${scheme}.png`) });
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-  }
+  /** Both themes of what is on screen now: test-results/screenshots/handoff-NAME-{light,dark}.png. */
+  const shots = (name: string, prepare?: () => Promise<void>) => screenshotBothThemes(page, `handoff-${name}`, prepare);
 
   /** A CSS colour variable as the page computes it. */
   const cssColor = (variable: string) =>

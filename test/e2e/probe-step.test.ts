@@ -13,7 +13,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLabWebSession, SCREENSHOTS, type LabWebSession } from '../helpers/lab-web';
+import { emulateTheme, openLabWebSession, SCREENSHOTS, type LabWebSession } from '../helpers/lab-web';
 import type { RunningWeb } from '../helpers/web';
 
 const SHOTS = '/tmp/shots';
@@ -39,11 +39,7 @@ describe('the probe stepped slower than the broker\'s deadline (Chromium, web mo
   const text = (testid: string) => page.getByTestId(testid).textContent();
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-  async function theme(scheme: 'light' | 'dark'): Promise<void> {
-    // The theme follows the system unless chosen (renderer/src/composables/theme.ts): emulate the system's.
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.waitForFunction((s) => document.documentElement.dataset.theme === s, scheme, { timeout: 5_000 });
-  }
+  const theme = (scheme: 'light' | 'dark') => emulateTheme(page, scheme);
 
   async function shot(name: string, target?: string): Promise<void> {
     await page.evaluate(() => document.getElementById('main')?.scrollTo(0, 0));

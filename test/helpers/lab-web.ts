@@ -15,6 +15,28 @@ import { startKbenchWeb, type RunningWeb } from './web';
 
 export const SCREENSHOTS = path.resolve('test-results/screenshots');
 
+/**
+ * The app follows the system theme unless one is chosen (renderer/src/composables/theme.ts):
+ * emulate the system's scheme and wait until the page has taken it.
+ */
+export async function emulateTheme(page: Page, scheme: 'light' | 'dark', timeout = 5_000): Promise<void> {
+  await page.emulateMedia({ colorScheme: scheme });
+  // A function, not a string: the app's CSP forbids eval. This file is type-checked without the DOM
+  // library, so the page's document is named by its shape.
+  type PageGlobals = { document: { documentElement: { dataset: Record<string, string | undefined> } } };
+  await page.waitForFunction((s) => (globalThis as unknown as PageGlobals).document.documentElement.dataset.theme === s, scheme, { timeout });
+}
+
+/** What is on screen now in both themes: SCREENSHOTS/NAME-light.png and NAME-dark.png; then light again. */
+export async function screenshotBothThemes(page: Page, name: string, prepare?: () => Promise<void>): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const) {
+    await emulateTheme(page, scheme);
+    await prepare?.();
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${scheme}.png`) });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
 export interface LabWebSession {
   root: string;
   dataDir: string;
