@@ -27,6 +27,7 @@ import path from 'node:path';
 import type { Packet } from 'mqtt-packet';
 import { generatePacket } from '../../main/broker/framing';
 import { PcapngWriter } from '../../main/capture/pcapng-writer';
+import { seededRandom } from '../helpers/random';
 
 export interface MqttCaptureOptions {
   /** About how many packets (frames) to write. */
@@ -167,17 +168,6 @@ function templates(): Templates {
   };
 }
 
-/** mulberry32: a small deterministic PRNG (the file depends on the seed only). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The file being written: one chunk filled with EPBs, flushed when nearly full. */
 class Output {
@@ -391,7 +381,7 @@ const REFUSED_FRAMES = 10;
  */
 export async function generateMqttCapture(file: string, options: MqttCaptureOptions): Promise<MqttCaptureSummary> {
   const sessions = Math.max(1, options.sessions ?? Math.round(options.packets / 500));
-  const random = prng(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const t = templates();
   const out = new Output();
   const stream = createWriteStream(file);

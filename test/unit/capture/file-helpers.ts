@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { CaptureFileParser } from '../../../main/capture/file-parser';
 import type { CapturePacket } from '../../../main/capture/types';
+import { seededRandom } from '../../helpers/random';
 
 export const FIXTURES = new URL('../../fixtures/capture/', import.meta.url).pathname;
 
@@ -58,17 +59,8 @@ export function parse(bytes: Uint8Array, nextSize?: () => number): ParseOutcome 
   return { packets, format: parser.format };
 }
 
-/** A small seeded PRNG (mulberry32) so random chunkings are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG so random chunkings are reproducible. */
+export const rng = seededRandom;
 
 export interface TsharkPacket {
   number: number;
