@@ -113,6 +113,8 @@ class Scan {
   readonly session: DecodeSession;
   readonly keyUse = new Map<string, number>();
   readonly ticketUse = new Map<string, TicketUse>();
+  /** Ids by protocol and first frame ("mqtt-f26"): the same on every scan of the same file. */
+  private readonly ids = new Set<string>();
   /** The frames of each fragmented IPv4 datagram, by the frame that completed it. */
   readonly fragments = new Map<number, number[]>();
   private readonly extractors: TcpExtractor[];
@@ -177,9 +179,6 @@ class Scan {
   finishWarnings(): void {
     if (this.droppedWarnings > 0) this.warnings.push({ message: `… and ${this.droppedWarnings} more warnings like these` });
   }
-
-  /** Ids by protocol and first frame ("mqtt-f26"): the same on every scan of the same file. */
-  private readonly ids = new Set<string>();
 
   private idFor(init: RecordInit): string {
     const base = `${init.protocol}-f${init.first.number}`;
