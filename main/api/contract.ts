@@ -3,6 +3,7 @@ import type { BenchEvent } from './events';
 import type { BrokerService, ProbeService } from './broker';
 import type { CaptureService } from './capture';
 import type { DiagnoseService } from './diagnose';
+import type { HttpService, NegotiateService } from './http';
 import type { CcacheService, DecoderService, KeytabService } from './inspect';
 import type { LabService } from './lab';
 import type { ProfileService } from './profile';
@@ -29,6 +30,8 @@ export interface BenchApi {
   workspace: WorkspaceService;
   history: HistoryService;
   capture: CaptureService;
+  http: HttpService;
+  negotiate: NegotiateService;
 }
 
 export type ServiceName = keyof BenchApi;
@@ -68,6 +71,8 @@ export const benchMethods = {
   workspace: ['load', 'saveView', 'saveItem', 'removeItem', 'addRecent'],
   history: ['list', 'remove', 'clear', 'export'],
   capture: ['scan', 'cancel', 'exchange', 'export', 'open', 'replay'],
+  http: ['serve', 'stop', 'status', 'exchanges', 'roleMappings', 'putRoleMapping', 'deleteRoleMapping', 'testRoleMapping', 'setSso'],
+  negotiate: ['start', 'next', 'view', 'close', 'predictSpn'],
 } as const satisfies { [S in ServiceName]: readonly MethodName<S>[] };
 
 // Compile-time proof that benchMethods lists every method of every service: adding a method to

@@ -1,6 +1,7 @@
 import type { Exchange } from '../exchange/model';
 import type { BrokerStatus, ProbeView } from './broker';
 import type { CaptureProgress } from './capture';
+import type { HttpEndpointStatus, NegotiateProbeView } from './http';
 import type { LabStatus } from './lab';
 import type { DoctorProgress } from './system';
 
@@ -21,6 +22,11 @@ export interface BenchEvents {
   'probe.update': ProbeView;
   /** A running capture scan, a few times a second. */
   'capture.progress': CaptureProgress;
+  /** An HTTP endpoint request's Exchange after a new step or verdict. */
+  'http.exchange': Exchange;
+  'http.status': HttpEndpointStatus;
+  /** A Negotiate probe run after any change. */
+  'negotiate.update': NegotiateProbeView;
 }
 
 export type BenchEventName = keyof BenchEvents;

@@ -13,5 +13,6 @@ export type * from './lab';
 export type * from './profile';
 export type * from './workspace';
 export type * from './capture';
+export type * from './http';
 export type * from '../exchange/model';
 export type { BenchApi, BenchApiResults, BenchBridge, ServiceName, MethodName } from './contract';

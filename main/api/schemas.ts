@@ -3,6 +3,7 @@ import { exchangeSchema } from '../exchange/serialize';
 import type { BenchApi } from './contract';
 import { captureSchemas } from './capture-schemas';
 import { FileSource, KeySource } from './source-schemas';
+import { httpSchemas, negotiateSchemas } from './http-schemas';
 import { historySchemas, workspaceSchemas } from './workspace-schemas';
 
 /**
@@ -207,4 +208,6 @@ export const benchInputSchemas: InputSchemas = {
   workspace: workspaceSchemas,
   history: historySchemas,
   capture: captureSchemas,
+  http: httpSchemas,
+  negotiate: negotiateSchemas,
 };

@@ -13,6 +13,8 @@ import { SystemServiceImpl } from '../system/service';
 import { defaultDataDir } from '../system/paths';
 import { replayExchange } from '../capture/replay';
 import { CaptureServiceImpl } from '../capture/service';
+import { HttpServiceImpl } from '../http/service';
+import { NegotiateServiceImpl } from '../http/negotiate-service';
 import { HistoryServiceImpl } from '../workspace/history';
 import { WorkspaceServiceImpl } from '../workspace/service';
 import type { SaslRunView } from '../api/sasl';
@@ -54,6 +56,8 @@ export function createEngine(options: EngineOptions): Engine {
   const diagnose = new DiagnoseServiceImpl(context, supervisor, lab);
   const history = new HistoryServiceImpl();
   const stopHistory = recordHistory(events, history);
+  const http = new HttpServiceImpl(context, supervisor, lab);
+  const negotiate = new NegotiateServiceImpl(context, supervisor, lab);
   const capture = new CaptureServiceImpl(context, (options) => replayExchange(options, { lab, probe, supervisor }));
   const api: BenchApi = {
     system: new SystemServiceImpl(context),
@@ -69,6 +73,8 @@ export function createEngine(options: EngineOptions): Engine {
     workspace: new WorkspaceServiceImpl(context.dataDir),
     history,
     capture,
+    http,
+    negotiate,
   };
   return {
     api,
@@ -77,7 +83,7 @@ export function createEngine(options: EngineOptions): Engine {
     dispose: async () => {
       stopHistory();
       // A running scenario restores the lab first: it needs the lab and the GSS workers to do so.
-      await Promise.all([broker.dispose(), probe.dispose(), diagnose.dispose(), capture.dispose()]);
+      await Promise.all([broker.dispose(), probe.dispose(), diagnose.dispose(), capture.dispose(), http.dispose(), negotiate.dispose()]);
       await Promise.all([gss?.dispose(), lab.dispose()]);
     },
   };
@@ -86,7 +92,8 @@ export function createEngine(options: EngineOptions): Engine {
 /** Broker connections and probe runs reach the history as they change, through their events. */
 function recordHistory(events: BenchEventBus, history: HistoryServiceImpl): () => void {
   return events.subscribe((event) => {
-    if (event.name === 'broker.exchange') history.record(event.payload);
+    if (event.name === 'broker.exchange' || event.name === 'http.exchange') history.record(event.payload);
+    else if (event.name === 'negotiate.update') history.record(event.payload.exchange);
     else if (event.name === 'probe.update') for (const exchange of event.payload.exchanges) history.record(exchange);
   });
 }

@@ -21,6 +21,14 @@ export interface KerberosProfile {
   clientKeytab?: string;
   /** KRB5RCACHEDIR: where the acceptor's replay cache lives. */
   rcacheDir?: string;
+  /**
+   * Which GSS implementation runs this profile's contexts: MIT through the native binding
+   * (default), or the JVM's own Kerberos stack (JAAS Krb5LoginModule + Java GSS) in a Java worker.
+   * The two never share a process.
+   */
+  runtime?: 'mit' | 'java';
+  /** runtime 'java': the user's own JAAS login configuration file instead of a generated one. */
+  jaasConfig?: string;
 }
 
 /** Every worker call returns what it produced and the KRB5_TRACE lines MIT logged meanwhile. */
