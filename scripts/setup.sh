@@ -21,9 +21,11 @@ export ELECTRON_SKIP_BINARY_DOWNLOAD=1
 # MIT Kerberos KDC, admin tools and client tools; headers to build the `kerberos` binding;
 # Cyrus SASL with its GSSAPI plugin and sample peers; Chromium for web-mode tests; tshark for
 # captures; Apache with mod_auth_gssapi as a real SPNEGO server for tests; Xvfb for a virtual
-# display; build tools for node-gyp.
+# display; build tools for node-gyp; a JDK for the Java engine (JAAS + Java GSS, its worker is
+# compiled with javac at first use; step 6 checks it compiles); gss-ntlmssp, a real NTLM mechanism for GSSAPI (NTLM in Negotiate).
 PACKAGES=(krb5-kdc krb5-admin-server krb5-user libkrb5-dev libsasl2-modules-gssapi-mit sasl2-bin
-          tshark apache2 libapache2-mod-auth-gssapi xvfb python3 make g++ ca-certificates)
+          tshark apache2 libapache2-mod-auth-gssapi xvfb python3 make g++ ca-certificates
+          openjdk-17-jdk-headless gss-ntlmssp)
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -110,4 +112,21 @@ fi
 # ---- 5. Build ----------------------------------------------------------------------------
 say "Building"
 npm run build --silent
+
+# ---- 6. Java engine (optional: without a JDK, profiles run on MIT only) --------------------
+if command -v javac >/dev/null || [ -x "${JAVA_HOME:-/nonexistent}/bin/javac" ]; then
+  say "Compiling the Java GSS worker"
+  # A check that the sources compile with this JDK; the bench compiles its own cached copy
+  # (out/java/<hash>/) at the first Java worker start (~1–4 s).
+  JAVAC=$(if [ -x "${JAVA_HOME:-/nonexistent}/bin/javac" ]; then echo "$JAVA_HOME/bin/javac"; else command -v javac; fi)
+  tmp=$(mktemp -d out/java-setup.XXXXXX)
+  if find resources/java -name '*.java' -print0 | xargs -0 "$JAVAC" -encoding UTF-8 -nowarn -d "$tmp"; then
+    say "Java worker compiles with $("$JAVAC" -version 2>&1)"
+  else
+    warn "javac could not compile resources/java: the Java engine will report why at first use"
+  fi
+  rm -rf "$tmp"
+else
+  warn "no javac: the Java engine needs a JDK (sudo apt-get install -y openjdk-17-jdk-headless)"
+fi
 say "Ready. Start: npm start   Tests: npm test   Check this machine: npx kbench doctor"

@@ -18,6 +18,11 @@ export interface SaslRunOptions {
   layer: SaslLayerName;
   /** Authorization id the client asks for ('' = its principal). */
   authzid?: string;
+  /**
+   * Which GSS implementation runs both roles: MIT through the native binding (default), or Java's
+   * own Kerberos stack (JAAS Krb5LoginModule + Java GSS) in a JVM worker.
+   */
+  engine?: 'mit' | 'java';
 }
 
 export interface SaslRunView {

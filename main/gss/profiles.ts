@@ -69,6 +69,18 @@ function withPaths(profile: KerberosProfile, paths: ProfilePaths): KerberosProfi
   return out;
 }
 
+/**
+ * The same profile on another GSS implementation: 'java' runs its contexts in a JVM (JAAS
+ * Krb5LoginModule + Java GSS), with a generated JAAS file or the user's own (`jaasConfig`).
+ * Same id, other runtime: the supervisor keeps the two in separate processes.
+ */
+export function withRuntime(profile: KerberosProfile, runtime: 'mit' | 'java', jaasConfig?: string): KerberosProfile {
+  const out: KerberosProfile = { ...profile, runtime };
+  if (runtime === 'java' && jaasConfig) out.jaasConfig = path.resolve(jaasConfig);
+  else delete out.jaasConfig;
+  return out;
+}
+
 /** The file behind a FILE: ccache or keytab name, or undefined for other types. */
 export function fileOf(name: string | undefined): string | undefined {
   if (!name) return undefined;
@@ -102,10 +114,33 @@ export function profileEnv(profile: KerberosProfile, baseEnv: NodeJS.ProcessEnv 
     const value = profile[field as keyof typeof PROFILE_VARIABLES];
     if (value) env[variable] = value;
   }
+  if (!loadsSystemMechanisms(profile, env)) env.GSS_MECH_CONFIG = NO_EXTRA_MECHANISMS;
   return env;
 }
 
-/** What makes two profiles need different workers: same id but other paths → a fresh worker. */
+/**
+ * An empty mechanism list: MIT then reads neither /etc/gss/mech nor /etc/gss/mech.d (the variable
+ * replaces both), so only its built-in krb5, SPNEGO and IAKERB remain.
+ */
+const NO_EXTRA_MECHANISMS = '/dev/null';
+
+/**
+ * Whether MIT loads the machine's extra GSS mechanisms (/etc/gss/mech.d: gss-ntlmssp) for this
+ * profile. A lab or custom profile runs on Kerberos alone unless it has NTLM credentials
+ * (NTLM_USER_FILE) or asks for NTLM: with gss-ntlmssp installed, an acceptor otherwise gets NTLM
+ * credentials for any name, so a keytab without the service's key no longer fails at
+ * gss_acquire_cred but at the first token, and SPNEGO may pick NTLM.
+ */
+function loadsSystemMechanisms(profile: KerberosProfile, env: NodeJS.ProcessEnv): boolean {
+  if (profile.kind === 'system' || profile.ntlm) return true;
+  return Boolean(env.NTLM_USER_FILE) || Boolean(env.GSS_MECH_CONFIG);
+}
+
+/**
+ * What makes two profiles need different workers: same id but other paths, another runtime or
+ * another JAAS file → a fresh worker.
+ */
 export function profileFingerprint(profile: KerberosProfile): string {
-  return JSON.stringify([profile.kind, ...Object.keys(PROFILE_VARIABLES).map((field) => profile[field as keyof typeof PROFILE_VARIABLES] ?? null)]);
+  const paths = Object.keys(PROFILE_VARIABLES).map((field) => profile[field as keyof typeof PROFILE_VARIABLES] ?? null);
+  return JSON.stringify([profile.kind, ...paths, profile.runtime ?? 'mit', profile.jaasConfig ?? null, profile.ntlm ?? false]);
 }

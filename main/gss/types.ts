@@ -29,6 +29,11 @@ export interface KerberosProfile {
   runtime?: 'mit' | 'java';
   /** runtime 'java': the user's own JAAS login configuration file instead of a generated one. */
   jaasConfig?: string;
+  /**
+   * runtime 'mit', lab and custom profiles: also load the machine's extra GSS mechanisms
+   * (gss-ntlmssp), as the system profile always does. Also on when NTLM_USER_FILE is set.
+   */
+  ntlm?: boolean;
 }
 
 /** Every worker call returns what it produced and the KRB5_TRACE lines MIT logged meanwhile. */

@@ -9,7 +9,7 @@ import type { SaslRunOptions, SaslRunView, SaslService } from '../api/sasl';
 import { BenchFailure } from '../engine/failure';
 import type { Exchange } from '../exchange/model';
 import { ExchangeRecorder } from '../exchange/recorder';
-import { fileOf, systemProfile } from '../gss/profiles';
+import { fileOf, systemProfile, withRuntime } from '../gss/profiles';
 import type { GssSupervisor } from '../gss/supervisor';
 import type { KerberosProfile } from '../gss/types';
 import { parseKeytab } from '../krb/keytab';
@@ -41,12 +41,19 @@ export class SaslServiceImpl implements SaslService {
     private readonly lab: LabService,
   ) {}
 
-  private async profile(name: SaslRunOptions['profile']): Promise<KerberosProfile> {
-    return name === 'lab' ? this.lab.profile() : systemProfile();
+  /** The named profile on the engine the run asks for (MIT unless 'java'). */
+  private async profile(name: SaslRunOptions['profile'], engine: SaslRunOptions['engine']): Promise<KerberosProfile> {
+    const profile = name === 'lab' ? await this.lab.profile() : systemProfile();
+    return withRuntime(profile, engine ?? 'mit');
   }
 
   async start(options: SaslRunOptions): Promise<SaslRunView> {
-    const profile = await this.profile(options.profile);
+    if (options.engine === 'java' && options.layer !== 'none') {
+      // The client's integrity/privacy half is the bench's RFC 4121 code, keyed from the ccache;
+      // the JVM keeps its service ticket (and session key) in its Subject, never in the ccache.
+      throw new BenchFailure(`the Java engine runs SASL with layer none only: Java keeps the service ticket's session key inside the JVM (it never writes tickets to the ccache), and the ${options.layer} layer needs it; choose layer none, or engine mit`);
+    }
+    const profile = await this.profile(options.profile, options.engine);
     const keytabFile = fileOf(profile.keytab);
     if (!keytabFile) throw new BenchFailure(`the ${profile.name} profile has no FILE: keytab for the server side`);
     const keytab = parseKeytab(await readUserFile(kerberosFilePath(keytabFile, 'keytab'))).keytab.entries;
@@ -94,7 +101,7 @@ export class SaslServiceImpl implements SaslService {
   private next(run: Run): string | null {
     const state = this.state(run);
     if (state === 'failed' || state === 'established') return null;
-    if (!run.started) return 'the client starts: MIT builds the AP-REQ, sent as the initial response';
+    if (!run.started) return `the client starts: ${run.options.engine === 'java' ? 'Java GSS' : 'MIT'} builds the AP-REQ, sent as the initial response`;
     if (!run.pending) return null;
     return run.pending.to === 'server' ? 'the server takes the client\'s message' : 'the client takes the server\'s challenge';
   }

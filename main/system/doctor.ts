@@ -1,6 +1,7 @@
 import { access, constants, readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DoctorItem, DoctorLevel, DoctorStatus } from '../api/system';
+import { findJdk, JDK_PACKAGE, type JdkTool } from '../gss/java/launcher';
 import { findChromium } from './chromium';
 import { findElectronRuntime } from './electron-runtime';
 import { findExecutable, runTool } from './exec';
@@ -245,6 +246,20 @@ export const doctorChecks: DoctorCheck[] = [
       ]);
       if (!server || !client) return { ok: false, detail: 'sasl-sample-server / sasl-sample-client not found', fix: apt('sasl2-bin') };
       return { ok: true, detail: `${server}, ${client}`, fix: '', path: server };
+    },
+  },
+  {
+    id: 'jdk',
+    title: 'JDK (the Java engine: java and javac)',
+    level: 'recommended',
+    async run(context) {
+      const jdk = await findJdk(context.env);
+      const describe = (name: string, tool: JdkTool | null) => (tool ? `${name} ${tool.version ?? '(version unknown)'} at ${tool.path}` : `no ${name}`);
+      const detail = `${describe('java', jdk.java)}; ${describe('javac', jdk.javac)} (looked in ${jdk.searched})`;
+      if (!jdk.java || !jdk.javac) {
+        return { ok: false, detail: `${detail}: profiles on the Java engine need both (javac compiles the worker once)`, fix: apt(JDK_PACKAGE), ...(jdk.java ? { path: jdk.java.path } : {}) };
+      }
+      return { ok: true, detail, fix: '', path: jdk.java.path, ...(jdk.java.version ? { version: jdk.java.version } : {}) };
     },
   },
   {
