@@ -89,6 +89,7 @@ const SaslRunOptions = z
     offer: z.enum(['emqx', 'cyrus']),
     layer: z.enum(['none', 'integrity', 'privacy']),
     authzid: z.string().max(1024).optional(),
+    engine: z.enum(['mit', 'java']).optional(),
   })
   .strict();
 const RunId = z.string().uuid();
