@@ -25,6 +25,7 @@ import { OFFERS } from '../sasl/layers';
 import { SaslGssapiServer } from '../sasl/server';
 import { runTool } from '../system/exec';
 import { AUTH_DEADLINE_SCENARIO } from './deadline-scenario';
+import { JAVA_SCENARIOS } from './java-scenarios';
 
 /** What a broken flow produced: the error as the tool printed it, and any Exchanges recorded. */
 export interface Attempt {
@@ -521,6 +522,7 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   AUTH_DEADLINE_SCENARIO,
+  ...JAVA_SCENARIOS,
 ];
 
 export function scenarioById(id: string): Scenario | undefined {

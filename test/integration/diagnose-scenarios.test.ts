@@ -101,8 +101,8 @@ describe('diagnosis scenarios against the lab realm', () => {
     expect(result.findings[0]!.evidence.length).toBeGreaterThan(0);
   }, 90_000);
 
-  it('every scenario is covered above', () => {
-    expect([...results.keys()].sort()).toEqual(scenarios.map((s) => s.id).sort());
+  it('every scenario is covered above (the Java ones in diagnose-java-scenarios.test.ts)', () => {
+    expect([...results.keys()].sort()).toEqual(scenarios.filter((s) => !s.id.startsWith('java-')).map((s) => s.id).sort());
   });
 
   it('runs scenarios asked for at the same time one after the other (a stopped KDC must not break the next)', async () => {

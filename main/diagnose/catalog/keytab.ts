@@ -19,7 +19,6 @@ export const KEYTAB_ENTRIES: readonly CatalogEntry[] = [
     matchers: [
       message('MIT', r`Keytab contains no suitable keys for \S+`, 'kinit: Keytab contains no suitable keys for alice@EXAMPLE.COM while getting initial credentials'),
       message('EMQX', r`bad_keytab_file_path`, '#{cause => bad_keytab_file_path,explain => "This is a limitation of the current version. The keytab file must be configured as system default keytab file. You may try to configure system default value using environment variable KRB5_KTNAME or set default_keytab_name in /etc/krb5.conf.",system_default => "/etc/krb5.keytab"}'),
-      message('Java', r`Unable to obtain password from user`, 'javax.security.auth.login.LoginException: Unable to obtain password from user'),
       message('Elasticsearch', r`failed to authenticate user, service login failure`, 'failed to authenticate user, service login failure'),
       comErr('KRB5_KT_NOTFOUND'),
     ],
@@ -56,7 +55,7 @@ export const KEYTAB_ENTRIES: readonly CatalogEntry[] = [
       },
     ],
     reproduce: { scenario: 'no-suitable-keys', recipe: 'Make a keytab holding only some other principal (kadmin.local -q "ktadd -k /tmp/other.keytab mqtt/host.example.test"), then run kinit -kt /tmp/other.keytab alice@REALM.' },
-    related: ['keytab-file-missing', 'keytab-no-matching-entry', 'java-unsupported-keytype'],
+    related: ['keytab-file-missing', 'keytab-no-matching-entry', 'java-unsupported-keytype', 'java-unable-to-obtain-password'],
   },
   {
     id: 'keytab-file-missing',
@@ -263,7 +262,6 @@ export const KEYTAB_ENTRIES: readonly CatalogEntry[] = [
       message('MIT', r`Decrypt integrity check failed`, 'Unspecified GSS failure.  Minor code may provide more information: Decrypt integrity check failed'),
       message('MIT', r`kvno = \d+, keytab entry invalid`, 'mqtt/broker.example.com@EXAMPLE.COM: kvno = 4, keytab entry invalid'),
       message('MIT', r`Wrong principal in request while decrypting ticket for \S+`, 'kvno: Wrong principal in request while decrypting ticket for mqtt/broker.example.com@EXAMPLE.COM'),
-      message('Java', r`Mechanism level: Checksum failed`, 'GSSException: Failure unspecified at GSS-API level (Mechanism level: Checksum failed)'),
       message('Java', r`Checksum failed`, 'KrbException: Checksum failed'),
       message('Java', r`Integrity check on decrypted field failed \(31\)`, 'KrbException: Integrity check on decrypted field failed (31)'),
       comErr('KRB5KRB_AP_ERR_BAD_INTEGRITY'),
@@ -292,7 +290,7 @@ export const KEYTAB_ENTRIES: readonly CatalogEntry[] = [
       },
     ],
     reproduce: { scenario: 'same-kvno-other-key', recipe: 'Export a keytab for the service, then kadmin.local -q "delprinc -force SERVICE/HOST" and addprinc -randkey it again (same kvno, new key), and accept a fresh ticket with the old keytab.' },
-    related: ['keytab-kvno-out-of-date', 'message-stream-modified', 'preauth-failed'],
+    related: ['keytab-kvno-out-of-date', 'message-stream-modified', 'preauth-failed', 'java-checksum-failed'],
   },
   {
     id: 'wrong-principal',
