@@ -90,6 +90,17 @@ export const negotiateSchemas = {
         realm: LabRealm.optional(),
         keytab: FilePath.optional(),
         krb5Config: FilePath.optional(),
+        ccache: FilePath.optional(),
+        browsers: z
+          .object({
+            chromiumAllowlist: z.string().max(4096).optional(),
+            chromiumCnameLookup: z.boolean().optional(),
+            chromiumPort: z.boolean().optional(),
+            firefoxTrustedUris: z.string().max(4096).optional(),
+            firefoxAllowNonFqdn: z.boolean().optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
   ]),

@@ -76,6 +76,10 @@ export interface HttpEndpointStatus {
   ssoEnabled?: boolean;
   /** sso: the console's local users (names only) and which of them are admins. */
   users?: { name: string; admin: boolean }[];
+  /** The 0600 file holding the local users' initial passwords (revealed only by reading it, or `kbench http serve --reveal`). */
+  passwordsFile?: string;
+  /** The endpoint's recent log lines, oldest first ("Single-sign-on with Kerberos was enabled by admin"). */
+  log?: string[];
   requests: number;
   startedAt?: string;
 }
@@ -111,6 +115,8 @@ export interface RoleMappingUser {
   metadata: Record<string, string>;
   /** groups / dn: empty for Kerberos users (ES's Kerberos realm has no groups). */
   groups: string[];
+  /** dn: only realms that have one (LDAP, PKI); absent for Kerberos, so a `dn` rule sees a missing field. */
+  dn?: string;
 }
 
 /** One rule's evaluation: the rule in ES's JSON, whether it matched, and why in words. */
@@ -204,6 +210,24 @@ export interface SpnPredictOptions {
   keytab?: string;
   /** krb5.conf for 'custom' (and for reading rdns / dns_canonicalize_hostname). */
   krb5Config?: string;
+  /** 'custom': the credential cache `kvno` asks the KDC with (default: MIT's default cache). */
+  ccache?: string;
+  /** How the browsers were started; absent: their defaults (no allowlist, no trusted URIs). */
+  browsers?: BrowserSwitches;
+}
+
+/** The browser settings that decide whether and how Negotiate is used for a host. */
+export interface BrowserSwitches {
+  /** Chromium --auth-server-allowlist, comma-separated ("localhost,*.example.test"). */
+  chromiumAllowlist?: string;
+  /** false: Chromium's --disable-auth-negotiate-cname-lookup (default true). */
+  chromiumCnameLookup?: boolean;
+  /** Chromium --enable-auth-negotiate-port (default false). */
+  chromiumPort?: boolean;
+  /** Firefox network.negotiate-auth.trusted-uris (default empty). */
+  firefoxTrustedUris?: string;
+  /** Firefox network.negotiate-auth.allow-non-fqdn (default false). */
+  firefoxAllowNonFqdn?: boolean;
 }
 
 export interface NegotiateProbeOptions {
