@@ -43,6 +43,14 @@ export interface ApacheSpnegoOptions {
   basic?: boolean;
   /** Milliseconds to wait for the port to answer (default 5000). */
   startTimeoutMs?: number;
+  /** GssapiAllowedMech values (default ["krb5"]); "ntlmssp" needs gss-ntlmssp and `env` below. */
+  allowedMechs?: string[];
+  /** Extra environment for Apache (GSS_MECH_CONFIG, NTLM_USER_FILE …); files it names must be world-readable. */
+  env?: Record<string, string>;
+  /** GssapiConnectionBound On: multi-round mechanisms (NTLM) keep their context on the connection. */
+  connectionBound?: boolean;
+  /** false: no GssapiCredStore line (the mechanisms' default acceptor credentials, KRB5_KTNAME for krb5). */
+  credStore?: boolean;
 }
 
 export interface ApacheSpnego {
@@ -67,7 +75,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-function config(dir: string, port: number, keytab: string, basic: boolean): string {
+function config(dir: string, port: number, keytab: string, basic: boolean, options: ApacheSpnegoOptions = {}): string {
   const runAs = process.getuid?.() === 0 ? ['User nobody', 'Group nogroup'] : [];
   return [
     `ServerRoot "${dir}"`,
@@ -98,10 +106,10 @@ function config(dir: string, port: number, keytab: string, basic: boolean): stri
     '<Location "/secure">',
     '  AuthType GSSAPI',
     '  AuthName "Kerberos Bench test"',
-    `  GssapiCredStore keytab:${keytab}`,
-    '  GssapiAllowedMech krb5',
+    ...(options.credStore === false ? [] : [`  GssapiCredStore keytab:${keytab}`]),
+    ...(options.allowedMechs ?? ['krb5']).map((mech) => `  GssapiAllowedMech ${mech}`),
     // A fresh context per request: each curl call is its own SPNEGO conversation.
-    '  GssapiConnectionBound Off',
+    `  GssapiConnectionBound ${options.connectionBound ? 'On' : 'Off'}`,
     ...(basic ? ['  GssapiBasicAuth On', '  GssapiBasicAuthMech krb5'] : []),
     '  Require valid-user',
     '  Header always set X-User "expr=%{REMOTE_USER}"',
@@ -153,8 +161,8 @@ export async function startApacheSpnego(lab: TestRealm, options: ApacheSpnegoOpt
   await chmod(krb5Conf, 0o644);
   const port = await freePort();
   const confFile = path.join(dir, 'httpd.conf');
-  await writeFile(confFile, config(dir, port, keytab, options.basic ?? false));
-  const env = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', KRB5_CONFIG: krb5Conf, KRB5RCACHEDIR: path.join(dir, 'rcache'), KRB5_KTNAME: `FILE:${keytab}` };
+  await writeFile(confFile, config(dir, port, keytab, options.basic ?? false, options));
+  const env = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', KRB5_CONFIG: krb5Conf, KRB5RCACHEDIR: path.join(dir, 'rcache'), KRB5_KTNAME: `FILE:${keytab}`, ...options.env };
   const child = spawn(APACHE_BINARY, ['-f', confFile, '-DFOREGROUND'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
