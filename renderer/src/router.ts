@@ -14,6 +14,7 @@ import ProbeView from './views/ProbeView.vue';
 import SaslView from './views/SaslView.vue';
 import StartView from './views/StartView.vue';
 import HistoryView from './views/HistoryView.vue';
+import HttpView from './views/HttpView.vue';
 import Krb5ConfView from './views/Krb5ConfView.vue';
 import { views } from './views';
 
@@ -32,6 +33,7 @@ const readyViews: Record<string, Component> = {
   '/probe': ProbeView,
   '/diagnose': DiagnoseView,
   '/captures': CapturesView,
+  '/http': HttpView,
 };
 
 /** Hash history: works from file:// in Electron and from any path in web mode. */

@@ -5,7 +5,7 @@
 export interface ViewInfo {
   path: string;
   title: string;
-  group: 'Start' | 'Realm' | 'MQTT' | 'Inspect' | 'Troubleshoot' | 'Share' | 'System';
+  group: 'Start' | 'Realm' | 'MQTT' | 'HTTP' | 'Inspect' | 'Troubleshoot' | 'Share' | 'System';
   /** One-line purpose shown under the title. */
   purpose: string;
   /** For planned views: what the view will let you do. */
@@ -52,6 +52,13 @@ export const views: ViewInfo[] = [
     purpose: 'An MQTT client that authenticates against any broker and shows every round.',
     planned: ['GSSAPI-KERBEROS from a ticket cache or client keytab', 'Step mode: pause before each AUTH round', 'Re-authentication on demand'],
     meanwhile: 'Run kbench doctor to confirm the kerberos binding loads — the probe is built on it.',
+    ready: true,
+  },
+  {
+    path: '/http',
+    title: 'HTTP / SPNEGO',
+    group: 'HTTP',
+    purpose: 'An Elasticsearch Kerberos realm or a web console with SSO on this machine, its role mappings, and a Negotiate probe with the SPN each client asks for.',
     ready: true,
   },
   {
