@@ -32,6 +32,9 @@ describe('electron-builder.yml', () => {
     const config = parse(await readFile('electron-builder.yml', 'utf8')) as Record<string, unknown>;
     expect(config.files).toContain('out/**');
     expect(config.asarUnpack).toEqual(expect.arrayContaining([expect.stringContaining('node_modules/kerberos')]));
+    // The Java worker's sources ship, unpacked: javac cannot read inside the asar.
+    expect(config.files).toContain('resources/java/**');
+    expect(config.asarUnpack).toContain('resources/java/**');
   });
 
   it('would reject a broken configuration (the validation is real)', async () => {

@@ -76,9 +76,12 @@ export async function findJdk(env: NodeJS.ProcessEnv = process.env): Promise<Jdk
   };
 }
 
-/** The Java sources shipped with the bench. */
+/**
+ * The Java sources shipped with the bench. In a packaged app they are unpacked next to the asar
+ * (electron-builder.yml asarUnpack): javac reads real files, not Electron's virtual asar ones.
+ */
 export function javaSourceDir(): string {
-  return path.join(packageRoot(), 'resources', 'java');
+  return path.join(packageRoot().replace(/\.asar$/, '.asar.unpacked'), 'resources', 'java');
 }
 
 /** Every .java file under `dir`, sorted, and a hash of their names and contents. */
