@@ -114,7 +114,8 @@ export function profileEnv(profile: KerberosProfile, baseEnv: NodeJS.ProcessEnv 
     const value = profile[field as keyof typeof PROFILE_VARIABLES];
     if (value) env[variable] = value;
   }
-  if (!loadsSystemMechanisms(profile, env)) env.GSS_MECH_CONFIG = NO_EXTRA_MECHANISMS;
+  // The JVM has its own mechanisms (krb5 and SPNEGO only): the variable is MIT's business.
+  if ((profile.runtime ?? 'mit') === 'mit' && !loadsSystemMechanisms(profile, env)) env.GSS_MECH_CONFIG = NO_EXTRA_MECHANISMS;
   return env;
 }
 

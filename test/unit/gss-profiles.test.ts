@@ -31,9 +31,24 @@ describe('worker environments', () => {
       KRB5CCNAME: 'FILE:/lab/alice.ccache',
       KRB5_KTNAME: 'FILE:/lab/service.keytab',
       KRB5RCACHEDIR: '/lab/rcache',
+      GSS_MECH_CONFIG: '/dev/null',
     });
     const custom = customProfile({ id: 'prod', ccache: 'KCM:1000', clientKeytab: '/k/client.keytab' });
-    expect(profileEnv(custom, USER_ENV)).toEqual({ PATH: '/usr/bin', HOME: '/home/u', KRB5CCNAME: 'KCM:1000', KRB5_CLIENT_KTNAME: 'FILE:/k/client.keytab' });
+    expect(profileEnv(custom, USER_ENV)).toEqual({ PATH: '/usr/bin', HOME: '/home/u', KRB5CCNAME: 'KCM:1000', KRB5_CLIENT_KTNAME: 'FILE:/k/client.keytab', GSS_MECH_CONFIG: '/dev/null' });
+  });
+
+  it('loads the machine\'s extra GSS mechanisms (gss-ntlmssp) only for the system profile, NTLM credentials or a profile that asks', () => {
+    const lab = labProfile('BENCH.TEST', { krb5Config: '/lab/krb5.conf' });
+    // Kerberos alone: an empty mechanism list replaces /etc/gss/mech and /etc/gss/mech.d.
+    expect(profileEnv(lab, USER_ENV).GSS_MECH_CONFIG).toBe('/dev/null');
+    expect(profileEnv(systemProfile(), USER_ENV).GSS_MECH_CONFIG).toBeUndefined();
+    expect(profileEnv({ ...lab, ntlm: true }, USER_ENV).GSS_MECH_CONFIG).toBeUndefined();
+    expect(profileEnv(lab, { ...USER_ENV, NTLM_USER_FILE: '/n/users' }).GSS_MECH_CONFIG).toBeUndefined();
+    // The user's own mechanism file is kept as it is.
+    expect(profileEnv(lab, { ...USER_ENV, GSS_MECH_CONFIG: '/my/mech' }).GSS_MECH_CONFIG).toBe('/my/mech');
+    // The JVM does not read it.
+    expect(profileEnv({ ...lab, runtime: 'java' }, USER_ENV).GSS_MECH_CONFIG).toBeUndefined();
+    expect(profileFingerprint({ ...lab, ntlm: true })).not.toBe(profileFingerprint(lab));
   });
 
   it('tells profiles apart by their paths, not their names', () => {
