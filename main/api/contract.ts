@@ -71,7 +71,7 @@ export const benchMethods = {
   workspace: ['load', 'saveView', 'saveItem', 'removeItem', 'addRecent'],
   history: ['list', 'remove', 'clear', 'export'],
   capture: ['scan', 'cancel', 'exchange', 'export', 'open', 'replay'],
-  http: ['serve', 'stop', 'status', 'exchanges', 'roleMappings', 'putRoleMapping', 'deleteRoleMapping', 'testRoleMapping', 'setSso'],
+  http: ['serve', 'stop', 'status', 'exchanges', 'roleMappings', 'putRoleMapping', 'deleteRoleMapping', 'testRoleMapping', 'setSso', 'revealUserPasswords'],
   negotiate: ['start', 'next', 'view', 'close', 'predictSpn'],
 } as const satisfies { [S in ServiceName]: readonly MethodName<S>[] };
 

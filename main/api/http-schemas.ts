@@ -75,6 +75,7 @@ export const httpSchemas = {
     z.object({ principal: z.string().min(1).max(1024), removeRealmName: z.boolean().optional(), realmName: z.string().min(1).max(256).optional() }).strict(),
   ]),
   setSso: z.tuple([z.boolean()]),
+  revealUserPasswords: z.tuple([]),
 };
 
 export const negotiateSchemas = {

@@ -314,6 +314,8 @@ export interface HttpService {
   testRoleMapping(input: RoleMappingTestInput): Promise<RoleMappingTestResult>;
   /** The SSO switch, as the console's admin API sets it (logged "… enabled by bench"). */
   setSso(enabled: boolean): Promise<HttpEndpointStatus>;
+  /** The console's local users' initial passwords (for Basic): only ever returned by this explicit call. */
+  revealUserPasswords(): Promise<Record<string, string>>;
 }
 
 export interface NegotiateService {

@@ -185,6 +185,11 @@ export class HttpServiceImpl implements HttpService {
     return this.emitStatus();
   }
 
+  async revealUserPasswords(): Promise<Record<string, string>> {
+    const users = await ConsoleUsers.open(path.join(this.context.dataDir, 'http'));
+    return users.revealInitialPasswords();
+  }
+
   private setSsoBy(enabled: boolean, by: string): string {
     this.sso = enabled;
     return ssoLogLine(enabled, by);

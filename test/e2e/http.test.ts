@@ -63,6 +63,13 @@ describe('HTTP / SPNEGO view (Chromium, web mode, lab realm)', () => {
     expect(await page.locator('[data-testid="http-curl"] [data-testid="command-text"]').textContent()).toBe(`curl --negotiate -u : ${endpointUrl}/_security/_authenticate`);
     expect(await page.locator('[data-testid="http-curl-lab"] [data-testid="command-text"]').textContent()).toMatch(/^KRB5_CONFIG=\S+ KRB5CCNAME=\S+ curl --negotiate/);
     expect(await text('http-no-requests')).toContain('No requests yet');
+    // The console users' passwords stay hidden until revealed, and hide again.
+    expect(await text('http-passwords')).toBe('hidden');
+    await page.getByTestId('http-reveal').click();
+    await page.getByTestId('http-passwords').first().filter({ hasText: 'admin' }).waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('http-passwords').allTextContents()).toEqual([expect.stringMatching(/^\s*admin \S{8,}/), expect.stringMatching(/^\s*viewer \S{8,}/)]);
+    await page.getByRole('button', { name: 'Hide' }).click();
+    expect(await text('http-passwords')).toBe('hidden');
     expect(session.problems).toEqual([]);
   });
 

@@ -106,8 +106,8 @@ file under the data directory; --reveal prints them. Prints one line per request
     });
     const status = await engine.api.http.serve(options);
     for (const line of banner(status)) io.stdout(`${line}\n`);
-    if (input.values.reveal && status.passwordsFile) {
-      const passwords = JSON.parse(await readFile(status.passwordsFile, 'utf8')) as Record<string, string>;
+    if (input.values.reveal) {
+      const passwords = await engine.api.http.revealUserPasswords();
       for (const [name, password] of Object.entries(passwords)) io.stdout(`  ${name}: ${password}\n`);
     }
     io.stdout('Press Ctrl+C to stop.\n');

@@ -182,6 +182,18 @@ export const useHttpStore = defineStore('http', () => {
     await run('stop', async () => void (status.value = await bench.api.http.stop()));
   }
 
+  /** The console users' initial passwords, once revealed (never persisted; hidden again by hidePasswords). */
+  const passwords = shallowRef<Record<string, string> | null>(null);
+
+  async function revealPasswords(bench: BenchClient): Promise<void> {
+    const revealed = await run('sso', () => bench.api.http.revealUserPasswords());
+    if (revealed) passwords.value = revealed;
+  }
+
+  function hidePasswords(): void {
+    passwords.value = null;
+  }
+
   async function setSso(bench: BenchClient, enabled: boolean): Promise<void> {
     if (busy.value) return;
     await run('sso', async () => void (status.value = await bench.api.http.setSso(enabled)));
@@ -246,6 +258,9 @@ export const useHttpStore = defineStore('http', () => {
     tab,
     form,
     status,
+    passwords,
+    revealPasswords,
+    hidePasswords,
     requests,
     selectedId,
     selectedStep,
