@@ -54,9 +54,17 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  const rates = await interleaved();
-  console.log('\nNegotiate over HTTP, per second, interleaved batches (ratio to raw MIT context establishments):');
-  modes.forEach(([name], i) => console.log(`  ${name.padEnd(52)} ${rates[i]!.toFixed(1).padStart(7)}/s  ${(rates[i]! / rates[0]!).toFixed(2)}×`));
+  try {
+    const rates = await interleaved();
+    console.log('\nNegotiate over HTTP, per second, interleaved batches (ratio to raw MIT context establishments):');
+    modes.forEach(([name], i) => console.log(`  ${name.padEnd(52)} ${rates[i]!.toFixed(1).padStart(7)}/s  ${(rates[i]! / rates[0]!).toFixed(2)}×`));
+  } finally {
+    await cleanUp();
+  }
+}, 300_000);
+
+/** Stops the workers, the endpoints and the lab KDCs, and removes the data dirs — also after a failure. */
+async function cleanUp(): Promise<void> {
   await supervisor?.dispose();
   for (const entry of Object.values(engines)) {
     await entry.engine.api.http.stop().catch(() => undefined);
@@ -64,7 +72,7 @@ afterAll(async () => {
     await entry.engine.dispose();
     await rm(entry.dataDir, { recursive: true, force: true });
   }
-}, 300_000);
+}
 
 /** A full context establishment between two workers of the same runtime, released afterwards. */
 async function establish(runtime: GssRuntime): Promise<void> {
