@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { BrokerService, BrokerStartOptions, BrokerStatus } from '../api/broker';
 import type { LabService } from '../api/lab';
 import type { EngineContext } from '../engine/context';
+import { Coalescer } from '../engine/coalesce';
 import { BenchFailure } from '../engine/failure';
 import type { Exchange } from '../exchange/model';
 import { systemProfile } from '../gss/profiles';
@@ -13,11 +14,11 @@ import { kerberosAuthenticator } from './kerberos-setup';
 import { ensureSelfSignedCertificate } from './tls';
 
 /** Status events for connection-count changes are coalesced over this window. */
-const STATUS_COALESCE_MS = 200;
 
 export class BrokerServiceImpl implements BrokerService {
   private broker: Broker | undefined;
-  private statusTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Status events for count changes are coalesced: one per burst. */
+  private readonly statusLater = new Coalescer(() => void this.emitStatus());
   private authenticator: Authenticator | undefined;
   private details: Omit<BrokerStatus, 'running' | 'listeners' | 'connections'> = {};
 
@@ -67,7 +68,7 @@ export class BrokerServiceImpl implements BrokerService {
     if (options.ws) listeners.push({ protocol: 'ws', ...common });
     this.broker = await startBroker({ listeners });
     this.broker.onExchange((event) => this.context.events.emit('broker.exchange', event.exchange));
-    this.broker.onConnectionCount(() => this.statusSoon());
+    this.broker.onConnectionCount(() => this.statusLater.soon());
     this.details = {
       method: this.authenticator.method,
       principal,
@@ -84,8 +85,7 @@ export class BrokerServiceImpl implements BrokerService {
     const broker = this.broker;
     this.broker = undefined;
     await broker?.close();
-    clearTimeout(this.statusTimer);
-    this.statusTimer = undefined;
+    this.statusLater.cancel();
     await this.authenticator?.dispose?.();
     this.authenticator = undefined;
     this.details = {};
@@ -107,15 +107,6 @@ export class BrokerServiceImpl implements BrokerService {
       connections: broker?.connectionCount ?? 0,
       ...this.details,
     };
-  }
-
-  /** Open connections come and go in bursts: one status event per burst is enough for a view. */
-  private statusSoon(): void {
-    if (this.statusTimer) return;
-    this.statusTimer = setTimeout(() => {
-      this.statusTimer = undefined;
-      void this.emitStatus();
-    }, STATUS_COALESCE_MS);
   }
 
   private async emitStatus(): Promise<BrokerStatus> {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { HttpEndpointStatus, HttpServeOptions, HttpService, RoleMapping, RoleMappingTestInput, RoleMappingTestResult } from '../api/http';
 import type { LabService } from '../api/lab';
 import type { EngineContext } from '../engine/context';
+import { Coalescer } from '../engine/coalesce';
 import { BenchFailure } from '../engine/failure';
 import type { Exchange } from '../exchange/model';
 import { systemProfile } from '../gss/profiles';
@@ -21,7 +22,6 @@ import { SsoConsoleMode, ssoLogLine, type SsoSwitch } from './sso/console';
 import { ConsoleUsers } from './users';
 
 const DEFAULT_PORTS = { elasticsearch: 9200, sso: 8090 } as const;
-const STATUS_COALESCE_MS = 200;
 const KEPT_LOG_LINES = 50;
 
 /** "HTTP/localhost@BENCH.TEST" → the GSS acceptor name "HTTP@localhost"; "*" or "" → any key in the keytab. */
@@ -45,7 +45,8 @@ export class HttpServiceImpl implements HttpService {
   private details: Omit<HttpEndpointStatus, 'running' | 'requests'> = {};
   private sso = true;
   private readonly log: string[] = [];
-  private statusTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Status events for count changes are coalesced: one per burst. */
+  private readonly statusLater = new Coalescer(() => void this.emitStatus());
   private esSetup: EsModeSetup | undefined;
   private readonly mappings: EsRoleMappings;
 
@@ -85,7 +86,7 @@ export class HttpServiceImpl implements HttpService {
         profile: profile.id,
         onExchange: (exchange) => {
           this.context.events.emit('http.exchange', exchange);
-          this.statusSoon();
+          this.statusLater.soon();
         },
         onLog: (line) => this.addLog(line),
       });
@@ -138,8 +139,7 @@ export class HttpServiceImpl implements HttpService {
     this.endpoint = undefined;
     this.esSetup = undefined;
     await endpoint?.close();
-    clearTimeout(this.statusTimer);
-    this.statusTimer = undefined;
+    this.statusLater.cancel();
     this.details = {};
     return endpoint ? this.emitStatus() : this.status();
   }
@@ -198,16 +198,7 @@ export class HttpServiceImpl implements HttpService {
   private addLog(line: string): void {
     this.log.push(`${new Date().toISOString()} ${line}`);
     if (this.log.length > KEPT_LOG_LINES) this.log.splice(0, this.log.length - KEPT_LOG_LINES);
-    this.statusSoon();
-  }
-
-  /** Requests come in bursts: one status event per burst is enough for a view. */
-  private statusSoon(): void {
-    if (this.statusTimer) return;
-    this.statusTimer = setTimeout(() => {
-      this.statusTimer = undefined;
-      void this.emitStatus();
-    }, STATUS_COALESCE_MS);
+    this.statusLater.soon();
   }
 
   private async emitStatus(): Promise<HttpEndpointStatus> {
