@@ -80,6 +80,30 @@ describe('kbench http serve and role-mapping (separate processes)', () => {
     expect(output.split('\n').filter((line) => line.includes(admin))).toHaveLength(1); // the --reveal line only
   }, 60_000);
 
+  it('takes the realm from an elasticsearch.yml and, with krb.debug, prints the Java acceptor\'s debug lines', async () => {
+    const yml = path.join(dataDir, 'elasticsearch.yml');
+    const keytab = path.join(dataDir, 'lab', 'BENCH.TEST', 'service.keytab');
+    await writeFile(yml, `xpack.security.authc.realms.kerberos.kerb9:\n  order: 1\n  keytab.path: ${keytab}\n  remove_realm_name: true\n  krb.debug: true\n`);
+    let debugOutput = '';
+    const debugServer = spawn(process.execPath, [kbenchBin, 'http', 'serve', '--lab', '--port', '0', '--config', yml, '--engine', 'java'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    debugServer.stdout!.on('data', (chunk: Buffer) => (debugOutput += chunk.toString('utf8')));
+    debugServer.stderr!.on('data', (chunk: Buffer) => (debugOutput += chunk.toString('utf8')));
+    try {
+      const debugUrl = (await waitForOutput(debugServer, () => debugOutput, /listening on (http:\/\/localhost:\d+)/, 60_000))[1]!;
+      expect(debugOutput).toMatch(/Java engine/);
+      expect(debugOutput).toMatch(/Kerberos realm kerb9 \(order 1\), remove_realm_name true/);
+      const labEnv = JSON.parse((await kbenchProcess(['lab', 'status', '--json'], env)).stdout) as { env: Record<string, string> };
+      const reply = await curl(['--negotiate', '-u', ':', `${debugUrl}/_security/_authenticate`], { ...env, ...labEnv.env });
+      expect(reply.status, reply.body).toBe(200);
+      expect(JSON.parse(reply.body)).toMatchObject({ username: 'alice', authentication_realm: { name: 'kerb9', type: 'kerberos' } });
+      // The JVM's own debug output (sun.security.krb5.debug), as an ES node with krb.debug logs it.
+      await expect.poll(() => debugOutput, { timeout: 10_000 }).toMatch(/^ {4}krb\.debug .*(Krb5|>>>|KeyTab|principal is)/m);
+    } finally {
+      debugServer.kill('SIGTERM');
+      await new Promise((resolve) => debugServer.once('exit', resolve));
+    }
+  }, 90_000);
+
   it('role-mapping put, list, test and delete go through the service', async () => {
     const file = path.join(dataDir, 'mapping.json');
     await writeFile(file, JSON.stringify({ enabled: true, roles: ['ops'], rules: { all: [{ field: { 'realm.name': 'kerb1' } }, { except: { field: { username: 'bob@*' } } }] } }));

@@ -21,6 +21,14 @@ export function requestLine(exchange: Exchange): string {
   return `${new Date().toISOString()} ${logSafe(meta.request ?? '?')} → ${status} ${who ? logSafe(who) + logSafe(principal) : '-'} [${meta.path ?? '?'}] ${logSafe(exchange.mechanism)} — ${logSafe(meta.why ?? exchange.verdict.reason)}\n`;
 }
 
+/** The acceptor's trace (MIT's KRB5_TRACE or Java's sun.security.krb5.debug lines) of each step, indented. */
+function debugLines(exchange: Exchange): string {
+  return exchange.steps
+    .flatMap((step) => step.trace ?? [])
+    .map((line) => `    krb.debug ${logSafe(line)}\n`)
+    .join('');
+}
+
 function portOption(input: CommandInput): number | undefined {
   const text = str(input, 'port');
   if (text === undefined) return undefined;
@@ -99,12 +107,16 @@ file under the data directory; --reveal prints them. Prints one line per request
     const { io } = input;
     const options = serveOptions(input);
     const engine = input.engine();
+    let krbDebug = false;
     const unsubscribe = engine.events.subscribe((event) => {
       if (event.name !== 'http.exchange') return;
       io.stdout(requestLine(event.payload));
       if (event.payload.meta?.log) io.stdout(`${new Date().toISOString()} ${logSafe(event.payload.meta.log)}\n`);
+      if (krbDebug) io.stdout(debugLines(event.payload));
     });
     const status = await engine.api.http.serve(options);
+    // krb.debug: true in the yml — like an ES node, the Kerberos debug output goes to the log.
+    krbDebug = status.realm?.krbDebug ?? false;
     for (const line of banner(status)) io.stdout(`${line}\n`);
     if (input.values.reveal) {
       const passwords = await engine.api.http.revealUserPasswords();
