@@ -206,6 +206,32 @@ describe('HTTP / SPNEGO view (Chromium, web mode, lab realm)', () => {
     expect(session.problems).toEqual([]);
   });
 
+  it('probes with a custom profile typed in (the lab realm\'s own files), the SPN table checked with them', async () => {
+    await tab('probe');
+    const lab = JSON.parse((await session.kbench(['lab', 'status', '--json'])).stdout) as { env: Record<string, string> };
+    await page.getByTestId('negotiate-profile').selectOption('custom');
+    await page.getByTestId('negotiate-krb5conf').fill(lab.env.KRB5_CONFIG!);
+    await page.getByTestId('negotiate-ccache').fill(lab.env.KRB5CCNAME!);
+    await page.locator('[data-testid="spn-row"][data-client="mit"] [data-testid="spn-kdc"]').filter({ hasText: 'yes' }).waitFor({ timeout: 20_000 });
+    await page.getByTestId('negotiate-step').uncheck();
+    await page.getByTestId('negotiate-start').click();
+    // The last run (the failed one above) stays on screen until this one replaces it.
+    await page.waitForFunction(
+      () => {
+        const run = document.querySelector('[data-testid="negotiate-run"]')?.textContent ?? '';
+        const state = document.querySelector('[data-testid="negotiate-state"]')?.textContent?.trim() ?? '';
+        return run.includes('custom') && ['done', 'failed'].includes(state);
+      },
+      undefined,
+      { timeout: 30_000 },
+    );
+    expect(await text('negotiate-state'), await text('negotiate-run')).toBe('done');
+    expect(await text('negotiate-run')).toContain('custom');
+    expect(await page.getByTestId('negotiate-mutual').getAttribute('data-mutual')).toBe('verified');
+    await page.getByTestId('negotiate-profile').selectOption('lab');
+    expect(session.problems).toEqual([]);
+  });
+
   it('keeps the tab, the probe form and the mappings across a reload', async () => {
     await tab('mappings');
     await page.waitForTimeout(700); // the workspace writes 400 ms after the last change

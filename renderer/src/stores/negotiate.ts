@@ -9,7 +9,13 @@ export type NegotiateBusy = 'start' | 'next' | 'close';
 
 export interface NegotiateForm {
   url: string;
-  profile: 'lab' | 'system';
+  profile: 'lab' | 'system' | 'custom';
+  /** profile 'custom': paths on the engine's machine (empty: MIT's default for that file). */
+  krb5Config: string;
+  ccache: string;
+  clientKeytab: string;
+  /** Basic credentials to fall back to when the server offers Basic (empty user: none). */
+  basicUser: string;
   engine: GssRuntime;
   /** Empty: HTTP/<host> as MIT builds it. */
   spn: string;
@@ -30,6 +36,15 @@ export function isHttpUrl(url: string): boolean {
   }
 }
 
+/** The custom profile's files as the service takes them: only those given. */
+function customPaths(f: NegotiateForm): Pick<NegotiateProbeOptions, 'krb5Config' | 'ccache' | 'clientKeytab'> {
+  return {
+    ...(f.krb5Config.trim() ? { krb5Config: f.krb5Config.trim() } : {}),
+    ...(f.ccache.trim() ? { ccache: f.ccache.trim() } : {}),
+    ...(f.clientKeytab.trim() ? { clientKeytab: f.clientKeytab.trim() } : {}),
+  };
+}
+
 const STATE_ORDER: Record<NegotiateProbeView['state'], number> = { running: 0, waiting: 0, done: 1, failed: 1, closed: 2 };
 /** How far a run has got: a view from a call never replaces a newer one from an event. */
 const progress = (view: NegotiateProbeView) => view.exchange.steps.length * 100 + view.hops.length * 10 + (view.pending ? 0 : 1) + STATE_ORDER[view.state] * 10_000;
@@ -39,7 +54,9 @@ const progress = (view: NegotiateProbeView) => view.exchange.steps.length * 100 
  * and the probe run — its NegotiateProbeView from every call and from `negotiate.update` events.
  */
 export const useNegotiateStore = defineStore('http-negotiate', () => {
-  const form = ref<NegotiateForm>({ url: '', profile: 'lab', engine: 'mit', spn: '', mech: 'spnego', step: true });
+  const form = ref<NegotiateForm>({ url: '', profile: 'lab', krb5Config: '', ccache: '', clientKeytab: '', basicUser: '', engine: 'mit', spn: '', mech: 'spnego', step: true });
+  /** Never persisted: typed for each run (the workspace keeps the user name only). */
+  const basicPassword = ref('');
   const run = shallowRef<NegotiateProbeView | null>(null);
   const selectedStep = ref<number | null>(null);
   const prediction = shallowRef<SpnPredictionReport | null>(null);
@@ -94,7 +111,17 @@ export const useNegotiateStore = defineStore('http-negotiate', () => {
 
   function options(): NegotiateProbeOptions {
     const f = form.value;
-    return { url: f.url.trim(), profile: f.profile, engine: f.engine, step: f.step, mech: f.mech, ...(f.spn.trim() ? { spn: f.spn.trim() } : {}) };
+    const custom = f.profile === 'custom' ? customPaths(f) : {};
+    return {
+      url: f.url.trim(),
+      profile: f.profile,
+      engine: f.engine,
+      step: f.step,
+      mech: f.mech,
+      ...custom,
+      ...(f.spn.trim() ? { spn: f.spn.trim() } : {}),
+      ...(f.basicUser.trim() ? { basic: { user: f.basicUser.trim(), password: basicPassword.value } } : {}),
+    };
   }
 
   /** Asks for the SPN predictions of the form's URL a moment after the last change. */
@@ -113,7 +140,9 @@ export const useNegotiateStore = defineStore('http-negotiate', () => {
     const seq = ++predictSeq;
     predicting.value = true;
     try {
-      const report = await bench.api.negotiate.predictSpn({ url, profile: form.value.profile });
+      const f = form.value;
+      const custom = f.profile === 'custom' ? { ...(f.krb5Config.trim() ? { krb5Config: f.krb5Config.trim() } : {}), ...(f.ccache.trim() ? { ccache: f.ccache.trim() } : {}) } : {};
+      const report = await bench.api.negotiate.predictSpn({ url, profile: f.profile, ...custom });
       if (seq === predictSeq) {
         prediction.value = report;
         predictionError.value = null;
@@ -174,5 +203,5 @@ export const useNegotiateStore = defineStore('http-negotiate', () => {
     form.value = { ...form.value, url };
   }
 
-  return { form, run, selectedStep, prediction, predictionError, predicting, busy, error, active, formProblem, subscribe, predictLater, predict, start, next, close, reattach, useEndpoint };
+  return { form, basicPassword, run, selectedStep, prediction, predictionError, predicting, busy, error, active, formProblem, subscribe, predictLater, predict, start, next, close, reattach, useEndpoint };
 });
