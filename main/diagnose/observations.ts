@@ -40,6 +40,12 @@ const MQTT_REASON = /\b0x(8[0-9a-f]|9[0-9a-f]|a[0-2])\b/gi;
  * first AS-REQ of a principal with +requires_preauth gets that answer).
  */
 const ROUTINE_TRACE = /^Retrieving .* with result: -?\d+\/|^Received error from KDC: -?\d+\/Additional pre-authentication required/;
+/**
+ * Java's debug output says this of every rc4/des3 key it skips in a keytab (JDK 17 disables them),
+ * at every login in a realm that still issues such keys: routine in a trace. A real rc4-only
+ * failure shows in the error itself ("Encryption type RC4 with HMAC is not supported/enabled").
+ */
+const ROUTINE_JAVA_TRACE = /^Found unsupported keytype \(\d+\)/;
 
 const quote = (text: string) => (text.length > MAX_QUOTE ? `${text.slice(0, MAX_QUOTE)}…` : text);
 
@@ -47,7 +53,7 @@ const quote = (text: string) => (text.length > MAX_QUOTE ? `${text.slice(0, MAX_
 function observeLine(line: string, source: string, options: { mqtt: boolean; trace?: boolean }): Observation[] {
   const trace = parseTraceLine(line);
   const text = trace ? trace.message : line.trim();
-  if (!text || (trace && ROUTINE_TRACE.test(text))) return [];
+  if (!text || (trace && ROUTINE_TRACE.test(text)) || (options.trace && ROUTINE_JAVA_TRACE.test(text))) return [];
   // What every observation of this line shares: the quote, where it was seen, and whether it is a trace line.
   const seen = { text: quote(text), source, ...(trace || options.trace ? { trace: true as const } : {}) };
   const found: Observation[] = [{ kind: 'message', ...seen }];
