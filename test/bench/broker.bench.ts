@@ -14,6 +14,7 @@ import net from 'node:net';
 import { Aedes } from 'aedes';
 import type { IAuthPacket, IConnackPacket } from 'mqtt-packet';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
+import { interleavedRates } from './interleave';
 import { type Broker, startBroker } from '../../main/broker/broker';
 import { RawMqttClient, authPacketOf, connectPacket } from '../helpers/mqtt-raw';
 import { EchoAuthenticator } from '../helpers/test-authenticators';
@@ -50,22 +51,9 @@ const modes: Array<[string, () => Promise<void>]> = [
   ['gateway, TEST-ECHO 2 challenges', () => connectOnce(port.enhanced, 'TEST-ECHO-2')],
 ];
 
-/** Alternating batches of each mode; the first rounds warm up. Connects per second by mode. */
-async function interleaved(rounds = 12, batch = 100): Promise<number[]> {
-  const elapsed = modes.map(() => 0);
-  for (let round = 0; round < rounds; round++) {
-    for (let m = 0; m < modes.length; m++) {
-      const index = (m + round) % modes.length;
-      const started = performance.now();
-      for (let i = 0; i < batch; i++) await modes[index]![1]();
-      if (round >= 2) elapsed[index]! += performance.now() - started;
-    }
-  }
-  return elapsed.map((ms) => (((rounds - 2) * batch) / ms) * 1000);
-}
 
 afterAll(async () => {
-  const rates = await interleaved();
+  const rates = await interleavedRates(modes, 12, 100);
   console.log('\nMQTT 5 connects per second, interleaved batches:');
   modes.forEach(([name], i) => console.log(`  ${name.padEnd(34)} ${rates[i]!.toFixed(0).padStart(6)}/s  ${(rates[i]! / rates[0]!).toFixed(2)}× plain`));
   await broker.close();

@@ -14,6 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
+import { interleavedRates } from './interleave';
 import type { GssRuntime } from '../../main/api/http';
 import { createEngine, type Engine } from '../../main/engine';
 import { GssSupervisor, type GssWorker } from '../../main/gss/supervisor';
@@ -55,7 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   try {
-    const rates = await interleaved();
+    const rates = await interleavedRates(modes, 6, 20);
     console.log('\nNegotiate over HTTP, per second, interleaved batches (ratio to raw MIT context establishments):');
     modes.forEach(([name], i) => console.log(`  ${name.padEnd(52)} ${rates[i]!.toFixed(1).padStart(7)}/s  ${(rates[i]! / rates[0]!).toFixed(2)}×`));
   } finally {
@@ -123,19 +124,6 @@ const modes: Array<[string, () => Promise<void>]> = [
   ['Negotiate requests, Java acceptor in the endpoint', () => negotiateRequest('java')],
 ];
 
-/** Alternating batches of each mode; the first two rounds warm up. Operations per second by mode. */
-async function interleaved(rounds = 6, batch = 20): Promise<number[]> {
-  const elapsed = modes.map(() => 0);
-  for (let round = 0; round < rounds; round++) {
-    for (let m = 0; m < modes.length; m++) {
-      const index = (m + round) % modes.length;
-      const started = performance.now();
-      for (let i = 0; i < batch; i++) await modes[index]![1]();
-      if (round >= 2) elapsed[index]! += performance.now() - started;
-    }
-  }
-  return elapsed.map((ms) => (((rounds - 2) * batch) / ms) * 1000);
-}
 
 describe('Negotiate over HTTP (sequential)', () => {
   for (const [name, run] of modes) bench(name, run, { time: 2_000, warmupTime: 300 });

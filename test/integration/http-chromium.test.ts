@@ -24,6 +24,7 @@ import type { HttpEndpointStatus } from '../../main/api/http';
 import type { LabStatus } from '../../main/api/lab';
 import { createEngine, type Engine } from '../../main/engine';
 import { findChromium } from '../../main/system/chromium';
+import { CHROMIUM_OFFLINE_FLAGS } from '../helpers/browser';
 
 let profiles = 0;
 
@@ -41,16 +42,7 @@ async function launchNegotiatingChromium(executablePath: string, root: string, e
     headless: true,
     timeout: 30_000,
     env: { ...process.env, ...env, DISPLAY: '', WAYLAND_DISPLAY: '' } as Record<string, string>,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-      '--auth-server-allowlist=localhost',
-    ],
+    args: [...CHROMIUM_OFFLINE_FLAGS, '--auth-server-allowlist=localhost'],
   });
 }
 
