@@ -2,6 +2,7 @@ import type { InvokeResult } from './errors';
 import type { BenchEvent } from './events';
 import type { BrokerService, ProbeService } from './broker';
 import type { CaptureService } from './capture';
+import type { ChainService } from './chain';
 import type { DiagnoseService } from './diagnose';
 import type { HttpService, NegotiateService } from './http';
 import type { CcacheService, DecoderService, KeytabService } from './inspect';
@@ -32,6 +33,7 @@ export interface BenchApi {
   capture: CaptureService;
   http: HttpService;
   negotiate: NegotiateService;
+  chain: ChainService;
 }
 
 export type ServiceName = keyof BenchApi;
@@ -73,6 +75,7 @@ export const benchMethods = {
   capture: ['scan', 'cancel', 'exchange', 'export', 'open', 'replay'],
   http: ['serve', 'stop', 'status', 'exchanges', 'roleMappings', 'putRoleMapping', 'deleteRoleMapping', 'testRoleMapping', 'setSso', 'revealUserPasswords'],
   negotiate: ['start', 'next', 'view', 'close', 'predictSpn'],
+  chain: ['load', 'save', 'test', 'hashPassword', 'verifyPassword'],
 } as const satisfies { [S in ServiceName]: readonly MethodName<S>[] };
 
 // Compile-time proof that benchMethods lists every method of every service: adding a method to

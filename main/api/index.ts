@@ -14,5 +14,6 @@ export type * from './profile';
 export type * from './workspace';
 export type * from './capture';
 export type * from './http';
+export type * from './chain';
 export type * from '../exchange/model';
 export type { BenchApi, BenchApiResults, BenchBridge, ServiceName, MethodName } from './contract';

@@ -4,6 +4,7 @@ import type { BenchApi } from './contract';
 import { captureSchemas } from './capture-schemas';
 import { FileSource, KeySource } from './source-schemas';
 import { httpSchemas, negotiateSchemas } from './http-schemas';
+import { chainSchemas } from './chain-schemas';
 import { historySchemas, workspaceSchemas } from './workspace-schemas';
 
 /**
@@ -211,4 +212,5 @@ export const benchInputSchemas: InputSchemas = {
   capture: captureSchemas,
   http: httpSchemas,
   negotiate: negotiateSchemas,
+  chain: chainSchemas,
 };

@@ -13,6 +13,7 @@ import { SystemServiceImpl } from '../system/service';
 import { defaultDataDir } from '../system/paths';
 import { replayExchange } from '../capture/replay';
 import { CaptureServiceImpl } from '../capture/service';
+import { ChainServiceImpl } from '../broker/chain/service';
 import { HttpServiceImpl } from '../http/service';
 import { NegotiateServiceImpl } from '../http/negotiate-service';
 import { HistoryServiceImpl } from '../workspace/history';
@@ -58,6 +59,7 @@ export function createEngine(options: EngineOptions): Engine {
   const stopHistory = recordHistory(events, history);
   const http = new HttpServiceImpl(context, supervisor, lab);
   const negotiate = new NegotiateServiceImpl(context, supervisor, lab);
+  const chain = new ChainServiceImpl(context, supervisor, lab);
   const capture = new CaptureServiceImpl(context, (options) => replayExchange(options, { lab, probe, supervisor }));
   const api: BenchApi = {
     system: new SystemServiceImpl(context),
@@ -75,6 +77,7 @@ export function createEngine(options: EngineOptions): Engine {
     capture,
     http,
     negotiate,
+    chain,
   };
   return {
     api,
@@ -83,7 +86,7 @@ export function createEngine(options: EngineOptions): Engine {
     dispose: async () => {
       stopHistory();
       // A running scenario restores the lab first: it needs the lab and the GSS workers to do so.
-      await Promise.all([broker.dispose(), probe.dispose(), diagnose.dispose(), capture.dispose(), http.dispose(), negotiate.dispose()]);
+      await Promise.all([broker.dispose(), probe.dispose(), diagnose.dispose(), capture.dispose(), http.dispose(), negotiate.dispose(), chain.dispose()]);
       await Promise.all([gss?.dispose(), lab.dispose()]);
     },
   };

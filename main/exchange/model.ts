@@ -96,6 +96,19 @@ export interface Exchange {
   keyFiles?: ExchangeKeyFiles;
   /** Where in a capture file the conversation was found (a capture's Exchanges only). */
   capture?: CaptureOrigin;
+  /** The broker's authentication-method chain decision for this connection (a chained listener only). */
+  authChain?: AuthChainVerdict;
+}
+
+/** An authentication-method chain's decision (Azure IoT MQ semantics): each method, relevant, then valid. */
+export interface AuthChainVerdict {
+  allowed: boolean;
+  /** The first relevant method, which ended the chain; null when none was relevant. */
+  endedBy: 'custom' | 'sat' | 'usernamePassword' | 'x509' | 'kerberos' | null;
+  attributes: Record<string, string>;
+  trace: { method: 'custom' | 'sat' | 'usernamePassword' | 'x509' | 'kerberos'; relevant: boolean; valid?: boolean; why: string; attributes?: Record<string, string> }[];
+  principal?: string;
+  reason: string;
 }
 
 /** What a capture tells about one of its Exchanges beyond the steps. */

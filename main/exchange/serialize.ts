@@ -81,6 +81,18 @@ const captureOrigin = z.object({
   gaps: z.array(z.string()).optional(),
 });
 
+const chainMethod = z.enum(['custom', 'sat', 'usernamePassword', 'x509', 'kerberos']);
+const authChainVerdict = z.object({
+  allowed: z.boolean(),
+  endedBy: chainMethod.nullable(),
+  attributes: z.record(z.string(), z.string()),
+  trace: z.array(
+    z.object({ method: chainMethod, relevant: z.boolean(), valid: z.boolean().optional(), why: z.string(), attributes: z.record(z.string(), z.string()).optional() }),
+  ),
+  principal: z.string().optional(),
+  reason: z.string(),
+});
+
 export const exchangeSchema: z.ZodType<Exchange> = z.object({
   id: z.string().min(1),
   source: z.enum(['sasl', 'broker', 'probe', 'http', 'capture', 'replay', 'import']),
@@ -97,6 +109,7 @@ export const exchangeSchema: z.ZodType<Exchange> = z.object({
   meta: z.record(z.string(), z.string()).optional(),
   keyFiles: z.object({ keytab: z.string().optional(), ccache: z.string().optional() }).optional(),
   capture: captureOrigin.optional(),
+  authChain: authChainVerdict.optional(),
 });
 
 export function serializeExchange(exchange: Exchange): string {

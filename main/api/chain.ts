@@ -1,0 +1,97 @@
+/**
+ * The `chain` service: authentication-method chains as Azure IoT MQ runs them (BrokerAuthentication
+ * + BrokerListener YAML, az-edge.com/v1alpha4), loaded, saved, and tried one connection at a time;
+ * and PBKDF2 password hashes as `az edge e4k get-password-hash` writes them.
+ */
+import type { AuthChainVerdict, Exchange } from '../exchange/model';
+
+export type ChainMethodKind = NonNullable<AuthChainVerdict['endedBy']>;
+
+/**
+ * One entry of `spec.authenticationMethods`, in Azure's own terms: resources are named (secrets,
+ * config maps), and their files live beside the YAML as `kubectl create secret --from-file` takes
+ * them (secret `credentials`, key `passwords.toml` → `credentials/passwords.toml`).
+ */
+export type AzureAuthenticationMethod =
+  | { custom: { endpoint: string; caCert?: string; auth?: { x509: { secretName: string } }; headers?: Record<string, string> } }
+  | { sat: { audiences: string[] } }
+  | { usernamePassword: { secretName: string } }
+  | { x509: { trustedClientCaCert: string; attributes?: { secretName: string } } }
+  | { kerberos: { principal?: string; keytabSecretName?: string } };
+
+export interface AzureBrokerAuthentication {
+  name: string;
+  namespace?: string;
+  /** spec.listenerRef: the listeners this chain serves. */
+  listenerRef: string[];
+  authenticationMethods: AzureAuthenticationMethod[];
+}
+
+export interface AzureBrokerListener {
+  name: string;
+  namespace?: string;
+  port: number;
+  authenticationEnabled: boolean;
+  /** The listener has TLS (spec.tls present): x509 needs it. */
+  tls: boolean;
+}
+
+/** A YAML file (possibly several documents) of BrokerAuthentication and BrokerListener resources. */
+export interface ChainDocument {
+  /** The YAML file on the engine's machine. */
+  file: string;
+  authentications: AzureBrokerAuthentication[];
+  listeners: AzureBrokerListener[];
+}
+
+/** A problem with the file or a file it names: where (file, 1-based line, YAML path) and what. */
+export interface ChainProblem {
+  file: string;
+  line: number;
+  /** "spec.authenticationMethods[2].sat.audiences" */
+  path: string;
+  message: string;
+}
+
+export interface ChainLoadResult {
+  /** Absent when the file cannot be used at all. */
+  document?: ChainDocument;
+  /** Sorted by file and line; any problem makes the chain unusable (nothing half-loaded). */
+  problems: ChainProblem[];
+}
+
+export type ChainTraceEntry = AuthChainVerdict['trace'][number];
+
+/** What the chain decided for one connection (also kept in the connection's Exchange as `authChain`). */
+export type ChainVerdict = AuthChainVerdict;
+
+export interface ChainTestInput {
+  /** The YAML file. */
+  file: string;
+  /** Which listener's chain (default: the first listener). */
+  listener?: string;
+  username?: string;
+  password?: string;
+  /** PEM client certificate (chain) and key files: the connection presents them over TLS. */
+  certFile?: string;
+  keyFile?: string;
+  /** "GSSAPI-KERBEROS": authenticate with the lab's ticket through the enhanced-auth rounds. */
+  method?: string;
+  clientId?: string;
+}
+
+export interface ChainTestResult extends ChainVerdict {
+  /** The connection as the broker recorded it. */
+  exchange: Exchange;
+}
+
+export interface ChainService {
+  load(file: string): Promise<ChainLoadResult>;
+  /** Writes the document back as Azure YAML (the same resources, in order); refuses an invalid one with its problems. */
+  save(document: ChainDocument): Promise<ChainLoadResult>;
+  /** One MQTT 5 connection through the chain on a throwaway loopback listener. */
+  test(input: ChainTestInput): Promise<ChainTestResult>;
+  /** `$pbkdf2-sha512$i=N,l=64$SALT$HASH` (random 16-byte salt, 210 000 iterations by default). */
+  hashPassword(input: { password: string; salt?: string; iterations?: number }): Promise<{ hash: string }>;
+  verifyPassword(input: { hash: string; password: string }): Promise<{ matches: boolean; why: string }>;
+}

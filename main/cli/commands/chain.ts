@@ -1,0 +1,9 @@
+/** `kbench chain test|custom-server`. (Being built: see issue 15.) */
+import type { Command } from '../command';
+
+export const chainCommand: Command = {
+  name: 'chain',
+  summary: 'authentication-method chains as Azure IoT MQ runs them: test a connection, run a sample custom auth server',
+  usage: ['chain test FILE.yaml'],
+  subcommands: [],
+};
