@@ -13,7 +13,7 @@ export type ChainMethodKind = NonNullable<AuthChainVerdict['endedBy']>;
  * them (secret `credentials`, key `passwords.toml` → `credentials/passwords.toml`).
  */
 export type AzureAuthenticationMethod =
-  | { custom: { endpoint: string; caCert?: string; auth?: { x509: { secretName: string } }; headers?: Record<string, string> } }
+  | { custom: { endpoint: string; caCert?: string; auth?: { x509: { secretName: string; namespace?: string } }; headers?: Record<string, string> } }
   | { sat: { audiences: string[] } }
   | { usernamePassword: { secretName: string } }
   | { x509: { trustedClientCaCert: string; attributes?: { secretName: string } } }
@@ -34,7 +34,18 @@ export interface AzureBrokerListener {
   authenticationEnabled: boolean;
   /** The listener has TLS (spec.tls present): x509 needs it. */
   tls: boolean;
+  /** spec.brokerRef (Azure requires it; kept so a saved file still applies to a cluster). */
+  brokerRef?: string;
+  serviceType?: 'clusterIp' | 'loadBalancer' | 'nodePort';
+  serviceName?: string;
+  nodePort?: number;
+  authorizationEnabled?: boolean;
+  /** spec.tls as written (automatic: cert-manager issuerRef …, or manual: secretName), kept for saving. */
+  tlsSettings?: AzureListenerTls;
 }
+
+/** spec.tls of a BrokerListener: exactly one of the two. */
+export type AzureListenerTls = { automatic: Record<string, unknown> } | { manual: Record<string, unknown> };
 
 /** A YAML file (possibly several documents) of BrokerAuthentication and BrokerListener resources. */
 export interface ChainDocument {
