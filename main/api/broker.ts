@@ -29,6 +29,8 @@ export interface BrokerStartOptions {
   holdDeadlineWhileStepping?: boolean;
   /** TLS listener: append its TLS secrets to this file (SSLKEYLOGFILE format), to decrypt captures of it. */
   keyLogFile?: string;
+  /** A BrokerAuthentication + BrokerListener YAML file: every listener authenticates through its chain. */
+  chainFile?: string;
 }
 
 export interface BrokerListenerStatus {
@@ -52,6 +54,8 @@ export interface BrokerStatus {
   allowAnonymous?: boolean;
   /** The self-signed certificate of the TLS listener: what a client trusts as its CA. */
   tlsCertificate?: string;
+  /** The listeners and their authentication chains come from this YAML file. */
+  chainFile?: string;
   connections: number;
   startedAt?: string;
 }

@@ -108,6 +108,7 @@ const BrokerStartOptions = z
     authDeadlineMs: z.number().int().min(100).max(600_000).optional(),
     holdDeadlineWhileStepping: z.boolean().optional(),
     keyLogFile: z.string().min(1).max(4096).optional(),
+    chainFile: z.string().min(1).max(4096).optional(),
   })
   .strict();
 const DiagnosisInput = z

@@ -6,6 +6,7 @@
 import { Aedes, type AedesOptions } from 'aedes';
 import type { Exchange, ExchangeStep } from '../exchange/model';
 import type { Authenticator } from './auth';
+import type { AuthChain } from './chain/chain';
 import { isLoopback } from './auth-deadline';
 import { MAX_REMAINING_LENGTH } from './framing';
 import { Gateway, type GatewayListener } from './gateway';
@@ -41,6 +42,12 @@ export interface ListenerConfig extends ListenerEndpoint {
    * the packets (auth-deadline.ts). Default: on when the listener binds a loopback address.
    */
   holdDeadlineWhileStepping?: boolean;
+  /**
+   * An Azure IoT MQ authentication-method chain that decides every CONNECT on this listener
+   * (allowAnonymous is then not used; the authenticators serve the chain's kerberos method).
+   * A TLS listener asks for a client certificate when the chain has x509.
+   */
+  chain?: AuthChain;
 }
 
 /** A listener's address and the authentication limits it runs with. */
@@ -107,6 +114,7 @@ function gatewayListener(config: ListenerConfig, address: ListenerAddress): Gate
     maxAuthRounds: positive(config.maxAuthRounds, BROKER_DEFAULTS.maxAuthRounds, 'maxAuthRounds'),
     authDeadlineMs: positive(config.authDeadlineMs, BROKER_DEFAULTS.authDeadlineMs, 'authDeadlineMs'),
     holdDeadlineWhileStepping: config.holdDeadlineWhileStepping ?? isLoopback(address.host),
+    ...(config.chain ? { chain: config.chain } : {}),
   };
 }
 
@@ -148,8 +156,10 @@ async function startListeners(configs: ListenerConfig[], gateway: Gateway): Prom
       // The listener's settings name its actual address, known once it listens.
       const slot: { listener?: GatewayListener } = {};
       const maxPacketSize = config.maxPacketSize ?? BROKER_DEFAULTS.maxPacketSize;
+      // x509 judges the client certificate itself: ask for one, and let the chain decide.
+      const endpoint = config.tls && config.chain?.has('x509') ? { ...config, tls: { ...config.tls, requestCert: true } } : config;
       const started = await startListener(
-        config,
+        endpoint,
         (stream, remoteAddress) => (slot.listener ? gateway.accept(stream, slot.listener, remoteAddress) : stream.destroy()),
         // A WebSocket message may hold a whole packet plus a few small ones.
         maxPacketSize + 64 * 1024,

@@ -13,6 +13,10 @@
  * contract in auth.ts, the authenticator records the steps that carry Authentication Data and the
  * gateway every other packet (and, as a fallback, a data-carrying one the authenticator left out).
  *
+ * A listener with an authentication-method chain (Azure IoT MQ) lets the chain decide each CONNECT
+ * first (chain/admission.ts): admitted, refused, or handed to the GSSAPI-KERBEROS authenticator
+ * when kerberos ended the chain; the Exchange keeps the decision trace as `authChain`.
+ *
  * Reason codes where the spec leaves the choice to the server:
  *   - round cap exceeded, authentication deadline passed → 0x87 Not Authorized (the client broke
  *     no rule; the server refuses), the Reason String says which;
@@ -27,6 +31,9 @@ import type { IAuthPacket, IConnackPacket, IConnectPacket, Packet } from 'mqtt-p
 import type { Exchange, ExchangeStep, ExchangeVerdict, StepDirection, TransportPacket } from '../exchange/model';
 import { ExchangeRecorder } from '../exchange/recorder';
 import { AedesLink } from './aedes-link';
+import { chainCredentials, connectForAedes as connectAfterChain, judge } from './chain/admission';
+import { type AuthChain, completeEnhanced } from './chain/chain';
+import type { ChainDecision } from './chain/types';
 import { AuthDeadline, DEADLINE_PROPERTY, HELD_DEADLINE_MS, holdsFor, type UserProperties } from './auth-deadline';
 import {
   type AuthIdentity,
@@ -80,6 +87,8 @@ export interface GatewayListener {
   authDeadlineMs: number;
   /** Hold the deadline for a bench probe on this machine that steps (auth-deadline.ts). */
   holdDeadlineWhileStepping: boolean;
+  /** Azure-style authentication-method chain: decides every CONNECT (chain/admission.ts). */
+  chain?: AuthChain;
 }
 
 /** Where the gateway reports its Exchanges. */
@@ -106,6 +115,8 @@ export interface Admission {
   method?: string;
   listener: ListenerInfo;
   remoteAddress: string;
+  /** The attributes the listener's authentication chain granted (Azure's authorization input). */
+  attributes?: Record<string, string>;
 }
 
 /** An aedes client behind the gateway: hooks read the authenticated identity here. */
@@ -176,7 +187,7 @@ function versionName(version: ProtocolVersion): string {
   return version === 5 ? '5' : version === 4 ? '3.1.1' : '3.1';
 }
 
-type Phase = 'awaiting-connect' | 'authenticating' | 'handing-off' | 'connected' | 'closed';
+type Phase = 'awaiting-connect' | 'deciding' | 'authenticating' | 'handing-off' | 'connected' | 'closed';
 
 /** One (re-)authentication in progress. */
 interface AuthRun {
@@ -215,6 +226,12 @@ class GatewayConnection {
   private aedesClient: GatewayClient | undefined;
   private readonly aedesFramer = new PacketFramer();
   private aedesConnackSeen = false;
+  /** The listener's chain decided this connection (kerberos: the conversation completes it). */
+  private chainDecision: ChainDecision | undefined;
+  /** Ends a slow chain method (a custom server) when the connection goes. */
+  private readonly chainAbort = new AbortController();
+  /** kerberos ended the chain and its conversation's outcome is in the trace. */
+  private chainSettled = false;
 
   constructor(
     private readonly gateway: Gateway,
@@ -288,6 +305,13 @@ class GatewayConnection {
   /** Sets the verdict (or replaces it: a re-authentication, a later disconnect) and reports it. */
   private setVerdict(verdict: ExchangeVerdict): void {
     const recorder = this.exchange;
+    const decision = this.chainDecision;
+    // The first verdict the gateway gives (the SASL server may have set the recorder's already).
+    if (decision?.enhanced && !this.chainSettled && verdict.outcome !== 'pending') {
+      this.chainSettled = true;
+      const valid = verdict.outcome === 'success';
+      recorder.exchange.authChain = completeEnhanced(decision, { valid, why: valid ? `${decision.enhanced}: ${verdict.reason}` : verdict.reason, ...(this.identity ? { principal: this.identity.principal } : {}) });
+    }
     if (recorder.exchange.verdict.outcome === 'pending') {
       recorder.finish(verdict);
     } else {
@@ -399,6 +423,9 @@ class GatewayConnection {
     meta.clientId = packet.clientId;
     meta.protocolVersion = String(this.version);
     const properties = this.version === 5 ? packet.properties : undefined;
+    if (this.listener.chain && !(properties?.authenticationData !== undefined && properties.authenticationMethod === undefined)) {
+      return this.judgeByChain(this.listener.chain, packet);
+    }
     if (properties?.authenticationMethod !== undefined) return this.startAuthentication(packet, properties.authenticationMethod);
     this.exchange.exchange.mechanism = 'anonymous';
     this.recordPacket('client-to-server', packet);
@@ -430,6 +457,30 @@ class GatewayConnection {
     this.auth = { session, reauth: false, rounds: 0 };
     const data = packet.properties?.authenticationData;
     await this.runAuthStep(this.auth, () => session.start(data, transport), data, transport);
+  }
+
+  /** The listener's chain decides: admit, refuse, or run the enhanced authentication kerberos asked for. */
+  private async judgeByChain(chain: AuthChain, packet: IConnectPacket): Promise<void> {
+    this.phase = 'deciding';
+    const credentials = chainCredentials(packet, this.stream, this.listener.info, this.remoteAddress);
+    const enhancing = credentials.authenticationMethod !== undefined && chain.has('kerberos');
+    // The authenticator records a CONNECT it takes (with its token); otherwise the gateway does.
+    if (!enhancing) this.recordPacket('client-to-server', packet);
+    this.exchange.exchange.mechanism = `chain: ${chain.methods.map((m) => m.kind).join(', ') || 'no methods'}`;
+    const { decision, action } = await judge(chain, credentials, this.chainAbort.signal, this.exchange);
+    if (this.phase !== 'deciding') return; // the deadline passed or the client went while the chain judged
+    this.chainDecision = decision;
+    if (action.kind === 'enhanced') {
+      await this.startAuthentication(packet, action.method);
+    } else if (action.kind === 'refuse') {
+      if (enhancing) this.recordPacket('client-to-server', packet);
+      this.refuse(action.reasonCode, action.reason);
+    } else {
+      if (enhancing) this.recordPacket('client-to-server', packet);
+      this.identity = action.identity;
+      if (action.identity) this.exchange.exchange.identity = { ...action.identity };
+      this.handOff(generatePacket(connectAfterChain(packet, action.identity?.principal ?? packet.username), this.version), action.identity);
+    }
   }
 
   /**
@@ -618,7 +669,8 @@ class GatewayConnection {
       closed: (error) => this.guard(() => this.onAedesClosed(error)),
     });
     this.link = link;
-    const admission: Admission = { identity, method: this.method, listener: this.listener.info, remoteAddress: this.remoteAddress };
+    const attributes = this.chainDecision?.attributes;
+    const admission: Admission = { identity, method: this.method, listener: this.listener.info, remoteAddress: this.remoteAddress, ...(attributes ? { attributes } : {}) };
     this.gateway.admit(link, admission);
     const client = this.gateway.options.aedes.handle(link) as GatewayClient;
     client.kbenchIdentity = identity;
@@ -721,6 +773,7 @@ class GatewayConnection {
   }
 
   private successReason(): string {
+    if (this.chainDecision && !this.chainDecision.enhanced) return this.chainDecision.reason;
     if (!this.identity) return `anonymous MQTT ${versionName(this.version)} client allowed on this listener`;
     const as = this.identity.mapped && this.identity.mapped !== this.identity.principal ? ` (user "${this.identity.mapped}")` : '';
     return `authenticated as ${this.identity.principal}${as} with ${this.method}`;
@@ -906,12 +959,16 @@ class GatewayConnection {
 
   private stopTimers(): void {
     this.connectDeadline.clear();
+    this.chainAbort.abort();
     if (this.auth) this.endRun(this.auth);
   }
 
   private onConnectDeadline(): void {
     const ms = this.listener.authDeadlineMs;
-    if (this.phase === 'awaiting-connect') {
+    if (this.phase === 'deciding') {
+      this.chainAbort.abort();
+      this.refuse(ReasonCode.NotAuthorized, `the authentication chain did not decide within ${this.connectDeadline.description}`);
+    } else if (this.phase === 'awaiting-connect') {
       this.exchange.add({ direction: 'client-to-server', transport: { protocol: 'mqtt', packet: 'CONNECT' }, error: `no CONNECT within ${ms} ms` });
       this.closeWithVerdict(`no CONNECT within ${ms} ms: closed`);
     } else if (this.phase === 'authenticating' && this.auth) {

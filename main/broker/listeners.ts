@@ -28,7 +28,14 @@ export interface ListenerEndpoint {
   /** WebSocket only: the HTTP path of the endpoint, default "/mqtt". */
   path?: string;
   /** TLS only: PEM files, and a key log file the TLS secrets are appended to (NSS format, for decrypting captures). */
-  tls?: { certFile: string; keyFile: string; caFile?: string; keyLogFile?: string };
+  tls?: {
+    certFile: string;
+    keyFile: string;
+    caFile?: string;
+    keyLogFile?: string;
+    /** Ask the client for a certificate but accept any (or none): the authentication chain judges it. */
+    requestCert?: boolean;
+  };
 }
 
 export interface ListenerAddress {
@@ -114,6 +121,7 @@ function tlsServer(endpoint: ListenerEndpoint, accept: AcceptConnection): net.Se
     cert: readFileSync(endpoint.tls.certFile),
     key: readFileSync(endpoint.tls.keyFile),
     ...(endpoint.tls.caFile ? { ca: readFileSync(endpoint.tls.caFile) } : {}),
+    ...(endpoint.tls.requestCert ? { requestCert: true, rejectUnauthorized: false } : {}),
   };
   const server = tls.createServer(options, (socket) => {
     socket.setNoDelay(true);

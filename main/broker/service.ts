@@ -10,6 +10,7 @@ import { systemProfile } from '../gss/profiles';
 import type { GssSupervisor } from '../gss/supervisor';
 import type { Authenticator } from './auth';
 import { startBroker, type Broker, type ListenerConfig } from './broker';
+import { chainKerberosAuthenticator, chainListenerConfigs, loadChainListeners } from './chain/setup';
 import { kerberosAuthenticator } from './kerberos-setup';
 import { ensureSelfSignedCertificate } from './tls';
 
@@ -20,6 +21,8 @@ export class BrokerServiceImpl implements BrokerService {
   /** Status events for count changes are coalesced: one per burst. */
   private readonly statusLater = new Coalescer(() => void this.emitStatus());
   private authenticator: Authenticator | undefined;
+  /** Disposes the chains' methods and authenticators of a broker started from a chain file. */
+  private disposeChains: (() => Promise<void>) | undefined;
   private details: Omit<BrokerStatus, 'running' | 'listeners' | 'connections'> = {};
 
   constructor(
@@ -30,6 +33,7 @@ export class BrokerServiceImpl implements BrokerService {
 
   async start(options: BrokerStartOptions): Promise<BrokerStatus> {
     if (this.broker) await this.stop();
+    if (options.chainFile) return this.startWithChains(options, options.chainFile);
     if (!options.tcp && !options.tls && !options.ws) throw new BenchFailure('choose at least one listener (TCP, TLS or WebSocket)');
     let keytab: string;
     let principal: string;
@@ -81,6 +85,44 @@ export class BrokerServiceImpl implements BrokerService {
     return this.emitStatus();
   }
 
+  /** The listeners and their chains from Azure's YAML; the kerberos method gets the options' credentials. */
+  private async startWithChains(options: BrokerStartOptions, file: string): Promise<BrokerStatus> {
+    const resolved = await loadChainListeners(file);
+    let tlsCertificate: string | undefined;
+    const setup = await chainListenerConfigs(resolved, {
+      tls: async () => {
+        const files = await ensureSelfSignedCertificate(path.join(this.context.dataDir, 'broker-tls'));
+        tlsCertificate = files.certFile;
+        return { ...files, ...(options.keyLogFile ? { keyLogFile: options.keyLogFile } : {}) };
+      },
+      kerberos: (config) =>
+        chainKerberosAuthenticator(config, {
+          gss: this.gss(),
+          lab: this.lab,
+          variant: options.variant,
+          ...(options.principal ? { principal: options.principal } : {}),
+          ...(options.keytab ? { keytab: options.keytab } : {}),
+        }),
+    });
+    const limits = {
+      ...(options.maxAuthRounds ? { maxAuthRounds: options.maxAuthRounds } : {}),
+      ...(options.authDeadlineMs ? { authDeadlineMs: options.authDeadlineMs } : {}),
+      ...(options.holdDeadlineWhileStepping !== undefined ? { holdDeadlineWhileStepping: options.holdDeadlineWhileStepping } : {}),
+    };
+    try {
+      this.broker = await startBroker({ listeners: setup.listeners.map((l) => ({ ...l, ...limits })) });
+    } catch (error) {
+      await setup.dispose();
+      throw new BenchFailure(`the chain's listeners did not start: ${(error as Error).message}`);
+    }
+    this.disposeChains = setup.dispose;
+    this.broker.onExchange((event) => this.context.events.emit('broker.exchange', event.exchange));
+    this.broker.onConnectionCount(() => this.statusLater.soon());
+    const method = setup.listeners.flatMap((l) => l.authenticators ?? [])[0]?.method;
+    this.details = { chainFile: file, variant: options.variant, ...(method ? { method } : {}), ...(tlsCertificate ? { tlsCertificate } : {}), startedAt: new Date().toISOString() };
+    return this.emitStatus();
+  }
+
   async stop(): Promise<BrokerStatus> {
     const broker = this.broker;
     this.broker = undefined;
@@ -88,6 +130,8 @@ export class BrokerServiceImpl implements BrokerService {
     this.statusLater.cancel();
     await this.authenticator?.dispose?.();
     this.authenticator = undefined;
+    await this.disposeChains?.();
+    this.disposeChains = undefined;
     this.details = {};
     return this.emitStatus();
   }

@@ -125,7 +125,10 @@ export interface X509MethodConfig {
   trustedCaPem: string;
   /** x509Attributes.toml text, when attributes are mapped. */
   attributesToml?: string;
+  /** Where the CA bundle came from, for errors ("trustedClientCaCert/client_ca.pem"). */
   source?: string;
+  /** Where attributesToml came from, for errors ("x509-attributes/x509Attributes.toml"). */
+  attributesSource?: string;
 }
 
 export interface KerberosMethodConfig {

@@ -4,6 +4,9 @@
 import path from 'node:path';
 import type { Exchange } from '../../exchange/model';
 import { startBroker, type BrokerListener, type ListenerConfig } from '../../broker/broker';
+import { traceLine } from '../../broker/chain/chain';
+import { chainKerberosAuthenticator, chainListenerConfigs, loadChainListeners } from '../../broker/chain/setup';
+import type { KerberosMethodConfig } from '../../broker/chain/types';
 import { kerberosAuthenticator, type KerberosVariant } from '../../broker/kerberos-setup';
 import { ensureSelfSignedCertificate } from '../../broker/tls';
 import { systemProfile } from '../../gss/profiles';
@@ -31,7 +34,8 @@ export function verdictLine(exchange: Exchange): string {
   const who = exchange.identity?.principal ? ` as ${logSafe(exchange.identity.principal)}` : '';
   const code = exchange.verdict.code ? ` ${logSafe(exchange.verdict.code)}` : '';
   const meta = exchange.meta ?? {};
-  return `${new Date().toISOString()} ${logSafe(meta.listener ?? '')} client=${logSafe(meta.clientId ?? '?')} ${logSafe(meta.remoteAddress ?? '')} ${logSafe(exchange.mechanism)}: ${exchange.verdict.outcome}${code}${who} — ${logSafe(exchange.verdict.reason)}\n`;
+  const chain = exchange.authChain ? ` ${logSafe(traceLine(exchange.authChain))}` : '';
+  return `${new Date().toISOString()} ${logSafe(meta.listener ?? '')} client=${logSafe(meta.clientId ?? '?')} ${logSafe(meta.remoteAddress ?? '')} ${logSafe(exchange.mechanism)}: ${exchange.verdict.outcome}${code}${who}${chain} — ${logSafe(exchange.verdict.reason)}\n`;
 }
 
 /** --auth-deadline MS and --hold-deadline on|off, as listener settings (absent: the broker's defaults). */
@@ -70,6 +74,7 @@ export const brokerCommand: Command = {
   name: 'broker',
   summary: 'run the local MQTT 5 broker with GSSAPI-KERBEROS enhanced authentication (foreground)',
   usage: [
+    'broker --chain FILE.yaml [--free-ports] [--lab | --principal P --keytab KT] [--variant emqx|single-round] [--keylog FILE] [--auth-deadline MS] [--hold-deadline on|off]',
     'broker [--lab] [--tcp HOST:PORT] [--tls HOST:PORT [--cert FILE --key FILE] [--keylog FILE]] [--ws HOST:PORT] [--principal P] [--keytab KT] [--variant emqx|single-round] [--allow-anonymous] [--auth-deadline MS] [--hold-deadline on|off]',
   ],
   details: `Listeners: --tcp (default 127.0.0.1:1883 when no listener is given), --tls (a self-signed
@@ -84,7 +89,14 @@ Authentication Method in. --auth-deadline MS is the time from accepting a connec
 (and for each re-authentication), default 10000. --hold-deadline on|off: a bench probe on this
 machine that steps (kbench probe --step, the Probe view's step mode) gets up to 10 minutes
 instead; default on for listeners on a loopback address, off for others (and never for clients
-from another machine). Prints one line per connection verdict; Ctrl+C stops.`,
+from another machine). Prints one line per connection verdict; Ctrl+C stops.
+
+--chain FILE.yaml: the listeners come from Azure IoT MQ BrokerListener resources in FILE.yaml (each on
+127.0.0.1 at its port, or with --free-ports each on a free one; TLS ones with the self-signed certificate) and each is judged
+by the chain of the BrokerAuthentication that names it (see kbench chain test). The kerberos method
+uses the lab realm's mqtt/localhost with --lab, or --principal/--keytab (or the YAML's keytab secret).
+Each verdict line then ends with the decision trace: chain[usernamePassword -(no username) >
+kerberos +/+ > => allowed by kerberos] (+/- relevant, then /+ /- valid).`,
   options: {
     lab: { type: 'boolean' },
     tcp: { type: 'string' },
@@ -99,9 +111,13 @@ from another machine). Prints one line per connection verdict; Ctrl+C stops.`,
     'allow-anonymous': { type: 'boolean' },
     'auth-deadline': { type: 'string' },
     'hold-deadline': { type: 'string' },
+    chain: { type: 'string' },
+    'free-ports': { type: 'boolean' },
   },
   async run(input) {
     const { values, io } = input;
+    const chainFile = str(input, 'chain');
+    if (chainFile !== undefined) return runWithChain(input, path.resolve(chainFile));
     const variant = (str(input, 'variant') ?? 'emqx') as KerberosVariant;
     if (variant !== 'emqx' && variant !== 'single-round') throw new UsageError('--variant must be emqx or single-round', brokerCommand);
     const { profile, keytab, principal } = await labOrSystem(input, brokerCommand);
@@ -143,3 +159,66 @@ from another machine). Prints one line per connection verdict; Ctrl+C stops.`,
     return EXIT_OK;
   },
 };
+
+/** The lab's or the command line's credentials for a kerberos method the YAML gives no keytab. */
+function kerberosConfig(config: KerberosMethodConfig, input: CommandInput): KerberosMethodConfig {
+  if (config.keytab || input.values.lab) return config;
+  const principal = config.principal ?? str(input, 'principal');
+  const keytab = str(input, 'keytab');
+  if (!principal) throw new UsageError('the chain has a kerberos method: give --lab, or --principal service/FQDN@REALM (and --keytab)', brokerCommand);
+  return { kind: 'kerberos', credentials: 'custom', principal, ...(keytab ? { keytab: path.resolve(keytab) } : {}) };
+}
+
+async function runWithChain(input: CommandInput, file: string): Promise<number> {
+  const { io } = input;
+  for (const flag of ['tcp', 'tls', 'ws', 'allow-anonymous', 'cert', 'key']) {
+    if (input.values[flag] !== undefined) throw new UsageError(`--${flag} does not go with --chain: the listeners come from the YAML`, brokerCommand);
+  }
+  const variant = (str(input, 'variant') ?? 'emqx') as KerberosVariant;
+  if (variant !== 'emqx' && variant !== 'single-round') throw new UsageError('--variant must be emqx or single-round', brokerCommand);
+  const engine = input.engine();
+  const gss = new GssSupervisor();
+  let selfSigned: string | undefined;
+  const keyLogFile = str(input, 'keylog');
+  const setup = await chainListenerConfigs(await loadChainListeners(file), {
+    ...(input.values['free-ports'] ? { port: 0 } : {}),
+    tls: async () => {
+      const files = await ensureSelfSignedCertificate(path.join((await engine.api.system.info()).dataDir, 'broker-tls'));
+      selfSigned = files.certFile;
+      return { ...files, ...(keyLogFile ? { keyLogFile: path.resolve(keyLogFile) } : {}) };
+    },
+    kerberos: async (config) => {
+      const resolved = kerberosConfig(config, input);
+      const keytab = resolved.keytab ?? (resolved.credentials === 'custom' ? locationFilePath((await loadKrb5Environment()).keytab.name) : undefined);
+      return chainKerberosAuthenticator({ ...resolved, ...(keytab ? { keytab } : {}) }, { gss, lab: engine.api.lab, variant });
+    },
+  });
+  const deadlines = deadlineOptions(input);
+  let broker;
+  try {
+    broker = await startBroker({ listeners: setup.listeners.map((l) => ({ ...l, ...deadlines })) });
+  } catch (error) {
+    await setup.dispose();
+    await gss.dispose();
+    throw error;
+  }
+  io.stdout(`Kerberos Bench broker: authentication chains from ${file}\n`);
+  broker.listeners.forEach((listener, i) => {
+    const chain = setup.listeners[i]!.chain!;
+    const methods = chain.authenticationEnabled ? chain.methods.map((m) => m.kind).join(' > ') || 'no methods: everyone is denied' : 'authenticationEnabled: false, everyone is let in';
+    io.stdout(`  ${setup.names[i]} on ${listener.url}${chain.name ? ` — ${chain.name}` : ''}: ${methods} — ${deadlineLine(listener)}\n`);
+  });
+  if (selfSigned) io.stdout(`  TLS certificate ${selfSigned} (self-signed for localhost: probe with --ca ${selfSigned})\n`);
+  io.stdout('Press Ctrl+C to stop.\n');
+  broker.onExchange((event) => {
+    if (event.kind === 'verdict' && event.exchange.verdict.outcome !== 'pending') io.stdout(verdictLine(event.exchange));
+  });
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await broker.close();
+  await setup.dispose();
+  await gss.dispose();
+  return EXIT_OK;
+}
