@@ -146,12 +146,13 @@ export const useBrokerStore = defineStore('broker', () => {
     return null;
   });
 
-  async function start(bench: BenchClient): Promise<void> {
+  /** `extra`: options beyond the form (the chain editor's chainFile). */
+  async function start(bench: BenchClient, extra: Partial<BrokerStartOptions> = {}): Promise<void> {
     subscribe(bench);
     if (busy.value) return;
     if (formProblem.value) return void (error.value = formProblem.value);
     await run('start', async () => {
-      status.value = await bench.api.broker.start(options());
+      status.value = await bench.api.broker.start({ ...options(), ...extra });
       // A new broker: the previous one's connections are gone from the engine too.
       connections.value = (await bench.api.broker.exchanges().catch(() => [])).sort(newestFirst);
       selectedId.value = null;
