@@ -310,7 +310,7 @@ class GatewayConnection {
     if (decision?.enhanced && !this.chainSettled && verdict.outcome !== 'pending') {
       this.chainSettled = true;
       const valid = verdict.outcome === 'success';
-      recorder.exchange.authChain = completeEnhanced(decision, { valid, why: valid ? `${decision.enhanced}: ${verdict.reason}` : verdict.reason, ...(this.identity ? { principal: this.identity.principal } : {}) });
+      recorder.exchange.authChain = completeEnhanced(decision, { valid, why: verdict.reason, ...(this.identity ? { principal: this.identity.principal } : {}) });
     }
     if (recorder.exchange.verdict.outcome === 'pending') {
       recorder.finish(verdict);
