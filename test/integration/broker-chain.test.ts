@@ -9,6 +9,7 @@ import { pbkdf2Sync, randomBytes, X509Certificate } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker, type ListenerConfig } from '../../main/broker/broker';
@@ -295,6 +296,34 @@ describe('broker + authentication-method chains', () => {
         ['custom', false, undefined],
         ['usernamePassword', true, true],
       ]);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('sat through the broker: a $sat token with the right audience passes; a wrong audience, an expired token or another key stop the chain (0x86)', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const other = await generateKeyPair('ES256');
+    const sat = methodFor({ kind: 'sat', audiences: ['bench-broker'], publicKeysPem: [await exportSPKI(publicKey)] });
+    const b = await startBroker({ listeners: [{ protocol: 'tcp', port: 0, chain: new AuthChain({ methods: [sat, usernamePassword({ alice: { password: 'pw' } })] }) }] });
+    const token = (audience: string, expires: string | number, key = privateKey) =>
+      new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setSubject('system:serviceaccount:default:mqtt-client').setAudience(audience).setIssuedAt().setExpirationTime(expires).sign(key);
+    const url = b.listeners[0]!.url;
+    try {
+      expect((await connect(url, { clientId: 'sat-1', username: '$sat', password: await token('bench-broker', '5m') })).code).toBe(0);
+      expect(b.exchanges.find((e) => e.meta?.clientId === 'sat-1')!.authChain).toMatchObject({ allowed: true, endedBy: 'sat', principal: 'system:serviceaccount:default:mqtt-client' });
+      const refusals: [string, string, RegExp][] = [
+        ['sat-aud', await token('someone-else', '5m'), /audience/],
+        ['sat-exp', await token('bench-broker', Math.floor(Date.now() / 1000) - 60), /expired/],
+        ['sat-key', await token('bench-broker', '5m', other.privateKey), /signature/],
+      ];
+      for (const [clientId, password, why] of refusals) {
+        expect((await connect(url, { clientId, username: '$sat', password })).code, clientId).toBe(0x86);
+        const chain = b.exchanges.find((e) => e.meta?.clientId === clientId)!.authChain!;
+        expect(chain.trace, clientId).toHaveLength(1); // usernamePassword after it is never asked
+        expect(chain.trace[0]).toMatchObject({ method: 'sat', relevant: true, valid: false });
+        expect(chain.trace[0]!.why, clientId).toMatch(why);
+      }
     } finally {
       await b.close();
     }
