@@ -3,7 +3,7 @@
  */
 import path from 'node:path';
 import type { Exchange } from '../../exchange/model';
-import { startBroker, type BrokerListener, type ListenerConfig } from '../../broker/broker';
+import { startBroker, type Broker, type BrokerListener, type ListenerConfig } from '../../broker/broker';
 import { traceLine } from '../../broker/chain/chain';
 import { chainKerberosAuthenticator, chainListenerConfigs, loadChainListeners } from '../../broker/chain/setup';
 import type { KerberosMethodConfig } from '../../broker/chain/types';
@@ -14,7 +14,7 @@ import { GssSupervisor } from '../../gss/supervisor';
 import type { KerberosProfile } from '../../gss/types';
 import { loadKrb5Environment, locationFilePath } from '../../system/krb5-env';
 import { logSafe } from '../../system/log-safe';
-import { EXIT_OK, UsageError, type Command, type CommandInput } from '../command';
+import { EXIT_OK, UsageError, type CliIo, type Command, type CommandInput } from '../command';
 import { str } from '../password-options';
 
 function endpoint(value: string | undefined, command: Command): { host: string; port: number } | undefined {
@@ -145,20 +145,25 @@ kerberos +/+ > => allowed by kerberos] (+/- relevant, then /+ /- valid).`,
     for (const listener of broker.listeners) io.stdout(`  listening on ${listener.url}${listener.fellBack ? ' (default port taken)' : ''} — ${deadlineLine(listener)}\n`);
     if (selfSigned) io.stdout(`  TLS certificate ${selfSigned} (self-signed for localhost: probe with --ca ${selfSigned})\n`);
     io.stdout(`  anonymous clients ${common.allowAnonymous ? 'allowed' : 'refused (0x87 Not Authorized)'}\n`);
-    io.stdout('Press Ctrl+C to stop.\n');
-    broker.onExchange((event) => {
-      if (event.kind === 'verdict' && event.exchange.verdict.outcome !== 'pending') io.stdout(verdictLine(event.exchange));
-    });
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    await broker.close();
+    await serveUntilStopped(broker, io);
     await authenticator.dispose?.();
     await gss.dispose();
     return EXIT_OK;
   },
 };
+
+/** One line per connection verdict until Ctrl+C (SIGINT) or SIGTERM; then the broker closes. */
+async function serveUntilStopped(broker: Broker, io: CliIo): Promise<void> {
+  io.stdout('Press Ctrl+C to stop.\n');
+  broker.onExchange((event) => {
+    if (event.kind === 'verdict' && event.exchange.verdict.outcome !== 'pending') io.stdout(verdictLine(event.exchange));
+  });
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await broker.close();
+}
 
 /** The lab's or the command line's credentials for a kerberos method the YAML gives no keytab. */
 function kerberosConfig(config: KerberosMethodConfig, input: CommandInput): KerberosMethodConfig {
@@ -209,15 +214,7 @@ async function runWithChain(input: CommandInput, file: string): Promise<number> 
     io.stdout(`  ${setup.names[i]} on ${listener.url}${chain.name ? ` — ${chain.name}` : ''}: ${methods} — ${deadlineLine(listener)}\n`);
   });
   if (selfSigned) io.stdout(`  TLS certificate ${selfSigned} (self-signed for localhost: probe with --ca ${selfSigned})\n`);
-  io.stdout('Press Ctrl+C to stop.\n');
-  broker.onExchange((event) => {
-    if (event.kind === 'verdict' && event.exchange.verdict.outcome !== 'pending') io.stdout(verdictLine(event.exchange));
-  });
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await broker.close();
+  await serveUntilStopped(broker, io);
   await setup.dispose();
   await gss.dispose();
   return EXIT_OK;
