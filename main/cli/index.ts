@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createEngine, type Engine } from '../engine';
+import { defaultDataDir } from '../system/paths';
 import { NotAFileError } from '../system/files';
 import { benchVersion } from '../system/paths';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo, type Command } from './command';
@@ -106,7 +107,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       values: parsed.values,
       positionals: parsed.positionals,
       io,
-      engine: (runtime = 'cli') => (engine ??= createEngine({ runtime })),
+      // The command's environment names the data directory (KBENCH_DATA_DIR), not this process's:
+      // an in-process run (tests, the web host) must never touch another data directory.
+      engine: (runtime = 'cli') => (engine ??= createEngine({ runtime, dataDir: defaultDataDir(io.env) })),
     });
   } catch (caught) {
     let error = caught;
