@@ -9,12 +9,13 @@
  * again afterwards; a JAAS file a scenario needs is written into its scratch directory, with the
  * entry names Java GSS looks up (the worker takes them too: main/gss/java/jaas.ts).
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Exchange } from '../exchange/model';
 import { ExchangeRecorder } from '../exchange/recorder';
 import { jaasValue, JAAS_ACCEPT_ENTRY, JAAS_INITIATE_ENTRY, KRB5_LOGIN_MODULE } from '../gss/java/jaas';
 import { GssError, type KerberosProfile } from '../gss/types';
+import { addScenarioPrincipal, removeScenarioPrincipal } from './scenario-principal';
 import type { Attempt, Scenario, ScenarioContext } from './scenarios';
 
 /** The Java scenarios' own service principal, so re-keying it harms nothing else. */
@@ -119,19 +120,8 @@ function failedAttempt(recorder: ExchangeRecorder, at: { direction: 'client-to-s
 
 // ---- the scenario principal --------------------------------------------------------------------
 
-async function addJavaService(ctx: ScenarioContext): Promise<string> {
-  const name = `${JAVA_SERVICE}@${ctx.status.realm}`;
-  if (!ctx.status.principals.some((p) => p.name === name)) await ctx.lab.addPrincipal({ name: JAVA_SERVICE, random: true, undoable: false });
-  return name;
-}
-
-async function removeJavaService(ctx: ScenarioContext): Promise<void> {
-  const status = await ctx.lab.status();
-  const name = `${JAVA_SERVICE}@${status.realm}`;
-  if (status.principals.some((p) => p.name === name)) await ctx.lab.removePrincipal({ name: JAVA_SERVICE, undoable: false });
-  // A rotation keeps the keytab from before it in the lab's folder; for this principal it was the run's alone.
-  await Promise.all(status.staleKeytabs.filter((k) => k.principal === name).map((k) => rm(k.path, { force: true })));
-}
+const addJavaService = (ctx: ScenarioContext) => addScenarioPrincipal(ctx, JAVA_SERVICE, { undoable: false });
+const removeJavaService = (ctx: ScenarioContext) => removeScenarioPrincipal(ctx, JAVA_SERVICE);
 
 // ---- the scenarios -----------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ import { OFFERS } from '../sasl/layers';
 import { SaslGssapiServer } from '../sasl/server';
 import { runTool } from '../system/exec';
 import { AUTH_DEADLINE_SCENARIO } from './deadline-scenario';
+import { addScenarioPrincipal, removeScenarioPrincipal } from './scenario-principal';
 import { JAVA_SCENARIOS } from './java-scenarios';
 
 /** What a broken flow produced: the error as the tool printed it, and any Exchanges recorded. */
@@ -208,19 +209,8 @@ async function krb5ConfCopy(ctx: ScenarioContext, name: string, edit: (text: str
   return copy;
 }
 
-async function addScenarioService(ctx: ScenarioContext): Promise<string> {
-  const name = `${SCENARIO_SERVICE}@${ctx.status.realm}`;
-  if (!ctx.status.principals.some((p) => p.name === name)) await ctx.lab.addPrincipal({ name: SCENARIO_SERVICE, random: true });
-  return name;
-}
-
-async function removeScenarioService(ctx: ScenarioContext): Promise<void> {
-  const status = await ctx.lab.status();
-  const name = `${SCENARIO_SERVICE}@${status.realm}`;
-  if (status.principals.some((p) => p.name === name)) await ctx.lab.removePrincipal({ name: SCENARIO_SERVICE, undoable: false });
-  // A rotation keeps the keytab from before it in the lab's folder; for this principal it was the run's alone.
-  await Promise.all(status.staleKeytabs.filter((k) => k.principal === name).map((k) => rm(k.path, { force: true })));
-}
+const addScenarioService = (ctx: ScenarioContext) => addScenarioPrincipal(ctx, SCENARIO_SERVICE);
+const removeScenarioService = (ctx: ScenarioContext) => removeScenarioPrincipal(ctx, SCENARIO_SERVICE);
 
 /** A client-only profile: this ccache and nothing else (no client keytab to fall back on). */
 function clientProfile(ctx: ScenarioContext, id: string, ccache: string, krb5Conf = ctx.status.krb5Conf): KerberosProfile {
