@@ -6,14 +6,11 @@
  * the supervisor.
  */
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpEndpointStatus } from '../../main/api/http';
-import { createEngine, type Engine } from '../../main/engine';
 import type { Exchange } from '../../main/exchange/model';
 import { curl } from '../helpers/http-client';
+import { openLabEngine, type LabEngine } from '../helpers/lab-engine';
 import { descendantsOf } from '../helpers/process-tree';
 
 /** The engine's GSS worker processes (forked from this process, running out/main/gss-worker.js). */
@@ -30,28 +27,19 @@ function gssWorkers(): number[] {
 }
 
 describe('HTTP endpoint when its GSS worker dies', () => {
-  let dataDir: string;
-  let engine: Engine;
+  let bench: LabEngine;
   let status: HttpEndpointStatus;
   let env: NodeJS.ProcessEnv;
-  const exchanges: Exchange[] = [];
+  let exchanges: Exchange[];
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'kbench-http-crash-'));
-    engine = createEngine({ runtime: 'cli', dataDir });
-    engine.events.subscribe((event) => {
-      if (event.name === 'http.exchange') exchanges.push(event.payload);
-    });
-    const lab = await engine.api.lab.up();
-    env = { ...process.env, ...lab.env };
-    delete env.KRB5_TRACE;
-    status = await engine.api.http.serve({ mode: 'elasticsearch', credentials: 'lab', port: 0 });
+    bench = await openLabEngine('http-crash');
+    ({ env, httpExchanges: exchanges } = bench);
+    status = await bench.engine.api.http.serve({ mode: 'elasticsearch', credentials: 'lab', port: 0 });
   }, 60_000);
 
   afterAll(async () => {
-    await engine?.api.lab.down({ destroy: true }).catch(() => undefined);
-    await engine?.dispose();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await bench?.close();
   }, 60_000);
 
   const url = () => `${status.url}/_security/_authenticate`;

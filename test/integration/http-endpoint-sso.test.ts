@@ -3,44 +3,36 @@
  * Basic fallback and its page message, the enableSso admin API (form body, query string, wrong
  * password, not an admin), and SSO off → Basic only. Real curl, real MIT, loopback only.
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpEndpointStatus } from '../../main/api/http';
-import { createEngine, type Engine } from '../../main/engine';
+import type { Engine } from '../../main/engine';
 import type { Exchange } from '../../main/exchange/model';
 import { curl, headerValues } from '../helpers/http-client';
+import { openLabEngine, type LabEngine } from '../helpers/lab-engine';
 
 const FALLBACK = 'Unable to validate SSO/Kerberos ticket. Try logging in.';
 
 describe('HTTP endpoint, web-SSO mode (lab realm, curl)', () => {
-  let dataDir: string;
+  let bench: LabEngine;
   let engine: Engine;
   let status: HttpEndpointStatus;
   let env: NodeJS.ProcessEnv;
   let noTicket: NodeJS.ProcessEnv;
   let passwords: Record<string, string>;
-  const exchanges: Exchange[] = [];
+  let exchanges: Exchange[];
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'kbench-http-sso-'));
-    engine = createEngine({ runtime: 'cli', dataDir });
-    engine.events.subscribe((event) => {
-      if (event.name === 'http.exchange') exchanges.push(event.payload);
-    });
-    const lab = await engine.api.lab.up();
-    env = { ...process.env, ...lab.env };
-    delete env.KRB5_TRACE;
-    noTicket = { ...env, KRB5CCNAME: `FILE:${path.join(dataDir, 'no-such.ccache')}` };
+    bench = await openLabEngine('http-sso');
+    ({ engine, env, httpExchanges: exchanges } = bench);
+    noTicket = { ...env, KRB5CCNAME: `FILE:${path.join(bench.dataDir, 'no-such.ccache')}` };
     status = await engine.api.http.serve({ mode: 'sso', credentials: 'lab', port: 0 });
     passwords = JSON.parse(await readFile(status.passwordsFile!, 'utf8')) as Record<string, string>;
   }, 60_000);
 
   afterAll(async () => {
-    await engine?.api.lab.down().catch(() => undefined);
-    await engine?.dispose();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await bench?.close();
   }, 60_000);
 
   const url = (p: string) => `${status.url}${p}`;
