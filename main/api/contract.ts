@@ -4,6 +4,7 @@ import type { BrokerService, ProbeService } from './broker';
 import type { CaptureService } from './capture';
 import type { ChainService } from './chain';
 import type { DiagnoseService } from './diagnose';
+import type { ExportService, ImportService, SpnService } from './export';
 import type { HttpService, NegotiateService } from './http';
 import type { CcacheService, DecoderService, KeytabService } from './inspect';
 import type { LabService } from './lab';
@@ -34,6 +35,9 @@ export interface BenchApi {
   http: HttpService;
   negotiate: NegotiateService;
   chain: ChainService;
+  export: ExportService;
+  importer: ImportService;
+  spn: SpnService;
 }
 
 export type ServiceName = keyof BenchApi;
@@ -76,6 +80,9 @@ export const benchMethods = {
   http: ['serve', 'stop', 'status', 'exchanges', 'roleMappings', 'putRoleMapping', 'deleteRoleMapping', 'testRoleMapping', 'setSso', 'revealUserPasswords'],
   negotiate: ['start', 'next', 'view', 'close', 'predictSpn'],
   chain: ['load', 'save', 'test', 'hashPassword', 'verifyPassword'],
+  export: ['targets', 'generate', 'save'],
+  importer: ['read', 'test'],
+  spn: ['build', 'validate', 'mapName', 'check'],
 } as const satisfies { [S in ServiceName]: readonly MethodName<S>[] };
 
 // Compile-time proof that benchMethods lists every method of every service: adding a method to

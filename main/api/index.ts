@@ -15,5 +15,7 @@ export type * from './workspace';
 export type * from './capture';
 export type * from './http';
 export type * from './chain';
+export type * from './export';
+export type * from './hazelcast';
 export type * from '../exchange/model';
 export type { BenchApi, BenchApiResults, BenchBridge, ServiceName, MethodName } from './contract';

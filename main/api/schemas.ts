@@ -5,6 +5,7 @@ import { captureSchemas } from './capture-schemas';
 import { FileSource, KeySource } from './source-schemas';
 import { httpSchemas, negotiateSchemas } from './http-schemas';
 import { chainSchemas } from './chain-schemas';
+import { exportSchemas, importerSchemas, spnSchemas } from './export-schemas';
 import { historySchemas, workspaceSchemas } from './workspace-schemas';
 
 /**
@@ -214,4 +215,7 @@ export const benchInputSchemas: InputSchemas = {
   http: httpSchemas,
   negotiate: negotiateSchemas,
   chain: chainSchemas,
+  export: exportSchemas,
+  importer: importerSchemas,
+  spn: spnSchemas,
 };

@@ -15,6 +15,9 @@ import { replayExchange } from '../capture/replay';
 import { CaptureServiceImpl } from '../capture/service';
 import { ChainServiceImpl } from '../broker/chain/service';
 import { HttpServiceImpl } from '../http/service';
+import { ExportServiceImpl } from '../export/service';
+import { ImportServiceImpl } from '../export/import/service';
+import { SpnServiceImpl } from '../spn/service';
 import { NegotiateServiceImpl } from '../http/negotiate-service';
 import { HistoryServiceImpl } from '../workspace/history';
 import { WorkspaceServiceImpl } from '../workspace/service';
@@ -60,6 +63,8 @@ export function createEngine(options: EngineOptions): Engine {
   const http = new HttpServiceImpl(context, supervisor, lab);
   const negotiate = new NegotiateServiceImpl(context, supervisor, lab);
   const chain = new ChainServiceImpl(context, supervisor, lab);
+  const exporter = new ExportServiceImpl(context, supervisor, lab, history);
+  const importer = new ImportServiceImpl(context, supervisor, lab);
   const capture = new CaptureServiceImpl(context, (options) => replayExchange(options, { lab, probe, supervisor }));
   const api: BenchApi = {
     system: new SystemServiceImpl(context),
@@ -78,6 +83,9 @@ export function createEngine(options: EngineOptions): Engine {
     http,
     negotiate,
     chain,
+    export: exporter,
+    importer,
+    spn: new SpnServiceImpl(context, supervisor, lab),
   };
   return {
     api,
@@ -86,7 +94,7 @@ export function createEngine(options: EngineOptions): Engine {
     dispose: async () => {
       stopHistory();
       // A running scenario restores the lab first: it needs the lab and the GSS workers to do so.
-      await Promise.all([broker.dispose(), probe.dispose(), diagnose.dispose(), capture.dispose(), http.dispose(), negotiate.dispose(), chain.dispose()]);
+      await Promise.all([broker.dispose(), probe.dispose(), diagnose.dispose(), capture.dispose(), http.dispose(), negotiate.dispose(), chain.dispose(), exporter.dispose(), importer.dispose()]);
       await Promise.all([gss?.dispose(), lab.dispose()]);
     },
   };
