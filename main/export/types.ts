@@ -5,6 +5,7 @@
  */
 import type { ExportFile, ExportOptions, ExportProof, ExportResult, ExportTargetInfo, ImportFormat, ImportProblem, ImportSetting, ImportSetup, ImportTestStep, ImportUnused } from '../api/export';
 import type { EngineContext } from '../engine/context';
+import type { Exchange } from '../exchange/model';
 import type { GssSupervisor } from '../gss/supervisor';
 import type { KerberosProfile } from '../gss/types';
 import type { LabServiceImpl } from '../lab/service';
@@ -116,5 +117,5 @@ export interface Importer {
   /** Never throws for a bad file: problems name file:line and the fix. */
   read(source: ImportSourceText): Promise<ImportReading>;
   /** "Test my config": the real flow for this product, each step with the stack's own text. */
-  test(reading: ImportReading, context: TestContext): Promise<{ steps: ImportTestStep[]; against: string; exchange?: import('../exchange/model').Exchange }>;
+  test(reading: ImportReading, context: TestContext): Promise<{ steps: ImportTestStep[]; against: string; exchange?: Exchange }>;
 }
