@@ -6,6 +6,8 @@ import { ccacheCommand } from './ccache';
 import { decodeCommand, explainKeyCommand } from './decode';
 import { diagnoseCommand, scenarioCommand } from './diagnose';
 import { doctorCommand } from './doctor';
+import { exportCommand } from './export';
+import { importCommand } from './import';
 import { hashPasswordCommand } from './hash-password';
 import { httpCommand } from './http';
 import { keytabCommand } from './keytab';
@@ -19,4 +21,4 @@ import { startCommand } from './start';
 import { webCommand } from './web';
 
 /** Every top-level `kbench` command, in the order `kbench --help` lists them. */
-export const commands: Command[] = [doctorCommand, webCommand, startCommand, labCommand, brokerCommand, probeCommand, replayCommand, saslCommand, keytabCommand, ccacheCommand, krb5confCommand, decodeCommand, explainKeyCommand, diagnoseCommand, scenarioCommand, captureCommand, httpCommand, spnCommand, chainCommand, hashPasswordCommand];
+export const commands: Command[] = [doctorCommand, webCommand, startCommand, labCommand, brokerCommand, probeCommand, replayCommand, saslCommand, keytabCommand, ccacheCommand, krb5confCommand, decodeCommand, explainKeyCommand, diagnoseCommand, scenarioCommand, captureCommand, httpCommand, spnCommand, chainCommand, hashPasswordCommand, exportCommand, importCommand];
