@@ -22,10 +22,11 @@ export ELECTRON_SKIP_BINARY_DOWNLOAD=1
 # Cyrus SASL with its GSSAPI plugin and sample peers; Chromium for web-mode tests; tshark for
 # captures; Apache with mod_auth_gssapi as a real SPNEGO server for tests; Xvfb for a virtual
 # display; build tools for node-gyp; a JDK for the Java engine (JAAS + Java GSS, its worker is
-# compiled with javac at first use; step 6 checks it compiles); gss-ntlmssp, a real NTLM mechanism for GSSAPI (NTLM in Negotiate).
+# compiled with javac at first use; step 6 checks it compiles); gss-ntlmssp, a real NTLM mechanism for GSSAPI (NTLM in Negotiate);
+# libtypesafe-config-java, the reference HOCON parser (com.typesafe.config) that proves EMQX exports.
 PACKAGES=(krb5-kdc krb5-admin-server krb5-user libkrb5-dev libsasl2-modules-gssapi-mit sasl2-bin
           tshark apache2 libapache2-mod-auth-gssapi xvfb python3 make g++ ca-certificates
-          openjdk-17-jdk-headless gss-ntlmssp)
+          openjdk-17-jdk-headless gss-ntlmssp libtypesafe-config-java)
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
