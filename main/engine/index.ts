@@ -63,8 +63,8 @@ export function createEngine(options: EngineOptions): Engine {
   const http = new HttpServiceImpl(context, supervisor, lab);
   const negotiate = new NegotiateServiceImpl(context, supervisor, lab);
   const chain = new ChainServiceImpl(context, supervisor, lab);
-  const exporter = new ExportServiceImpl(context, supervisor, lab, history);
   const importer = new ImportServiceImpl(context, supervisor, lab);
+  const exporter = new ExportServiceImpl(context, supervisor, lab, history, importer);
   const capture = new CaptureServiceImpl(context, (options) => replayExchange(options, { lab, probe, supervisor }));
   const api: BenchApi = {
     system: new SystemServiceImpl(context),
