@@ -4,7 +4,7 @@
  * stay pure because everything that needs the disk or the lab happens here.
  */
 import { readFile } from 'node:fs/promises';
-import type { ExportFrom, ExportOptions, ImportSetup } from '../api/export';
+import type { ExportFrom, ExportOptions } from '../api/export';
 import type { LabStatus } from '../api/lab';
 import type { Exchange } from '../exchange/model';
 import { parseKeytab, writeKeytab } from '../krb/keytab';
