@@ -25,13 +25,18 @@ export interface ServerPrincipal {
   gssName: string;
 }
 
+/** EMQX's own pattern for a server principal (emqx_authn_kerberos_schema.erl, validate_principal/1). */
+export const EMQX_PRINCIPAL_PATTERN = /^([a-zA-Z0-9._-]+)\/([a-zA-Z0-9.-]+)(?:@([A-Z0-9.-]+))?$/;
+
 /**
  * Parses and validates the configured server principal. EMQX refuses anything but
  * "service/FQDN@REALM" with the error text `invalid_server_principal_string`; so do we.
  */
 export function parseServerPrincipal(text: string): ServerPrincipal {
-  const match = /^([^/@\s]+)\/([^/@\s]+)@([^/@\s]+)$/.exec(text.trim());
-  if (!match) throw new Error(`invalid_server_principal_string: "${text}" (expected service/FQDN@REALM, e.g. mqtt/broker.example.com@EXAMPLE.COM)`);
+  // EMQX's schema lets a principal without "@REALM" pass, but its authenticator then fails at the
+  // first CONNECT (it reads the host with "service/FQDN@"): refusing it here says so up front.
+  const match = EMQX_PRINCIPAL_PATTERN.exec(text.trim());
+  if (!match?.[3]) throw new Error(`invalid_server_principal_string: "${text}" (expected service/FQDN@REALM, e.g. mqtt/broker.example.com@EXAMPLE.COM)`);
   const [, service, host, realm] = match as unknown as [string, string, string, string];
   return { service, host, realm, gssName: `${service}@${host}` };
 }

@@ -15,9 +15,10 @@
  */
 import type { SpnProduct, SpnValidation } from '../api/export';
 import { hostShape, looksHostBased, parseSpn, realmHasLowerCase, type ParsedSpn, type SpnParts } from './principal';
+import { EMQX_PRINCIPAL_PATTERN } from '../broker/kerberos-authenticators';
 
-/** EMQX's own pattern (emqx_authn_kerberos_schema.erl validate_principal/1). */
-export const EMQX_PRINCIPAL_PATTERN = /^([a-zA-Z0-9._-]+)\/([a-zA-Z0-9.-]+)(?:@([A-Z0-9.-]+))?$/;
+/** EMQX's own pattern (emqx_authn_kerberos_schema.erl validate_principal/1): the broker refuses what it refuses. */
+export { EMQX_PRINCIPAL_PATTERN };
 
 const INVALID = 'invalid_server_principal_string';
 

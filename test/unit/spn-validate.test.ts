@@ -52,6 +52,8 @@ describe('validateSpn: EMQX', () => {
 
   it('the bench broker refuses, with the same words, what has no service/host@realm shape', () => {
     for (const spn of ['mqtt@broker.example.com', 'mqtt/a/b@EXAMPLE.COM', 'mqtt/broker.example.com']) expect(() => parseServerPrincipal(spn)).toThrow(/invalid_server_principal_string/);
+    // …and what EMQX's schema pattern refuses: a lower-case realm, a port, an underscore in the host.
+    for (const spn of ['mqtt/b@example.com', 'mqtt/b:1883@EXAMPLE.COM', 'mqtt/my_broker@EXAMPLE.COM']) expect(() => parseServerPrincipal(spn), spn).toThrow(/invalid_server_principal_string/);
   });
 
   it('no realm: EMQX\'s schema lets it pass, its authenticator and the bench broker do not', () => {
