@@ -1,0 +1,87 @@
+/**
+ * The exported krb5.conf (MIT "krb5.conf" format) for clients and servers of the model's realm:
+ * [libdefaults] with the realm, no DNS lookups, the service keytab and the settings the model kept
+ * (enctypes, rdns, dns_canonicalize_hostname … as the Exchange needed them); [realms] with each KDC
+ * and the admin server; [domain_realm] with the service hosts. Realm blocks of an imported
+ * krb5.conf are written back too, so an import → export round trip keeps them.
+ */
+import { isIP } from 'node:net';
+import type { ExportModel } from '../types';
+
+export interface RealmBlock {
+  name: string;
+  tags: { tag: string; value: string }[];
+}
+
+/** The [libdefaults] tags written first, in this order; the model's other ones follow sorted. */
+const LEADING = ['default_realm', 'dns_lookup_kdc', 'dns_lookup_realm', 'default_keytab_name', 'rdns', 'dns_canonicalize_hostname', 'permitted_enctypes', 'default_tkt_enctypes', 'default_tgs_enctypes'];
+
+const COMMENTS: Record<string, string> = {
+  dns_lookup_kdc: 'the KDCs are listed in [realms] below',
+  default_keytab_name: "the service's keytab (acceptors, EMQX: KRB5_KTNAME overrides it)",
+  rdns: 'service host names as the bench used them',
+  permitted_enctypes: 'the enctypes the realm was run with',
+};
+
+export function libdefaultsOf(model: ExportModel): [string, string][] {
+  const values: Record<string, string> = { dns_lookup_kdc: 'false', dns_lookup_realm: 'false', ...model.libdefaults, default_realm: model.realm };
+  const keytab = model.libdefaults.default_keytab_name ?? model.mqtt.keytabFile;
+  if (keytab) values.default_keytab_name = /^[A-Z]+:/.test(keytab) ? keytab : `FILE:${keytab}`;
+  const rest = Object.keys(values).filter((k) => !LEADING.includes(k)).sort();
+  return [...LEADING, ...rest].filter((k) => values[k] !== undefined).map((k) => [k, values[k]!]);
+}
+
+/** The model's realm first (its KDCs and admin server win), then every other imported realm. */
+export function realmsOf(model: ExportModel, imported: RealmBlock[]): RealmBlock[] {
+  const own = imported.find((r) => r.name === model.realm);
+  const kept = (own?.tags ?? []).filter((t) => t.tag !== 'kdc' && !(model.adminServer && t.tag === 'admin_server'));
+  const tags = [...model.kdcs.map((kdc) => ({ tag: 'kdc', value: kdc })), ...(model.adminServer ? [{ tag: 'admin_server', value: model.adminServer }] : []), ...kept];
+  return [{ name: model.realm, tags }, ...imported.filter((r) => r.name !== model.realm)];
+}
+
+/** The model's [domain_realm], then each service host not mapped yet (IP addresses need none). */
+export function domainRealmOf(model: ExportModel): { domain: string; realm: string }[] {
+  const out: { domain: string; realm: string }[] = [];
+  for (const d of model.domainRealm) if (!out.some((o) => o.domain === d.domain)) out.push(d);
+  for (const host of [model.mqtt.host, model.http.host, model.hazelcast.host]) {
+    if (!host || isIP(host) || out.some((o) => o.domain === host || (o.domain.startsWith('.') && host.endsWith(o.domain)))) continue;
+    out.push({ domain: host, realm: model.realm });
+  }
+  return out;
+}
+
+export function krb5ConfText(model: ExportModel, imported: RealmBlock[] = []): string {
+  const lines = [`# krb5.conf for realm ${model.realm}, written by Kerberos Bench from ${model.basis}.`];
+  if (model.knownToWork) lines.push(`# Known to work: Exchange ${model.knownToWork.exchangeId} (${model.knownToWork.date}): ${model.knownToWork.summary}`);
+  lines.push('# Install as /etc/krb5.conf, or point KRB5_CONFIG at this file.', '[libdefaults]');
+  for (const [tag, value] of libdefaultsOf(model)) {
+    if (COMMENTS[tag]) lines.push(`  # ${COMMENTS[tag]}`);
+    lines.push(`  ${tag} = ${value}`);
+  }
+  lines.push('[realms]');
+  for (const realm of realmsOf(model, imported)) {
+    lines.push(`  ${realm.name} = {`);
+    for (const { tag, value } of realm.tags) lines.push(`    ${tag} = ${value}`);
+    if (realm.name === model.realm && !realm.tags.some((t) => t.tag === 'admin_server')) lines.push('    # admin_server = HOST (kadmind: none is known for this realm)');
+    lines.push('  }');
+  }
+  lines.push('[domain_realm]');
+  for (const { domain, realm } of domainRealmOf(model)) lines.push(`  ${domain} = ${realm}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function readmeText(model: ExportModel): string {
+  return `# krb5.conf for ${model.realm}
+
+Made by Kerberos Bench from ${model.basis}.
+
+- **Where it goes:** \`/etc/krb5.conf\` on every client and server of the realm, or anywhere with
+  \`KRB5_CONFIG=/path/to/krb5.conf\` in the environment of the programs that should use it
+  (several files: \`KRB5_CONFIG=/a.conf:/b.conf\`, the first one wins for each setting).
+- **Check it:** \`KRB5_CONFIG=./krb5.conf kinit ${model.client.principal}\`, then \`klist\`
+  shows \`krbtgt/${model.realm}@${model.realm}\`; \`kvno ${model.mqtt.principal}\` gets a service ticket.
+- **Services:** the acceptor's keytab is \`default_keytab_name\` (or \`KRB5_KTNAME\`); it must hold
+  the key of its principal (\`${model.mqtt.principal}\`) at the KDC's current kvno.
+- Java reads the same file with \`-Djava.security.krb5.conf=/path/to/krb5.conf\`.
+`;
+}
