@@ -41,6 +41,9 @@ export interface HazelcastKerberosAuthentication {
   /** The authenticated name without "@REALM". */
   useNameWithoutRealm?: boolean;
   relaxFlagsCheck?: boolean;
+  /** <skip-identity>, <skip-endpoint>, <skip-role> (basic-authentication): what the authenticated Subject leaves out. */
+  skipIdentity?: boolean;
+  skipEndpoint?: boolean;
   skipRole?: boolean;
 }
 
