@@ -80,7 +80,7 @@ describe('kbench export / import', () => {
     const fixture = path.resolve('test/fixtures/export/krb5/corp.conf');
     const text = await runKbench(['import', fixture], env);
     expect(text.stdout).toMatch(/corp\.conf: krb5 \(/);
-    expect(text.stdout).toMatch(/Understood \(\d+\):\n.*default_realm.*CORP\.EXAMPLE.*corp\.conf:3/s);
+    expect(text.stdout).toMatch(/Understood \(\d+\):\n(.*\n)*? {2}corp\.conf:3 +libdefaults\.default_realm = CORP\.EXAMPLE/);
     expect(text.stdout).toMatch(/Not used \(\d+\):/);
     const run = await runKbench(['import', fixture, '--as', 'krb5', '--json'], env);
     const result = JSON.parse(run.stdout) as { format: string; understood: { key: string; value: string; line: number }[]; unused: { key: string; line: number; why: string }[] };

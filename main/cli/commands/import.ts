@@ -20,11 +20,12 @@ function where(file: string, line: number, main: string): string {
 export function importText(result: ImportResult): string {
   const lines = [`${result.file}: ${result.format} (${result.detectedBy})`];
   if (result.files.length > 1) lines.push(`Read ${result.files.length} files: ${result.files.join(', ')}`);
-  const keyWidth = Math.min(48, Math.max(8, ...result.understood.map((s) => s.key.length)));
+  // file:line first, in one column: keys run from a few characters to a hundred (Hazelcast's paths).
+  const width = Math.max(0, ...[...result.understood, ...result.unused].map((s) => where(s.file, s.line, result.file).length)) + 2;
   lines.push('', `Understood (${result.understood.length}):`);
-  for (const s of result.understood) lines.push(`  ${padEnd(s.key, keyWidth)} = ${padEnd(s.value, 28)} ${where(s.file, s.line, result.file)}${s.use ? `  ${s.use}` : ''}`);
+  for (const s of result.understood) lines.push(`  ${padEnd(where(s.file, s.line, result.file), width)}${s.key} = ${s.value}${s.use ? `  — ${s.use}` : ''}`);
   lines.push('', result.unused.length ? `Not used (${result.unused.length}):` : 'Not used: nothing.');
-  for (const u of result.unused) lines.push(`  ${where(u.file, u.line, result.file)}  ${u.key}${u.value !== undefined ? ` = ${u.value}` : ''} — ${u.why}`);
+  for (const u of result.unused) lines.push(`  ${padEnd(where(u.file, u.line, result.file), width)}${u.key}${u.value !== undefined ? ` = ${u.value}` : ''} — ${u.why}`);
   if (result.problems.length) {
     lines.push('', 'Problems:');
     for (const p of result.problems) lines.push(`  ${p.file}:${p.line}: ${p.severity}: ${p.message}`, ...(p.fix ? [`      fix: ${p.fix}`] : []));
