@@ -77,7 +77,7 @@ function resourceFile(r: AzureResource, reveal: boolean, model: ExportModel): Ex
     return { path, language: r.key.endsWith('.toml') ? 'toml' : 'text', text: redacted ? `${REDACTED}\n` : r.text, mode: r.sensitive ? 0o600 : 0o644, purpose, redacted };
   }
   if (r.bytes && reveal) return { path, language: 'binary', text: '', binary: Buffer.from(r.bytes).toString('base64'), mode: 0o600, purpose, redacted: false };
-  const make = `make it with: kadmin -q "ktadd -k ${r.key} ${model.mqtt.principal}" (or kbench lab keytab in the lab)`;
+  const make = `make it with: kadmin -q "ktadd -k ${r.key} ${model.mqtt.principal}" (in the lab: kbench lab export-keytab ${r.key} --principal ${model.mqtt.principal})`;
   const withheld = r.bytes ? 'holds the service key: pass --reveal-secrets' : `no keytab for ${model.mqtt.principal} on the bench`;
   if (r.key.endsWith('.keytab')) return { path, language: 'binary', text: '', mode: 0o600, purpose: `${purpose}; ${make}`, redacted: true, withheld };
   return { path, language: 'text', text: '', mode: 0o600, purpose, redacted: true, withheld: `not beside the chain YAML: create it (${r.name}/${r.key})` };
