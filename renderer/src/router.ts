@@ -7,6 +7,7 @@ import CcacheView from './views/CcacheView.vue';
 import DecoderView from './views/DecoderView.vue';
 import DiagnoseView from './views/DiagnoseView.vue';
 import DoctorView from './views/DoctorView.vue';
+import ExportView from './views/ExportView.vue';
 import KeytabView from './views/KeytabView.vue';
 import LabView from './views/LabView.vue';
 import PlannedView from './views/PlannedView.vue';
@@ -34,6 +35,7 @@ const readyViews: Record<string, Component> = {
   '/diagnose': DiagnoseView,
   '/captures': CapturesView,
   '/http': HttpView,
+  '/export': ExportView,
 };
 
 /** Hash history: works from file:// in Electron and from any path in web mode. */

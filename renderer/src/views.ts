@@ -127,9 +127,8 @@ export const views: ViewInfo[] = [
     path: '/export',
     title: 'Export',
     group: 'Share',
-    purpose: 'Turn a configuration that worked into EMQX, Elasticsearch, Hazelcast and krb5.conf settings.',
-    planned: ['Generated configs with secrets redacted by default', 'Validation of an imported configuration'],
-    ready: false,
+    purpose: 'Turn a configuration that worked into EMQX, Elasticsearch, Hazelcast, Azure and krb5.conf files, each proven before it is offered; import and test your own.',
+    ready: true,
   },
   {
     path: '/doctor',
