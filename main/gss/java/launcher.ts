@@ -1,5 +1,6 @@
 /**
- * Finds the JDK and compiles the Java GSS worker (resources/java/kbench/*.java) once.
+ * Finds the JDK and compiles the Java GSS worker (resources/java/kbench/*.java) once — and any
+ * other root of Java sources the same way (resources/java-hocon, against a library jar).
  *
  * java and javac: $JAVA_HOME/bin first, then PATH. The classes go to a directory named by a hash
  * of the sources (and the javac version), so an edited source or another JDK compiles afresh and
@@ -115,10 +116,6 @@ export async function classesRoot(env: NodeJS.ProcessEnv = process.env): Promise
   return path.join(os.tmpdir(), `kbench-java-${uid}`);
 }
 
-async function isComplete(dir: string): Promise<boolean> {
-  return (await isFile(path.join(dir, COMPLETE_MARK))) && (await isFile(path.join(dir, 'kbench', 'GssWorker.class')));
-}
-
 async function isFile(file: string): Promise<boolean> {
   return stat(file).then(
     (info) => info.isFile(),
@@ -126,25 +123,66 @@ async function isFile(file: string): Promise<boolean> {
   );
 }
 
-export interface CompiledWorker {
-  /** The classpath directory holding kbench/GssWorker.class. */
+/**
+ * A root of Java sources the bench compiles once and caches by hash: the GSS worker
+ * (resources/java) and helpers with a library of their own (resources/java-hocon + the Debian
+ * typesafe-config jar).
+ */
+export interface JavaSourceRoot {
+  /** In messages: "the Java GSS worker". */
+  what: string;
+  sourceDir: string;
+  /** Jars javac compiles against (and java runs with); part of the cache key. */
+  classpath?: readonly string[];
+  /** A class file, relative to the classes directory, that a complete compilation holds. */
+  markerClass: string;
+  /** Put before the hash in the cache directory's name ("hocon-"); the worker has none. */
+  cachePrefix?: string;
+}
+
+export interface CompiledJava {
+  /** The classpath directory holding the compiled classes. */
   classes: string;
   /** Milliseconds javac took in this call; 0 when the classes were already there. */
   compileMs: number;
   java: JdkTool;
 }
 
-const compiling = new Map<string, Promise<CompiledWorker>>();
+export type CompiledWorker = CompiledJava;
+
+const WORKER_ROOT = (): JavaSourceRoot => ({ what: 'the Java GSS worker', sourceDir: javaSourceDir(), markerClass: path.join('kbench', 'GssWorker.class') });
+
+async function isComplete(dir: string, root: JavaSourceRoot): Promise<boolean> {
+  return (await isFile(path.join(dir, COMPLETE_MARK))) && (await isFile(path.join(dir, root.markerClass)));
+}
+
+/** The jars' names, sizes and times: another version of a jar compiles afresh. */
+async function classpathHash(classpath: readonly string[]): Promise<string> {
+  if (classpath.length === 0) return '';
+  const hash = createHash('sha256');
+  for (const jar of classpath) {
+    const info = await stat(jar);
+    hash.update(`${jar}\0${info.size}\0${info.mtimeMs}\0`);
+  }
+  return `-${hash.digest('hex').slice(0, 8)}`;
+}
+
+const compiling = new Map<string, Promise<CompiledJava>>();
 
 /**
  * The compiled worker: from the cache, or compiled now. Throws an Error whose message says what is
  * missing and how to install it. Concurrent callers in this process share one compilation.
  */
 export function compiledJavaWorker(env: NodeJS.ProcessEnv = process.env): Promise<CompiledWorker> {
-  const key = `${env.JAVA_HOME ?? ''}\0${env.KBENCH_JAVA_CLASSES ?? ''}\0${env.PATH ?? ''}`;
+  return compiledJavaSources(WORKER_ROOT(), env);
+}
+
+/** Any root of Java sources, compiled once per content (see compiledJavaWorker). */
+export function compiledJavaSources(root: JavaSourceRoot, env: NodeJS.ProcessEnv = process.env): Promise<CompiledJava> {
+  const key = `${root.sourceDir}\0${(root.classpath ?? []).join(path.delimiter)}\0${env.JAVA_HOME ?? ''}\0${env.KBENCH_JAVA_CLASSES ?? ''}\0${env.PATH ?? ''}`;
   let pending = compiling.get(key);
   if (!pending) {
-    pending = compile(env);
+    pending = compile(root, env);
     compiling.set(key, pending);
     // A failure is not cached: the user may install the JDK and try again.
     pending.catch(() => compiling.delete(key));
@@ -152,22 +190,25 @@ export function compiledJavaWorker(env: NodeJS.ProcessEnv = process.env): Promis
   return pending;
 }
 
-async function compile(env: NodeJS.ProcessEnv): Promise<CompiledWorker> {
+async function compile(root: JavaSourceRoot, env: NodeJS.ProcessEnv): Promise<CompiledJava> {
   const jdk = await findJdk(env);
   if (!jdk.java) throw new Error(`no Java runtime found (looked in ${jdk.searched}): the Java engine needs a JDK: ${JDK_INSTALL_FIX}`);
-  const { files, hash } = await javaSources();
-  const target = path.join(await classesRoot(env), `${hash}-${(jdk.javac?.version ?? jdk.java.version ?? 'jdk').replace(/[^\w.-]/g, '_')}`);
-  if (await isComplete(target)) return { classes: target, compileMs: 0, java: jdk.java };
-  if (!jdk.javac) throw new Error(`java is there (${jdk.java.path}) but javac is not (looked in ${jdk.searched}): the Java engine compiles its worker once with javac: ${JDK_INSTALL_FIX}`);
+  const classpath = root.classpath ?? [];
+  const { files, hash } = await javaSources(root.sourceDir);
+  const version = (jdk.javac?.version ?? jdk.java.version ?? 'jdk').replace(/[^\w.-]/g, '_');
+  const target = path.join(await classesRoot(env), `${root.cachePrefix ?? ''}${hash}${await classpathHash(classpath)}-${version}`);
+  if (await isComplete(target, root)) return { classes: target, compileMs: 0, java: jdk.java };
+  if (!jdk.javac) throw new Error(`java is there (${jdk.java.path}) but javac is not (looked in ${jdk.searched}): the Java engine compiles ${root.what} once with javac: ${JDK_INSTALL_FIX}`);
   await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
   const temporary = await mkdtemp(`${target}.tmp-`);
   try {
     const started = performance.now();
-    const run = await runTool(jdk.javac.path, ['-encoding', 'UTF-8', '-nowarn', '-d', temporary, ...files], { timeoutMs: JAVAC_TIMEOUT_MS, env });
-    if (!run.ok) throw new Error(`javac could not compile the Java GSS worker: ${(run.error ?? run.stderr.trim()) || `exit code ${run.code}`}`);
+    const cp = classpath.length ? ['-cp', classpath.join(path.delimiter)] : [];
+    const run = await runTool(jdk.javac.path, ['-encoding', 'UTF-8', '-nowarn', ...cp, '-d', temporary, ...files], { timeoutMs: JAVAC_TIMEOUT_MS, env });
+    if (!run.ok) throw new Error(`javac could not compile ${root.what}: ${(run.error ?? run.stderr.trim()) || `exit code ${run.code}`}`);
     const compileMs = performance.now() - started;
     await writeFile(path.join(temporary, COMPLETE_MARK), `${jdk.javac.path} ${jdk.javac.version ?? ''}\n`);
-    await renameIntoPlace(temporary, target);
+    await renameIntoPlace(temporary, target, root);
     return { classes: target, compileMs, java: jdk.java };
   } finally {
     await rm(temporary, { recursive: true, force: true });
@@ -175,12 +216,12 @@ async function compile(env: NodeJS.ProcessEnv): Promise<CompiledWorker> {
 }
 
 /** rename(2) is atomic; when another process got there first, its complete copy wins. */
-async function renameIntoPlace(from: string, to: string): Promise<void> {
+async function renameIntoPlace(from: string, to: string, root: JavaSourceRoot): Promise<void> {
   try {
     await rename(from, to);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if ((code === 'EEXIST' || code === 'ENOTEMPTY') && (await isComplete(to))) return;
+    if ((code === 'EEXIST' || code === 'ENOTEMPTY') && (await isComplete(to, root))) return;
     if (code === 'EEXIST' || code === 'ENOTEMPTY') {
       // A leftover without the mark (a crash mid-copy of an older bench): replace it.
       await rm(to, { recursive: true, force: true });
