@@ -126,6 +126,14 @@ if command -v javac >/dev/null || [ -x "${JAVA_HOME:-/nonexistent}/bin/javac" ];
   else
     warn "javac could not compile resources/java: the Java engine will report why at first use"
   fi
+  JAR=${KBENCH_TYPESAFE_CONFIG_JAR:-/usr/share/java/typesafe-config.jar}
+  if [ ! -r "$JAR" ]; then
+    warn "no $JAR: EMQX exports and imports need the reference HOCON parser (sudo apt-get install -y libtypesafe-config-java)"
+  elif find resources/java-hocon -name '*.java' -print0 | xargs -0 "$JAVAC" -encoding UTF-8 -nowarn -cp "$JAR" -d "$tmp"; then
+    say "HOCON checker compiles against $JAR"
+  else
+    warn "javac could not compile resources/java-hocon: EMQX exports will report why at first use"
+  fi
   rm -rf "$tmp"
 else
   warn "no javac: the Java engine needs a JDK (sudo apt-get install -y openjdk-17-jdk-headless)"

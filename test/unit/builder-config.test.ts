@@ -35,6 +35,9 @@ describe('electron-builder.yml', () => {
     // The Java worker's sources ship, unpacked: javac cannot read inside the asar.
     expect(config.files).toContain('resources/java/**');
     expect(config.asarUnpack).toContain('resources/java/**');
+    // …and the HOCON checker's, compiled against Debian's com.typesafe.config jar at first use.
+    expect(config.files).toContain('resources/java-hocon/**');
+    expect(config.asarUnpack).toContain('resources/java-hocon/**');
   });
 
   it('would reject a broken configuration (the validation is real)', async () => {
