@@ -2,6 +2,7 @@ import { access, constants, readFile, readdir, realpath, stat } from 'node:fs/pr
 import path from 'node:path';
 import type { DoctorItem, DoctorLevel, DoctorStatus } from '../api/system';
 import { findJdk, JDK_PACKAGE, type JdkTool } from '../gss/java/launcher';
+import { TYPESAFE_CONFIG_PACKAGE, typesafeConfigJar } from '../export/hocon';
 import { findChromium } from './chromium';
 import { findElectronRuntime } from './electron-runtime';
 import { findExecutable, runTool } from './exec';
@@ -260,6 +261,18 @@ export const doctorChecks: DoctorCheck[] = [
         return { ok: false, detail: `${detail}: profiles on the Java engine need both (javac compiles the worker once)`, fix: apt(JDK_PACKAGE), ...(jdk.java ? { path: jdk.java.path } : {}) };
       }
       return { ok: true, detail, fix: '', path: jdk.java.path, ...(jdk.java.version ? { version: jdk.java.version } : {}) };
+    },
+  },
+  {
+    id: 'hocon',
+    title: 'com.typesafe.config (proves EMQX exports, reads EMQX imports)',
+    level: 'recommended',
+    async run(context) {
+      const jar = typesafeConfigJar(context.env);
+      const real = await realpath(jar).catch(() => null);
+      if (!real) return { ok: false, detail: `no ${jar}: EMQX's HOCON is checked by the reference parser on the Java engine`, fix: apt(TYPESAFE_CONFIG_PACKAGE) };
+      const version = /-(\d[\w.]*)\.jar$/.exec(path.basename(real))?.[1];
+      return { ok: true, detail: `${jar}${real !== jar ? ` → ${real}` : ''} (the JDK check above runs it)`, fix: '', path: real, ...(version ? { version } : {}) };
     },
   },
   {
