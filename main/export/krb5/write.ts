@@ -23,9 +23,13 @@ const COMMENTS: Record<string, string> = {
   permitted_enctypes: 'the enctypes the realm was run with',
 };
 
+/** Where the exported krb5.conf puts the service keytab when the model is a lab realm's (MIT's own default). */
+export const LAB_EXPORT_KEYTAB = 'FILE:/etc/krb5.keytab';
+
 export function libdefaultsOf(model: ExportModel): [string, string][] {
   const values: Record<string, string> = { dns_lookup_kdc: 'false', dns_lookup_realm: 'false', ...model.libdefaults, default_realm: model.realm };
-  const keytab = model.libdefaults.default_keytab_name ?? model.mqtt.keytabFile;
+  // A lab keytab lives in the bench's data directory: the real server's goes where MIT looks by default.
+  const keytab = model.libdefaults.default_keytab_name ?? (model.labRealm ? LAB_EXPORT_KEYTAB : model.mqtt.keytabFile);
   if (keytab) values.default_keytab_name = /^[A-Z]+:/.test(keytab) ? keytab : `FILE:${keytab}`;
   const rest = Object.keys(values).filter((k) => !LEADING.includes(k)).sort();
   return [...LEADING, ...rest].filter((k) => values[k] !== undefined).map((k) => [k, values[k]!]);

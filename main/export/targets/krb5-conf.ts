@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { ExportProof } from '../../api/export';
 import { mitLogin } from '../krb5/mit';
 import { readKrb5Conf } from '../krb5/read';
-import { krb5ConfText, readmeText, type RealmBlock } from '../krb5/write';
+import { krb5ConfText, LAB_EXPORT_KEYTAB, readmeText, type RealmBlock } from '../krb5/write';
 import type { ExportModel, ExportTarget, GeneratedExport, ProofContext } from '../types';
 
 export const krb5Target: ExportTarget = {
@@ -30,7 +30,10 @@ export function generateKrb5(model: ExportModel): GeneratedExport {
   const text = krb5ConfText(model, importedRealms(model));
   const notes = ['Copy krb5.conf to /etc/krb5.conf, or set KRB5_CONFIG to its path for the programs that should use it.'];
   if (!model.adminServer) notes.push('No admin server is known for the realm: add admin_server to [realms] if you run kadmind.');
-  if (model.mqtt.keytabFile && !model.libdefaults.default_keytab_name) notes.push(`default_keytab_name is ${model.mqtt.keytabFile}, the bench's copy: change it to where the service keytab lives on your server.`);
+  if (model.mqtt.keytabFile && !model.libdefaults.default_keytab_name) {
+    const where = model.labRealm ? `${LAB_EXPORT_KEYTAB.slice('FILE:'.length)} (MIT's default); the lab's keys are in ${model.mqtt.keytabFile}` : `${model.mqtt.keytabFile}, the bench's copy`;
+    notes.push(`default_keytab_name is ${where}: change it to where the service keytab lives on your server.`);
+  }
   return {
     files: [
       { path: 'krb5.conf', language: 'krb5', text, mode: 0o644, purpose: 'The MIT profile: /etc/krb5.conf on every client and server, or KRB5_CONFIG', redacted: false },
