@@ -14,30 +14,15 @@ import { parsePasswordsToml } from '../../main/broker/chain/methods/username-pas
 import { verifyPassword } from '../../main/broker/chain/pbkdf2';
 import { azureImporter } from '../../main/export/import/azure';
 import { azureTarget } from '../../main/export/targets/azure';
+import { fakeLabModel, FAKE_KEYTAB } from '../helpers/export-model';
 import type { ExportModel } from '../../main/export/types';
 import type { ExportFile } from '../../main/api/export';
 import { runTool } from '../../main/system/exec';
 
 const FIXTURES = path.join(__dirname, '../fixtures/export/azure');
-const KEYTAB = Uint8Array.from([5, 2, 0, 0, 0, 1]); // bytes only: the target never parses them
+const KEYTAB = FAKE_KEYTAB; // bytes only: the target never parses them
 
-function model(overrides: Partial<ExportModel> = {}): ExportModel {
-  return {
-    realm: 'BENCH.TEST',
-    kdcs: ['127.0.0.1:40088'],
-    libdefaults: {},
-    domainRealm: [],
-    mqtt: { principal: 'mqtt/localhost@BENCH.TEST', host: 'localhost', url: 'mqtt://localhost:1883', keytab: KEYTAB, keytabFile: '/lab/service.keytab' },
-    http: { principal: 'HTTP/localhost@BENCH.TEST', host: 'localhost', url: 'http://localhost:9200/' },
-    hazelcast: { principal: 'hz/127.0.0.1@BENCH.TEST', host: '127.0.0.1' },
-    client: { principal: 'alice@BENCH.TEST' },
-    knownToWork: null,
-    basis: 'lab realm BENCH.TEST',
-    labRealm: 'BENCH.TEST',
-    options: {},
-    ...overrides,
-  };
-}
+const model = (overrides: Partial<ExportModel> = {}): ExportModel => fakeLabModel({ mqtt: { ...fakeLabModel().mqtt, keytab: KEYTAB }, ...overrides });
 
 const file = (files: ExportFile[], p: string) => files.find((f) => f.path === p)!;
 

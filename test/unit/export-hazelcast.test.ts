@@ -13,6 +13,7 @@ import { hazelcastImporter } from '../../main/export/import/hazelcast';
 import { memberSpn, securityFromModel, settingsOf, simplifiedLoginOptions } from '../../main/export/hazelcast/security';
 import { hazelcastXmlTarget, hazelcastYamlTarget } from '../../main/export/targets/hazelcast';
 import type { ExportModel, ImportReading } from '../../main/export/types';
+import { fakeLabModel, FAKE_KEYTAB } from '../helpers/export-model';
 
 const FIXTURES = path.join(__dirname, '../fixtures/export/hazelcast');
 
@@ -21,24 +22,7 @@ function fixture(name: string): { file: string; text: string; onDisk: boolean } 
   return { file, text: readFileSync(file, 'utf8'), onDisk: true };
 }
 
-function model(options: ExportOptions = {}): ExportModel {
-  const service = (principal: string, host: string) => ({ principal, host, keytabFile: '/lab/service.keytab', keytab: new Uint8Array([5, 2, 0, 0]) });
-  return {
-    realm: 'BENCH.TEST',
-    kdcs: ['127.0.0.1:8888'],
-    krb5ConfigFile: '/lab/krb5.conf',
-    libdefaults: { dns_canonicalize_hostname: 'false', rdns: 'false' },
-    domainRealm: [{ domain: 'localhost', realm: 'BENCH.TEST' }],
-    mqtt: { ...service('mqtt/localhost@BENCH.TEST', 'localhost'), url: 'mqtt://localhost:1883' },
-    http: { ...service('HTTP/localhost@BENCH.TEST', 'localhost'), url: 'http://localhost:9200/' },
-    hazelcast: service('hz/127.0.0.1@BENCH.TEST', '127.0.0.1'),
-    client: { principal: 'alice@BENCH.TEST', keytabFile: '/lab/client.keytab', ccache: '/lab/alice.ccache' },
-    knownToWork: null,
-    basis: 'lab realm BENCH.TEST',
-    labRealm: 'BENCH.TEST',
-    options,
-  };
-}
+const model = (options: ExportOptions = {}): ExportModel => fakeLabModel({ kdcs: ['127.0.0.1:8888'] }, options);
 
 async function importText(file: string, text: string): Promise<ImportReading> {
   return hazelcastImporter.read({ file, text, onDisk: false });
@@ -90,7 +74,7 @@ describe('Hazelcast export: both formats × both forms, parsed back', () => {
     expect(hidden.withheld).toMatch(/--reveal-secrets/);
     expect(hidden.purpose).toMatch(/ktadd -k hazelcast\.keytab hz\/127\.0\.0\.1@BENCH\.TEST/);
     const shown = hazelcastXmlTarget.generate(model(), true).files.find((f) => f.path === 'hazelcast/hazelcast.keytab')!;
-    expect(shown.binary).toBe(Buffer.from([5, 2, 0, 0]).toString('base64'));
+    expect(shown.binary).toBe(Buffer.from(FAKE_KEYTAB).toString('base64'));
     expect(shown.withheld).toBeUndefined();
   });
 

@@ -2,23 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Exchange } from '../../main/exchange/model';
 import { applyExchange, applyImport } from '../../main/export/model';
 import type { ExportModel } from '../../main/export/types';
+import { fakeLabModel } from '../helpers/export-model';
 
-function labLike(): ExportModel {
-  return {
-    realm: 'BENCH.TEST',
-    kdcs: ['127.0.0.1:40000'],
-    libdefaults: { rdns: 'false' },
-    domainRealm: [{ domain: 'localhost', realm: 'BENCH.TEST' }],
-    mqtt: { principal: 'mqtt/localhost@BENCH.TEST', host: 'localhost', url: 'mqtt://localhost:1883' },
-    http: { principal: 'HTTP/localhost@BENCH.TEST', host: 'localhost', url: 'http://localhost:9200/' },
-    hazelcast: { principal: 'hz/127.0.0.1@BENCH.TEST', host: '127.0.0.1' },
-    client: { principal: 'alice@BENCH.TEST' },
-    knownToWork: null,
-    basis: 'lab realm BENCH.TEST',
-    labRealm: 'BENCH.TEST',
-    options: {},
-  };
-}
+const labLike = (): ExportModel => fakeLabModel({ kdcs: ['127.0.0.1:40000'], libdefaults: { rdns: 'false' }, client: { principal: 'alice@BENCH.TEST' } });
 
 function exchange(outcome: 'success' | 'failure', over: Partial<Exchange> = {}): Exchange {
   return {
