@@ -70,10 +70,10 @@ describe('emqxTarget.generate', () => {
     ]);
     const [hocon, krb5, keytab, readme] = files as [typeof files[0], typeof files[0], typeof files[0], typeof files[0]];
     expect(hocon.text).toContain('authentication = [\n  {\n    mechanism = gssapi\n    backend = kerberos\n    principal = "mqtt/broker.example.com@EXAMPLE.COM"\n    enable = true\n  }\n]');
-    expect(krb5.text).toContain('    default_realm = EXAMPLE.COM\n    default_keytab_name = FILE:/etc/emqx/mqtt.keytab\n    rdns = false\n');
+    expect(krb5.text).toMatch(/\[libdefaults\]\n {2}default_realm = EXAMPLE\.COM\n(.*\n)*? {2}default_keytab_name = FILE:\/etc\/emqx\/mqtt\.keytab\n {2}rdns = false\n/);
     expect(krb5.text).not.toContain('/var/lib/other.keytab');
-    expect(krb5.text).toContain('    EXAMPLE.COM = {\n        kdc = kdc1.example.com:88\n        kdc = kdc2.example.com\n        admin_server = kdc1.example.com\n    }');
-    expect(krb5.text).toContain('[domain_realm]\n    .example.com = EXAMPLE.COM');
+    expect(krb5.text).toContain('  EXAMPLE.COM = {\n    kdc = kdc1.example.com:88\n    kdc = kdc2.example.com\n    admin_server = kdc1.example.com\n  }');
+    expect(krb5.text).toContain('[domain_realm]\n  .example.com = EXAMPLE.COM');
     expect(keytab).toMatchObject({ text: '', redacted: true, withheld: 'holds the service key of mqtt/broker.example.com@EXAMPLE.COM: pass --reveal-secrets' });
     expect(keytab.binary).toBeUndefined();
     expect(keytab.purpose).toContain('kadmin -q "ktadd -k /etc/emqx/mqtt.keytab mqtt/broker.example.com@EXAMPLE.COM"');

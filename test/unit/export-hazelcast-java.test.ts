@@ -7,6 +7,7 @@ import { hostBasedName } from '../../main/export/java/flow';
 import { JAAS_KRB5_ACCEPT, jaasEntryText } from '../../main/export/java/jaas-file';
 import { javaKrb5ConfText } from '../../main/export/java/krb5-conf';
 import { hazelcastUserName } from '../../main/export/hazelcast/security';
+import { fakeLabModel } from '../helpers/export-model';
 import type { ExportModel } from '../../main/export/types';
 
 describe('JAAS entries', () => {
@@ -38,9 +39,23 @@ describe('names', () => {
 
 describe('krb5.conf for the JVM', () => {
   it('the realm, its KDCs and [libdefaults]; a bare kdc_timeout gets its unit (Java: ms, MIT: s)', () => {
-    const model = { realm: 'ACME.COM', kdcs: ['kdc1.acme.com:88', 'kdc2.acme.com'], adminServer: 'kdc1.acme.com', libdefaults: { kdc_timeout: '3', rdns: 'false' }, domainRealm: [{ domain: '.acme.com', realm: 'ACME.COM' }] } as unknown as ExportModel;
+    const service = (principal: string, host: string) => ({ principal, host });
+    const model = fakeLabModel({
+      realm: 'ACME.COM',
+      kdcs: ['kdc1.acme.com:88', 'kdc2.acme.com'],
+      adminServer: 'kdc1.acme.com',
+      libdefaults: { kdc_timeout: '3', rdns: 'false' },
+      domainRealm: [{ domain: '.acme.com', realm: 'ACME.COM' }],
+      mqtt: { ...service('mqtt/broker.acme.com@ACME.COM', 'broker.acme.com'), url: 'mqtt://broker.acme.com:1883' },
+      http: { ...service('HTTP/es.acme.com@ACME.COM', 'es.acme.com'), url: 'http://es.acme.com:9200/' },
+      hazelcast: service('hz/10.0.0.1@ACME.COM', '10.0.0.1'),
+      labRealm: undefined,
+    } as Partial<ExportModel>);
     const text = javaKrb5ConfText(model, 'tests');
-    expect(text).toContain('[libdefaults]\n  default_realm = ACME.COM\n  kdc_timeout = 3s\n  rdns = false\n');
+    expect(text).toMatch(/\[libdefaults\]\n {2}default_realm = ACME\.COM\n/);
+    expect(text).toMatch(/\n {2}kdc_timeout = 3s\n/);
+    expect(text).toMatch(/\n {2}rdns = false\n/);
+    expect(text).not.toMatch(/default_keytab_name/);
     expect(text).toContain('[realms]\n  ACME.COM = {\n    kdc = kdc1.acme.com:88\n    kdc = kdc2.acme.com\n    admin_server = kdc1.acme.com\n  }\n');
     expect(text).toContain('[domain_realm]\n  .acme.com = ACME.COM\n');
   });

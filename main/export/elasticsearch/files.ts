@@ -9,6 +9,7 @@
  *   README.md                    where each goes, one SPN per node, and how to test
  */
 import type { ExportFile } from '../../api/export';
+import { krb5ConfText } from '../krb5/write';
 import type { ExportModel } from '../types';
 import { ES_CONFIG_DIR, esUsername, REALM_PREFIX, ROLE_MAPPING_NAME, type EsExportSettings } from './settings';
 
@@ -49,18 +50,8 @@ export function jvmOptions(): string {
 }
 
 export function nodeKrb5Conf(model: ExportModel): string {
-  const libdefaults: Record<string, string> = { default_realm: model.realm, dns_lookup_realm: 'false', ...(model.kdcs.length ? { dns_lookup_kdc: 'false' } : {}), ...model.libdefaults };
-  const lines = ['# krb5.conf for the Elasticsearch node(s): the JVM reads it through -Djava.security.krb5.conf (jvm.options.d/krb5.options).', '[libdefaults]'];
-  for (const [name, value] of Object.entries(libdefaults)) lines.push(`    ${name} = ${value}`);
-  lines.push('', '[realms]', `    ${model.realm} = {`);
-  for (const kdc of model.kdcs) lines.push(`        kdc = ${kdc}`);
-  if (model.adminServer) lines.push(`        admin_server = ${model.adminServer}`);
-  lines.push('    }');
-  if (model.domainRealm.length) {
-    lines.push('', '[domain_realm]');
-    for (const { domain, realm } of model.domainRealm) lines.push(`    ${domain} = ${realm}`);
-  }
-  return `${lines.join('\n')}\n`;
+  const header = ["krb5.conf for the Elasticsearch node(s): the JVM reads it through -Djava.security.krb5.conf (jvm.options.d/krb5.options)."];
+  return krb5ConfText(model, { header, keytab: null, java: true });
 }
 
 /** The mapping grants the roles to every user this realm authenticates from the Kerberos realm, whatever remove_realm_name does to the name. */

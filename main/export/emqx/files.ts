@@ -4,6 +4,7 @@
  * is where EMQX reads its key (it reads no other keytab), and a README with the packages, the
  * keytab's place and the dashboard steps. Pure functions of the model.
  */
+import { krb5ConfText } from '../krb5/write';
 import type { ExportModel } from '../types';
 
 /** Where the exported krb5.conf says the keytab is: EMQX reads only the default keytab. */
@@ -34,28 +35,8 @@ export function authenticationConf(principal: string, basis: string): string {
 
 /** krb5.conf for the EMQX node: the realm, its KDCs, and default_keytab_name → the keytab EMQX will read. */
 export function emqxKrb5Conf(model: ExportModel, realm: string): string {
-  const libdefaults: [string, string][] = [
-    ['default_realm', realm],
-    ['default_keytab_name', `FILE:${EMQX_KEYTAB_PATH}`],
-    ...Object.entries(model.libdefaults).filter(([key]) => key !== 'default_realm' && key !== 'default_keytab_name'),
-  ];
-  const kdcs = model.kdcs.map((kdc) => `        kdc = ${kdc}`);
-  const admin = model.adminServer ? [`        admin_server = ${model.adminServer}`] : [];
-  const domains = model.domainRealm.map((d) => `    ${d.domain} = ${d.realm}`);
-  return [
-    `# krb5.conf for the EMQX node: /etc/krb5.conf (or KRB5_CONFIG in EMQX's environment).`,
-    `# EMQX reads only the default keytab: default_keytab_name below, or KRB5_KTNAME.`,
-    `[libdefaults]`,
-    ...libdefaults.map(([key, value]) => `    ${key} = ${value}`),
-    ``,
-    `[realms]`,
-    `    ${realm} = {`,
-    ...kdcs,
-    ...admin,
-    `    }`,
-    ...(domains.length ? ['', '[domain_realm]', ...domains] : []),
-    ``,
-  ].join('\n');
+  const header = ["krb5.conf for the EMQX node: /etc/krb5.conf (or KRB5_CONFIG in EMQX's environment).", 'EMQX reads only the default keytab: default_keytab_name below, or KRB5_KTNAME.'];
+  return krb5ConfText({ ...model, realm }, { header, keytab: `FILE:${EMQX_KEYTAB_PATH}` });
 }
 
 /** The steps left to the user, shared by the README and the export's notes. */

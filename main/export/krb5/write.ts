@@ -4,6 +4,9 @@
  * (enctypes, rdns, dns_canonicalize_hostname … as the Exchange needed them); [realms] with each KDC
  * and the admin server; [domain_realm] with the service hosts. Realm blocks of an imported
  * krb5.conf are written back too, so an import → export round trip keeps them.
+ *
+ * Every target's krb5.conf comes from here (EMQX's names its default keytab, Java's and
+ * Elasticsearch's are read by the JVM too), so a fix to the format reaches them all.
  */
 import { isIP } from 'node:net';
 import type { ExportModel } from '../types';
@@ -26,11 +29,39 @@ const COMMENTS: Record<string, string> = {
 /** Where the exported krb5.conf puts the service keytab when the model is a lab realm's (MIT's own default). */
 export const LAB_EXPORT_KEYTAB = 'FILE:/etc/krb5.keytab';
 
-export function libdefaultsOf(model: ExportModel): [string, string][] {
-  const values: Record<string, string> = { dns_lookup_kdc: 'false', dns_lookup_realm: 'false', ...model.libdefaults, default_realm: model.realm };
+export interface Krb5ConfOptions {
+  /** Comment lines at the top, without "# " (default: what the file is and where it goes). */
+  header?: string[];
+  /**
+   * default_keytab_name: this product's keytab path; null writes only one the model has (an
+   * imported krb5.conf's); undefined picks the model's service keytab (MIT's default in the lab).
+   */
+  keytab?: string | null;
+  /** A JVM reads the file too: relations are written as both read them (kdc_timeout with its unit). */
+  java?: boolean;
+  /** A comment above the [libdefaults] tags that need one, and a hint where admin_server is unknown. */
+  comments?: boolean;
+  /** Realm blocks of an imported krb5.conf, written back after the model's own realm. */
+  imported?: RealmBlock[];
+}
+
+/** A relation value as MIT and Java both read it (Java takes a bare kdc_timeout as milliseconds, MIT as seconds). */
+function javaSafe(tag: string, value: string): string {
+  return tag === 'kdc_timeout' && /^\d+$/.test(value) ? `${value}s` : value;
+}
+
+function keytabOf(model: ExportModel, keytab: Krb5ConfOptions['keytab']): string | undefined {
+  if (keytab === null) return model.libdefaults.default_keytab_name;
   // A lab keytab lives in the bench's data directory: the real server's goes where MIT looks by default.
-  const keytab = model.libdefaults.default_keytab_name ?? (model.labRealm ? LAB_EXPORT_KEYTAB : model.mqtt.keytabFile);
+  return keytab ?? model.libdefaults.default_keytab_name ?? (model.labRealm ? LAB_EXPORT_KEYTAB : model.mqtt.keytabFile);
+}
+
+export function libdefaultsOf(model: ExportModel, options: Krb5ConfOptions = {}): [string, string][] {
+  const values: Record<string, string> = { dns_lookup_kdc: 'false', dns_lookup_realm: 'false', ...model.libdefaults, default_realm: model.realm };
+  delete values.default_keytab_name;
+  const keytab = keytabOf(model, options.keytab);
   if (keytab) values.default_keytab_name = /^[A-Z]+:/.test(keytab) ? keytab : `FILE:${keytab}`;
+  if (options.java) for (const tag of Object.keys(values)) values[tag] = javaSafe(tag, values[tag]!);
   const rest = Object.keys(values).filter((k) => !LEADING.includes(k)).sort();
   return [...LEADING, ...rest].filter((k) => values[k] !== undefined).map((k) => [k, values[k]!]);
 }
@@ -54,19 +85,20 @@ export function domainRealmOf(model: ExportModel): { domain: string; realm: stri
   return out;
 }
 
-export function krb5ConfText(model: ExportModel, imported: RealmBlock[] = []): string {
-  const lines = [`# krb5.conf for realm ${model.realm}, written by Kerberos Bench from ${model.basis}.`];
-  if (model.knownToWork) lines.push(`# Known to work: Exchange ${model.knownToWork.exchangeId} (${model.knownToWork.date}): ${model.knownToWork.summary}`);
-  lines.push('# Install as /etc/krb5.conf, or point KRB5_CONFIG at this file.', '[libdefaults]');
-  for (const [tag, value] of libdefaultsOf(model)) {
-    if (COMMENTS[tag]) lines.push(`  # ${COMMENTS[tag]}`);
+export function krb5ConfText(model: ExportModel, options: Krb5ConfOptions = {}): string {
+  const header = options.header ?? [`krb5.conf for realm ${model.realm}, written by Kerberos Bench from ${model.basis}.`, 'Install as /etc/krb5.conf, or point KRB5_CONFIG at this file.'];
+  const lines = header.map((line) => `# ${line}`);
+  if (model.knownToWork) lines.splice(1, 0, `# Known to work: Exchange ${model.knownToWork.exchangeId} (${model.knownToWork.date}): ${model.knownToWork.summary}`);
+  lines.push('[libdefaults]');
+  for (const [tag, value] of libdefaultsOf(model, options)) {
+    if (options.comments && COMMENTS[tag]) lines.push(`  # ${COMMENTS[tag]}`);
     lines.push(`  ${tag} = ${value}`);
   }
   lines.push('[realms]');
-  for (const realm of realmsOf(model, imported)) {
+  for (const realm of realmsOf(model, options.imported ?? [])) {
     lines.push(`  ${realm.name} = {`);
-    for (const { tag, value } of realm.tags) lines.push(`    ${tag} = ${value}`);
-    if (realm.name === model.realm && !realm.tags.some((t) => t.tag === 'admin_server')) lines.push('    # admin_server = HOST (kadmind: none is known for this realm)');
+    for (const { tag, value } of realm.tags) lines.push(`    ${tag} = ${options.java ? javaSafe(tag, value) : value}`);
+    if (options.comments && realm.name === model.realm && !realm.tags.some((t) => t.tag === 'admin_server')) lines.push('    # admin_server = HOST (kadmind: none is known for this realm)');
     lines.push('  }');
   }
   lines.push('[domain_realm]');

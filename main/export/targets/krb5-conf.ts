@@ -27,7 +27,7 @@ export const krb5Target: ExportTarget = {
 };
 
 export function generateKrb5(model: ExportModel): GeneratedExport {
-  const text = krb5ConfText(model, importedRealms(model));
+  const text = krb5ConfText(model, { imported: importedRealms(model), comments: true });
   const notes = ['Copy krb5.conf to /etc/krb5.conf, or set KRB5_CONFIG to its path for the programs that should use it.'];
   if (!model.adminServer) notes.push('No admin server is known for the realm: add admin_server to [realms] if you run kadmind.');
   if (model.mqtt.keytabFile && !model.libdefaults.default_keytab_name) {
