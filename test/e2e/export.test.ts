@@ -18,6 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLabWebSession, screenshotBothThemes, type LabWebSession } from '../helpers/lab-web';
 
 const CORP_CONF = path.resolve('test/fixtures/export/krb5/corp.conf');
+const ES_YML = path.resolve('test/fixtures/export/elasticsearch/elasticsearch.yml');
+const AZURE_YAML = path.resolve('test/fixtures/export/azure/chain.yaml');
 
 describe('Export view (Chromium, web mode, lab realm)', () => {
   let session: LabWebSession;
@@ -185,6 +187,28 @@ describe('Export view (Chromium, web mode, lab realm)', () => {
     expect(await text('export-imported')).toContain('corp.conf');
     expect(await page.getByTestId('export-target-krb5').locator('input').isChecked()).toBe(true);
     await page.getByTestId('export-imported-clear').click();
+    expect(session.problems).toEqual([]);
+  });
+
+  it('runs an imported file in the view that serves it: an elasticsearch.yml in the HTTP view, a chain in the Broker view', async () => {
+    const readByPath = async (file: string) => {
+      await page.getByTestId('nav-export').click();
+      await page.getByTestId('export-tab-import').click();
+      await page.getByTestId('import-path').fill(file);
+      await page.getByTestId('import-path').press('Enter');
+      await page.getByTestId('import-on-bench').waitFor({ timeout: 20_000 });
+    };
+    await readByPath(ES_YML);
+    await page.getByTestId('import-run-es').click();
+    await page.waitForURL(/#\/http/);
+    expect(await page.getByTestId('http-es-config').inputValue()).toBe(ES_YML);
+
+    await readByPath(AZURE_YAML);
+    await page.getByTestId('import-run-chain').click();
+    await page.waitForURL(/#\/broker/);
+    await page.getByTestId('chain-editor').waitFor();
+    expect(await page.getByTestId('chain-path').inputValue()).toBe(AZURE_YAML);
+    await page.getByTestId('nav-export').click();
     expect(session.problems).toEqual([]);
   });
 
