@@ -63,6 +63,22 @@ describe('kbench export / import', () => {
     expect((await runKbench(['export', 'krb5', '--from', 'a.json', '--exchange', 'x'], env)).stderr).toMatch(/not both/);
   });
 
+  it('export krb5 --profile custom: the realm and KDC come from your krb5.conf, kinit proves it with your client keytab', async () => {
+    const lab = path.join(dir, 'data', 'lab', 'BENCH.TEST');
+    const run = await runKbench(
+      ['export', 'krb5', '--profile', 'custom', '--krb5-conf', path.join(lab, 'krb5.conf'), '--client-principal', 'alice@BENCH.TEST', '--client-keytab', path.join(lab, 'alice.keytab'), '--json'],
+      env,
+    );
+    const result = JSON.parse(run.stdout) as { basis: string; proofs: { name: string; ok: boolean; detail: string }[]; files: { path: string; text: string }[] };
+    expect(result.basis).toMatch(/^custom profile \(.*krb5\.conf\), realm BENCH\.TEST/);
+    expect(result.proofs.find((p) => p.name.startsWith('kinit'))).toMatchObject({ ok: true });
+    expect(result.files.find((f) => f.path === 'krb5.conf')!.text).toMatch(/kdc = 127\.0\.0\.1:\d+/);
+    expect(run.code).toBe(0);
+    const missing = await runKbench(['export', 'krb5', '--profile', 'custom', '--no-prove'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/a custom profile needs its krb5\.conf/);
+  });
+
   it('export --from a failed Exchange is refused with its verdict', async () => {
     const file = path.join(dir, 'failed.json');
     const exchange = {
