@@ -216,6 +216,8 @@ export interface ImportSetup {
   /** krb5.conf: the [libdefaults] settings that change names and enctypes (rdns, dns_canonicalize_hostname, permitted_enctypes …). */
   libdefaults?: Record<string, string>;
   domainRealm?: { domain: string; realm: string }[];
+  /** krb5.conf: every [realms] block as read (kdc, admin_server, primary_kdc, auth_to_local …), so an export writes them back. */
+  realms?: { name: string; tags: { tag: string; value: string }[] }[];
 }
 
 export interface ImportResult {

@@ -184,5 +184,6 @@ function setupOf(s: Krb5Settings, krb5Config: string | undefined): ImportSetup {
     ...(krb5Config ? { krb5Config } : {}),
     libdefaults,
     domainRealm,
+    ...(s.realms.length ? { realms: s.realms.map((r) => ({ name: r.name, tags: r.tags.map((t) => ({ tag: t.tag, value: t.value })) })) } : {}),
   };
 }

@@ -3,7 +3,7 @@
  * with the bench's profile reader and by MIT itself: kinit with the client keytab, klist for the
  * TGT, kvno for the MQTT service — with KRB5_CONFIG = the exported file.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ExportProof } from '../../api/export';
 import { mitLogin } from '../krb5/mit';
@@ -43,18 +43,9 @@ export function generateKrb5(model: ExportModel): GeneratedExport {
   };
 }
 
-/**
- * The realm blocks of an imported krb5.conf (other realms, primary_kdc, kpasswd_server …): the
- * model carries only its own realm, so they are read again from the imported file when it is on disk.
- */
+/** The realm blocks of an imported krb5.conf (other realms, primary_kdc, kpasswd_server …), as the importer read them. */
 function importedRealms(model: ExportModel): RealmBlock[] {
-  const imported = model.imported;
-  if (imported?.format !== 'krb5' || !existsSync(imported.file)) return [];
-  try {
-    return readKrb5Conf({ file: imported.file, text: readFileSync(imported.file, 'utf8'), onDisk: true }).realms;
-  } catch {
-    return [];
-  }
+  return model.imported?.format === 'krb5' ? (model.imported.setup.realms ?? []) : [];
 }
 
 async function proveKrb5(context: ProofContext): Promise<ExportProof[]> {
