@@ -48,7 +48,9 @@ export class ExportServiceImpl implements ExportService {
 
   async generate(request: ExportRequest): Promise<ExportResult> {
     const target = exportTarget(request.target);
-    const { model, profile } = await this.model(request);
+    const resolved = await this.model(request);
+    const model = target.prepare ? await target.prepare(resolved.model) : resolved.model;
+    const profile = resolved.profile;
     const revealed = target.generate(model, true);
     const proofs = request.prove === false ? null : await this.prove(target, model, profile, revealed.files);
     const reveal = request.revealSecrets === true;

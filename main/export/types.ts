@@ -6,6 +6,7 @@
 import type { ExportFile, ExportOptions, ExportProof, ExportResult, ExportTargetInfo, ImportFormat, ImportProblem, ImportSetting, ImportSetup, ImportTestStep, ImportUnused } from '../api/export';
 import type { EngineContext } from '../engine/context';
 import type { Exchange } from '../exchange/model';
+import type { AzureSource } from './azure/source';
 import type { GssSupervisor } from '../gss/supervisor';
 import type { KerberosProfile } from '../gss/types';
 import type { LabServiceImpl } from '../lab/service';
@@ -53,6 +54,8 @@ export interface ExportModel {
   /** Set when the model comes from a lab realm: proofs may use it. */
   labRealm?: string;
   options: ExportOptions;
+  /** What a target's prepare() read from disk for generate() and prove() (an Azure chain YAML and the files beside it). */
+  sources?: { azure?: AzureSource };
 }
 
 /** What generate() gives: the files (secrets as placeholders unless revealed) and the steps left to the user. */
@@ -77,6 +80,8 @@ export interface ProofContext {
 
 export interface ExportTarget {
   info: ExportTargetInfo;
+  /** Reads what generate() needs beyond the model (a file the options name) into model.sources; the service calls it once, first. */
+  prepare?(model: ExportModel): Promise<ExportModel>;
   /** Pure: the same model gives the same files. */
   generate(model: ExportModel, revealSecrets: boolean): GeneratedExport;
   /** Runs the export on the real stack; every proof says what it ran and what came back. Never throws. */

@@ -30,9 +30,10 @@ export async function openExportHarness(name: string): Promise<ExportHarness> {
     ...base,
     generate: (request) => base.engine.api.export.generate({ from: { kind: 'lab' }, ...request }),
     model: async (options = {}) => labModel(await lab.status(), options),
-    async prove(target, model) {
+    async prove(target, given) {
       const dir = await mkdtemp(path.join(os.tmpdir(), `kbench-proof-${target.info.id}-`));
       try {
+        const model = target.prepare ? await target.prepare(given) : given;
         const { files } = target.generate(model, true);
         await writeProofFiles(dir, files);
         const engine = { runtime: 'cli' as const, dataDir: base.dataDir, electronVersion: null, events: base.engine.events };

@@ -18,7 +18,8 @@ export const FILES = {
 } as const;
 
 export function generateAzure(model: ExportModel, reveal: boolean): GeneratedExport {
-  const source = azureSource(model);
+  // The service prepares the source first (targets/azure.ts); a direct call (a test) reads it here.
+  const source = model.sources?.azure ?? azureSource(model);
   const files: ExportFile[] = [...yamlFiles(source, model)];
   const secret = passwordSecret(source);
   const client = secret && !source.passwordsToml ? realmClient(model) : undefined;

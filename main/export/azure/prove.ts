@@ -24,7 +24,7 @@ import { azureSource } from './source';
 export async function proveAzure(context: ProofContext): Promise<ExportProof[]> {
   const at = (file: string) => path.join(context.dir, file);
   const proofs: ExportProof[] = [];
-  const source = azureSource(context.model);
+  const source = context.model.sources?.azure ?? azureSource(context.model);
   if (source.problems.length) {
     const detail = source.problems.map((p) => `${p.file}:${p.line} ${p.path}: ${p.message}`).join('\n');
     proofs.push({ name: 'chain file read by the bench Azure loader', ok: false, detail: `${detail}\n(the files are a chain made for the realm instead)` });

@@ -5,6 +5,7 @@
  */
 import { generateAzure } from '../azure/files';
 import { proveAzure } from '../azure/prove';
+import { azureSource } from '../azure/source';
 import type { ExportTarget } from '../types';
 
 export const azureTarget: ExportTarget = {
@@ -14,6 +15,8 @@ export const azureTarget: ExportTarget = {
     summary: 'BrokerAuthentication and BrokerListener YAML in chain order, clients.toml with PBKDF2 hashes, the keytab secret and the kubectl commands that create them.',
     proofs: ['YAML read back by the bench Azure loader', 'TOML parsed by smol-toml', 'chain loaded and an MQTT.js client authenticated', 'GSSAPI-KERBEROS client authenticated through the chain'],
   },
+  // The chain YAML and the secrets beside it are read once, here, so generate() and prove() work on the same copy.
+  prepare: async (model) => ({ ...model, sources: { ...model.sources, azure: azureSource(model) } }),
   generate: (model, revealSecrets) => generateAzure(model, revealSecrets),
   async prove(context) {
     try {
