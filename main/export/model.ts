@@ -195,6 +195,13 @@ export async function applyImport(model: ExportModel, imported: NonNullable<Expo
   const out: ExportModel = { ...model, imported, basis: `${model.basis}; ${imported.file} (imported ${imported.format})` };
   if (setup.libdefaults) out.libdefaults = { ...model.libdefaults, ...setup.libdefaults };
   if (setup.domainRealm) out.domainRealm = setup.domainRealm;
+  // An imported EMQX principal is the one exported: its keys come from the model's service keytab
+  // (the lab's, after `kbench lab principal add`), or from the keytab the file names.
+  const principal = setup.broker?.principal;
+  if (principal && principal !== model.mqtt.principal) {
+    const svc = await service(principal, setup.broker?.keytab ?? setup.serviceKeytab ?? model.mqtt.keytabFile);
+    out.mqtt = { ...svc, url: mqttUrl(model.options, svc.host) };
+  }
   // The lab stays the realm the proofs run against; an imported realm replaces it only for a profile model.
   if (!model.labRealm) {
     if (setup.realm) out.realm = setup.realm;

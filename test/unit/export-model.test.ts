@@ -44,6 +44,13 @@ describe('export model', () => {
     await expect(applyExchange(labLike(), exchange('failure'))).rejects.toThrow(/did not succeed \(failure: Request ticket server .* not found in keytab\)/);
   });
 
+  it("an imported EMQX principal becomes the model's MQTT service, its host and URL with it", async () => {
+    const model = await applyImport(labLike(), { format: 'emqx', file: '/etc/emqx/emqx.conf', setup: { broker: { principal: 'mqtt/broker.example.com@BENCH.TEST', variant: 'emqx' } } });
+    expect(model.mqtt).toMatchObject({ principal: 'mqtt/broker.example.com@BENCH.TEST', host: 'broker.example.com', url: 'mqtt://broker.example.com:1883' });
+    // No keytab known here: the target says how to make one instead of exporting another principal's keys.
+    expect(model.mqtt.keytab).toBeUndefined();
+  });
+
   it('an import keeps its libdefaults over the lab defaults but not its realm when the proofs run in the lab', async () => {
     const model = await applyImport(labLike(), { format: 'krb5', file: '/etc/krb5.conf', setup: { realm: 'EXAMPLE.COM', kdcs: ['kdc1.example.com'], libdefaults: { rdns: 'true', dns_canonicalize_hostname: 'fallback' } } });
     expect(model.libdefaults).toEqual({ rdns: 'true', dns_canonicalize_hostname: 'fallback' });

@@ -28,7 +28,8 @@ function keytabFile(model: ExportModel, principal: string, reveal: boolean): Exp
   const base = { path: EMQX_FILES.keytab, language: 'binary' as const, text: '', mode: 0o600 };
   const forPath = `the key of ${principal} for ${EMQX_KEYTAB_PATH}`;
   if (!bytes) {
-    return { ...base, purpose: `${forPath}: make it with ${make}`, redacted: false, withheld: `the bench has no key of ${principal} (no service keytab it knows holds it)` };
+    const add = model.labRealm ? `: add it to the lab (kbench lab principal add ${principal.replace(/@[^@]*$/, '')} --random --realm ${model.labRealm}) and export again` : '';
+    return { ...base, purpose: `${forPath}: make it with ${make}`, redacted: false, withheld: `the bench has no key of ${principal} (no service keytab it knows holds it)${add}` };
   }
   if (!reveal) {
     return { ...base, purpose: `${forPath}: export again with --reveal-secrets, or make it with ${make}`, redacted: true, withheld: `holds the service key of ${principal}: pass --reveal-secrets` };
