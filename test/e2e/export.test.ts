@@ -227,4 +227,27 @@ describe('Export view (Chromium, web mode, lab realm)', () => {
     await shots('import-bytes');
     expect(session.problems).toEqual([]);
   });
+
+  it('generates Elasticsearch with its options: the realm and roles in the files, the keytab withheld, every proof listed', async () => {
+    await page.getByTestId('nav-export').click();
+    await page.getByTestId('export-tab-export').click();
+    await page.getByTestId('export-target-elasticsearch').click();
+    await page.getByTestId('export-es-realm').fill('corp_kerberos');
+    await page.getByTestId('export-es-roles').fill('monitoring_user, kibana_admin');
+    await page.getByTestId('export-es-remove-realm').check();
+    await page.getByTestId('export-es-realm').press('Enter');
+    await page.locator('[data-testid="export-result"][data-target="elasticsearch"]').waitFor({ timeout: 120_000 });
+    const paths = await page.getByTestId('export-file').evaluateAll((els) => els.map((e) => e.getAttribute('data-path')));
+    expect(paths).toEqual(expect.arrayContaining(['elasticsearch/elasticsearch.yml', 'elasticsearch/role-mapping.json', 'elasticsearch/es.keytab']));
+    expect(await page.getByTestId('export-file').filter({ hasText: 'es.keytab' }).textContent()).toContain('withheld');
+    await page.getByTestId('export-file').filter({ hasText: 'elasticsearch.yml' }).click();
+    expect(await page.getByTestId('code-preview').textContent()).toContain('xpack.security.authc.realms.kerberos.corp_kerberos.remove_realm_name: true');
+    const proofs = page.getByTestId('export-proof-item');
+    expect(await proofs.count()).toBeGreaterThanOrEqual(5);
+    expect(await proofs.evaluateAll((els) => els.filter((e) => e.getAttribute('data-ok') !== 'true').length)).toBe(0);
+    expect(await proofs.filter({ hasText: 'curl --negotiate authenticated' }).textContent()).toContain('kibana_admin');
+    await shots('elasticsearch');
+    expect(session.problems).toEqual([]);
+  });
+
 });
