@@ -36,8 +36,8 @@ const KEPT_LIBDEFAULTS = new Set([
 
 const LAB_HOSTS = { mqtt: 'localhost', http: 'localhost', hazelcast: '127.0.0.1' } as const;
 
-/** The keytab's entries for one principal, as a keytab of their own (what an export hands out). */
-export async function keytabFor(file: string | undefined, principal: string): Promise<Uint8Array | undefined> {
+/** The keytab's entries for these principals, as a keytab of their own (what an export hands out). */
+export async function keytabFor(file: string | undefined, ...principals: string[]): Promise<Uint8Array | undefined> {
   if (!file) return undefined;
   let bytes: Buffer;
   try {
@@ -46,7 +46,7 @@ export async function keytabFor(file: string | undefined, principal: string): Pr
     return undefined;
   }
   const keytab = parseKeytab(bytes).keytab;
-  const entries = keytab.entries.filter((e) => formatPrincipal(e.principal) === principal);
+  const entries = keytab.entries.filter((e) => principals.includes(formatPrincipal(e.principal)));
   return entries.length ? writeKeytab({ version: keytab.version, entries }) : undefined;
 }
 
@@ -81,14 +81,23 @@ async function readKrb5(file: string): Promise<ParsedProfile> {
   }
 }
 
-async function service(principal: string, keytabFile: string | undefined): Promise<ModelService> {
+async function service(principal: string, keytabFile: string | undefined, ...alsoKeysOf: string[]): Promise<ModelService> {
   const host = parsePrincipal(principal).components[1] ?? '';
-  const keytab = await keytabFor(keytabFile, principal);
+  const keytab = await keytabFor(keytabFile, principal, ...alsoKeysOf);
   return { principal, host, ...(keytabFile ? { keytabFile } : {}), ...(keytab ? { keytab } : {}) };
 }
 
 function mqttUrl(options: ExportOptions, host: string): string {
   return options.mqttUrl ?? `mqtt://${host}:1883`;
+}
+
+/**
+ * Hazelcast with one static SPN for every member (options.hazelcastSpn static): the members accept
+ * tickets for it, so its keys go into the members' keytab beside their own.
+ */
+function staticSpnOf(options: ExportOptions, realm: string): string[] {
+  const spn = options.hazelcastSpn?.kind === 'static' ? options.hazelcastSpn.spn : undefined;
+  return spn ? [spn.includes('@') ? spn : `${spn}@${realm}`] : [];
 }
 
 /** The model of a lab realm: its KDC, mqtt/localhost, HTTP/localhost, hz/127.0.0.1 and alice. */
@@ -100,7 +109,7 @@ export async function labModel(lab: LabStatus, options: ExportOptions = {}): Pro
   const [mqtt, http, hazelcast] = await Promise.all([
     service(`mqtt/${LAB_HOSTS.mqtt}@${realm}`, keytab),
     service(`HTTP/${LAB_HOSTS.http}@${realm}`, keytab),
-    service(`hz/${LAB_HOSTS.hazelcast}@${realm}`, keytab),
+    service(`hz/${LAB_HOSTS.hazelcast}@${realm}`, keytab, ...staticSpnOf(options, realm)),
   ]);
   return {
     realm,
@@ -132,7 +141,7 @@ export async function profileModel(from: Extract<ExportFrom, { kind: 'profile' }
   const pick = async (given: string | undefined, fallback: string) => service(given ?? fallback, keytab);
   const mqtt = await pick(from.servicePrincipal?.startsWith('mqtt/') ? from.servicePrincipal : undefined, `mqtt/${host}@${realm}`);
   const http = await pick(from.servicePrincipal?.startsWith('HTTP/') ? from.servicePrincipal : undefined, `HTTP/${host}@${realm}`);
-  const hazelcast = await pick(from.servicePrincipal?.startsWith('hz/') ? from.servicePrincipal : undefined, `hz/${host}@${realm}`);
+  const hazelcast = await service(from.servicePrincipal?.startsWith('hz/') ? from.servicePrincipal : `hz/${host}@${realm}`, keytab, ...staticSpnOf(options, realm));
   const admin = values(section, 'admin_server')[0];
   return {
     realm,

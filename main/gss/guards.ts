@@ -22,12 +22,19 @@ export const DEBUG_METHODS: readonly GssDebugMethod[] = ['debugCrash', 'debugHan
 /** The environment flag that unlocks the debug methods inside a worker. */
 export const TEST_CRASH_FLAG = 'KBENCH_GSS_WORKER_TEST_CRASH';
 
-export const CLIENT_OPTION_KEYS = ['principal', 'flags', 'mech'] as const;
+export const CLIENT_OPTION_KEYS = ['principal', 'flags', 'mech', 'nameType'] as const;
 
 export interface ClientOptions {
   principal?: string;
   flags?: number;
   mech?: 'krb5' | 'spnego';
+  /**
+   * How the target is imported: 'hostbased' ("service@host", GSS_C_NT_HOSTBASED_SERVICE, the
+   * default) or 'principal' ("service/host@REALM" as written, GSS_KRB5_NT_PRINCIPAL_NAME, as
+   * Hazelcast asks for its member SPN). Only the Java engine can do 'principal': the binding
+   * imports every target as host-based.
+   */
+  nameType?: 'hostbased' | 'principal';
 }
 
 function refuse(message: string): never {
@@ -85,6 +92,10 @@ export function checkClientOptions(value: unknown): ClientOptions {
   if (value.mech !== undefined) {
     if (value.mech !== 'krb5' && value.mech !== 'spnego') refuse('mech must be "krb5" or "spnego"');
     options.mech = value.mech;
+  }
+  if (value.nameType !== undefined) {
+    if (value.nameType !== 'hostbased' && value.nameType !== 'principal') refuse('nameType must be "hostbased" or "principal"');
+    options.nameType = value.nameType;
   }
   return options;
 }

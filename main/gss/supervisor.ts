@@ -209,7 +209,7 @@ class ProfileWorker implements GssWorker {
     return this.supervisor.processFor(this.profile).ready;
   }
 
-  async createClient(service: string, options?: { principal?: string; flags?: number; mech?: 'krb5' | 'spnego' }): Promise<GssCallResult<{ handle: GssHandle }>> {
+  async createClient(service: string, options?: { principal?: string; flags?: number; mech?: 'krb5' | 'spnego'; nameType?: 'hostbased' | 'principal' }): Promise<GssCallResult<{ handle: GssHandle }>> {
     return this.create('createClient', [service, options]);
   }
 

@@ -67,7 +67,8 @@ export type GssHandle = string;
 /** The calls a GSS worker answers. Base64 in and out, as the binding speaks it. */
 export interface GssWorkerApi {
   /** gss_import_name + state for an initiator; no KDC traffic until the first step. */
-  createClient(service: string, options?: { principal?: string; flags?: number; mech?: 'krb5' | 'spnego' }): Promise<GssCallResult<{ handle: GssHandle }>>;
+  /** options.nameType 'principal' (Java engine only): `service` is a Kerberos principal name, "hz/10.0.0.5@REALM", used as written. */
+  createClient(service: string, options?: { principal?: string; flags?: number; mech?: 'krb5' | 'spnego'; nameType?: 'hostbased' | 'principal' }): Promise<GssCallResult<{ handle: GssHandle }>>;
   clientStep(handle: GssHandle, challenge: string): Promise<GssCallResult<GssClientStep>>;
   /**
    * gss_wrap of the initiator's RFC 4752 reply: data = [0x01 (no security layer), max buffer size

@@ -151,6 +151,9 @@ function acceptor(handle: unknown): NativeServer {
 }
 
 function clientInitOptions(options: ClientOptions): { principal?: string; flags?: number; mechOID?: number } {
+  if (options.nameType === 'principal') {
+    throw new GssError('nameType "principal" needs the Java engine: the kerberos binding imports every target as a host-based service (service@host)', [], 'guard');
+  }
   const init: { principal?: string; flags?: number; mechOID?: number } = {};
   if (options.principal) init.principal = options.principal;
   if (options.flags !== undefined) init.flags = options.flags;

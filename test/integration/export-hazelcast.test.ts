@@ -68,6 +68,13 @@ describe('Hazelcast export from the lab, proven by Java', () => {
     else expect(ticket.detail).toMatch(/^GSSException: No valid credentials provided \(Mechanism level: .*Server not found in Kerberos database \(7\)/);
   });
 
+  it('a static one-part spn shared by every member: asked for as written, its keys in the members\' keytab, accepted', async () => {
+    await h.engine.api.lab.addPrincipal({ name: 'hzcluster', random: true });
+    const proofs = await h.prove(hazelcastXmlTarget, await h.model({ hazelcastSpn: { kind: 'static', spn: 'hzcluster' } }));
+    expect(names(proofs).slice(1)).toEqual(['ok identity login (Krb5LoginModule)', 'ok ticket for the member SPN hzcluster@BENCH.TEST', 'ok authentication side accepts it']);
+    expect(proofs[3]!.detail).toContain('for hzcluster@BENCH.TEST');
+  });
+
   it('an SPN the realm does not have: the ticket step fails with Java\'s text', async () => {
     const proofs = await h.prove(hazelcastXmlTarget, await h.model({ hazelcastSpn: { kind: 'prefix', prefix: 'hazelcast/' } }));
     expect(names(proofs).slice(1)).toEqual(['ok identity login (Krb5LoginModule)', 'FAIL ticket for the member SPN hazelcast/127.0.0.1@BENCH.TEST']);

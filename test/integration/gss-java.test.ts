@@ -152,6 +152,19 @@ describe.skipIf(skipUnlessJdk)('the Java GSS engine with the lab realm', () => {
     expect(summary.enctypes).toContain(18);
   });
 
+  it("nameType 'principal': Java asks for the SPN as written (as Hazelcast does); MIT's binding cannot, and says so", async () => {
+    const java = supervisor.worker(javaClient);
+    const handle = (await java.createClient(`HTTP/localhost@${lab.name}`, { nameType: 'principal' })).value.handle;
+    const token = (await java.clientStep(handle, '')).value.response;
+    const server = supervisor.worker(javaServer);
+    const accepted = (await server.serverStep((await server.createServer('')).value.handle, token)).value;
+    expect(accepted.targetName).toBe(`HTTP/localhost@${lab.name}`);
+    expect(accepted.username).toBe(`alice@${lab.name}`);
+    await java.release(handle);
+    const refused = await rejection(supervisor.worker(mitClient).createClient(`HTTP/localhost@${lab.name}`, { nameType: 'principal' }));
+    expect(refused.message).toMatch(/needs the Java engine: the kerberos binding imports every target as a host-based service/);
+  });
+
   it("keeps runtimes apart: the same profile id on 'mit' and 'java' runs in two processes", async () => {
     const onMit = supervisor.worker(mitClient);
     const onJava = supervisor.worker(javaClient);

@@ -3,7 +3,6 @@
  * ConfigFile parser reads it, the krb5.conf for the JVM, and the host-based name the worker asks for.
  */
 import { describe, expect, it } from 'vitest';
-import { hostBasedName } from '../../main/export/java/flow';
 import { JAAS_KRB5_ACCEPT, jaasEntryText } from '../../main/export/java/jaas-file';
 import { javaKrb5ConfText } from '../../main/export/java/krb5-conf';
 import { hazelcastUserName } from '../../main/export/hazelcast/security';
@@ -24,12 +23,6 @@ describe('JAAS entries', () => {
 });
 
 describe('names', () => {
-  it('the SPN as the worker asks for it (service@host); one-part names cannot be', () => {
-    expect(hostBasedName('hz/127.0.0.1@BENCH.TEST')).toBe('hz@127.0.0.1');
-    expect(hostBasedName('hz/member1.example.com')).toBe('hz@member1.example.com');
-    expect(hostBasedName('hzcluster@R')).toBeNull();
-  });
-
   it('use-name-without-realm cuts "@REALM"', () => {
     expect(hazelcastUserName('jduke@ACME.COM', true)).toBe('jduke');
     expect(hazelcastUserName('jduke@ACME.COM', false)).toBe('jduke@ACME.COM');

@@ -31,13 +31,6 @@ export interface JavaFlowInput {
   productName?: (principal: string) => string;
 }
 
-/** "hz/127.0.0.1@R" → "hz@127.0.0.1": the worker imports names as host-based services. */
-export function hostBasedName(spn: string): string | null {
-  const at = spn.lastIndexOf('@');
-  const name = at > 0 ? spn.slice(0, at) : spn;
-  const parts = name.split('/');
-  return parts.length === 2 && parts[0] && parts[1] ? `${parts[0]}@${parts[1]}` : null;
-}
 
 /** Java's text for a failed call (the worker's GssError), or the error's own message. */
 export function javaText(error: unknown): string {
@@ -63,11 +56,9 @@ function sameSpn(asked: string, accepted: string): boolean {
 export async function runJavaFlow(input: JavaFlowInput): Promise<FlowStep[]> {
   const steps: FlowStep[] = [];
   const worker = input.supervisor().worker(input.profile);
-  const service = hostBasedName(input.spn);
-  if (!service) {
-    return [{ name: input.names.ticket, ok: false, detail: `${input.spn} is not service/host: a host-based SPN is needed (the Java worker asks for service@host, as Hazelcast asks for [prefix][address])` }];
-  }
-  const created = await timed(() => worker.createClient(service, { flags: input.flags ?? 0 }));
+  // The SPN as written, a Kerberos principal name (GSS_KRB5_NT_PRINCIPAL_NAME), as Hazelcast asks
+  // for it (createName(spn, null)): no host-based mapping, and a one-part static SPN works too.
+  const created = await timed(() => worker.createClient(input.spn, { flags: input.flags ?? 0, nameType: 'principal' }));
   if (!created.value) {
     steps.push({ name: input.names.login, ok: false, detail: `${javaText(created.error)} (${input.about.login})`, ms: created.ms });
     return steps;
@@ -81,7 +72,7 @@ export async function runJavaFlow(input: JavaFlowInput): Promise<FlowStep[]> {
       return steps;
     }
     const token = first.value.value.response;
-    steps.push({ name: input.names.ticket, ok: true, detail: `Java GSS got a service ticket for ${input.spn} (asked as ${service}); AP-REQ token ${Buffer.from(token, 'base64').length} bytes`, ms: first.ms });
+    steps.push({ name: input.names.ticket, ok: true, detail: `Java GSS got a service ticket for ${input.spn} (asked for by that name, as Hazelcast does); AP-REQ token ${Buffer.from(token, 'base64').length} bytes`, ms: first.ms });
     steps.push(await accept(input, worker, handle, token, first.value.value.complete));
   } finally {
     await worker.release(handle).catch(() => undefined);

@@ -22,6 +22,8 @@ import org.ietf.jgss.Oid;
 final class Gss {
     static final Oid KRB5 = oid("1.2.840.113554.1.2.2");
     static final Oid SPNEGO = oid("1.3.6.1.5.5.2");
+    /** GSS_KRB5_NT_PRINCIPAL_NAME: "service/host@REALM" used as written (RFC 1964 §2.1.1). */
+    static final Oid KRB5_PRINCIPAL_NAME = oid("1.2.840.113554.1.2.2.1");
     /** GSS_C_*_FLAG bits (RFC 2744) the initiator may ask for. */
     static final int DELEG = 1, MUTUAL = 2, REPLAY = 4, SEQUENCE = 8, CONF = 16, INTEG = 32;
     /** What the MIT binding asks for when the caller gives no flags. */
@@ -76,7 +78,8 @@ final class Gss {
         String principal = (String) options.get("principal");
         Subject subject = logins.initiator();
         GSSContext context = Logins.as(subject, () -> {
-            GSSName target = manager.createName(service, GSSName.NT_HOSTBASED_SERVICE);
+            Oid nameType = "principal".equals(options.get("nameType")) ? KRB5_PRINCIPAL_NAME : GSSName.NT_HOSTBASED_SERVICE;
+            GSSName target = manager.createName(service, nameType);
             GSSCredential credential = principal == null ? null
                     : manager.createCredential(manager.createName(principal, GSSName.NT_USER_NAME), GSSCredential.DEFAULT_LIFETIME, mech, GSSCredential.INITIATE_ONLY);
             GSSContext created = manager.createContext(target, mech, credential, GSSContext.DEFAULT_LIFETIME);
