@@ -12,10 +12,9 @@ import path from 'node:path';
 import type { SpnCheck, SpnPredictionReport } from '../api/http';
 import { fileOf, profileEnv, systemProfile } from '../gss/profiles';
 import type { KerberosProfile } from '../gss/types';
-import { parseKeytab } from '../krb/keytab';
-import { formatPrincipal } from '../krb/names';
 import { parseProfile, profileValue, profileValues, type ParsedProfile } from '../krb/profile';
 import { findExecutable, runTool } from '../system/exec';
+import { keytabKeysOf } from '../system/keytab-file';
 import { MIT_NAME_DEFAULTS, predictSpns, type BrowserSettings, type DnsCanonicalize, type HostResolver, type Krb5NameSettings } from './spn';
 
 const LOOKUP_TIMEOUT_MS = 3_000;
@@ -144,11 +143,10 @@ async function askKdc(kvno: string, principal: string, env: NodeJS.ProcessEnv): 
 /** The kvnos the keytab holds for `principal` (same name and realm), or why it could not be read. */
 async function keytabKvnos(keytab: string, principal: string): Promise<{ kvnos?: number[]; note?: string }> {
   try {
-    const { entries } = parseKeytab(await readFile(keytab)).keytab;
-    const kvnos = [...new Set(entries.filter((e) => formatPrincipal(e.principal) === principal).map((e) => e.kvno))].sort((a, b) => a - b);
-    return { kvnos };
+    return { kvnos: (await keytabKeysOf(keytab, principal)).kvnos };
   } catch (error) {
-    return { note: `cannot read the keytab ${keytab}: ${(error as Error).message}` };
+    // readKeytabFile's message names the file already.
+    return { note: `cannot read the keytab ${(error as Error).message}` };
   }
 }
 

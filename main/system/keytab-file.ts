@@ -8,6 +8,7 @@ import { BenchFailure } from '../engine/failure';
 import { KrbDecodeError } from '../krb/errors';
 import { wrongInputMessage } from '../krb/identify';
 import { KEYTAB_V2, parseKeytab, writeKeytab, type Keytab } from '../krb/keytab';
+import { enctypeName, formatPrincipal } from '../krb/names';
 import { fsMessage, kerberosFilePath, writeFileAtomic, writeTarget } from './files';
 
 /** Larger than any keytab worth opening: such a file is not one, and is not read to find out. */
@@ -44,6 +45,12 @@ export async function readKeytabFile(name: string, options: { missingIsEmpty?: b
     if (error instanceof KrbDecodeError) throw new Error(`${file}: ${wrongInputMessage(bytes, 'keytab', 'a keytab') ?? error.message}`);
     throw error;
   }
+}
+
+/** A principal's key versions (ascending) and enctypes in a keytab file (FILE: prefix allowed). */
+export async function keytabKeysOf(name: string, principal: string): Promise<{ kvnos: number[]; enctypes: string[] }> {
+  const mine = (await readKeytabFile(name)).entries.filter((e) => formatPrincipal(e.principal) === principal);
+  return { kvnos: [...new Set(mine.map((e) => e.kvno))].sort((a, b) => a - b), enctypes: [...new Set(mine.map((e) => enctypeName(e.enctype)))] };
 }
 
 /** What a file that is not a keytab seems to be, in a few words for the refusal. */

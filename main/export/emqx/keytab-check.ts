@@ -7,10 +7,10 @@
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseKeytab } from '../../krb/keytab';
-import { enctypeName, formatPrincipal } from '../../krb/names';
+import { parseKvnoOutput } from '../../diagnose/environment/kdc-kvno';
+import { fileOf } from '../../gss/profiles';
 import { findExecutable, runTool } from '../../system/exec';
-import { readUserFile } from '../../system/files';
+import { keytabKeysOf } from '../../system/keytab-file';
 
 const TOOL_TIMEOUT_MS = 15_000;
 
@@ -58,15 +58,15 @@ export async function kdcKvno(principal: string, krb5Config: string, client: Kvn
       if (!run.ok) return { error: `kinit -k -t ${client.keytabFile} ${client.principal}: ${(run.stderr.trim() || run.error) ?? `exit code ${run.code}`}` };
       how = `a fresh TGT of ${client.principal} (kinit -k)`;
     } else {
-      const file = client.ccache?.replace(/^FILE:/, '');
+      const file = fileOf(client.ccache);
       if (!file || !file.startsWith('/')) return { error: `no client keytab and no FILE: ccache of ${client.principal} to ask the KDC with` };
       await copyFile(file, path.join(temp, 'ccache'));
       how = `a copy of ${client.ccache}`;
     }
     const run = await runTool(kvnoTool, [principal], { env: toolEnv(krb5Config, ccache), timeoutMs: TOOL_TIMEOUT_MS });
-    const match = /^(.+): kvno = (\d+)\s*$/m.exec(run.stdout);
-    if (!match) return { error: `kvno ${principal}: ${(run.stderr.trim() || run.error) ?? `exit code ${run.code}`}` };
-    return { kvno: Number(match[2]), how };
+    const answer = parseKvnoOutput(run.stdout);
+    if (!answer) return { error: `kvno ${principal}: ${(run.stderr.trim() || run.error) ?? `exit code ${run.code}`}` };
+    return { kvno: answer.kvno, how };
   } catch (error) {
     return { error: `kvno ${principal}: ${(error as Error).message}` };
   } finally {
@@ -74,18 +74,11 @@ export async function kdcKvno(principal: string, krb5Config: string, client: Kvn
   }
 }
 
-export interface KeytabKeys {
-  kvnos: number[];
-  enctypes: string[];
-}
-
-/** The principal's key versions and enctypes in a keytab file. */
-export async function keytabKeysOf(file: string, principal: string): Promise<KeytabKeys | { error: string }> {
+/** The principal's key versions and enctypes in a keytab file, or why it could not be read. */
+export async function keytabKeys(file: string, principal: string): Promise<{ kvnos: number[]; enctypes: string[] } | { error: string }> {
   try {
-    const { keytab } = parseKeytab(await readUserFile(file));
-    const mine = keytab.entries.filter((e) => formatPrincipal(e.principal) === principal);
-    return { kvnos: [...new Set(mine.map((e) => e.kvno))].sort((a, b) => a - b), enctypes: [...new Set(mine.map((e) => enctypeName(e.enctype)))] };
+    return await keytabKeysOf(file, principal);
   } catch (error) {
-    return { error: `${file}: ${(error as Error).message}` };
+    return { error: (error as Error).message };
   }
 }

@@ -13,7 +13,7 @@ import type { ImportTestStep } from '../../api/export';
 import type { LabStatus } from '../../api/lab';
 import type { KerberosProfile } from '../../gss/types';
 import { authenticateAgainstEmqxSettings } from '../emqx/broker-run';
-import { defaultKeytabName, keytabKeysOf } from '../emqx/keytab-check';
+import { defaultKeytabName, keytabKeys } from '../emqx/keytab-check';
 import { readEmqxEntries } from '../emqx/read';
 import { JDK_PACKAGE } from '../../gss/java/launcher';
 import { parseHoconWithJava, TYPESAFE_CONFIG_PACKAGE, type HoconParse } from '../hocon';
@@ -91,7 +91,7 @@ function labKnows(principal: string, lab: LabStatus): { ok: boolean; detail: str
 /** The lab's service keytab (the test's KRB5_KTNAME) must hold the KDC's kvno. */
 async function labKeytabHolds(principal: string, lab: LabStatus, kdcKvno: number): Promise<{ ok: boolean; detail: string }> {
   const file = lab.keytabs.service;
-  const keys = await keytabKeysOf(file, principal);
+  const keys = await keytabKeys(file, principal);
   if ('error' in keys) return { ok: false, detail: keys.error };
   const kvnos = keys.kvnos.join(', ') || 'none';
   if (keys.kvnos.includes(kdcKvno)) return { ok: true, detail: `${file} (KRB5_KTNAME of the test) holds kvno ${kvnos}; the KDC's is ${kdcKvno}` };

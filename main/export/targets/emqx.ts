@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { ExportFile, ExportProof } from '../../api/export';
 import { authenticateAgainstEmqxSettings } from '../emqx/broker-run';
 import { authenticationConf, EMQX_KEYTAB_PATH, emqxKrb5Conf, emqxReadme, emqxSteps } from '../emqx/files';
-import { defaultKeytabName, kdcKvno, keytabKeysOf } from '../emqx/keytab-check';
+import { defaultKeytabName, kdcKvno, keytabKeys } from '../emqx/keytab-check';
 import { checkEmqxPrincipal } from '../emqx/principal';
 import { parseHoconWithJava } from '../hocon';
 import type { ExportModel, ExportTarget, GeneratedExport, ProofContext } from '../types';
@@ -109,7 +109,7 @@ async function proveDefaultKeytab(context: ProofContext, principal: string): Pro
   return proof('principal in the default keytab', async () => {
     const found = await defaultKeytabFile(context);
     if ('detail' in found) return found;
-    const keys = await keytabKeysOf(path.join(context.dir, found.file.path), principal);
+    const keys = await keytabKeys(path.join(context.dir, found.file.path), principal);
     if ('error' in keys) return { ok: false, detail: keys.error };
     const where = `${found.file.path} (EMQX's default keytab ${found.name})`;
     if (!keys.kvnos.length) return { ok: false, detail: `${where} holds no key of ${principal}: add it (kadmin ktadd -k ${EMQX_KEYTAB_PATH} ${principal})` };
