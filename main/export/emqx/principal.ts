@@ -5,7 +5,8 @@
  * takes the FQDN with "…/FQDN@" and fails on a principal without one. Its SASL server always
  * runs as service "mqtt" (emqx_auth_kerberos.hrl SERVICE), whatever the principal says.
  */
-const EMQX_PRINCIPAL = /^([a-zA-Z0-9._-]+)\/([a-zA-Z0-9.-]+)(?:@([A-Z0-9.-]+))?$/;
+import { EMQX_PRINCIPAL_PATTERN as EMQX_PRINCIPAL } from '../../broker/kerberos-authenticators';
+
 export const EMQX_SASL_SERVICE = 'mqtt';
 
 export interface EmqxPrincipalIssue {
