@@ -6,6 +6,7 @@
  * (main/broker/chain/try-connection.ts): a usernamePassword client with its password and a
  * GSSAPI-KERBEROS client with the lab's ticket.
  */
+import { runProof, type Outcome } from '../proof';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
@@ -30,10 +31,10 @@ export async function proveAzure(context: ProofContext): Promise<ExportProof[]> 
     proofs.push({ name: 'chain file read by the bench Azure loader', ok: false, detail: `${detail}\n(the files are a chain made for the realm instead)` });
   }
   const yamlText = `${await readFile(at(FILES.listener), 'utf8')}---\n${await readFile(at(FILES.authentication), 'utf8')}`;
-  proofs.push(timed('YAML read back by the bench Azure loader', () => yamlProof(yamlText)));
+  proofs.push(await runProof('YAML read back by the bench Azure loader', () => yamlProof(yamlText)));
   const secret = passwordSecret(source);
-  if (secret) proofs.push(await timedAsync('TOML parsed by smol-toml', () => tomlProof(at(FILES.clients))));
-  proofs.push(await timedAsync('apply.sh checked by sh -n', () => shellProof(at(FILES.apply))));
+  if (secret) proofs.push(await runProof('TOML parsed by smol-toml', () => tomlProof(at(FILES.clients))));
+  proofs.push(await runProof('apply.sh checked by sh -n', () => shellProof(at(FILES.apply))));
   if (proofs.some((p) => !p.ok && p.name !== 'chain file read by the bench Azure loader')) return proofs;
   const chainFile = await layOut(context, yamlText, secret);
   const loaded = await resolveChainFile(chainFile);
@@ -55,14 +56,14 @@ export async function proveAzure(context: ProofContext): Promise<ExportProof[]> 
   return proofs;
 }
 
-function yamlProof(text: string): Omit<ExportProof, 'name'> {
+function yamlProof(text: string): Outcome {
   const parsed = parseChainYaml(text, 'broker-listener.yaml + broker-authentication.yaml');
   if (!parsed.document) return { ok: false, detail: parsed.problems.map((p) => `line ${p.line} ${p.path}: ${p.message}`).join('\n') };
   const { listeners, authentications } = parsed.document;
   return { ok: true, detail: `${listeners.length} BrokerListener, ${authentications.length} BrokerAuthentication (${authentications.map((a) => a.authenticationMethods.length).join(', ')} methods); no problems` };
 }
 
-async function tomlProof(file: string): Promise<Omit<ExportProof, 'name'>> {
+async function tomlProof(file: string): Promise<Outcome> {
   const text = await readFile(file, 'utf8');
   try {
     parseToml(text);
@@ -73,7 +74,7 @@ async function tomlProof(file: string): Promise<Omit<ExportProof, 'name'>> {
   }
 }
 
-async function shellProof(file: string): Promise<Omit<ExportProof, 'name'>> {
+async function shellProof(file: string): Promise<Outcome> {
   const run = await runTool('/bin/sh', ['-n', file]);
   return run.ok ? { ok: true, detail: 'no syntax errors' } : { ok: false, detail: run.stderr.trim() || run.error || `exit status ${run.code}` };
 }
@@ -104,15 +105,11 @@ async function passwordOf(file: string): Promise<{ username: string; password: s
   return username && password ? { username, password } : undefined;
 }
 
-async function connectionProof(name: string, connect: () => Promise<ChainTestResult>): Promise<ExportProof> {
-  const started = Date.now();
-  try {
+function connectionProof(name: string, connect: () => Promise<ChainTestResult>): Promise<ExportProof> {
+  return runProof(name, async () => {
     const result = await connect();
-    const ok = result.allowed && result.exchange.verdict.outcome === 'success';
-    return { name, ok, detail: verdictText(result), ms: Date.now() - started };
-  } catch (error) {
-    return { name, ok: false, detail: (error as Error).message, ms: Date.now() - started };
-  }
+    return { ok: result.allowed && result.exchange.verdict.outcome === 'success', detail: verdictText(result) };
+  });
 }
 
 /** The chain's verdict and trace, and the broker's own outcome (the GSSAPI conversation comes after the chain). */
@@ -122,12 +119,3 @@ export function verdictText(r: ChainTestResult): string {
   return `${r.allowed ? 'allowed' : 'refused'}: ${r.reason}${trace ? `; trace: ${trace}` : ''}; broker: ${broker.outcome}${broker.reason ? ` (${broker.reason})` : ''}`;
 }
 
-function timed(name: string, run: () => Omit<ExportProof, 'name'>): ExportProof {
-  const started = Date.now();
-  return { name, ...run(), ms: Date.now() - started };
-}
-
-async function timedAsync(name: string, run: () => Promise<Omit<ExportProof, 'name'>>): Promise<ExportProof> {
-  const started = Date.now();
-  return { name, ...(await run()), ms: Date.now() - started };
-}

@@ -4,6 +4,7 @@
  * itself, launched headless with the exported flags and the client's ticket against a throwaway
  * Elasticsearch-mode endpoint, signing in through SPNEGO.
  */
+import { runProof, type Outcome } from '../proof';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,16 +17,9 @@ import { chromiumDumpDom, preText } from './chromium';
 import { browserSettings, CHROME_POLICY, CHROMIUM_FLAGS, chromiumFlags, FIREFOX_POLICIES, FIREFOX_USER_JS, firefoxList, needsNonFqdn, type BrowserSettings } from './files';
 import { chromeAllows, parseUserJs, shellWords } from './parse';
 
-type Outcome = Omit<ExportProof, 'name' | 'ms'>;
 
-async function timed(name: string, work: () => Promise<Outcome>): Promise<ExportProof> {
-  const started = Date.now();
-  try {
-    return { name, ...(await work()), ms: Date.now() - started };
-  } catch (error) {
-    return { name, ok: false, detail: `the proof itself failed: ${(error as Error).message}`, ms: Date.now() - started };
-  }
-}
+/** A proof of this module: an error it throws is reported as the proof itself failing. */
+const timed = (name: string, work: () => Promise<Outcome>) => runProof(name, work, 'the proof itself failed: ');
 
 const read = (ctx: ProofContext, file: string) => readFile(path.join(ctx.dir, file), 'utf8');
 

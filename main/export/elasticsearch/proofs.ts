@@ -9,6 +9,7 @@
  *      ES runs; MIT when there is no java) — role-mapping.sh run against it, then
  *      `curl --negotiate -u :` with the client's ticket on /_security/_authenticate.
  */
+import { runProof, type Outcome } from '../proof';
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -24,14 +25,9 @@ import { KRB5_CONF, ROLE_MAPPING_JSON, ROLE_MAPPING_SH, YML } from './files';
 import { proveKvno } from './kvno-proof';
 import { esExportSettings, esUsername, REALM_PREFIX, ROLE_MAPPING_NAME, type EsExportSettings } from './settings';
 
-async function timed(name: string, work: () => Promise<Omit<ExportProof, 'name' | 'ms'>>): Promise<ExportProof> {
-  const started = Date.now();
-  try {
-    return { name, ...(await work()), ms: Date.now() - started };
-  } catch (error) {
-    return { name, ok: false, detail: `the proof itself failed: ${(error as Error).message}`, ms: Date.now() - started };
-  }
-}
+
+/** A proof of this module: an error it throws is reported as the proof itself failing. */
+const timed = (name: string, work: () => Promise<Outcome>) => runProof(name, work, 'the proof itself failed: ');
 
 const fileText = (ctx: ProofContext, relative: string) => readFile(path.join(ctx.dir, relative), 'utf8');
 

@@ -5,10 +5,10 @@
  * principal and the realm's keytab, and authenticates a GSSAPI-KERBEROS client — MIT's texts on
  * failure.
  */
+import { runProof } from '../proof';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import type { ImportTestStep } from '../../api/export';
 import type { LabStatus } from '../../api/lab';
 import type { KerberosProfile } from '../../gss/types';
@@ -58,14 +58,6 @@ async function read(source: ImportSourceText): Promise<ImportReading> {
   return { ...empty, ...readEmqxEntries(source.file, parsed.entries) };
 }
 
-async function step(name: string, run: () => Promise<{ ok: boolean; detail: string }>): Promise<ImportTestStep> {
-  const started = performance.now();
-  try {
-    return { name, ...(await run()), ms: Math.round(performance.now() - started) };
-  } catch (error) {
-    return { name, ok: false, detail: (error as Error).message, ms: Math.round(performance.now() - started) };
-  }
-}
 
 interface Stage {
   against: string;
@@ -102,11 +94,11 @@ async function labKeytabHolds(principal: string, lab: LabStatus, kdcKvno: number
 async function labStage(principal: string, context: TestContext, steps: ImportTestStep[]): Promise<Stage | null> {
   const target = context.labRealm ? { realm: context.labRealm } : {};
   const lab = await context.lab.status(target);
-  const knows = await step(`${principal} in lab realm ${lab.realm}`, async () => labKnows(principal, lab));
+  const knows = await runProof(`${principal} in lab realm ${lab.realm}`, async () => labKnows(principal, lab));
   steps.push(knows);
   const known = lab.principals.find((p) => p.name === principal);
   if (!knows.ok || !known) return null;
-  steps.push(await step(`the default keytab holds ${principal}'s current key`, () => labKeytabHolds(principal, lab, known.kvno)));
+  steps.push(await runProof(`the default keytab holds ${principal}'s current key`, () => labKeytabHolds(principal, lab, known.kvno)));
   return { against: `lab realm ${lab.realm}`, profile: await context.lab.profile(target), keytabFile: lab.keytabs.service, krb5Config: lab.krb5Conf };
 }
 

@@ -4,8 +4,8 @@
  * with the packages and dashboard steps. Proven by the reference HOCON parser, by MIT naming the
  * default keytab and the KDC's kvno, and by the bench's broker running the same settings.
  */
+import { runProof, type Outcome } from '../proof';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import type { ExportFile, ExportProof } from '../../api/export';
 import { authenticateAgainstEmqxSettings } from '../emqx/broker-run';
 import { authenticationConf, EMQX_KEYTAB_PATH, emqxKrb5Conf, emqxReadme, emqxSteps } from '../emqx/files';
@@ -64,21 +64,10 @@ function generate(model: ExportModel, revealSecrets: boolean): GeneratedExport {
   return { files, notes };
 }
 
-type Outcome = { ok: boolean; detail: string };
-
-/** Runs one proof; a thrown error becomes its failed result. */
-async function proof(name: string, run: () => Promise<Outcome>): Promise<ExportProof> {
-  const started = performance.now();
-  try {
-    return { name, ...(await run()), ms: Math.round(performance.now() - started) };
-  } catch (error) {
-    return { name, ok: false, detail: (error as Error).message, ms: Math.round(performance.now() - started) };
-  }
-}
 
 async function proveHocon(context: ProofContext, principal: string): Promise<ExportProof> {
   let name = 'HOCON parsed by com.typesafe.config';
-  const result = await proof(name, async () => {
+  const result = await runProof(name, async () => {
     const parsed = await parseHoconWithJava(path.join(context.dir, EMQX_FILES.authentication));
     name = `HOCON parsed by ${parsed.parser}`;
     if (!parsed.ok) return { ok: false, detail: `${EMQX_FILES.authentication}:${parsed.line}: ${parsed.message} — the block is not valid HOCON` };
@@ -106,7 +95,7 @@ async function defaultKeytabFile(context: ProofContext): Promise<{ file: ExportF
 }
 
 async function proveDefaultKeytab(context: ProofContext, principal: string): Promise<ExportProof> {
-  return proof('principal in the default keytab', async () => {
+  return runProof('principal in the default keytab', async () => {
     const found = await defaultKeytabFile(context);
     if ('detail' in found) return found;
     const keys = await keytabKeys(path.join(context.dir, found.file.path), principal);
@@ -124,7 +113,7 @@ async function proveDefaultKeytab(context: ProofContext, principal: string): Pro
 }
 
 async function proveBroker(context: ProofContext, principal: string): Promise<ExportProof> {
-  return proof('broker runs the settings as EMQX reads them', async () => {
+  return runProof('broker runs the settings as EMQX reads them', async () => {
     const keytab = context.files.find((f) => f.path === EMQX_FILES.keytab);
     if (!keytab || keytab.withheld) return { ok: false, detail: `no keytab to run with: ${keytab?.withheld ?? 'missing'}` };
     const run = await authenticateAgainstEmqxSettings({

@@ -4,10 +4,10 @@
  * with the bench's own TypeScript (strict) and running it against the bench's broker with the
  * realm's ticket: it must connect, re-authenticate once and exit 0.
  */
+import { runProof } from '../proof';
 import { constants } from 'node:fs';
 import { access, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import type { ExportFile, ExportProof } from '../../api/export';
 import { profileEnv } from '../../gss/profiles';
 import { runTool } from '../../system/exec';
@@ -49,14 +49,6 @@ function generate(model: ExportModel): GeneratedExport {
   };
 }
 
-async function proof(name: string, run: () => Promise<{ ok: boolean; detail: string }>): Promise<ExportProof> {
-  const started = performance.now();
-  try {
-    return { name, ...(await run()), ms: Math.round(performance.now() - started) };
-  } catch (error) {
-    return { name, ok: false, detail: (error as Error).message, ms: Math.round(performance.now() - started) };
-  }
-}
 
 /** The program resolves mqtt, kerberos and @types/node from the bench's own node_modules. */
 async function linkModules(dir: string): Promise<string> {
@@ -76,7 +68,7 @@ function nodeEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 async function compile(context: ProofContext): Promise<ExportProof> {
-  return proof('TypeScript compiles (tsc, strict)', async () => {
+  return runProof('TypeScript compiles (tsc, strict)', async () => {
     const dir = path.join(context.dir, DIR);
     const modules = await linkModules(dir);
     const tsc = path.join(modules, 'typescript', 'bin', 'tsc');
@@ -89,7 +81,7 @@ async function compile(context: ProofContext): Promise<ExportProof> {
 }
 
 async function authenticate(context: ProofContext, compiled: boolean): Promise<ExportProof> {
-  return proof('connects, re-authenticates and exits 0 against the bench broker', async () => {
+  return runProof('connects, re-authenticates and exits 0 against the bench broker', async () => {
     if (!compiled) return { ok: false, detail: 'not run: the program did not compile' };
     const principal = emqxPrincipal(context.model);
     const keytabFile = context.model.mqtt.principal === principal ? context.model.mqtt.keytabFile?.replace(/^(FILE|WRFILE):/, '') : undefined;
