@@ -65,6 +65,11 @@ export function formatSize(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+/** A Unix file mode as ls and chmod write it: 0o600 → "0600". */
+export function fileMode(mode: number): string {
+  return `0${(mode & 0o7777).toString(8).padStart(3, '0')}`;
+}
+
 /** The last path segment of a file name, for download names and short labels. */
 export function baseName(name: string): string {
   return name.split(/[\\/]/).filter(Boolean).pop() ?? name;
