@@ -129,7 +129,7 @@ function hazelcastOptions(o: OptionsForm): ExportOptions {
 }
 
 /** The options the target reads, from the form. */
-export function optionsFor(target: ExportTargetId, o: OptionsForm): ExportOptions | undefined {
+function optionsFor(target: ExportTargetId, o: OptionsForm): ExportOptions | undefined {
   const groups = TARGET_OPTIONS[target];
   // v-model on a number input gives a number (or '' when empty), whatever the field's declared type.
   const order = String(o.esOrder).trim() === '' ? undefined : Number(o.esOrder);
@@ -147,7 +147,7 @@ export function optionsFor(target: ExportTargetId, o: OptionsForm): ExportOption
 }
 
 /** Where the realm comes from: the lab, or a profile (an Exchange brings its own, on the lab's defaults). */
-export function fromFor(kind: SourceKind, p: ProfileForm): ExportFrom | undefined {
+function fromFor(kind: SourceKind, p: ProfileForm): ExportFrom | undefined {
   if (kind !== 'profile') return kind === 'lab' ? { kind: 'lab' } : undefined;
   const fields = compact({
     krb5Config: p.profile === 'custom' ? text(p.krb5Config) : undefined,
@@ -162,7 +162,7 @@ export function fromFor(kind: SourceKind, p: ProfileForm): ExportFrom | undefine
 }
 
 /** The export target that writes what an imported format reads. */
-export function targetForImport(format: ImportFormat, file: string): ExportTargetId {
+function targetForImport(format: ImportFormat, file: string): ExportTargetId {
   if (format === 'hazelcast') return /\.ya?ml$/i.test(file) ? 'hazelcast-yaml' : 'hazelcast-xml';
   return format;
 }
@@ -381,7 +381,6 @@ export const useExportStore = defineStore('export', () => {
     importName,
     load,
     loadExchanges,
-    request,
     generate,
     save,
     fromExchange,

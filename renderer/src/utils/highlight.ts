@@ -9,8 +9,7 @@
  * XML comment, a TOML multi-line string …). Lines are lexed one at a time, so `^` means "at the
  * start of the line"; a state may fall back to another at the end of each line (a krb5 value ends
  * with its line). Every character of the input ends up in exactly one token, so the text shown is
- * the text copied. The output is tokens, rendered by Vue as text (escaped); `highlightHtml` escapes
- * each token before wrapping it, for callers that need markup.
+ * the text copied. The output is tokens, rendered by Vue as text (escaped by Vue, never as markup).
  */
 
 export type TokenKind = 'comment' | 'key' | 'string' | 'number' | 'keyword' | 'section' | 'tag' | 'attr' | 'variable' | 'punct' | 'type' | 'function';
@@ -355,17 +354,4 @@ export function highlight(text: string, language: string): HighlightedLine[] {
     if (grammar === yaml) blockIndent = yamlBlockStart(line);
   }
   return out;
-}
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
-
-/** The highlighted text as markup: every token escaped first, then wrapped in `<span class="hl-KIND">`. */
-export function highlightHtml(text: string, language: string): string {
-  return highlight(text, language)
-    .map((line) => line.map((t) => (t.kind ? `<span class="hl-${t.kind}">${escapeHtml(t.text)}</span>` : escapeHtml(t.text))).join(''))
-    .join('\n');
 }

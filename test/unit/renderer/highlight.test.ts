@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, highlight, highlightHtml, type TokenKind } from '../../../renderer/src/utils/highlight';
+import { highlight, type TokenKind } from '../../../renderer/src/utils/highlight';
 
 /** The tokens of one kind, in order, across the whole text. */
 function of(text: string, language: string, kind: TokenKind): string[] {
@@ -173,14 +173,5 @@ describe('highlight: the text is kept exactly', () => {
     expect(tokens!.map((t) => t.text).join('')).toBe(line);
     expect(tokens![tokens!.length - 1]).toEqual({ text: 'x'.repeat(200_000 + 6 - 4000), kind: null });
     expect(performance.now() - started).toBeLessThan(2000);
-  });
-});
-
-describe('highlightHtml: markup is escaped before it is wrapped', () => {
-  it('escapes every token, highlighted or not', () => {
-    expect(escapeHtml(`<a href="x">&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;');
-    const html = highlightHtml('<x a="<script>">&lt;</x>\ny', 'xml');
-    expect(html).toBe('<span class="hl-tag">&lt;x</span> <span class="hl-attr">a</span><span class="hl-punct">=</span><span class="hl-string">&quot;&lt;script&gt;&quot;</span><span class="hl-tag">&gt;</span><span class="hl-variable">&amp;lt;</span><span class="hl-tag">&lt;/x&gt;</span>\ny');
-    expect(highlightHtml('<img src=x onerror=alert(1)>', 'text')).toBe('&lt;img src=x onerror=alert(1)&gt;');
   });
 });
