@@ -146,6 +146,12 @@ export const useHistoryStore = defineStore('history', () => {
     filters.value = { source: '', outcome: '', text: '' };
   }
 
+  /** Another view's "show this Exchange": selected, and the filters cleared so it is in the list. */
+  function reveal(id: string): void {
+    clearFilters();
+    select(id);
+  }
+
   return {
     filters,
     exchanges,
@@ -168,5 +174,6 @@ export const useHistoryStore = defineStore('history', () => {
     exportFile,
     remove,
     clearFilters,
+    reveal,
   };
 });
