@@ -3,6 +3,7 @@
  * profile (the user's krb5.conf and keytabs), a successful Exchange, or an imported file. Targets
  * stay pure because everything that needs the disk or the lab happens here.
  */
+import { systemKrb5Config } from '../system/krb5-env';
 import { readFile } from 'node:fs/promises';
 import type { ExportFrom, ExportOptions } from '../api/export';
 import type { LabStatus } from '../api/lab';
@@ -129,7 +130,7 @@ export async function labModel(lab: LabStatus, options: ExportOptions = {}): Pro
 
 /** The model of the user's own setup: the realm and KDCs of their krb5.conf, their principals and keytabs. */
 export async function profileModel(from: Extract<ExportFrom, { kind: 'profile' }>, options: ExportOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<ExportModel> {
-  const file = from.krb5Config ?? (from.profile === 'system' ? (env.KRB5_CONFIG?.split(':')[0] ?? '/etc/krb5.conf') : undefined);
+  const file = from.krb5Config ?? (from.profile === 'system' ? systemKrb5Config(env) : undefined);
   if (!file) throw new BenchFailure('a custom profile needs its krb5.conf (krb5Config)');
   const profile = await readKrb5(file);
   const realm = from.realm ?? values(profile.sections.get('libdefaults'), 'default_realm')[0];

@@ -5,6 +5,11 @@ import { parseProfile, profileValue, type ParsedProfile } from '../krb/profile';
 
 /** Where MIT looks when KRB5_CONFIG is unset (Debian/Ubuntu build). */
 export const DEFAULT_KRB5_CONFIG = '/etc/krb5.conf';
+
+/** The first krb5.conf MIT reads for `env`: KRB5_CONFIG's first file, else /etc/krb5.conf. */
+export function systemKrb5Config(env: NodeJS.ProcessEnv = process.env): string {
+  return (env.KRB5_CONFIG ?? '').split(':').find(Boolean) ?? DEFAULT_KRB5_CONFIG;
+}
 const MAX_INCLUDE_DEPTH = 8;
 
 export interface Krb5ConfigFile {

@@ -5,6 +5,7 @@
  * principal and the realm's keytab, and authenticates a GSSAPI-KERBEROS client — MIT's texts on
  * failure.
  */
+import { systemKrb5Config } from '../../system/krb5-env';
 import { runProof } from '../proof';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -104,7 +105,7 @@ async function labStage(principal: string, context: TestContext, steps: ImportTe
 
 /** The user's own realm: the system's krb5.conf and ccache, and the keytab EMQX would read (keytab_file, else the default keytab). */
 async function ownStage(reading: ImportReading, steps: ImportTestStep[]): Promise<Stage | null> {
-  const krb5Config = process.env.KRB5_CONFIG?.split(':')[0] || '/etc/krb5.conf';
+  const krb5Config = systemKrb5Config();
   let keytabFile = reading.setup.serviceKeytab;
   if (!keytabFile) {
     const named = await defaultKeytabName(krb5Config);

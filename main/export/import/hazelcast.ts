@@ -3,6 +3,7 @@
  * HazelcastSecurity, every setting with its line; "test my config" runs the section on the Java
  * engine as a member would: identity login, ticket for the member SPN, acceptance.
  */
+import { systemKrb5Config } from '../../system/krb5-env';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,7 +72,7 @@ async function labStandIns(context: TestContext): Promise<{ standIns: StandIns; 
 
 function ownStandIns(security: HazelcastSecurity): { standIns: StandIns; krb5Config: string } {
   const realm = memberRealm(security)?.identity?.realm ?? '';
-  const krb5Config = process.env.KRB5_CONFIG?.split(':')[0] || '/etc/krb5.conf';
+  const krb5Config = systemKrb5Config();
   return { standIns: { against: `realm ${realm || '(default)'}`, realm, principal: '', keytab: '', known: null }, krb5Config };
 }
 

@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expandKrb5Tokens, loadKrb5Environment, locationFilePath } from '../../../main/system/krb5-env';
+import { expandKrb5Tokens, loadKrb5Environment, locationFilePath, systemKrb5Config } from '../../../main/system/krb5-env';
 
 describe('loadKrb5Environment', () => {
   let dir: string;
@@ -44,5 +44,14 @@ describe('loadKrb5Environment', () => {
     expect(locationFilePath('/tmp/y')).toBe('/tmp/y');
     expect(locationFilePath('KEYRING:persistent:0')).toBeNull();
     expect(locationFilePath('KCM:')).toBeNull();
+  });
+});
+
+describe('systemKrb5Config', () => {
+  it("is KRB5_CONFIG's first file, else /etc/krb5.conf (an empty or unset variable included)", () => {
+    expect(systemKrb5Config({ KRB5_CONFIG: '/a/krb5.conf:/b/krb5.conf' })).toBe('/a/krb5.conf');
+    expect(systemKrb5Config({ KRB5_CONFIG: ':/b/krb5.conf' })).toBe('/b/krb5.conf');
+    expect(systemKrb5Config({ KRB5_CONFIG: '' })).toBe('/etc/krb5.conf');
+    expect(systemKrb5Config({})).toBe('/etc/krb5.conf');
   });
 });
