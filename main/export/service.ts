@@ -97,8 +97,7 @@ export class ExportServiceImpl implements ExportService {
     let profile: KerberosProfile;
     if (from.kind === 'lab') {
       const target = from.realm ? { realm: from.realm } : {};
-      await this.lab.up(target);
-      model = await labModel(await this.lab.status(target), options);
+      model = await labModel(await this.lab.up(target), options);
       profile = await this.lab.profile(target);
     } else {
       model = await profileModel(from, options);
