@@ -9,6 +9,7 @@ import type { Exchange } from '../exchange/model';
 import type { AzureSource } from './azure/source';
 import type { GssSupervisor } from '../gss/supervisor';
 import type { KerberosProfile } from '../gss/types';
+import type { LabStatus } from '../api/lab';
 import type { LabServiceImpl } from '../lab/service';
 
 /** A service principal of the model, and its keys for the export's keytab. */
@@ -110,8 +111,8 @@ export interface TestContext {
   engine: EngineContext;
   supervisor: () => GssSupervisor;
   lab: LabServiceImpl;
-  /** Against the lab realm (its name) or the imported realm as it is (undefined). */
-  labRealm?: string;
+  /** Against the lab realm (its status, the realm up) or the imported realm as it is (undefined). */
+  labStatus?: LabStatus;
   signal: AbortSignal;
 }
 

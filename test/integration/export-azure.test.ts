@@ -37,7 +37,7 @@ describe('Azure IoT MQ export and import (lab realm, bench chain)', () => {
     engine: { runtime: 'cli', dataDir: h.dataDir, electronVersion: null, events: h.engine.events },
     supervisor: () => supervisor,
     lab: h.engine.api.lab as LabServiceImpl,
-    labRealm: h.lab.realm,
+    labStatus: h.lab,
     signal: new AbortController().signal,
   });
 

@@ -103,7 +103,7 @@ describe('"test my config" against the lab', () => {
   function context(): TestContext {
     supervisor ??= new GssSupervisor();
     const engine = { runtime: 'cli' as const, dataDir: h.dataDir, electronVersion: null, events: h.engine.events };
-    return { engine, supervisor: () => supervisor!, lab: h.engine.api.lab as LabServiceImpl, labRealm: h.lab.realm, signal: new AbortController().signal };
+    return { engine, supervisor: () => supervisor!, lab: h.engine.api.lab as LabServiceImpl, labStatus: h.lab, signal: new AbortController().signal };
   }
 
   async function testText(file: string, text: string) {

@@ -4,6 +4,7 @@
  * mqtt/localhost; a broken one is refused with MIT's text; "test my config" keeps the user's
  * [libdefaults] against the lab, and asks the user's own KDCs with a short limit.
  */
+import type { LabStatus } from '../../main/api/lab';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -29,13 +30,13 @@ describe('krb5.conf export and import (lab realm)', () => {
     await h?.close();
   });
 
-  const testContext = (labRealm?: string): TestContext => ({
+  const testContext = (labStatus?: LabStatus): TestContext => ({
     engine: { runtime: 'cli', dataDir: h.dataDir, electronVersion: null, events: h.engine.events },
     supervisor: () => {
       throw new Error('krb5 tests need no GSS worker');
     },
     lab: h.engine.api.lab as LabServiceImpl,
-    ...(labRealm ? { labRealm } : {}),
+    ...(labStatus ? { labStatus } : {}),
     signal: new AbortController().signal,
   });
 
@@ -81,7 +82,7 @@ describe('krb5.conf export and import (lab realm)', () => {
     const good = path.join(dir, 'user-good.conf');
     await writeFile(good, '[libdefaults]\n  default_realm = CORP.EXAMPLE\n  rdns = false\n  dns_canonicalize_hostname = false\n  permitted_enctypes = aes256-cts-hmac-sha1-96\n[realms]\n  CORP.EXAMPLE = {\n    kdc = kdc.corp.example\n  }\n');
     const reading = await krb5Importer.read({ file: good, text: readFileSync(good, 'utf8'), onDisk: true });
-    const ok = await krb5Importer.test(reading, testContext(h.lab.realm));
+    const ok = await krb5Importer.test(reading, testContext(h.lab));
     expect(ok.against).toBe(`lab realm ${h.lab.realm}`);
     expect(ok.steps.map((s) => [s.name.split(' ')[0], s.ok])).toEqual([
       ['krb5.conf', true],
@@ -92,7 +93,7 @@ describe('krb5.conf export and import (lab realm)', () => {
     expect(ok.steps[0]!.detail).toContain('permitted_enctypes = aes256-cts-hmac-sha1-96');
 
     const weak = await krb5Importer.read({ file: 'weak.conf', text: '[libdefaults]\n  default_realm = CORP.EXAMPLE\n  permitted_enctypes = camellia128-cts-cmac\n', onDisk: false });
-    const bad = await krb5Importer.test(weak, testContext(h.lab.realm));
+    const bad = await krb5Importer.test(weak, testContext(h.lab));
     const kinit = bad.steps.find((s) => s.name.startsWith('kinit'))!;
     expect(kinit.ok).toBe(false);
     expect(kinit.detail).toMatch(/kinit: .+ while getting initial credentials/);

@@ -50,13 +50,12 @@ async function ymlFor(reading: ImportReading, scratch: string): Promise<string> 
 
 async function plan(reading: ImportReading, context: TestContext, keytabPath: string): Promise<Plan> {
   const keytabThere = path.isAbsolute(keytabPath) && (await exists(keytabPath));
-  if (context.labRealm === undefined) {
+  const status = context.labStatus;
+  if (status === undefined) {
     const step = { name: `keytab.path → ${keytabPath}`, ok: keytabThere, detail: keytabThere ? 'the yml\'s keytab is used' : `configured service key tab file [${keytabPath}] does not exist` };
     return { profile: systemProfile(), kerberosRealm: undefined, against: 'the realm as configured (the machine\'s Kerberos configuration)', steps: [step] };
   }
-  const target = { realm: context.labRealm };
-  const status = await context.lab.up(target);
-  const profile = await context.lab.profile(target);
+  const profile = await context.lab.profile({ realm: status.realm });
   const against = `lab realm ${status.realm}`;
   if (keytabThere) return { profile, kerberosRealm: status.realm, against, steps: [{ name: `keytab.path → ${keytabPath}`, ok: true, detail: 'the yml\'s keytab is used' }] };
   const detail = `${keytabPath} is not on this machine: the lab's service keytab ${status.keytabs.service} (HTTP/localhost@${status.realm}) stands in for it`;

@@ -38,7 +38,7 @@ interface Prepared {
 
 async function testChain(reading: ImportReading, context: TestContext): Promise<{ steps: ImportTestStep[]; against: string; exchange?: Exchange }> {
   const file = reading.setup.chainFile;
-  const lab = context.labRealm !== undefined ? await context.lab.up({ realm: context.labRealm }) : undefined;
+  const lab = context.labStatus;
   const against = lab ? `lab realm ${lab.realm}` : reading.setup.realm ? `realm ${reading.setup.realm}` : 'your configuration';
   if (!file) return { against, steps: [{ name: 'chain file on disk', ok: false, detail: 'a dropped file cannot be run: its secrets are not beside it. Import it from its place on disk' }] };
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kbench-azure-test-'));

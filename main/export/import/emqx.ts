@@ -93,14 +93,13 @@ async function labKeytabHolds(principal: string, lab: LabStatus, kdcKvno: number
 
 /** The lab realm stands in for the user's: it must know the principal, and its service keytab must hold its current key. */
 async function labStage(principal: string, context: TestContext, steps: ImportTestStep[]): Promise<Stage | null> {
-  const target = context.labRealm ? { realm: context.labRealm } : {};
-  const lab = await context.lab.status(target);
+  const lab = context.labStatus!;
   const knows = await runProof(`${principal} in lab realm ${lab.realm}`, async () => labKnows(principal, lab));
   steps.push(knows);
   const known = lab.principals.find((p) => p.name === principal);
   if (!knows.ok || !known) return null;
   steps.push(await runProof(`the default keytab holds ${principal}'s current key`, () => labKeytabHolds(principal, lab, known.kvno)));
-  return { against: `lab realm ${lab.realm}`, profile: await context.lab.profile(target), keytabFile: lab.keytabs.service, krb5Config: lab.krb5Conf };
+  return { against: `lab realm ${lab.realm}`, profile: await context.lab.profile({ realm: lab.realm }), keytabFile: lab.keytabs.service, krb5Config: lab.krb5Conf };
 }
 
 /** The user's own realm: the system's krb5.conf and ccache, and the keytab EMQX would read (keytab_file, else the default keytab). */
@@ -120,14 +119,14 @@ async function ownStage(reading: ImportReading, steps: ImportTestStep[]): Promis
 async function test(reading: ImportReading, context: TestContext): ReturnType<Importer['test']> {
   const principal = reading.setup.broker?.principal;
   const errors = reading.problems.filter((p) => p.severity === 'error');
-  const against = context.labRealm ? `lab realm ${context.labRealm}` : 'the imported realm';
+  const against = context.labStatus ? `lab realm ${context.labStatus.realm}` : 'the imported realm';
   if (!principal || errors.length) {
     const first = errors[0];
     const detail = first ? `${first.file}:${first.line}: ${first.message}${first.fix ? ` — fix: ${first.fix}` : ''}` : 'no gssapi authenticator with a principal was read';
     return { steps: [{ name: 'read the authentication block', ok: false, detail }], against };
   }
   const steps: ImportTestStep[] = [];
-  const stage = context.labRealm !== undefined ? await labStage(principal, context, steps) : await ownStage(reading, steps);
+  const stage = context.labStatus !== undefined ? await labStage(principal, context, steps) : await ownStage(reading, steps);
   if (!stage) return { steps, against };
   const run = await authenticateAgainstEmqxSettings({
     gss: context.supervisor(),

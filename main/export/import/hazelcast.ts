@@ -64,7 +64,7 @@ async function read(source: ImportSourceText): Promise<ImportReading> {
 }
 
 async function labStandIns(context: TestContext): Promise<{ standIns: StandIns; krb5Config: string }> {
-  const lab = await context.lab.status(context.labRealm ? { realm: context.labRealm } : {});
+  const lab = context.labStatus!;
   const principal = `hz/${LAB_MEMBER_ADDRESS}@${lab.realm}`;
   const standIns: StandIns = { against: `lab realm ${lab.realm}`, realm: lab.realm, principal, keytab: lab.keytabs.service, known: new Set(lab.principals.map((p) => p.name)), replaceSpn: true };
   return { standIns, krb5Config: lab.krb5Conf };
@@ -79,11 +79,11 @@ function ownStandIns(security: HazelcastSecurity): { standIns: StandIns; krb5Con
 async function test(reading: ImportReading, context: TestContext): ReturnType<Importer['test']> {
   const security = reading.setup.hazelcast;
   const errors = reading.problems.filter((p) => p.severity === 'error');
-  const labRun = context.labRealm !== undefined;
+  const labRun = context.labStatus !== undefined;
   if (!security || errors.length) {
     const first = errors[0];
     const detail = first ? `${first.file}:${first.line}: ${first.message}${first.fix ? ` — fix: ${first.fix}` : ''}` : 'no Hazelcast security section was read';
-    return { steps: [{ name: 'read the security section', ok: false, detail }], against: labRun ? `lab realm ${context.labRealm}` : 'the imported realm' };
+    return { steps: [{ name: 'read the security section', ok: false, detail }], against: labRun ? `lab realm ${context.labStatus!.realm}` : 'the imported realm' };
   }
   const { standIns, krb5Config } = labRun ? await labStandIns(context) : ownStandIns(security);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kbench-hz-test-'));

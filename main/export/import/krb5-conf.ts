@@ -21,12 +21,12 @@ export const krb5Importer: Importer = {
   detect: (source) => detectKrb5Conf(source.text),
   read: async (source) => readKrb5Conf(source),
   async test(reading, context) {
-    return context.labRealm !== undefined ? testAgainstLab(reading, context) : testOwnRealm(reading);
+    return context.labStatus !== undefined ? testAgainstLab(reading, context) : testOwnRealm(reading);
   },
 };
 
 async function testAgainstLab(reading: ImportReading, context: TestContext): Promise<{ steps: ImportTestStep[]; against: string }> {
-  const lab = await context.lab.up({ realm: context.labRealm! });
+  const lab = context.labStatus!;
   const against = `lab realm ${lab.realm}`;
   if (!lab.kdc) return { against, steps: [{ name: 'lab realm', ok: false, detail: `the lab realm ${lab.realm} has no KDC running` }] };
   const kept = Object.entries(reading.setup.libdefaults ?? {}).filter(([tag]) => !LAB_TEST_DROPS.has(tag));

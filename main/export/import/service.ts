@@ -12,6 +12,7 @@ import type { ImportFormat, ImportReadInput, ImportResult, ImportService, Import
 import type { EngineContext } from '../../engine/context';
 import { BenchFailure } from '../../engine/failure';
 import type { GssSupervisor } from '../../gss/supervisor';
+import type { LabStatus } from '../../api/lab';
 import type { LabServiceImpl } from '../../lab/service';
 import type { ImportReading, ImportSourceText } from '../types';
 import { IMPORTERS, importerFor } from '.';
@@ -76,21 +77,21 @@ export class ImportServiceImpl implements ImportService {
       return { import: result, ok: false, against: 'nothing (the file cannot be used)', steps: [{ name: 'read the configuration', ok: false, detail }] };
     }
     const against = input.against ?? { kind: 'lab' };
-    let labRealm: string | undefined;
+    let labStatus: LabStatus | undefined;
     if (against.kind === 'lab') {
       const target = against.realm ? { realm: against.realm } : {};
-      labRealm = (await this.lab.up(target)).realm;
+      labStatus = await this.lab.up(target);
     }
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new Error('timed out')), TEST_TIMEOUT_MS);
     const started = performance.now();
     try {
       const reading: ImportReading = { files: result.files, understood: result.understood, unused: result.unused, problems: result.problems, setup: result.setup };
-      const run = await importerFor(result.format).test(reading, { engine: this.context, supervisor: this.supervisor, lab: this.lab, ...(labRealm ? { labRealm } : {}), signal: controller.signal });
+      const run = await importerFor(result.format).test(reading, { engine: this.context, supervisor: this.supervisor, lab: this.lab, ...(labStatus ? { labStatus } : {}), signal: controller.signal });
       return { import: result, ok: run.steps.length > 0 && run.steps.every((s) => s.ok), against: run.against, steps: run.steps, ...(run.exchange ? { exchange: run.exchange } : {}) };
     } catch (error) {
       const ms = Math.round(performance.now() - started);
-      return { import: result, ok: false, against: labRealm ? `lab realm ${labRealm}` : 'the imported realm', steps: [{ name: 'run the flow', ok: false, detail: (error as Error).message, ms }] };
+      return { import: result, ok: false, against: labStatus ? `lab realm ${labStatus.realm}` : 'the imported realm', steps: [{ name: 'run the flow', ok: false, detail: (error as Error).message, ms }] };
     } finally {
       clearTimeout(timer);
     }
