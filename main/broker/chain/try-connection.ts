@@ -13,6 +13,7 @@ import type { Exchange } from '../../exchange/model';
 import type { GssSupervisor } from '../../gss/supervisor';
 import { MqttProbe } from '../../probe/probe';
 import { startBroker, type Broker } from '../broker';
+import { settledExchange } from '../settled';
 import { ensureSelfSignedCertificate } from '../tls';
 import { KERBEROS_AUTHENTICATION_METHOD } from './methods/kerberos';
 import { chainKerberosAuthenticator, chainListenerConfigs, loadChainListeners } from './setup';
@@ -105,11 +106,7 @@ async function connectWithKerberos(url: string, clientId: string, ca: Buffer | u
 
 /** The connection's Exchange once its verdict is in (the broker sets it before it answers). */
 async function settled(broker: Broker, clientId: string): Promise<Exchange> {
-  const deadline = Date.now() + CONNECT_TIMEOUT_MS;
-  for (;;) {
-    const exchange = broker.exchanges.find((e) => e.meta?.clientId === clientId && e.verdict.outcome !== 'pending');
-    if (exchange) return exchange;
-    if (Date.now() > deadline) throw new BenchFailure('the broker recorded no verdict for the test connection in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const exchange = await settledExchange(broker, clientId, CONNECT_TIMEOUT_MS);
+  if (!exchange) throw new BenchFailure('the broker recorded no verdict for the test connection in time');
+  return exchange;
 }

@@ -11,6 +11,7 @@ import { parseKeytab } from '../../krb/keytab';
 import { MqttProbe } from '../../probe/probe';
 import { readUserFile } from '../../system/files';
 import { startBroker, type Broker } from '../../broker/broker';
+import { settledExchange } from '../../broker/settled';
 import { GssapiKerberosAuthenticator, parseServerPrincipal } from '../../broker/kerberos-authenticators';
 
 const CONNECT_TIMEOUT_MS = 15_000;
@@ -58,15 +59,6 @@ export async function withEmqxBroker<T>(settings: EmqxBrokerSettings, use: (url:
   }
 }
 
-/** The broker's Exchange of a client id once its verdict is in. */
-export async function brokerExchange(broker: Broker, clientId: string, timeoutMs = CONNECT_TIMEOUT_MS): Promise<Exchange | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const exchange = broker.exchanges.find((e) => e.meta?.clientId === clientId && e.verdict.outcome !== 'pending');
-    if (exchange || Date.now() > deadline) return exchange;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 export function describeExchange(exchange: Exchange | undefined): string {
   if (!exchange) return 'the broker recorded no verdict for the connection';
@@ -92,7 +84,7 @@ export async function authenticateAgainstEmqxSettings(settings: EmqxBrokerSettin
       } finally {
         await probe.close();
       }
-      const exchange = await brokerExchange(broker, clientId);
+      const exchange = await settledExchange(broker, clientId, CONNECT_TIMEOUT_MS);
       const ok = clientSide.verdict.outcome === 'success' && exchange?.verdict.outcome === 'success';
       const client = `the probe asked for ${service} with ${settings.profile.ccache ?? 'the default ccache'}: ${clientSide.verdict.outcome} (${clientSide.verdict.reason})`;
       return { ok, detail: `${describeExchange(exchange)}; ${client}`, ...(exchange ? { exchange } : {}) };

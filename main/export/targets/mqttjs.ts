@@ -12,7 +12,8 @@ import type { ExportFile, ExportProof } from '../../api/export';
 import { profileEnv } from '../../gss/profiles';
 import { runTool } from '../../system/exec';
 import { packageRoot } from '../../system/paths';
-import { brokerExchange, describeExchange, withEmqxBroker } from '../emqx/broker-run';
+import { settledExchange } from '../../broker/settled';
+import { describeExchange, withEmqxBroker } from '../emqx/broker-run';
 import { mqttjsClientSource, mqttjsPackageJson, mqttjsTsconfig } from '../emqx/mqttjs-program';
 import { checkEmqxPrincipal } from '../emqx/principal';
 import type { ExportModel, ExportTarget, GeneratedExport, ProofContext } from '../types';
@@ -92,7 +93,7 @@ async function authenticate(context: ProofContext, compiled: boolean): Promise<E
       const program = path.join(context.dir, DIR, 'dist', 'client.js');
       const env = nodeEnv({ ...profileEnv(context.profile), MQTT_URL: url, MQTT_CLIENT_ID: clientId, ELECTRON_RUN_AS_NODE: '1' });
       const run = await runTool(process.execPath, [program, '--reauth'], { env, timeoutMs: RUN_TIMEOUT_MS });
-      const exchange = await brokerExchange(broker, clientId, 2000);
+      const exchange = await settledExchange(broker, clientId, 2000);
       const said = [run.stdout.trim(), run.stderr.trim()].filter(Boolean).join(' / ');
       const reauthenticated = /re-authenticated 1 time/.test(exchange?.verdict.reason ?? '');
       const ok = run.ok && exchange?.verdict.outcome === 'success' && reauthenticated;
