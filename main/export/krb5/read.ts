@@ -2,14 +2,9 @@
 import type { ImportSourceText, ImportReading } from '../types';
 import { readKrb5Files } from './includes';
 import { krb5Settings, type Krb5Settings } from './settings';
-import type { RealmBlock } from './write';
 
-export interface Krb5Reading extends ImportReading {
-  /** Each realm block with the tags the bench understood (the export writes them back). */
-  realms: RealmBlock[];
-}
-
-export function readKrb5Conf(source: ImportSourceText): Krb5Reading {
+/** The realm blocks travel in setup.realms (the export writes them back from there). */
+export function readKrb5Conf(source: ImportSourceText): ImportReading {
   const files = readKrb5Files(source);
   const settings: Krb5Settings = krb5Settings(files, source.onDisk ? source.file : undefined);
   const problems = settings.problems.sort((a, b) => (a.file === b.file ? a.line - b.line : 0));
@@ -19,7 +14,6 @@ export function readKrb5Conf(source: ImportSourceText): Krb5Reading {
     unused: settings.unused,
     problems,
     setup: settings.setup,
-    realms: settings.realms,
   };
 }
 
