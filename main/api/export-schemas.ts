@@ -1,5 +1,6 @@
 /** Input schemas of the `export`, `importer` and `spn` services (see schemas.ts for the pattern). */
 import { z } from 'zod';
+import { IMPORT_FORMATS } from './export';
 import { FileSource } from './source-schemas';
 
 const LabRealm = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a realm name: letters, digits, ".", "_", "-"');
@@ -11,7 +12,7 @@ const Host = z.string().min(1).max(253).regex(/^[^\s/@]+$/, 'a host name or addr
 const Hosts = z.array(z.string().min(1).max(253)).max(64);
 
 const TargetId = z.enum(['emqx', 'krb5', 'elasticsearch', 'hazelcast-xml', 'hazelcast-yaml', 'azure', 'mqttjs', 'java', 'browser']);
-const ImportFormat = z.enum(['krb5', 'emqx', 'elasticsearch', 'hazelcast', 'azure']);
+const ImportFormat = z.enum(IMPORT_FORMATS);
 
 const From = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('lab'), realm: LabRealm.optional() }).strict(),

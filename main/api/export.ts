@@ -165,7 +165,9 @@ export interface ExportService {
 
 // ——— Import ———
 
-export type ImportFormat = 'krb5' | 'emqx' | 'elasticsearch' | 'hazelcast' | 'azure';
+/** The formats the importer reads, in the order `--as` lists them. */
+export const IMPORT_FORMATS = ['krb5', 'emqx', 'elasticsearch', 'hazelcast', 'azure'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 /** A setting the bench understood and uses, where it came from. */
 export interface ImportSetting {

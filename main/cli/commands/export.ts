@@ -4,6 +4,7 @@
  * proving and saving are the export service's (the window and web mode call the same).
  */
 import path from 'node:path';
+import { IMPORT_FORMATS } from '../../api/export';
 import type { ExportFrom, ExportOptions, ExportRequest, ExportResult, ExportSaveResult, ExportTargetId, ImportFormat } from '../../api/export';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command, type CommandInput } from '../command';
 import { json, palette, useColour } from '../format';
@@ -11,7 +12,6 @@ import { invokeService } from '../invoke';
 import { str } from '../password-options';
 
 const TARGETS: readonly ExportTargetId[] = ['emqx', 'krb5', 'elasticsearch', 'hazelcast-xml', 'hazelcast-yaml', 'azure', 'mqttjs', 'java', 'browser'];
-const FORMATS: readonly ImportFormat[] = ['krb5', 'emqx', 'elasticsearch', 'hazelcast', 'azure'];
 
 const list = (input: CommandInput, name: string): string[] | undefined => {
   const value = input.values[name];
@@ -84,7 +84,7 @@ export function exportRequest(input: CommandInput): ExportRequest {
   const exchangeId = str(input, 'exchange');
   if (from && exchangeId) throw new UsageError('give --from FILE or --exchange ID, not both', exportCommand);
   const as = str(input, 'as') as ImportFormat | undefined;
-  if (as && !FORMATS.includes(as)) throw new UsageError(`--as is one of ${FORMATS.join(', ')}`, exportCommand);
+  if (as && !(IMPORT_FORMATS as readonly string[]).includes(as)) throw new UsageError(`--as is one of ${IMPORT_FORMATS.join(', ')}`, exportCommand);
   const imported = str(input, 'import');
   if (as && !imported) throw new UsageError('--as goes with --import FILE', exportCommand);
   return defined({

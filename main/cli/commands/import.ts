@@ -4,13 +4,13 @@
  * real flow run with it. The importer service does the work.
  */
 import path from 'node:path';
+import { IMPORT_FORMATS } from '../../api/export';
 import type { ImportFormat, ImportResult, ImportTestResult } from '../../api/export';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command';
 import { json, padEnd, palette, useColour } from '../format';
 import { invokeService } from '../invoke';
 import { str } from '../password-options';
 
-const FORMATS: readonly ImportFormat[] = ['krb5', 'emqx', 'elasticsearch', 'hazelcast', 'azure'];
 
 function where(file: string, line: number, main: string): string {
   return `${file === main ? path.basename(file) : file}:${line}`;
@@ -72,7 +72,7 @@ problems, setup } and, with --test, "test": { ok, against, steps: [ { name, ok, 
   async run(input) {
     const { io, values } = input;
     const as = str(input, 'as') as ImportFormat | undefined;
-    if (as && !FORMATS.includes(as)) throw new UsageError(`--as is one of ${FORMATS.join(', ')}, not "${as}"`, importCommand);
+    if (as && !(IMPORT_FORMATS as readonly string[]).includes(as)) throw new UsageError(`--as is one of ${IMPORT_FORMATS.join(', ')}, not "${as}"`, importCommand);
     const against = str(input, 'against');
     if (against && against !== 'lab' && against !== 'own') throw new UsageError(`--against is lab or own, not "${against}"`, importCommand);
     if ((against || str(input, 'realm')) && !values.test) throw new UsageError('--against and --realm go with --test', importCommand);
