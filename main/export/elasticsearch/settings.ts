@@ -3,6 +3,7 @@
  * then the imported elasticsearch.yml's realm (an import → export round trip keeps every setting),
  * then ES's documented example (kerb1, order 0, keytab.path es.keytab).
  */
+import { kerberosUser } from '../../http/es/authenticate';
 import path from 'node:path';
 import type { ExportModel } from '../types';
 
@@ -58,7 +59,7 @@ function isInsideConfigDir(keytabPath: string): boolean {
   return keytabPath !== '' && !path.isAbsolute(keytabPath) && !path.posix.normalize(keytabPath.split(path.sep).join('/')).startsWith('..');
 }
 
-/** The user name ES gives a principal (KerberosRealm: the part before the first "@" with remove_realm_name). */
+/** The user name ES gives a principal: the bench's ES emulation's own rule (KerberosRealm, remove_realm_name). */
 export function esUsername(principal: string, removeRealmName: boolean): string {
-  return removeRealmName ? principal.split('@')[0]! : principal;
+  return kerberosUser(principal, { name: '', removeRealmName }).username;
 }
