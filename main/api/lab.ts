@@ -6,6 +6,8 @@
 import type { KerberosProfile } from '../gss/types';
 
 export type LabState = 'absent' | 'stopped' | 'running';
+/** mit: MIT krb5kdc (default realm BENCH.TEST); ad: a Samba AD domain controller (default realm AD.TEST). */
+export type LabKind = 'mit' | 'ad';
 export type LabPrincipalKind = 'user' | 'service' | 'krbtgt';
 
 export interface LabPrincipal {
@@ -37,6 +39,7 @@ export interface LabShellEnv {
 
 export interface LabStatus {
   realm: string;
+  kind: LabKind;
   state: LabState;
   /** The realm's directory (it may not exist yet when absent). */
   dir: string;
@@ -59,6 +62,82 @@ export interface LabStatus {
   staleKeytabs: { path: string; principal: string; kvno: number }[];
   /** The change undo() reverts now (the latest one that can be undone), null when there is none. */
   lastChange: LabChange | null;
+  /** An AD realm's domain and accounts; null for an MIT realm (and an absent one). */
+  ad: LabDirectory | null;
+}
+
+/** What an AD lab adds to the status: the domain as AD names it, and its accounts. */
+export interface LabDirectory {
+  /** The NetBIOS domain name ("AD"). */
+  netbios: string;
+  /** The domain's DN ("DC=ad,DC=test"). */
+  baseDn: string;
+  /** The DC's LDAP (bind as Administrator with revealPassword({ name: 'Administrator' })). */
+  ldap: string;
+  /** kpasswd on the DC: "127.0.0.1:PORT". */
+  kpasswd: string;
+  /** User, service and computer accounts the lab made (built-in ones left out), by name. */
+  accounts: LabAccount[];
+}
+
+export type LabAccountKind = 'user' | 'service' | 'computer';
+/**
+ * msDS-SupportedEncryptionTypes as the lab sets it: rc4 (4), aes (24: AES128 + AES256), both (28),
+ * unset (no attribute: the KDC's default, RC4 tickets for services).
+ */
+export type LabEnctypeChoice = 'rc4' | 'aes' | 'both' | 'unset';
+
+export interface LabAccount {
+  /** sAMAccountName ("svc-mqtt", "ws1$"). */
+  name: string;
+  kind: LabAccountKind;
+  dn: string;
+  /** The account's own principal ("svc-mqtt@AD.TEST"). */
+  principal: string;
+  /** servicePrincipalName values. */
+  spns: string[];
+  /** msDS-KeyVersionNumber. */
+  kvno: number;
+  enctypes: LabEnctypeChoice;
+  /** The raw attribute, null when unset. */
+  supportedEncryptionTypes: number | null;
+  userAccountControl: number;
+  enabled: boolean;
+  /** accountExpires is in the past. */
+  expired: boolean;
+  /** pwdLastSet = 0: the password must be changed at the next logon. */
+  mustChangePassword: boolean;
+  /** Pre-authentication required (DONT_REQ_PREAUTH clear). */
+  requiresPreauth: boolean;
+  /** The salt AD derives this account's AES keys with ("AD.TESTsvc-mqtt", "AD.TESThostws1.ad.test"). */
+  salt: string;
+  hasPassword: boolean;
+  inServiceKeytab: boolean;
+}
+
+export type LabNewAccount = LabTarget & {
+  name: string;
+  /** Default user; service: with `spns`, its keys in the service keytab; computer: name ends with "$". */
+  type?: LabAccountKind;
+  /** Absent: a random password the lab keeps. */
+  password?: string;
+  spns?: string[];
+  enctypes?: LabEnctypeChoice;
+};
+
+export type LabAccountChange = LabTarget & {
+  name: string;
+  enabled?: boolean;
+  expired?: boolean;
+  mustChangePassword?: boolean;
+  requiresPreauth?: boolean;
+  enctypes?: LabEnctypeChoice;
+};
+
+/** An account that holds an SPN, as LDAP says. */
+export interface LabSpnHolder {
+  account: string;
+  dn: string;
 }
 
 /** The lab operations that change a principal and can be undone. */
@@ -115,9 +194,14 @@ export interface LabUpResult extends LabStatus {
   elapsedMs: number;
 }
 
-/** Every method takes the realm it acts on; default BENCH.TEST. */
+/** Every method takes the realm it acts on; default BENCH.TEST (AD.TEST with kind 'ad'). */
 export interface LabTarget {
   realm?: string;
+  /**
+   * The kind of realm to make when it is absent (up), and the default realm when `realm` is not
+   * given. An existing realm keeps its kind: asking for the other one is refused.
+   */
+  kind?: LabKind;
   /**
    * false: a change the bench reverts by itself (a diagnose scenario) — nothing is kept for undo,
    * so it never crowds the user's own changes out of the undo list. Default true.
@@ -214,6 +298,24 @@ export interface LabService {
    * what the change left).
    */
   undo(input?: LabTarget & { id?: string }): Promise<LabUndoResult>;
+
+  // ---- AD realms only (an MIT realm refuses them) ----
+
+  /** A user, service or computer account; a service account's SPNs are added and its keys exported to the service keytab. */
+  addAccount(input: LabNewAccount): Promise<LabStatus>;
+  /** Enable/disable, expire, must-change-at-next-logon, pre-authentication, msDS-SupportedEncryptionTypes. */
+  setAccount(input: LabAccountChange): Promise<LabStatus>;
+  removeAccount(input: LabTarget & { name: string }): Promise<LabStatus>;
+  /**
+   * `samba-tool spn add`. AD refuses an SPN another account holds; `force` writes it into the
+   * domain partition directly (past AD's check), as a broken migration or a hand edit would.
+   */
+  addSpn(input: LabTarget & { spn: string; account: string; force?: boolean }): Promise<LabStatus>;
+  removeSpn(input: LabTarget & { spn: string; account: string }): Promise<LabStatus>;
+  /** The accounts holding an SPN, found over LDAP (servicePrincipalName=SPN) as Administrator. */
+  findSpn(input: LabTarget & { spn: string }): Promise<LabSpnHolder[]>;
+  /** A password change as the user makes it (kpasswd with the old password): kvno + 1. */
+  changePassword(input: LabTarget & { name: string; newPassword: string }): Promise<LabStatus>;
 }
 
 /** The `lab.kdcLog` event: lines the KDC just appended to its log. */

@@ -34,7 +34,10 @@ const DecodeInput = z.union([z.object({ text: z.string().min(1).max(90_000_000) 
 const LabRealm = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a realm name: letters, digits, ".", "_", "-"');
 const LabPrincipalName = z.string().min(1).max(255).regex(/^[A-Za-z0-9._\-/@$+=,:]+$/, 'a principal name: letters, digits and . _ - / @ $ + = , :');
 const LabPassword = z.string().min(1).max(1024);
-const LabTarget = z.object({ realm: LabRealm.optional(), undoable: z.boolean().optional() }).strict();
+const LabTarget = z.object({ realm: LabRealm.optional(), undoable: z.boolean().optional(), kind: z.enum(['mit', 'ad']).optional() }).strict();
+const LabAccountName = z.string().regex(/^[A-Za-z0-9._-]{1,19}\$?$/, 'an account name (sAMAccountName): letters, digits, . _ -, at most 20 characters, a computer ending with $');
+const LabSpn = z.string().regex(/^[A-Za-z0-9._-]+\/[A-Za-z0-9._:-]+(\/[A-Za-z0-9._-]+)?$/, 'an SPN: service/host[:port][/name]');
+const LabEnctypeChoice = z.enum(['rc4', 'aes', 'both', 'unset']);
 const TEN_YEARS = 10 * 366 * 24 * 3600;
 const labSchemas = {
   up: z.tuple([LabTarget.optional()]),
@@ -82,6 +85,30 @@ const labSchemas = {
     ]),
   ]),
   undo: z.tuple([LabTarget.extend({ id: z.string().uuid().optional() }).strict().optional()]),
+  addAccount: z.tuple([
+    LabTarget.extend({
+      name: LabAccountName,
+      type: z.enum(['user', 'service', 'computer']).optional(),
+      password: LabPassword.optional(),
+      spns: z.array(LabSpn).max(32).optional(),
+      enctypes: LabEnctypeChoice.optional(),
+    }).strict(),
+  ]),
+  setAccount: z.tuple([
+    LabTarget.extend({
+      name: LabAccountName,
+      enabled: z.boolean().optional(),
+      expired: z.boolean().optional(),
+      mustChangePassword: z.boolean().optional(),
+      requiresPreauth: z.boolean().optional(),
+      enctypes: LabEnctypeChoice.optional(),
+    }).strict(),
+  ]),
+  removeAccount: z.tuple([LabTarget.extend({ name: LabAccountName }).strict()]),
+  addSpn: z.tuple([LabTarget.extend({ spn: LabSpn, account: LabAccountName, force: z.boolean().optional() }).strict()]),
+  removeSpn: z.tuple([LabTarget.extend({ spn: LabSpn, account: LabAccountName }).strict()]),
+  findSpn: z.tuple([LabTarget.extend({ spn: LabSpn }).strict()]),
+  changePassword: z.tuple([LabTarget.extend({ name: LabAccountName, newPassword: LabPassword }).strict()]),
 };
 
 const SaslRunOptions = z

@@ -16,7 +16,7 @@ import { readPasswords } from './lab-files';
 import type { LabLayout } from './layout';
 import { principalKind } from './principals';
 import { keytabHolds } from './realm-state';
-import type { MitRealm } from './realm';
+import type { MitRealm } from './mit/realm';
 
 /** Enctype names → ids; unknown names and an empty list are refused before any key changes. */
 export function wantedEnctypes(names: string[] | undefined): number[] | undefined {

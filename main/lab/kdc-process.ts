@@ -9,7 +9,7 @@ import dgram from 'node:dgram';
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { RealmError, type MitRealm } from './realm';
+import { RealmError, type MitRealm } from './mit/realm';
 import { hasProcfs, isZombie, listPids, pidAlive, processArgv, processStartedAt } from './procfs';
 import { fileSize, readFrom } from '../system/files';
 

@@ -6,7 +6,7 @@
  */
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { RealmError } from './realm';
+import { RealmError } from './mit/realm';
 import { pidAlive } from './procfs';
 
 const LOCK_TIMEOUT_MS = 60_000;

@@ -8,7 +8,7 @@ import { BenchFailure } from '../engine/failure';
 import type { FlagChanges } from './change-words';
 import type { LabLayout } from './layout';
 import { runTool } from '../system/exec';
-import { RealmError, type MitRealm } from './realm';
+import { RealmError, type MitRealm } from './mit/realm';
 
 export interface DatabasePrincipal {
   name: string;

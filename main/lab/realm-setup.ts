@@ -9,7 +9,7 @@ import { readPasswords, updatePasswords, writeOwner, writeSettings } from './lab
 import { LAB_SERVICES, LAB_USER, TEMPORARY_REALM_PREFIX, type LabLayout } from './layout';
 import { listPrincipals } from './principals';
 import { exists } from './realm-state';
-import { MitRealm } from './realm';
+import { MitRealm } from './mit/realm';
 
 /** A new realm with the lab's cast: alice (random password, client keytab) and the services in the service keytab. */
 export async function createLabRealm(layout: LabLayout): Promise<MitRealm> {

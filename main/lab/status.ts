@@ -12,7 +12,7 @@ import { readPasswords, readSettings, type LabSettings } from './lab-files';
 import { labShellEnv, type LabLayout } from './layout';
 import { listPrincipals } from './principals';
 import { exists, readTgt, realmExists } from './realm-state';
-import { MitRealm } from './realm';
+import { MitRealm } from './mit/realm';
 import { latestChange } from './undo';
 
 export async function readLabStatus(layout: LabLayout): Promise<LabStatus> {
@@ -24,7 +24,7 @@ export async function readLabStatus(layout: LabLayout): Promise<LabStatus> {
     env: labShellEnv(layout),
   };
   if (!(await realmExists(layout))) {
-    return { ...base, state: 'absent', pid: null, port: null, kdc: null, uptimeSeconds: null, principals: [], ccache: { path: layout.ccache, tgtExpires: null }, clockOffsetSeconds: 0, staleKeytabs: [], lastChange: null };
+    return { ...base, kind: 'mit', ad: null, state: 'absent', pid: null, port: null, kdc: null, uptimeSeconds: null, principals: [], ccache: { path: layout.ccache, tgtExpires: null }, clockOffsetSeconds: 0, staleKeytabs: [], lastChange: null };
   }
   const realm = await MitRealm.open(layout.dir);
   const [kdc, database, passwords, settings, serviceKeytab, tgt, lastChange] = await Promise.all([
@@ -49,6 +49,8 @@ export async function readLabStatus(layout: LabLayout): Promise<LabStatus> {
   for (const record of settings.staleKeytabs) if (await exists(record.path)) staleKeytabs.push(record);
   return {
     ...base,
+    kind: 'mit',
+    ad: null,
     state: kdc ? 'running' : 'stopped',
     pid: kdc?.pid ?? null,
     port: realm.port,

@@ -33,7 +33,7 @@ import { readKeytabFile } from '../system/keytab-file';
 import { readPasswords, updatePasswords } from './lab-files';
 import type { LabLayout } from './layout';
 import { listPrincipals, type DatabasePrincipal } from './principals';
-import type { MitRealm } from './realm';
+import type { MitRealm } from './mit/realm';
 
 /** Changes kept for undo per realm; older ones (and their dumps) are dropped. */
 const MAX_CHANGES = 10;

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MitRealm } from '../../main/lab/realm';
+import { MitRealm } from '../../main/lab/mit/realm';
 import { launchChromium } from '../helpers/browser';
 import { startKbenchWeb, type RunningWeb } from '../helpers/web';
 

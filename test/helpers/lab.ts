@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { MitRealm } from '../../main/lab/realm';
+import { MitRealm } from '../../main/lab/mit/realm';
 
 export const ALICE_PASSWORD = 'alice-Pa55word';
 

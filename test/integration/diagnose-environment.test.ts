@@ -15,7 +15,7 @@ import type { Finding } from '../../main/api/diagnose';
 import { checkEnvironment, ENV_TO_CATALOG, type EnvironmentReport } from '../../main/diagnose/environment';
 import { keytabEntryRandom, parseKeytab, writeKeytab } from '../../main/krb/keytab';
 import { spawnDetachedKdc, stopPid } from '../../main/lab/kdc-process';
-import { freeLoopbackPort } from '../../main/lab/realm';
+import { freeLoopbackPort } from '../../main/lab/mit/realm';
 import { ALICE_PASSWORD, createTestRealm, type TestRealm } from '../helpers/lab';
 
 const REALM = 'ENVCHECK.TEST';

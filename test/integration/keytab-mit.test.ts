@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../main/cli';
 import { parseKeytab, writeKeytab } from '../../main/krb/keytab';
-import { MitRealm, REALM_ENCTYPES } from '../../main/lab/realm';
+import { MitRealm, REALM_ENCTYPES } from '../../main/lab/mit/realm';
 import { runKbench } from '../helpers/cli';
 
 const exec = promisify(execFile);

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MitRealm, RealmError } from '../../main/lab/realm';
+import { MitRealm, RealmError } from '../../main/lab/mit/realm';
 
 const exec = promisify(execFile);
 

@@ -13,7 +13,7 @@ import type { BenchEvent } from '../../main/api/events';
 import { BenchEventBus } from '../../main/engine/events';
 import { parseCcache } from '../../main/krb/ccache';
 import { kdcsUnder, spawnDetachedKdc, stopPid } from '../../main/lab/kdc-process';
-import { MitRealm } from '../../main/lab/realm';
+import { MitRealm } from '../../main/lab/mit/realm';
 import { LabServiceImpl } from '../../main/lab/service';
 import { kbenchProcess, runProgram } from '../helpers/cli';
 

@@ -6,7 +6,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFrame, tcpExchange, udpExchange } from '../../../main/diagnose/environment/transport';
-import { freeLoopbackPort } from '../../../main/lab/realm';
+import { freeLoopbackPort } from '../../../main/lab/mit/realm';
 
 const REQUEST = Buffer.from('as-req bytes');
 const REPLY = Buffer.from('krb-error bytes');

@@ -8,12 +8,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import dgram from 'node:dgram';
 import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
-import { findExecutable, runTool, type ToolRun } from '../system/exec';
-import { fileSize, readFrom } from '../system/files';
+import { findExecutable, runTool, type ToolRun } from '../../system/exec';
+import { fileSize, readFrom } from '../../system/files';
+import { freeLoopbackPort, RealmError, tcpConnects, type KinitSecret, type PrincipalSecret, type RealmBackend } from '../backend';
+
+export { freeLoopbackPort, RealmError, type KinitSecret, type PrincipalSecret } from '../backend';
 
 /** The MIT tools a realm uses and the Debian package that ships each. */
 const TOOL_PACKAGES = {
@@ -39,20 +40,6 @@ const KDC_START_TIMEOUT_MS = 10_000;
 const KDC_STOP_TIMEOUT_MS = 5_000;
 const TOOL_TIMEOUT_MS = 15_000;
 
-export type RealmErrorCode = 'tool-missing' | 'setup' | 'kadmin' | 'kdc-start' | 'kinit';
-
-export class RealmError extends Error {
-  constructor(
-    readonly code: RealmErrorCode,
-    message: string,
-    /** Tool output or a KDC log excerpt that explains the failure. */
-    readonly detail?: string,
-  ) {
-    super(detail ? `${message}\n${detail}` : message);
-    this.name = 'RealmError';
-  }
-}
-
 export interface MitRealmOptions {
   /** A new or empty directory; destroy() deletes it. */
   dir: string;
@@ -61,8 +48,6 @@ export interface MitRealmOptions {
   port?: number;
 }
 
-export type PrincipalSecret = { password: string } | { randkey: true };
-export type KinitSecret = { password: string } | { keytab: string };
 
 export interface KtaddEntry {
   principal: string;
@@ -82,7 +67,8 @@ function trackKdc(child: ChildProcess): void {
   child.once('exit', () => runningKdcs.delete(child));
 }
 
-export class MitRealm {
+export class MitRealm implements RealmBackend {
+  readonly kind = 'mit' as const;
   private kdc: ChildProcess | undefined;
   /** A start() in progress, so a second caller waits for it instead of spawning a second KDC. */
   private starting: Promise<void> | undefined;
@@ -143,6 +129,10 @@ export class MitRealm {
 
   get port(): number {
     return this.kdcPort;
+  }
+
+  get krb5Conf(): string {
+    return this.paths.krb5Conf;
   }
 
   /** Moves the realm to another KDC port: rewrites krb5.conf and kdc.conf (restart the KDC yourself). */
@@ -235,6 +225,10 @@ export class MitRealm {
       kvno: Number(m[2]),
       enctype: m[3]!,
     }));
+  }
+
+  async exportKeys(keytabPath: string, principal: string): Promise<void> {
+    await this.ktadd(keytabPath, principal, { norandkey: true });
   }
 
   // ---- KDC -----------------------------------------------------------------------------------
@@ -494,45 +488,3 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   await exited;
   clearTimeout(timer);
 }
-
-/** A port free for both TCP and UDP on 127.0.0.1 right now (the KDC needs both). */
-export async function freeLoopbackPort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const server = net.createServer();
-    const port = await new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
-    });
-    const udpFree = await udpBindable(port);
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    if (udpFree) return port;
-  }
-  throw new RealmError('setup', 'found no loopback port free for both TCP and UDP in 20 tries');
-}
-
-function udpBindable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = dgram.createSocket('udp4');
-    socket.once('error', () => {
-      socket.close();
-      resolve(false);
-    });
-    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
-  });
-}
-
-function tcpConnects(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host: '127.0.0.1' });
-    socket.setTimeout(1000);
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-  });
-}
-
-

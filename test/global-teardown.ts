@@ -1,0 +1,6 @@
+/** Integration project: after every file ran, the shared AD lab's DC is stopped (test/helpers/ad-lab.ts). */
+import { stopSharedAdLab } from './helpers/ad-lab';
+
+export default function setup(): () => Promise<void> {
+  return () => stopSharedAdLab();
+}
