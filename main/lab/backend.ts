@@ -64,7 +64,7 @@ export async function freeLoopbackPort(): Promise<number> {
   throw new RealmError('setup', 'found no loopback port free for both TCP and UDP in 20 tries');
 }
 
-function udpBindable(port: number): Promise<boolean> {
+export function udpBindable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = dgram.createSocket('udp4');
     socket.once('error', () => {
@@ -90,3 +90,46 @@ export function tcpConnects(port: number): Promise<boolean> {
 }
 
 
+
+/**
+ * The krb5.conf a lab realm's clients use (MIT's libraries: kinit, kvno, the GSS workers): no DNS,
+ * no reverse lookups, TCP first, RC4 allowed so a realm can hand out RC4 tickets on purpose.
+ */
+export function labKrb5Conf(options: {
+  realm: string;
+  /** The first line: what wrote it. */
+  title: string;
+  enctypes: readonly string[];
+  /** Relations of the realm's [realms] block ("kdc = 127.0.0.1:88"). */
+  realmLines: string[];
+  /** Host names and domains mapped to the realm. */
+  domains: string[];
+  /** MIT's library log, when wanted. */
+  logFile?: string;
+}): string {
+  const { realm } = options;
+  const enctypes = options.enctypes.join(' ');
+  return `# ${options.title}
+[libdefaults]
+  default_realm = ${realm}
+  dns_lookup_kdc = false
+  dns_lookup_realm = false
+  dns_canonicalize_hostname = false
+  rdns = false
+  # TCP first: one connection per request, no UDP retransmit waits on loopback
+  udp_preference_limit = 1
+  ticket_lifetime = 10h
+  renew_lifetime = 1d
+  forwardable = true
+  clockskew = 300
+  permitted_enctypes = ${enctypes}
+  default_tkt_enctypes = ${enctypes}
+  default_tgs_enctypes = ${enctypes}
+  # MIT 1.21+ refuses RC4 session keys without it; 1.20 ignores it (arcfour is permitted there)
+  allow_rc4 = true
+[realms]
+  ${realm} = {
+${options.realmLines.map((line) => `    ${line}\n`).join('')}  }
+[domain_realm]
+${options.domains.map((domain) => `  ${domain} = ${realm}\n`).join('')}${options.logFile ? `[logging]\n  default = FILE:${options.logFile}\n` : ''}`;
+}

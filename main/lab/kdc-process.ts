@@ -5,10 +5,10 @@
  * /proc/PID/cmdline), never a recycled pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { udpBindable } from './backend';
 import { RealmError, type MitRealm } from './mit/realm';
 import { hasProcfs, isZombie, listPids, pidAlive, processArgv, processStartedAt } from './procfs';
 import { fileSize, readFrom } from '../system/files';
@@ -110,15 +110,61 @@ export async function loopbackPortFree(port: number): Promise<boolean> {
     server.once('error', () => resolve(false));
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
-  if (!tcp) return false;
-  return new Promise((resolve) => {
-    const socket = dgram.createSocket('udp4');
-    socket.once('error', () => {
-      socket.close();
+  return tcp && udpBindable(port);
+}
+
+/**
+ * Spawns a server in its own session (stdout and stderr appended to `outputFile`), waits until
+ * `ready()` says it serves, then lets it go: it outlives this process. When it exits first or is not
+ * ready within `timeoutMs`, it is stopped and `failure(reason)` is thrown; `pidFile` is removed.
+ */
+export async function spawnDetached(options: {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  outputFile: string;
+  pidFile: string;
+  ready: () => Promise<boolean>;
+  timeoutMs: number;
+  /** "stopped before answering (exit code 1)" or "did not answer within 10 s". */
+  failure: (reason: string) => Promise<Error>;
+}): Promise<{ pid: number; startedAt: number }> {
+  const output = await open(options.outputFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(options.command, options.args, { env: options.env, stdio: ['ignore', output.fd, output.fd], detached: true });
+  } finally {
+    await output.close();
+  }
+  let exit: string | undefined;
+  const exited = new Promise<false>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exit = signal ? `killed by ${signal}` : `exit code ${code}`;
       resolve(false);
     });
-    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+    child.once('error', (error) => {
+      exit = error.message;
+      resolve(false);
+    });
   });
+  try {
+    const deadline = Date.now() + options.timeoutMs;
+    while (Date.now() < deadline) {
+      if (exit) throw await options.failure(`stopped before answering (${exit})`);
+      // Whatever else listens on the port would keep the probe waiting; the server's exit ends it.
+      if (await Promise.race([options.ready(), exited])) {
+        child.unref(); // this process may now exit; the server lives on in its own session
+        return { pid: child.pid!, startedAt: (await processStartedAt(child.pid!)) ?? Date.now() };
+      }
+      await sleep(20);
+    }
+    throw await options.failure(`did not answer within ${options.timeoutMs / 1000} s`);
+  } catch (error) {
+    // Never leave a half-started server behind.
+    if (child.pid && !exit) await stopPid(child.pid);
+    await rm(options.pidFile, { force: true });
+    throw error;
+  }
 }
 
 /**
@@ -136,41 +182,17 @@ export async function spawnDetachedKdc(realm: MitRealm, options: { clockOffsetSe
   // -n: no fork of its own (we detach it, so we know its pid at once); -P: the pid file we find it by;
   // -T: the clock offset the KDC works with (a testing switch of MIT's).
   const args = ['-n', '-r', realm.realm, '-P', p.pidFile, ...(offset ? ['-T', String(offset)] : [])];
-  const output = await open(p.kdcStdout, 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn(krb5kdc, args, { env: realm.env(), stdio: ['ignore', output.fd, output.fd], detached: true });
-  } finally {
-    await output.close();
-  }
-  let exit: string | undefined;
-  const exited = new Promise<false>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exit = signal ? `killed by ${signal}` : `exit code ${code}`;
-      resolve(false);
-    });
-    child.once('error', (error) => {
-      exit = error.message;
-      resolve(false);
-    });
+  const started = await spawnDetached({
+    command: krb5kdc,
+    args,
+    env: realm.env(),
+    outputFile: p.kdcStdout,
+    pidFile: p.pidFile,
+    ready: () => realm.kdcAnswers(),
+    timeoutMs: KDC_START_TIMEOUT_MS,
+    failure: (reason) => startFailure(realm, `krb5kdc ${reason}${reason.startsWith('did not') ? ` on 127.0.0.1:${realm.port}` : ''}`, logStart, stdoutStart),
   });
-  try {
-    const deadline = Date.now() + KDC_START_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      if (exit) throw await startFailure(realm, `krb5kdc stopped before answering (${exit})`, logStart, stdoutStart);
-      if (await Promise.race([realm.kdcAnswers(), exited])) {
-        child.unref(); // this process may now exit; the KDC lives on in its own session
-        return { pid: child.pid!, startedAt: (await processStartedAt(child.pid!)) ?? Date.now(), clockOffsetSeconds: offset };
-      }
-      await sleep(20);
-    }
-    throw await startFailure(realm, `krb5kdc did not answer on 127.0.0.1:${realm.port} within ${KDC_START_TIMEOUT_MS / 1000} s`, logStart, stdoutStart);
-  } catch (error) {
-    // Never leave a half-started KDC behind.
-    if (child.pid && !exit) await stopPid(child.pid);
-    await rm(p.pidFile, { force: true });
-    throw error;
-  }
+  return { ...started, clockOffsetSeconds: offset };
 }
 
 async function startFailure(realm: MitRealm, message: string, logStart: number, stdoutStart: number): Promise<RealmError> {

@@ -44,7 +44,8 @@ export interface AdLabHandle {
   close(): Promise<void>;
 }
 
-async function acquire(): Promise<void> {
+/** Takes the shared AD lab's lock (waits for the file that holds it); release() gives it back. */
+export async function acquire(): Promise<void> {
   const deadline = Date.now() + AD_HOOK_TIMEOUT_MS;
   for (;;) {
     try {
@@ -69,6 +70,11 @@ async function acquire(): Promise<void> {
     if (Date.now() > deadline) throw new Error(`the shared AD lab is held by process ${owner} for over ${AD_HOOK_TIMEOUT_MS / 60000} min`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** Gives the shared AD lab's lock back (acquire took it). */
+export async function release(): Promise<void> {
+  await rm(LOCK, { force: true });
 }
 
 /** Takes the shared AD lab (waits for another file to finish with it) and brings it up. */

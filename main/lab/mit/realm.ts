@@ -12,7 +12,7 @@ import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { findExecutable, runTool, type ToolRun } from '../../system/exec';
 import { fileSize, readFrom } from '../../system/files';
-import { freeLoopbackPort, RealmError, tcpConnects, type KinitSecret, type PrincipalSecret, type RealmBackend } from '../backend';
+import { freeLoopbackPort, labKrb5Conf, RealmError, tcpConnects, type KinitSecret, type PrincipalSecret, type RealmBackend } from '../backend';
 
 export { freeLoopbackPort, RealmError, type KinitSecret, type PrincipalSecret } from '../backend';
 
@@ -381,36 +381,14 @@ export class MitRealm implements RealmBackend {
 // ---- configuration ---------------------------------------------------------------------------
 
 function krb5Conf(realm: string, port: number, dir: string): string {
-  const enctypes = REALM_ENCTYPES.join(' ');
-  return `# Lab realm ${realm} — written by Kerberos Bench; everything lives in ${dir}
-[libdefaults]
-  default_realm = ${realm}
-  dns_lookup_kdc = false
-  dns_lookup_realm = false
-  dns_canonicalize_hostname = false
-  rdns = false
-  # TCP first: one connection per request, no UDP retransmit waits on loopback
-  udp_preference_limit = 1
-  ticket_lifetime = 10h
-  renew_lifetime = 1d
-  forwardable = true
-  clockskew = 300
-  permitted_enctypes = ${enctypes}
-  default_tkt_enctypes = ${enctypes}
-  default_tgs_enctypes = ${enctypes}
-  # MIT 1.21+ refuses RC4 session keys without it; 1.20 ignores it (arcfour is permitted there)
-  allow_rc4 = true
-[realms]
-  ${realm} = {
-    kdc = 127.0.0.1:${port}
-    primary_kdc = 127.0.0.1:${port}
-  }
-[domain_realm]
-  localhost = ${realm}
-  .localhost = ${realm}
-[logging]
-  default = FILE:${path.join(dir, 'krb5lib.log')}
-`;
+  return labKrb5Conf({
+    realm,
+    title: `Lab realm ${realm} — written by Kerberos Bench; everything lives in ${dir}`,
+    enctypes: REALM_ENCTYPES,
+    realmLines: [`kdc = 127.0.0.1:${port}`, `primary_kdc = 127.0.0.1:${port}`],
+    domains: ['localhost', '.localhost'],
+    logFile: path.join(dir, 'krb5lib.log'),
+  });
 }
 
 function kdcConf(realm: string, port: number, dir: string): string {

@@ -16,15 +16,14 @@
  * `-M single`). The KDC and kpasswd ports are settable; LDAP is not (389 and 3268 on 127.0.0.1),
  * so one AD lab runs at a time on a machine. Samba's DC must run as root.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { findExecutable, runTool, type ToolRun } from '../../system/exec';
 import { fileSize, readFrom } from '../../system/files';
-import { freeLoopbackPort, RealmError, tcpConnects, type KinitSecret, type PrincipalSecret, type RealmBackend } from '../backend';
-import { stopPid } from '../kdc-process';
-import { isZombie, pidAlive, processStartedAt } from '../procfs';
+import { freeLoopbackPort, labKrb5Conf, RealmError, tcpConnects, type KinitSecret, type PrincipalSecret, type RealmBackend } from '../backend';
+import { spawnDetached, stopPid } from '../kdc-process';
+import { isZombie, listPids, pidAlive, processStartedAt } from '../procfs';
 import { ldifEntries, ldifText, type LdifEntry } from './ldif';
 
 /** The Samba and MIT tools the AD lab uses and the Debian package that ships each. */
@@ -59,6 +58,35 @@ export const UAC = {
   DONT_EXPIRE_PASSWORD: 0x10000,
   DONT_REQ_PREAUTH: 0x400000,
 } as const;
+
+/**
+ * Samba's DC runs as root only. Tried and dropped (Samba 4.17.12): a user namespace (`unshare -r`,
+ * also with a subordinate uid range mapped through newuidmap) runs a KDC-only DC, but provisioning
+ * panics there ("Security context active token stack underflow" while it sets the sysvol ACLs),
+ * and LDAP's port 389 needs root in the machine's network namespace anyway.
+ */
+export function canRunSamba(): boolean {
+  return process.getuid?.() === 0;
+}
+
+export type SambaRunMode = 'root';
+
+/** 'root' when the DC can run here, else null (see canRunSamba). */
+export async function sambaRunMode(): Promise<SambaRunMode | null> {
+  return canRunSamba() ? 'root' : null;
+}
+
+/** The RealmError for a machine where the DC cannot run. */
+export function cannotRunSamba(): RealmError {
+  return new RealmError(
+    'tool-missing',
+    "Samba's AD DC must run as root (it provisions the domain's sysvol ACLs and binds LDAP on 127.0.0.1:389): run the bench as root (sudo kbench lab up --kind ad, or sudo kbench web). The MIT lab needs no root.",
+  );
+}
+
+function requireRoot(): void {
+  if (!canRunSamba()) throw cannotRunSamba();
+}
 
 export interface SambaDcProcess {
   pid: number;
@@ -110,9 +138,8 @@ export class SambaRealm implements RealmBackend {
     const base = path.join(dir, 'base.conf');
     await writeFile(base, baseConf(dir));
     const realm = new SambaRealm(dir, options.realm, 0, 0);
-    const samba = await realm.tool('samba-tool');
-    const run = await runTool(
-      samba,
+    const run = await realm.runSamba(
+      'samba-tool',
       [
         'domain', 'provision', '-s', base, `--targetdir=${path.join(dir, 'dc')}`, `--realm=${options.realm}`, `--domain=${netbiosDomain(options.realm)}`,
         '--host-name=dc1', '--server-role=dc', '--dns-backend=NONE', '--use-rfc2307', '--host-ip=127.0.0.1',
@@ -238,6 +265,7 @@ export class SambaRealm implements RealmBackend {
    */
   async start(options: { clockOffsetSeconds?: number } = {}): Promise<SambaDcProcess> {
     const samba = await this.tool('samba');
+    requireRoot();
     await this.tool('kinit'); // the readiness probe needs it
     const offset = Math.trunc(options.clockOffsetSeconds ?? 0);
     const env: NodeJS.ProcessEnv = this.env();
@@ -245,44 +273,24 @@ export class SambaRealm implements RealmBackend {
       if (!(await fileExists(FAKETIME_LIBRARY))) throw new RealmError('tool-missing', `a clock offset needs libfaketime (${FAKETIME_LIBRARY}): install the Debian package libfaketime (sudo apt-get install -y libfaketime)`);
       Object.assign(env, { LD_PRELOAD: FAKETIME_LIBRARY, FAKETIME: `${offset >= 0 ? '+' : ''}${offset}s`, FAKETIME_DONT_FAKE_MONOTONIC: '1', FAKETIME_DONT_RESET: '1' });
     }
+    // LDAP's port is fixed: another DC (or slapd) on it would answer our readiness probe and our
+    // LDAP searches while this DC runs without LDAP. Refuse instead.
+    if (await tcpConnects(AD_LDAP_PORT)) throw await this.ldapTaken();
     await rm(this.paths.pidFile, { force: true });
     await writeFile(this.paths.offsetFile, `${offset}\n`);
     const logStart = await fileSize(this.paths.log);
-    const output = await open(this.paths.log, 'a');
-    let child: ChildProcess;
-    try {
+    const started = await spawnDetached({
+      command: samba,
       // -F: no fork of its own (we detach it ourselves and know its pid); -M single: one process.
-      child = spawn(samba, ['-F', '--debug-stdout', '-M', 'single', '-s', this.paths.smbConf], { env, stdio: ['ignore', output.fd, output.fd], detached: true });
-    } finally {
-      await output.close();
-    }
-    let exit: string | undefined;
-    const exited = new Promise<false>((resolve) => {
-      child.once('exit', (code, signal) => {
-        exit = signal ? `killed by ${signal}` : `exit code ${code}`;
-        resolve(false);
-      });
-      child.once('error', (error) => {
-        exit = error.message;
-        resolve(false);
-      });
+      args: ['-F', '--debug-stdout', '-M', 'single', '-s', this.paths.smbConf],
+      env,
+      outputFile: this.paths.log,
+      pidFile: this.paths.pidFile,
+      ready: () => this.ready(),
+      timeoutMs: DC_START_TIMEOUT_MS,
+      failure: (reason) => this.startFailure(`samba ${reason}${reason.startsWith('did not') ? ` on 127.0.0.1:${this.kdcPort}` : ''}`, logStart),
     });
-    try {
-      const deadline = Date.now() + DC_START_TIMEOUT_MS;
-      while (Date.now() < deadline) {
-        if (exit) throw await this.startFailure(`samba stopped before answering (${exit})`, logStart);
-        if (await Promise.race([this.ready(), exited])) {
-          child.unref();
-          return { pid: child.pid!, startedAt: (await processStartedAt(child.pid!)) ?? Date.now(), clockOffsetSeconds: offset };
-        }
-        await sleep(50);
-      }
-      throw await this.startFailure(`the AD DC did not answer on 127.0.0.1:${this.kdcPort} within ${DC_START_TIMEOUT_MS / 1000} s`, logStart);
-    } catch (error) {
-      if (child.pid && !exit) await stopPid(child.pid);
-      await rm(this.paths.pidFile, { force: true });
-      throw error;
-    }
+    return { ...started, clockOffsetSeconds: offset };
   }
 
   /** Stops the DC (SIGTERM to the root samba process, SIGKILL after 5 s). Safe when it is not running. */
@@ -306,15 +314,21 @@ export class SambaRealm implements RealmBackend {
 
   private async startFailure(message: string, logStart: number): Promise<RealmError> {
     const excerpt = (await readFrom(this.paths.log, logStart)).trim().split('\n').slice(-15).join('\n');
-    const holder = (await tcpConnects(AD_LDAP_PORT)) ? `\n127.0.0.1:${AD_LDAP_PORT} (LDAP) is in use by another program — one AD lab runs at a time (kbench lab down --realm … stops another).` : '';
-    return new RealmError('kdc-start', message + holder, excerpt ? `samba log (${this.paths.log}):\n${excerpt}` : 'samba wrote no log');
+    return new RealmError('kdc-start', message, excerpt ? `samba log (${this.paths.log}):\n${excerpt}` : 'samba wrote no log');
+  }
+
+  /** Who holds LDAP's port: another AD lab's DC (named by its realm directory) or another program. */
+  private async ldapTaken(): Promise<RealmError> {
+    const other = (await dcsUnder('/', await listPids()))[0];
+    const who = other ? `the AD lab DC of ${other.dir} (pid ${other.pid}): stop it first (kbench lab down --kind ad, with that lab's KBENCH_DATA_DIR)` : 'another program (sudo ss -ltnp "sport = :389" names it)';
+    return new RealmError('kdc-start', `127.0.0.1:${AD_LDAP_PORT} (LDAP) is in use by ${who}. Samba's LDAP port is fixed, so one AD lab DC runs at a time on a machine.`);
   }
 
   // ---- directory operations ------------------------------------------------------------------
 
   /** Runs one samba-tool command against this DC's smb.conf; its error text on failure. */
   async samba(args: string[]): Promise<string> {
-    const run = await runTool(await this.tool('samba-tool'), [...args, '-s', this.paths.smbConf], { env: this.env(), timeoutMs: TOOL_TIMEOUT_MS });
+    const run = await this.runSamba('samba-tool', [...args, '-s', this.paths.smbConf]);
     if (!run.ok) {
       const error = run.stderr.split('\n').find((line) => /^ERROR/.test(line)) ?? toolOutput(run).split('\n').slice(-3).join(' ');
       throw new RealmError('kadmin', `samba-tool ${args.slice(0, 2).join(' ')} failed: ${error.trim()}`);
@@ -324,7 +338,7 @@ export class SambaRealm implements RealmBackend {
 
   /** ldbsearch on the local sam.ldb (subtree under the domain), the entries parsed. */
   async search(filter: string, attributes: string[]): Promise<LdifEntry[]> {
-    const run = await runTool(await this.tool('ldbsearch'), ['-H', this.paths.samLdb, '-s', 'sub', '-b', this.baseDn, filter, ...attributes], { env: this.env(), timeoutMs: TOOL_TIMEOUT_MS });
+    const run = await this.runSamba('ldbsearch', ['-H', this.paths.samLdb, '-s', 'sub', '-b', this.baseDn, filter, ...attributes]);
     if (!run.ok) throw new RealmError('kadmin', `ldbsearch ${filter} failed`, toolOutput(run));
     return ldifEntries(run.stdout);
   }
@@ -337,7 +351,9 @@ export class SambaRealm implements RealmBackend {
   async modify(dn: string, changes: { op: 'replace' | 'add' | 'delete'; attribute: string; values: (string | Buffer)[] }[], options: { raw?: boolean } = {}): Promise<void> {
     const ldif = ldifText(dn, changes);
     const target = options.raw ? this.paths.partition : this.paths.samLdb;
-    const run = await runTool(await this.tool('ldbmodify'), ['-H', target], { env: this.env(), timeoutMs: TOOL_TIMEOUT_MS, input: ldif });
+    // --configfile: without smb.conf's realm, Samba's password_hash module salts the AES keys with
+    // the bare account name ("alice") instead of AD's REALM + name ("AD.TESTalice").
+    const run = await this.runSamba('ldbmodify', ['-H', target, `--configfile=${this.paths.smbConf}`], { input: ldif });
     if (!run.ok || !/Modified 1 records? successfully/.test(run.stdout)) {
       throw new RealmError('kadmin', `ldbmodify ${dn} (${changes.map((c) => `${c.op} ${c.attribute}`).join(', ')}) failed: ${toolOutput(run).split('\n').slice(0, 3).join(' ')}`);
     }
@@ -386,6 +402,13 @@ export class SambaRealm implements RealmBackend {
     const run = await runTool(await this.tool('kinit'), args, { env: this.env(), timeoutMs: TOOL_TIMEOUT_MS, input: 'password' in secret ? `${secret.password}\n` : '' });
     if (!run.ok) throw new RealmError('kinit', `kinit ${principal} failed`, toolOutput(run).replace(/^Password for \S+: ?/m, ''));
     return ccache;
+  }
+
+  /** Runs a Samba tool (samba-tool, ldbsearch, ldbmodify) on this DC's files: as root only (see canRunSamba). */
+  async runSamba(name: 'samba-tool' | 'ldbsearch' | 'ldbmodify', args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<ToolRun> {
+    const tool = await this.tool(name);
+    requireRoot();
+    return runTool(tool, args, { env: this.env(), timeoutMs: options.timeoutMs ?? TOOL_TIMEOUT_MS, ...(options.input !== undefined ? { input: options.input } : {}) });
   }
 
   /** The absolute path of a tool; RealmError 'tool-missing' names its Debian package. */
@@ -441,34 +464,13 @@ function withLabSettings(conf: string, ports: { kdcPort: number; kpasswdPort: nu
 
 /** krb5.conf for MIT clients of the domain: AD's enctypes (RC4 included: accounts without msDS-SupportedEncryptionTypes get RC4 tickets). */
 export function clientKrb5Conf(realm: string, kdcPort: number, kpasswdPort: number, dir: string): string {
-  const enctypes = 'aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96 arcfour-hmac';
-  return `# AD lab realm ${realm} (Samba AD DC) — written by Kerberos Bench; everything lives in ${dir}
-[libdefaults]
-  default_realm = ${realm}
-  dns_lookup_kdc = false
-  dns_lookup_realm = false
-  dns_canonicalize_hostname = false
-  rdns = false
-  udp_preference_limit = 1
-  ticket_lifetime = 10h
-  renew_lifetime = 1d
-  forwardable = true
-  clockskew = 300
-  permitted_enctypes = ${enctypes}
-  default_tkt_enctypes = ${enctypes}
-  default_tgs_enctypes = ${enctypes}
-  allow_rc4 = true
-[realms]
-  ${realm} = {
-    kdc = 127.0.0.1:${kdcPort}
-    kpasswd_server = 127.0.0.1:${kpasswdPort}
-  }
-[domain_realm]
-  localhost = ${realm}
-  .localhost = ${realm}
-  .${realm.toLowerCase()} = ${realm}
-  ${realm.toLowerCase()} = ${realm}
-`;
+  return labKrb5Conf({
+    realm,
+    title: `AD lab realm ${realm} (Samba AD DC) — written by Kerberos Bench; everything lives in ${dir}`,
+    enctypes: ['aes256-cts-hmac-sha1-96', 'aes128-cts-hmac-sha1-96', 'arcfour-hmac'],
+    realmLines: [`kdc = 127.0.0.1:${kdcPort}`, `kpasswd_server = 127.0.0.1:${kpasswdPort}`],
+    domains: ['localhost', '.localhost', `.${realm.toLowerCase()}`, realm.toLowerCase()],
+  });
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
@@ -486,7 +488,7 @@ export function randomPassword(): string {
  * The realm directory of a DC process of ours: a `samba` whose stdout (fd 1) is the samba.log of a
  * realm directory. (Samba rewrites its process title over argv and environ, so neither tells.)
  */
-async function dcDir(pid: number): Promise<string | null> {
+export async function dcDir(pid: number): Promise<string | null> {
   const exe = await readlink(`/proc/${pid}/exe`).catch(() => null);
   if (!exe || path.basename(exe) !== 'samba') return null;
   const out = await readlink(`/proc/${pid}/fd/1`).catch(() => null);
@@ -515,4 +517,3 @@ function toolOutput(run: ToolRun): string {
   return [run.error, run.stderr.trim(), run.stdout.trim()].filter(Boolean).join('\n');
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -282,7 +282,8 @@ export class AdLab {
     const keytab = await this.mutate(layout, async (realm) => {
       const names: string[] = [];
       for (const given of input.principals) {
-        const name = fullAdName(given, layout.realm);
+        // samba-tool names the keys after the principal asked for: "krbtgt" would give krbtgt@REALM, which no KDC issues tickets as.
+        const name = /^krbtgt(@|$)/.test(given.trim()) ? `krbtgt/${layout.realm}@${layout.realm}` : fullAdName(given, layout.realm);
         if (input.newKeys) {
           const account = await this.accountOf(realm, name);
           const password = randomPassword();
@@ -502,7 +503,14 @@ export class AdLab {
 
   /** Starts the DC unless it runs; true when it was started. */
   private async ensureDc(realm: SambaRealm, layout: LabLayout, notes: string[]): Promise<boolean> {
-    if (await realm.find()) return false;
+    const running = await realm.find();
+    if (running && (await realm.kdcAnswers())) return false;
+    // Ours by its pid file, yet its KDC does not answer here: hung, or started in another network
+    // namespace (unshare --net) where its ports are not ours to reach. Start one that answers.
+    if (running) {
+      await realm.stop();
+      notes.push(`the DC (pid ${running.pid}) did not answer on 127.0.0.1:${realm.port}: restarted`);
+    }
     const settings = await readSettings(layout);
     try {
       await realm.start({ clockOffsetSeconds: settings.clockOffsetSeconds });

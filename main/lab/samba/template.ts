@@ -12,7 +12,7 @@
  * mqtt/localhost …) with msDS-SupportedEncryptionTypes AES + RC4, so the lab's own tickets are
  * AES like a modern domain's; the AD scenarios make the other cases on their own accounts.
  */
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LAB_SERVICES, LAB_USER, labRoot } from '../layout';
 import { withLock } from '../lock';
@@ -79,7 +79,7 @@ async function buildTemplate(dir: string, realmName: string): Promise<void> {
   for (const spn of LAB_SERVICES) await realm.exportKeys(path.join(dir, 'service.keytab'), `${spn}@${realmName}`);
   await realm.exportKeys(path.join(dir, `${LAB_USER}.keytab`), `${LAB_USER}@${realmName}`);
   await writeFile(path.join(dir, 'passwords.json'), `${JSON.stringify(passwords, null, 2)}\n`, { mode: 0o600 });
-  await writeFile(path.join(dir, 'ready.json'), `${JSON.stringify({ realm: realmName, provisionedAt: new Date().toISOString() })}\n`);
+  await writeFile(path.join(dir, 'ready.json'), `${JSON.stringify({ realm: realmName, format: TEMPLATE_FORMAT, provisionedAt: new Date().toISOString() })}\n`);
 }
 
 /** smb.conf, base.conf and krb5.conf name the directory they were written in. */
@@ -90,11 +90,20 @@ async function fixTemplatePaths(dir: string, from: string): Promise<void> {
   }
 }
 
+/**
+ * Bumped when templates made before must be provisioned again. 2: passwords set with smb.conf
+ * loaded, so the cast's AES keys carry AD's salts (format 1 salted them with the bare name).
+ */
+const TEMPLATE_FORMAT = 2;
+
 async function isReady(dir: string): Promise<boolean> {
-  return stat(path.join(dir, 'ready.json')).then(
-    () => true,
-    () => false,
-  );
+  const ready = await readFile(path.join(dir, 'ready.json'), 'utf8').catch(() => null);
+  if (ready === null) return false;
+  try {
+    return (JSON.parse(ready) as { format?: unknown }).format === TEMPLATE_FORMAT;
+  } catch {
+    return false;
+  }
 }
 
 async function openTemplate(dir: string): Promise<AdTemplate> {
