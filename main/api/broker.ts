@@ -11,6 +11,8 @@ export interface BrokerStartOptions {
   ws: boolean;
   /** The lab realm's mqtt/localhost principal and service keytab, or a principal and keytab of your own. */
   credentials: 'lab' | 'custom';
+  /** credentials 'lab': which lab realm, MIT or AD (default BENCH.TEST); it is brought up first. */
+  realm?: string;
   /** custom: service/FQDN@REALM. */
   principal?: string;
   /** custom: a keytab path on the engine's machine. */

@@ -80,14 +80,33 @@ export interface KeytabDocument {
   tree: TreeNode;
 }
 
+/** How a password-derived key is salted: MIT's default (REALM + name components), AD's for a user or service account, AD's for a computer. */
+export type KeytabSaltType = 'mit' | 'ad-user' | 'ad-computer';
+
+/**
+ * An AD salt, as ktpass makes it: `account` is the sAMAccountName the principal belongs to
+ * ("svc-mqtt" for mqtt/broker.ad.test; a user whose UPN name differs: the UPN) or, for
+ * ad-computer, the computer's name ("ws1" or "ws1$").
+ */
+export interface KeytabSaltChoice {
+  saltType: KeytabSaltType;
+  account?: string;
+}
+
 export interface NewKeytabEntries {
   principal: string;
   kvno: number;
-  /** Enctype names, e.g. ["aes256-cts-hmac-sha1-96"]. */
-  enctypes: string[];
-  /** Derive the keys from this password (with `salt`, default REALM+name); absent → random keys. */
+  /**
+   * Enctype names, e.g. ["aes256-cts-hmac-sha1-96"]. Absent: aes256 + aes128, and with an AD salt
+   * aes256 + aes128 + arcfour-hmac (what ktpass writes with -crypto ALL).
+   */
+  enctypes?: string[];
+  /** Derive the keys from this password (with `salt`, else the salt `saltType` names, else REALM+name); absent → random keys. */
   password?: string;
   salt?: string;
+  /** ad-user and ad-computer need `account`. */
+  saltType?: KeytabSaltType;
+  account?: string;
 }
 
 export interface KeytabSaveOptions {
@@ -101,17 +120,48 @@ export interface NotAKeytabDetails {
   path: string;
 }
 
+/** The salt a key was found to be made with (only named when the password with that salt derives the key). */
+export interface KeytabSaltFound {
+  used: string;
+  kind: KeytabSaltType | 'given';
+  /** The AD account the salt names. */
+  account?: string;
+}
+
+export interface KeytabCheckEntry {
+  principal: string;
+  kvno: number;
+  enctype: string;
+  enctypeId: number;
+  match: boolean;
+  /** A salted enctype that matched: the salt its key was made with. */
+  salt?: KeytabSaltFound;
+  note?: string;
+}
+
 export interface KeytabCheckReport {
-  entries: { principal: string; kvno: number; enctype: string; enctypeId: number; match: boolean; note?: string }[];
+  entries: KeytabCheckEntry[];
+}
+
+/** What explainKey may be told besides the keytab: the service's password, to name the salts. */
+export interface ExplainKeyOptions {
+  password?: string;
+  /** The AD account (sAMAccountName) the service principal belongs to: its salt is tried too. */
+  account?: string;
 }
 
 export interface KeytabService {
   read(source: FileSource, revealKeys: boolean): Promise<KeytabDocument>;
   /** Adds entries to the keytab (null: a new, empty keytab) and returns the result; nothing is written. */
-  add(source: FileSource | null, entries: NewKeytabEntries, revealKeys: boolean): Promise<KeytabDocument>;
+  add(source: FileSource | null, entries: NewKeytabEntries, revealKeys: boolean): Promise<KeytabDocument & { replaced: number }>;
   /** Removes the entries at these indexes; nothing is written. */
   remove(source: FileSource, indexes: number[], revealKeys: boolean): Promise<KeytabDocument>;
-  check(source: FileSource, password: string, salt?: string): Promise<KeytabCheckReport>;
+  /**
+   * Derives each entry's key from the password and compares. `salt`: a salt string, or a salt
+   * choice. Without a salt string the bench tries MIT's default and the AD salts (of the account
+   * given, of a user's name, of host/NAME's computer) and names the one a matching key was made with.
+   */
+  check(source: FileSource, password: string, salt?: string | KeytabSaltChoice): Promise<KeytabCheckReport>;
   /**
    * Writes keytab bytes to a path on the engine's machine (temp file + rename, mode 0600). An
    * existing file that is not a keytab is replaced only with `replace` (the failure's details say
@@ -159,5 +209,6 @@ export interface DecoderService {
    * message that does not decode gets a report carrying its error; the others still decode.
    */
   decodeSession(inputs: DecodeInput[], keys: KeySource[], revealSecrets: boolean): Promise<{ messages: DecodedMessage[] }>;
-  explainKey(input: DecodeInput, keytab: FileSource): Promise<KeyMatchReport[]>;
+  /** With the service's password (`options`), a key that does not decrypt the ticket is told by its salt and the KDC's. */
+  explainKey(input: DecodeInput, keytab: FileSource, options?: ExplainKeyOptions): Promise<KeyMatchReport[]>;
 }

@@ -12,6 +12,8 @@ export interface SaslRunOptions {
   service: string;
   /** Kerberos profile for both sides: the lab realm or the user's system defaults. */
   profile: 'lab' | 'system';
+  /** profile 'lab': which lab realm, MIT or AD (default BENCH.TEST). */
+  realm?: string;
   /** The server's security-layer offer: EMQX (none, 0) or Cyrus SASL (all three, 2048). */
   offer: 'emqx' | 'cyrus';
   /** The layer the client wants if offered. */

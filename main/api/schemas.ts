@@ -19,15 +19,21 @@ type InputSchemas = {
   };
 };
 
+const KeytabSaltType = z.enum(['mit', 'ad-user', 'ad-computer']);
+/** A sAMAccountName (a computer's with or without "$"), or a user's UPN. */
+const KeytabAccount = z.string().min(1).max(256).regex(/^[^\s/\\]+$/, 'an account name (sAMAccountName) or a UPN, without spaces or slashes');
 const NewKeytabEntries = z
   .object({
     principal: z.string().min(1).max(1024),
     kvno: z.number().int().min(0).max(0xffffffff),
-    enctypes: z.array(z.string().min(1).max(64)).min(1).max(16),
+    enctypes: z.array(z.string().min(1).max(64)).min(1).max(16).optional(),
     password: z.string().max(4096).optional(),
     salt: z.string().max(4096).optional(),
+    saltType: KeytabSaltType.optional(),
+    account: KeytabAccount.optional(),
   })
   .strict();
+const KeytabSaltChoice = z.object({ saltType: KeytabSaltType, account: KeytabAccount.optional() }).strict();
 const DecodeInput = z.union([z.object({ text: z.string().min(1).max(90_000_000) }).strict(), z.object({ file: FileSource }).strict()]);
 
 /** Lab realm inputs: a realm name, principal names without spaces or quotes, secrets up to 1 KiB. */
@@ -115,6 +121,7 @@ const SaslRunOptions = z
   .object({
     service: z.string().regex(/^[^@\s]+@[^@\s]*$/, 'service@host').max(512),
     profile: z.enum(['lab', 'system']),
+    realm: LabRealm.optional(),
     offer: z.enum(['emqx', 'cyrus']),
     layer: z.enum(['none', 'integrity', 'privacy']),
     authzid: z.string().max(1024).optional(),
@@ -128,6 +135,7 @@ const BrokerStartOptions = z
     tls: z.boolean(),
     ws: z.boolean(),
     credentials: z.enum(['lab', 'custom']),
+    realm: LabRealm.optional(),
     principal: z.string().min(1).max(1024).optional(),
     keytab: z.string().min(1).max(4096).optional(),
     variant: z.enum(['emqx', 'single-round']),
@@ -193,7 +201,7 @@ export const benchInputSchemas: InputSchemas = {
     read: z.tuple([FileSource, z.boolean()]),
     add: z.tuple([FileSource.nullable(), NewKeytabEntries, z.boolean()]),
     remove: z.tuple([FileSource, z.array(z.number().int().min(0)).max(10_000), z.boolean()]),
-    check: z.tuple([FileSource, z.string().max(4096), z.string().max(4096).optional()]),
+    check: z.tuple([FileSource, z.string().max(4096), z.union([z.string().max(4096), KeytabSaltChoice]).optional()]),
     save: z.tuple([z.string().min(1).max(4096), z.string().max(90_000_000), z.object({ replace: z.boolean().optional() }).strict().optional()]),
   },
   ccache: {
@@ -205,7 +213,7 @@ export const benchInputSchemas: InputSchemas = {
   decoder: {
     decode: z.tuple([DecodeInput, z.array(KeySource).max(32), z.boolean(), z.object({ micMessage: z.string().max(90_000_000).optional() }).strict().optional()]),
     decodeSession: z.tuple([z.array(DecodeInput).min(1).max(256), z.array(KeySource).max(32), z.boolean()]),
-    explainKey: z.tuple([DecodeInput, FileSource]),
+    explainKey: z.tuple([DecodeInput, FileSource, z.object({ password: z.string().max(4096).optional(), account: KeytabAccount.optional() }).strict().optional()]),
   },
   lab: labSchemas,
   sasl: {

@@ -39,8 +39,9 @@ export class BrokerServiceImpl implements BrokerService {
     let principal: string;
     let profile;
     if (options.credentials === 'lab') {
-      const status = await this.lab.up();
-      profile = await this.lab.profile();
+      // Another lab realm (an AD one) gets its own profile id: one GSS worker per realm, as the probe does.
+      const status = await this.lab.up(options.realm ? { realm: options.realm } : {});
+      profile = options.realm ? { ...(await this.lab.profile({ realm: options.realm })), id: `lab:${options.realm}` } : await this.lab.profile();
       keytab = options.keytab ?? status.keytabs.service;
       principal = options.principal ?? `mqtt/localhost@${status.realm}`;
     } else {
@@ -102,6 +103,7 @@ export class BrokerServiceImpl implements BrokerService {
           variant: options.variant,
           ...(options.principal ? { principal: options.principal } : {}),
           ...(options.keytab ? { keytab: options.keytab } : {}),
+          ...(options.realm ? { realm: options.realm } : {}),
         }),
     });
     const limits = {

@@ -8,7 +8,7 @@ import { createDecodeSession, type KeySpec } from '../krb/decode/session';
 import { readTlv } from '../krb/der/reader';
 import { decodeDer } from '../krb/der/schema';
 import { KrbDecodeError } from '../krb/errors';
-import { explainKeyMatch, type KeyMatchExplanation } from '../krb/explain';
+import { explainKeyMatch, type ExplainSaltOptions, type KeyMatchExplanation } from '../krb/explain';
 import type { KeytabEntry } from '../krb/keytab';
 import { enctypeName } from '../krb/names';
 import { Ticket } from '../krb/messages/ticket';
@@ -70,10 +70,10 @@ export function findTickets(bytes: Uint8Array): { offset: number; ticket: Ticket
   });
 }
 
-export function explainKeys(ticketBytes: Uint8Array, keytab: readonly KeytabEntry[]): KeyMatchExplanation[] {
+export function explainKeys(ticketBytes: Uint8Array, keytab: readonly KeytabEntry[], options: ExplainSaltOptions = {}): KeyMatchExplanation[] {
   const tickets = findTickets(ticketBytes);
   if (tickets.length === 0) throw new KrbDecodeError('input', '', 0, 'no Kerberos ticket found in the input');
-  return tickets.map(({ ticket }) => explainKeyMatch(ticket, keytab));
+  return tickets.map(({ ticket }) => explainKeyMatch(ticket, keytab, options));
 }
 
 /** The first node holding a client name: a cname with its crealm (or the realm beside it). */

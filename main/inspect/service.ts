@@ -12,14 +12,19 @@ import type {
   FileSource,
   KeyMatchReport,
   KeySource,
+  ExplainKeyOptions,
+  KeytabCheckEntry,
   KeytabCheckReport,
   KeytabDocument,
   KeytabEntrySummary,
   KeytabEntryView,
   KeytabSaveOptions,
+  KeytabSaltChoice,
   KeytabService,
   NewKeytabEntries,
 } from '../api/inspect';
+import { describeSalt, enctypeUsesSalt, identifySalt, saltCandidates, saltOf } from '../krb/ad-salt';
+import { getEnctype, SUPPORTED_ENCTYPES } from '../krb/crypto';
 import { BenchFailure } from '../engine/failure';
 import { wrongInputMessage } from '../krb/identify';
 import { parseCcache } from '../krb/ccache';
@@ -29,14 +34,17 @@ import { parseRawKey, type KeySpec } from '../krb/decode/session';
 import { KrbCryptoError, KrbDecodeError } from '../krb/errors';
 import {
   checkPassword,
+  KEYTAB_V2,
   keytabEntryFromPassword,
   keytabEntryRandom,
   parseKeytab,
+  sameSlot,
   summarizeEntry,
   writeKeytab,
   type Keytab,
+  type KeytabEntry,
 } from '../krb/keytab';
-import { enctypeId, enctypeName, parsePrincipal } from '../krb/names';
+import { enctypeId, enctypeName, parsePrincipal, type Principal } from '../krb/names';
 import { kerberosFilePath, readUserFile } from '../system/files';
 import { writeKeytabFile } from '../system/keytab-file';
 import { credentialStore } from './ccache';
@@ -120,6 +128,52 @@ async function readKeytab(source: FileSource, revealKeys = false): Promise<ReadK
   }
 }
 
+const DEFAULT_ENCTYPES = ['aes256-cts-hmac-sha1-96', 'aes128-cts-hmac-sha1-96'];
+/** What ktpass -crypto ALL writes for a modern account: AES256, AES128 and RC4. */
+const KTPASS_ENCTYPES = [...DEFAULT_ENCTYPES, 'arcfour-hmac'];
+
+/** The salt new password-derived entries get: the one given, the one `saltType` names, or MIT's default (undefined). */
+function newEntrySalt(principal: Principal, spec: NewKeytabEntries): string | undefined {
+  if (spec.salt !== undefined && spec.saltType !== undefined) throw new BenchFailure('give a salt or a salt type, not both');
+  if (spec.password === undefined && (spec.salt !== undefined || spec.saltType !== undefined || spec.account !== undefined)) {
+    throw new BenchFailure('a salt only applies to keys derived from a password: give the password, or leave the salt out for random keys');
+  }
+  if (spec.saltType === undefined || spec.saltType === 'mit') {
+    if (spec.account !== undefined) throw new BenchFailure('an account names an AD salt: choose the AD user/service or AD computer salt with it');
+    return spec.salt;
+  }
+  if (!spec.account) throw new BenchFailure(`the ${spec.saltType === 'ad-computer' ? 'AD computer' : 'AD account'} salt needs the account name (sAMAccountName${spec.saltType === 'ad-computer' ? ', e.g. ws1$' : ', e.g. svc-mqtt'})`);
+  return saltOf(principal, spec.saltType, spec.account).salt;
+}
+
+/**
+ * One entry against a password: the salt chosen first (MIT's default unless `choice`), then the
+ * other candidates (ad-salt.ts), so a key made with another salt still matches and says which.
+ */
+/** The entry as a check row names it (no timestamp, no key). */
+function checkRow(entry: KeytabEntry): Pick<KeytabCheckEntry, 'principal' | 'kvno' | 'enctype' | 'enctypeId'> {
+  const { principal, kvno, enctype, enctypeId } = summarizeEntry(entry);
+  return { principal, kvno, enctype, enctypeId };
+}
+
+function checkEntrySalts(entry: KeytabEntry, password: string, choice: KeytabSaltChoice | undefined): KeytabCheckEntry {
+  const summary = checkRow(entry);
+  const type = getEnctype(entry.enctype);
+  if (!type) return { ...summary, match: false, note: `${enctypeName(entry.enctype)} keys cannot be derived by the bench` };
+  if (!enctypeUsesSalt(entry.enctype)) {
+    const key = type.stringToKey(password, '');
+    return { ...summary, match: key.equals(entry.key) };
+  }
+  if (choice && choice.saltType !== 'mit' && !choice.account) throw new BenchFailure('the AD salt needs the account name (sAMAccountName)');
+  const chosen = choice ? saltOf(entry.principal, choice.saltType, choice.account) : saltOf(entry.principal, 'mit');
+  const candidates = [chosen, ...saltCandidates(entry.principal, choice?.account).filter((c) => c.salt !== chosen.salt)];
+  const found = identifySalt(entry.key, entry.enctype, password, candidates);
+  if (!found) return { ...summary, match: false };
+  const salt = { used: found.salt, kind: found.kind, ...(found.account ? { account: found.account } : {}) };
+  const other = found.salt !== chosen.salt ? { note: `made with ${describeSalt(found)}, not ${describeSalt(chosen)}` } : {};
+  return { ...summary, match: true, salt, ...other };
+}
+
 export class KeytabServiceImpl implements KeytabService {
   async read(source: FileSource, revealKeys: boolean): Promise<KeytabDocument> {
     const { name, bytes, keytab, recovered } = await readKeytab(source, revealKeys);
@@ -128,20 +182,29 @@ export class KeytabServiceImpl implements KeytabService {
     return { ...keytabDocument(name, keytab, revealKeys), base64: bytes.toString('base64'), tree, ...(recovered ? { damage: recovered.summary } : {}) };
   }
 
-  async add(source: FileSource | null, spec: NewKeytabEntries, revealKeys: boolean): Promise<KeytabDocument> {
-    const base = source ? await readKeytab(source) : { name: 'new.keytab', keytab: { version: 0x502, entries: [] } as Keytab };
+  /**
+   * Adds keys (from the password, or random) as ktutil and ktpass do, at the end; an entry already
+   * in the same slot (principal, kvno, enctype) is dropped for the new one and `replaced` counts them.
+   */
+  async add(source: FileSource | null, spec: NewKeytabEntries, revealKeys: boolean): Promise<KeytabDocument & { replaced: number }> {
+    const base = source ? await readKeytab(source) : { name: 'new.keytab', keytab: { version: KEYTAB_V2, entries: [] } as Keytab };
     const principal = parsePrincipal(spec.principal);
     if (!principal.realm) throw new BenchFailure(`"${spec.principal}" has no realm: write it as name@REALM`);
+    const salt = newEntrySalt(principal, spec);
+    const names = spec.enctypes ?? (spec.saltType === 'ad-user' || spec.saltType === 'ad-computer' ? KTPASS_ENCTYPES : DEFAULT_ENCTYPES);
+    const ids = names.map((name) => {
+      const id = enctypeId(name);
+      if (id === undefined) throw new BenchFailure(`unknown enctype "${name}"`);
+      if (!SUPPORTED_ENCTYPES.includes(id)) throw new BenchFailure(`the bench cannot make ${enctypeName(id)} keys; it makes ${SUPPORTED_ENCTYPES.map(enctypeName).join(', ')}`);
+      return id;
+    });
+    const timestamp = Math.floor(Date.now() / 1000);
     const added = userFacing(() =>
-      spec.enctypes.map((name) => {
-        const id = enctypeId(name);
-        if (id === undefined) throw new BenchFailure(`unknown enctype "${name}"`);
-        return spec.password !== undefined
-          ? keytabEntryFromPassword(principal, spec.password, id, spec.kvno, spec.salt)
-          : keytabEntryRandom(principal, id, spec.kvno);
-      }),
+      ids.map((id) => (spec.password !== undefined ? keytabEntryFromPassword(principal, spec.password, id, spec.kvno, salt, timestamp) : keytabEntryRandom(principal, id, spec.kvno, timestamp))),
     );
-    return keytabDocument(base.name, { version: 0x502, entries: [...base.keytab.entries, ...added] }, revealKeys);
+    const kept = base.keytab.entries.filter((e) => !added.some((a) => sameSlot(a, e)));
+    const replaced = base.keytab.entries.length - kept.length;
+    return { ...keytabDocument(base.name, { version: KEYTAB_V2, entries: [...kept, ...added] }, revealKeys), replaced };
   }
 
   async remove(source: FileSource, indexes: number[], revealKeys: boolean): Promise<KeytabDocument> {
@@ -150,16 +213,20 @@ export class KeytabServiceImpl implements KeytabService {
     return keytabDocument(name, { ...keytab, entries: keytab.entries.filter((_e, i) => !drop.has(i)) }, revealKeys);
   }
 
-  async check(source: FileSource, password: string, salt?: string): Promise<KeytabCheckReport> {
+  async check(source: FileSource, password: string, salt?: string | KeytabSaltChoice): Promise<KeytabCheckReport> {
     const { keytab } = await readKeytab(source);
-    const results = userFacing(() => checkPassword(keytab, password, salt));
-    return {
-      entries: results.map(({ entry, match }) => ({
-        ...summarizeEntry(entry),
-        match: match === true,
-        ...(match === null ? { note: `${enctypeName(entry.enctype)} keys cannot be derived by the bench` } : {}),
-      })),
-    };
+    if (typeof salt === 'string') {
+      const results = userFacing(() => checkPassword(keytab, password, salt));
+      return {
+        entries: results.map(({ entry, match }) => ({
+          ...checkRow(entry),
+          match: match === true,
+          ...(match === true && enctypeUsesSalt(entry.enctype) ? { salt: { used: salt, kind: 'given' as const } } : {}),
+          ...(match === null ? { note: `${enctypeName(entry.enctype)} keys cannot be derived by the bench` } : {}),
+        })),
+      };
+    }
+    return { entries: userFacing(() => keytab.entries.map((entry) => checkEntrySalts(entry, password, salt))) };
   }
 
   async save(file: string, base64: string, options: KeytabSaveOptions = {}): Promise<{ path: string; bytes: number }> {
@@ -246,9 +313,9 @@ export class DecoderServiceImpl implements DecoderService {
     return { messages: reports.map((report, i) => ({ ...report, base64: all[i]!.toString('base64') })) };
   }
 
-  async explainKey(input: DecodeInput, keytab: FileSource): Promise<KeyMatchReport[]> {
+  async explainKey(input: DecodeInput, keytab: FileSource, options: ExplainKeyOptions = {}): Promise<KeyMatchReport[]> {
     const bytes = await inputBytes(input);
     const { keytab: kt } = await readKeytab(keytab);
-    return userFacing(() => explainKeys(bytes, kt.entries));
+    return userFacing(() => explainKeys(bytes, kt.entries, options));
   }
 }

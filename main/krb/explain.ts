@@ -3,17 +3,25 @@
  * kvno, enctype, does it decrypt?) and one sentence that says what is wrong — the question
  * "Request ticket server … not found in keytab" leaves users asking.
  */
+import { describeSalt, enctypeUsesSalt, identifySalt, saltCandidates, type SaltCandidate } from './ad-salt';
 import { getEnctype } from './crypto';
 import { KrbCryptoError } from './errors';
 import type { KeytabEntry } from './keytab';
 import type { Ticket } from './messages/ticket';
 import { enctypeName, formatName, formatPrincipal } from './names';
-import type { KeyMatchExplanation, KeyMatchVerdict } from './reports';
+import type { KeyMatchExplanation, KeyMatchVerdict, SaltReport } from './reports';
 import { KeyUsage } from './usages';
 
 export type { KeyMatchExplanation, KeyMatchVerdict };
 
-function tryDecrypt(entry: KeytabEntry, cipher: Buffer): boolean | null {
+/** The service's password (and its AD account): with them, a key that does not decrypt is told by its salt. */
+export interface ExplainSaltOptions {
+  password?: string;
+  /** sAMAccountName of the account the service principal belongs to (AD): its salts are tried. */
+  account?: string;
+}
+
+function tryDecrypt(entry: Pick<KeytabEntry, 'enctype' | 'key'>, cipher: Buffer): boolean | null {
   const enctype = getEnctype(entry.enctype);
   if (!enctype) return null;
   try {
@@ -25,11 +33,20 @@ function tryDecrypt(entry: KeytabEntry, cipher: Buffer): boolean | null {
   }
 }
 
+const saltReport = (c: SaltCandidate): SaltReport => ({ used: c.salt, kind: c.kind, ...(c.account ? { account: c.account } : {}) });
+
+/** The salt (among the candidates) whose key from `password` decrypts the ticket: the one the KDC used. */
+function kdcSaltOf(ticket: Ticket, password: string, candidates: readonly SaltCandidate[]): SaltCandidate | null {
+  const enctype = getEnctype(ticket.encPart.etype);
+  if (!enctype || !enctypeUsesSalt(ticket.encPart.etype)) return null;
+  return candidates.find((c) => tryDecrypt({ enctype: ticket.encPart.etype, key: enctype.stringToKey(password, c.salt) }, ticket.encPart.cipher) === true) ?? null;
+}
+
 function list(values: Iterable<string | number>): string {
   return [...new Set(values)].join(', ');
 }
 
-export function explainKeyMatch(ticket: Ticket, entries: readonly KeytabEntry[]): KeyMatchExplanation {
+export function explainKeyMatch(ticket: Ticket, entries: readonly KeytabEntry[], options: ExplainSaltOptions = {}): KeyMatchExplanation {
   const server = `${formatName(ticket.sname.nameString)}@${ticket.realm}`;
   const { etype, kvno } = ticket.encPart;
   // kvno absent or 0 means "any version" to MIT's keytab lookup.
@@ -51,7 +68,38 @@ export function explainKeyMatch(ticket: Ticket, entries: readonly KeytabEntry[])
   });
   const summary = { server, enctype: enctypeName(etype), enctypeId: etype, kvno: ticketKvno };
   const ok = verdicts.some((v) => v.principalMatches && v.kvnoMatches && v.enctypeMatches && v.decrypts === true);
-  return { ticket: summary, verdicts, ok, conclusion: conclude(summary, verdicts, ok) };
+  const conclusion = conclude(summary, verdicts, ok);
+  if (ok || options.password === undefined) return { ticket: summary, verdicts, ok, conclusion };
+  // Same name, kvno and enctype, and still the key fails: the password tells which salt each side used.
+  const candidates = saltCandidates({ realm: ticket.realm, components: ticket.sname.nameString }, options.account);
+  const wrongKeys = verdicts.filter((v) => v.principalMatches && v.kvnoMatches && v.enctypeMatches && v.decrypts === false);
+  wrongKeys.forEach((v) => {
+    const entry = entries[verdicts.indexOf(v)]!;
+    const found = identifySalt(entry.key, entry.enctype, options.password!, candidates);
+    if (found) v.salt = saltReport(found);
+  });
+  if (wrongKeys.length === 0) return { ticket: summary, verdicts, ok, conclusion };
+  const kdc = kdcSaltOf(ticket, options.password, candidates);
+  const withSalt = { ticket: summary, verdicts, ok, conclusion: saltConclusion(summary, wrongKeys, kdc, options.account) ?? conclusion };
+  return kdc ? { ...withSalt, kdcSalt: saltReport(kdc) } : withSalt;
+}
+
+/** The sentence when the password names the salts: the entry's and the KDC's. */
+function saltConclusion(ticket: KeyMatchExplanation['ticket'], wrongKeys: KeyMatchVerdict[], kdc: SaltCandidate | null, account: string | undefined): string | undefined {
+  const made = wrongKeys.find((v) => v.salt);
+  const entry = `The keytab entry for ${ticket.server} (${ticket.kvno === null ? 'no kvno' : `kvno ${ticket.kvno}`}, ${ticket.enctype})`;
+  if (made?.salt && kdc) {
+    const fix = kdc.kind === 'mit' ? 'rebuild it with the MIT default salt' : `rebuild it with the AD salt (kbench keytab add … --ad-account ${kdc.account ?? '?'}${kdc.kind === 'ad-computer' ? ' --computer' : ''})`;
+    return `${entry} was made with ${describeSalt(made.salt)}, but the KDC encrypts with the key of ${describeSalt(kdc)}: same password, different salt — ${fix}.`;
+  }
+  if (made?.salt) {
+    const hint = account ? `nor with the salts of account ${account}` : 'nor with an AD salt the bench can guess — an AD service account salts with REALM + its sAMAccountName: give the account to try it';
+    return `${entry} was made from this password with ${describeSalt(made.salt)}, but the KDC's key is not this password with that salt, ${hint} — or the account's password changed without a kvno change.`;
+  }
+  if (kdc) {
+    return `The KDC encrypts with this password's key of ${describeSalt(kdc)}, but the keytab entry for ${ticket.server} is not that key (nor this password with another salt tried): the keytab came from another password — rebuild it.`;
+  }
+  return undefined;
 }
 
 /** The one sentence that says what is wrong (or right) with these keys for this ticket. */

@@ -26,6 +26,15 @@ export interface KeyMatchVerdict {
   enctypeMatches: boolean;
   /** true/false when tried; null when not tried (other enctype, or an enctype the bench lacks). */
   decrypts: boolean | null;
+  /** With the password given: the salt this entry's key was made with (named only when it derives the key). */
+  salt?: SaltReport;
+}
+
+/** A salt the bench found a key to be made with: MIT's default, or an AD account's (ad-salt.ts). */
+export interface SaltReport {
+  used: string;
+  kind: 'mit' | 'ad-user' | 'ad-computer';
+  account?: string;
 }
 
 export interface KeyMatchExplanation {
@@ -33,5 +42,7 @@ export interface KeyMatchExplanation {
   verdicts: KeyMatchVerdict[];
   /** True when an entry with the ticket's principal, kvno and enctype decrypts it. */
   ok: boolean;
+  /** With the password given: the salt of the key the KDC encrypted the ticket with, when one tried decrypts it. */
+  kdcSalt?: SaltReport;
   conclusion: string;
 }

@@ -42,9 +42,14 @@ export class SaslServiceImpl implements SaslService {
   ) {}
 
   /** The named profile on the engine the run asks for (MIT unless 'java'). */
-  private async profile(name: SaslRunOptions['profile'], engine: SaslRunOptions['engine']): Promise<KerberosProfile> {
-    const profile = name === 'lab' ? await this.lab.profile() : systemProfile();
-    return withRuntime(profile, engine ?? 'mit');
+  private async profile(options: SaslRunOptions): Promise<KerberosProfile> {
+    const profile = options.profile === 'lab' ? await this.labProfile(options.realm) : systemProfile();
+    return withRuntime(profile, options.engine ?? 'mit');
+  }
+
+  /** Another lab realm (an AD one) gets its own profile id: one GSS worker per realm, as the probe does. */
+  private async labProfile(realm: string | undefined): Promise<KerberosProfile> {
+    return realm ? { ...(await this.lab.profile({ realm })), id: `lab:${realm}` } : this.lab.profile();
   }
 
   async start(options: SaslRunOptions): Promise<SaslRunView> {
@@ -53,7 +58,7 @@ export class SaslServiceImpl implements SaslService {
       // the JVM keeps its service ticket (and session key) in its Subject, never in the ccache.
       throw new BenchFailure(`the Java engine runs SASL with layer none only: Java keeps the service ticket's session key inside the JVM (it never writes tickets to the ccache), and the ${options.layer} layer needs it; choose layer none, or engine mit`);
     }
-    const profile = await this.profile(options.profile, options.engine);
+    const profile = await this.profile(options);
     const keytabFile = fileOf(profile.keytab);
     if (!keytabFile) throw new BenchFailure(`the ${profile.name} profile has no FILE: keytab for the server side`);
     const keytab = parseKeytab(await readUserFile(kerberosFilePath(keytabFile, 'keytab'))).keytab.entries;

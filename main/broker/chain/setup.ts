@@ -92,6 +92,8 @@ export interface ChainKerberosOptions {
   /** Defaults when the YAML names none (the broker's own --principal / --keytab). */
   principal?: string;
   keytab?: string;
+  /** credentials 'lab': which lab realm, MIT or AD (default BENCH.TEST). */
+  realm?: string;
 }
 
 /**
@@ -103,8 +105,10 @@ export async function chainKerberosAuthenticator(config: KerberosMethodConfig, o
   let keytab = config.keytab ?? options.keytab;
   let principal = config.principal ?? options.principal;
   if (config.credentials === 'lab' && !config.keytab) {
-    const status = await options.lab.up();
-    profile = await options.lab.profile();
+    const target = options.realm ? { realm: options.realm } : {};
+    const status = await options.lab.up(target);
+    // Another lab realm (an AD one) gets its own profile id: one GSS worker per realm.
+    profile = options.realm ? { ...(await options.lab.profile(target)), id: `lab:${options.realm}` } : await options.lab.profile();
     keytab ??= status.keytabs.service;
     principal ??= `mqtt/localhost@${status.realm}`;
   } else {

@@ -1,18 +1,9 @@
+import { stat } from 'node:fs/promises';
 import { SUPPORTED_ENCTYPES } from '../../krb/crypto';
-import {
-  checkPassword,
-  keytabEntryFromPassword,
-  keytabEntryRandom,
-  mergeKeytabs,
-  samePrincipal,
-  sameSlot,
-  summarizeEntry,
-  type Keytab,
-  type KeytabEntry,
-} from '../../krb/keytab';
-import type { KeytabEntryView } from '../../api/inspect';
+import { mergeKeytabs, samePrincipal, summarizeEntry, type Keytab, type KeytabEntry } from '../../krb/keytab';
+import type { KeytabEntryView, KeytabSaltFound, KeytabSaltType } from '../../api/inspect';
 import { enctypeId, enctypeName, formatPrincipal, parsePrincipal, type Principal } from '../../krb/names';
-import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command';
+import { EXIT_FAILURE, EXIT_OK, UsageError, type Command, type CommandInput } from '../command';
 import { passwordFrom, str } from '../password-options';
 import { json, padEnd } from '../format';
 import { readKeytabFile, writeKeytabFile } from '../../system/keytab-file';
@@ -20,6 +11,8 @@ import { kerberosFilePath } from '../../system/files';
 
 
 const DEFAULT_ENCTYPES = 'aes256-cts-hmac-sha1-96,aes128-cts-hmac-sha1-96';
+/** ktpass -crypto ALL on a modern account: AES256, AES128 and RC4. */
+const KTPASS_ENCTYPES = `${DEFAULT_ENCTYPES},arcfour-hmac`;
 
 const PASSWORD_HELP = `Passwords: --password P puts the password in the process list, where other users can read it.
 Prefer the environment variable KBENCH_PASSWORD, or --password-stdin (reads stdin to its end; one
@@ -107,48 +100,102 @@ const showCommand: Command = {
   },
 };
 
+/** --salt S, or --ad-account NAME [--computer]: the salt choice the Keytab service takes. */
+function saltOptions(input: CommandInput): { salt?: string; saltType?: KeytabSaltType; account?: string } {
+  const salt = str(input, 'salt');
+  const account = str(input, 'ad-account');
+  if (salt !== undefined && account !== undefined) throw new UsageError('give --salt or --ad-account, not both');
+  if (input.values.computer && account === undefined) throw new UsageError('--computer goes with --ad-account NAME (the computer\'s name)');
+  if (account !== undefined) return { saltType: input.values.computer ? 'ad-computer' : 'ad-user', account };
+  return salt !== undefined ? { salt } : {};
+}
+
+const SALT_HELP = `Salts: MIT's default is the realm followed by the name components. Active Directory salts a user or
+service account's keys with REALM + sAMAccountName (--ad-account svc-mqtt: "AD.TESTsvc-mqtt", whatever
+SPN the key is for) and a computer's with REALM + "host" + name + "." + realm (--ad-account ws1 --computer:
+"AD.TESThostws1.ad.test"). A user whose userPrincipalName differs from its sAMAccountName is salted
+with the UPN's name part (Samba 4.17): give the UPN as the account. RC4 keys take no salt.`;
+
+/** "salt "AD.TESTsvc-mqtt" (AD account svc-mqtt)" for a check row. */
+function saltText(salt: KeytabSaltFound): string {
+  const kind = salt.kind === 'mit' ? 'MIT default' : salt.kind === 'ad-user' ? `AD account ${salt.account}` : salt.kind === 'ad-computer' ? `AD computer ${salt.account}` : 'given';
+  return `salt "${salt.used}" (${kind})`;
+}
+
 const checkCommand: Command = {
   name: 'check',
-  summary: 'check a password against every key in a keytab',
-  usage: ['keytab check FILE (--password P | --password-stdin) [--salt S] [--json]'],
+  summary: 'check a password against every key in a keytab, and name the salt its keys were made with',
+  usage: ['keytab check FILE (--password P | --password-stdin) [--salt S | --ad-account NAME [--computer]] [--json]'],
   details:
-    'Derives each entry\'s key from the password (salt: the realm followed by the name components, as MIT\n' +
-    'does for "normal" keys, unless --salt) and compares. Exit code 0 when at least one entry matches, 1\n' +
-    'otherwise. --json prints { "entries": [ { "principal", "kvno", "enctype", "enctypeId", "match", "note"? } ] };\n' +
+    'Derives each entry\'s key from the password and compares. With --salt, only that salt is tried;\n' +
+    'otherwise the MIT default (or the AD salt --ad-account names) first, then the other salts the\n' +
+    'principal can have (AD: a user\'s name, host/NAME\'s computer, the account given), and a match\n' +
+    'names the salt. Exit code 0 when at least one entry matches, 1 otherwise. --json prints\n' +
+    '{ "entries": [ { "principal", "kvno", "enctype", "enctypeId", "match", "salt"?: { "used", "kind", "account"? }, "note"? } ] };\n' +
     'an enctype kbench cannot derive has "match": false and a "note".\n\n' +
+    SALT_HELP +
+    '\n\n' +
     PASSWORD_HELP,
-  options: { password: { type: 'string' }, 'password-stdin': { type: 'boolean' }, salt: { type: 'string' }, json: { type: 'boolean' } },
+  options: {
+    password: { type: 'string' },
+    'password-stdin': { type: 'boolean' },
+    salt: { type: 'string' },
+    'ad-account': { type: 'string' },
+    computer: { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
   positionals: { min: 1, max: 1 },
   async run(input) {
+    const salt = saltOptions(input);
     const password = await passwordFrom(input);
     if (password === undefined) throw new UsageError('needs a password: --password P, --password-stdin or KBENCH_PASSWORD');
-    const keytab = await readKeytabFile(input.positionals[0]!);
-    const results = checkPassword(keytab, password, str(input, 'salt')).map(({ entry, match }) => {
-      const { principal, kvno, enctype, enctypeId } = summarizeEntry(entry);
-      const row: { principal: string; kvno: number; enctype: string; enctypeId: number; match: boolean; note?: string } = { principal, kvno, enctype, enctypeId, match: match === true };
-      if (match === null) row.note = `kbench cannot derive ${enctype} keys (supported: ${SUPPORTED_ENCTYPES.map(enctypeName).join(', ')})`;
-      return row;
-    });
+    const keytab = input.engine().api.keytab;
+    const source = { path: input.positionals[0]! };
+    const choice = salt.salt ?? (salt.saltType && salt.account ? { saltType: salt.saltType, account: salt.account } : undefined);
+    // No salt → no third argument (undefined would travel as null to an adapter).
+    const report = choice === undefined ? await keytab.check(source, password) : await keytab.check(source, password, choice);
+    const results = report.entries;
     const matches = results.filter((r) => r.match).length;
     if (input.values.json) {
       input.io.stdout(json({ entries: results }));
     } else {
-      for (const r of results) input.io.stdout(`${padEnd(r.match ? 'match' : r.note ? 'n/a' : 'differs', 8)}${String(r.kvno).padStart(4)} ${r.principal} ${r.enctype}${r.note ? `  (${r.note})` : ''}\n`);
+      for (const r of results) {
+        const notes = [r.salt && r.salt.kind !== 'given' ? saltText(r.salt) : undefined, r.note].filter(Boolean).join('; ');
+        input.io.stdout(`${padEnd(r.match ? 'match' : r.note ? 'n/a' : 'differs', 8)}${String(r.kvno).padStart(4)} ${r.principal} ${r.enctype}${notes ? `  (${notes})` : ''}\n`);
+      }
       input.io.stdout(matches ? `the password matches ${matches} of ${entriesText(results.length)}\n` : `the password matches none of the ${entriesText(results.length)}\n`);
     }
     return matches > 0 ? EXIT_OK : EXIT_FAILURE;
   },
 };
 
+/** Does the keytab file exist (a missing one is created by keytab add)? */
+async function keytabExists(name: string): Promise<boolean> {
+  try {
+    await stat(kerberosFilePath(name, 'keytab'));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
 const addCommand: Command = {
   name: 'add',
-  summary: 'add keys for a principal (from a password or random) to a keytab',
-  usage: ['keytab add FILE --principal P (--password P | --password-stdin | --random) [--enctypes E1,E2] [--kvno N] [--salt S] [--json]'],
+  summary: 'add keys for a principal (from a password or random) to a keytab, as ktutil or ktpass would',
+  usage: [
+    'keytab add FILE --principal P (--password P | --password-stdin | --random) [--enctypes E1,E2] [--kvno N] [--salt S] [--json]',
+    'keytab add FILE --principal P (--password P | --password-stdin) --ad-account NAME [--computer] [--enctypes …] [--kvno N] [--json]',
+  ],
   details:
     'Creates FILE (mode 0600) when missing. The principal needs its realm (svc/host@REALM).\n' +
     `Defaults: --enctypes ${DEFAULT_ENCTYPES} --kvno 1; the salt is the realm\n` +
-    'followed by the name components (MIT "normal"). An entry with the same principal, kvno and enctype\n' +
-    'is replaced. The file is written to a temporary file and renamed into place.\n\n' +
+    'followed by the name components (MIT "normal"). With --ad-account the keys are what ktpass makes for\n' +
+    `that AD account: its salt, and --enctypes ${KTPASS_ENCTYPES} unless given (the kvno must\n` +
+    'be the account\'s msDS-KeyVersionNumber for tickets to find it). An entry with the same principal,\n' +
+    'kvno and enctype is replaced. The file is written to a temporary file and renamed into place.\n\n' +
+    SALT_HELP +
+    '\n\n' +
     PASSWORD_HELP,
   options: {
     principal: { type: 'string' },
@@ -158,6 +205,8 @@ const addCommand: Command = {
     enctypes: { type: 'string' },
     kvno: { type: 'string' },
     salt: { type: 'string' },
+    'ad-account': { type: 'string' },
+    computer: { type: 'boolean' },
     json: { type: 'boolean' },
   },
   positionals: { min: 1, max: 1 },
@@ -167,28 +216,31 @@ const addCommand: Command = {
     const principal = parsePrincipalOption(principalText);
     if (!hasRealm(principalText!) || !principal.realm) throw new UsageError('--principal needs a realm: svc/host@REALM');
     const kvno = parseKvno(str(input, 'kvno'), 1)!;
-    const enctypes = (str(input, 'enctypes') ?? DEFAULT_ENCTYPES).split(',').map((e) => e.trim()).filter(Boolean).map(parseEnctype);
+    const salt = saltOptions(input);
+    const enctypeList = str(input, 'enctypes') ?? (salt.saltType ? KTPASS_ENCTYPES : DEFAULT_ENCTYPES);
+    const enctypes = enctypeList.split(',').map((e) => e.trim()).filter(Boolean).map(parseEnctype);
     if (!enctypes.length) throw new UsageError('--enctypes is empty');
     const unsupported = enctypes.filter((id) => !SUPPORTED_ENCTYPES.includes(id));
     if (unsupported.length) throw new UsageError(`kbench cannot make ${unsupported.map(enctypeName).join(', ')} keys; supported: ${SUPPORTED_ENCTYPES.map(enctypeName).join(', ')}`);
     const explicitPassword = str(input, 'password') !== undefined || values['password-stdin'] === true;
     if (values.random && explicitPassword) throw new UsageError('give --random or a password, not both');
-    if (values.random && str(input, 'salt') !== undefined) throw new UsageError('--salt only applies to password-derived keys');
+    if (values.random && Object.keys(salt).length) throw new UsageError('--salt and --ad-account only apply to password-derived keys');
     const password = values.random ? undefined : await passwordFrom(input);
     if (!values.random && password === undefined) throw new UsageError('needs --password P, --password-stdin, KBENCH_PASSWORD or --random');
 
-    const keytab = await readKeytabFile(positionals[0]!, { missingIsEmpty: true });
-    const timestamp = Math.floor(Date.now() / 1000);
-    const added = enctypes.map((enctype) =>
-      password === undefined ? keytabEntryRandom(principal, enctype, kvno, timestamp) : keytabEntryFromPassword(principal, password, enctype, kvno, str(input, 'salt'), timestamp),
-    );
-    const kept = keytab.entries.filter((e) => !added.some((a) => sameSlot(a, e)));
-    const replaced = keytab.entries.length - kept.length;
-    await writeKeytabFile(positionals[0]!, { version: 0x502, entries: [...kept, ...added] });
-    if (values.json) io.stdout(json({ file: kerberosFilePath(positionals[0]!, 'keytab'), added: added.map((e) => summarizeEntry(e)), replaced }));
+    // The Keytab service builds the entries (the same code as the Keytab view); the CLI only writes them.
+    const file = positionals[0]!;
+    const keytab = input.engine().api.keytab;
+    const source = (await keytabExists(file)) ? { path: file } : null;
+    const doc = await keytab.add(source, { principal: principalText!, kvno, enctypes: enctypes.map(enctypeName), ...(password !== undefined ? { password } : {}), ...salt }, false);
+    await keytab.save(file, doc.base64);
+    const added = doc.entries.slice(-enctypes.length).map(({ principal: p, kvno: k, timestamp, enctype, enctypeId }) => ({ principal: p, kvno: k, timestamp, enctype, enctypeId }));
+    const shown = kerberosFilePath(file, 'keytab');
+    if (values.json) io.stdout(json({ file: shown, added, replaced: doc.replaced }));
     else {
-      const what = added.map((e) => enctypeName(e.enctype)).join(', ');
-      io.stdout(`added ${entriesText(added.length)} for ${formatPrincipal(principal)} kvno ${kvno} (${what}) to ${kerberosFilePath(positionals[0]!, 'keytab')}${replaced ? `, replacing ${replaced}` : ''}\n`);
+      const what = added.map((e) => e.enctype).join(', ');
+      const saltNote = salt.saltType ? `, AD salt of ${salt.saltType === 'ad-computer' ? 'computer' : 'account'} ${salt.account}` : '';
+      io.stdout(`added ${entriesText(added.length)} for ${formatPrincipal(principal)} kvno ${kvno} (${what}${saltNote}) to ${shown}${doc.replaced ? `, replacing ${doc.replaced}` : ''}\n`);
     }
     return EXIT_OK;
   },

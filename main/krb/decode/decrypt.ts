@@ -2,6 +2,7 @@ import { getEnctype } from '../crypto';
 import { decodeDer, type DecodeContext, type Schema } from '../der/schema';
 import { KrbCryptoError, KrbDecodeError } from '../errors';
 import { conclude } from '../explain';
+import { verifyTicketSignatures } from '../messages/pac-signatures';
 import { enctypeName } from '../names';
 import { checkTreeDepth, type SealedKey, type TreeNode } from '../tree';
 import { KeyUsage, keyUsageLabel } from '../usages';
@@ -153,7 +154,10 @@ export function decryptField<T>(
     }
     delete encTree.sealed;
     const keySource = candidate.source + underAnotherName(candidate, enc, usage, sealedFor);
-    return openedPart(ctx, encTree, plaintext, { keyUsage: keyUsageLabel(usage), keySource }, schema, structure, (value) => onDecrypted?.(value, candidate));
+    const value = openedPart(ctx, encTree, plaintext, { keyUsage: keyUsageLabel(usage), keySource }, schema, structure, (v) => onDecrypted?.(v, candidate));
+    // A PAC's ticket signature covers the EncTicketPart around it: checkable only now.
+    if (usage === KeyUsage.TICKET_ENC_PART && encTree.decrypted) verifyTicketSignatures(plaintext, encTree.decrypted.tree);
+    return value;
   }
   recordClosed(encTree, enc, usage, candidates, sealedFor, session.keyring.made());
   return undefined;

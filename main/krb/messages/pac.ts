@@ -623,9 +623,14 @@ export function decodePac(bytes: Uint8Array, base = 0): { value: Pac; tree: Tree
  * server checksum is computed over (MS-PAC §2.8). SignatureType and RODCIdentifier stay as they are.
  */
 export function pacForServerChecksum(bytes: Uint8Array, pac: Pac): Buffer {
+  return pacWithSignaturesZeroed(bytes, pac, [6, 7]);
+}
+
+/** The PAC with the Signature bytes of the signature buffers of these types zeroed (the rest as it is). */
+export function pacWithSignaturesZeroed(bytes: Uint8Array, pac: Pac, types: readonly number[]): Buffer {
   const out = Buffer.from(bytes);
   for (const buffer of pac.buffers) {
-    if ((buffer.type !== 6 && buffer.type !== 7) || buffer.data.length === 0) continue;
+    if (!types.includes(buffer.type) || buffer.data.length === 0) continue;
     // Without a decoded signature, everything after SignatureType counts as the signature.
     const length = buffer.signature?.signature.length ?? buffer.size - 4;
     const start = buffer.offset + 4;

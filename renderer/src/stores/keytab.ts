@@ -1,4 +1,4 @@
-import type { FileSource, KeytabCheckReport, KeytabDocument, NewKeytabEntries, NotAKeytabDetails } from '@api/index';
+import type { FileSource, KeytabCheckReport, KeytabDocument, KeytabSaltChoice, NewKeytabEntries, NotAKeytabDetails } from '@api/index';
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import { BenchCallError, type BenchClient } from '../api/client';
@@ -89,11 +89,12 @@ export const useKeytabStore = defineStore('keytab', () => {
   /** Adds entries to the open keytab, or to a new empty one when `fresh`. */
   async function add(bench: BenchClient, entries: NewKeytabEntries, fresh: boolean): Promise<boolean> {
     const base = fresh ? null : source.value;
+    const before = fresh ? 0 : (doc.value?.entries.length ?? 0);
     const next = await run('Adding…', () => bench.api.keytab.add(base, entries, revealed.value));
     if (!next) return false;
     show(next, { base64: next.base64, name: next.name }, true);
     if (fresh) enginePath.value = savedPath.value = null;
-    const n = entries.enctypes.length;
+    const n = next.entries.length - before + next.replaced;
     notice.value = `Added ${n} entr${n === 1 ? 'y' : 'ies'} for ${entries.principal} kvno ${entries.kvno} — not saved yet.`;
     return true;
   }
@@ -108,12 +109,14 @@ export const useKeytabStore = defineStore('keytab', () => {
     return true;
   }
 
-  async function checkPassword(bench: BenchClient, password: string, salt?: string): Promise<void> {
+  /** `salt`: a salt string, or an AD salt choice (the engine then also names the salt each key was made with). */
+  async function checkPassword(bench: BenchClient, password: string, salt?: string | KeytabSaltChoice): Promise<void> {
     if (!source.value) return;
     const current = source.value;
     // No salt → no third argument at all (undefined would travel as null over JSON).
     const report = await run('Checking…', () => (salt ? bench.api.keytab.check(current, password, salt) : bench.api.keytab.check(current, password)));
-    if (report) check.value = { ...report, ...(salt ? { salt } : {}) };
+    const shown = typeof salt === 'string' ? salt : salt?.account ? `AD ${salt.saltType === 'ad-computer' ? 'computer' : 'account'} ${salt.account}` : undefined;
+    if (report) check.value = { ...report, ...(shown ? { salt: shown } : {}) };
   }
 
   /** Saves the document to `path`; `replace` only after the user confirmed replacing a file that is not a keytab. */
