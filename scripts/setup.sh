@@ -66,6 +66,52 @@ else
   say "System packages present"
 fi
 
+# ---- 1b. The AD lab (optional: kbench lab up --kind ad) -----------------------------------
+# A Samba AD domain controller the lab provisions into its own directory (nothing under /etc is
+# used): samba and its directory modules and provisioning data, winbind (the DC's idmap), ldb-tools
+# (ldbsearch/ldbmodify on the DC's database), smbclient for tests, libfaketime + faketime for
+# clock offsets. No conflict with MIT krb5: Samba runs its own KDC. The DC must run as root (LDAP
+# on 127.0.0.1:389), so these are installed only when this script can act as root.
+AD_PACKAGES=(samba samba-dsdb-modules samba-ad-provision samba-vfs-modules winbind ldb-tools smbclient libfaketime faketime)
+# What installing samba may start on a normal Debian (Docker images have a policy-rc.d that
+# refuses every start, so nothing starts there). The lab never uses these system services; one
+# of them holding port 389 would keep the lab's DC from starting.
+AD_SERVICES=(samba-ad-dc smbd nmbd winbind)
+ad_missing=()
+if command -v dpkg-query >/dev/null; then
+  for p in "${AD_PACKAGES[@]}"; do installed "$p" || ad_missing+=("$p"); done
+fi
+if [ ${#ad_missing[@]} -eq 0 ]; then
+  command -v dpkg-query >/dev/null && say "AD lab packages present"
+elif can_apt; then
+  # Which of the services run now: after the install, only those that were not running before
+  # and are running now are stopped and disabled — a Samba this machine already ran stays as it was.
+  was_active=()
+  have_systemd=
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    have_systemd=1
+    for s in "${AD_SERVICES[@]}"; do systemctl is-active --quiet "$s" 2>/dev/null && was_active+=("$s"); done
+  fi
+  say "Installing the AD lab's packages: ${ad_missing[*]}"
+  if apt_install "${ad_missing[@]}"; then
+    if [ -n "$have_systemd" ]; then
+      for s in "${AD_SERVICES[@]}"; do
+        case " ${was_active[*]} " in *" $s "*) continue ;; esac
+        if systemctl is-active --quiet "$s" 2>/dev/null; then
+          say "Stopping and disabling $s (the package started it; the AD lab runs its own DC)"
+          "${SUDO[@]}" systemctl disable --now "$s" 2>/dev/null || true
+        fi
+      done
+    fi
+  else
+    warn "apt-get could not install the AD lab's packages (${ad_missing[*]}): the MIT lab works without them"
+  fi
+else
+  warn "missing packages for the AD lab (kbench lab up --kind ad): ${ad_missing[*]}"
+  warn "install them as root with: sudo apt-get install -y --no-install-recommends ${ad_missing[*]}"
+  warn "(the AD lab's DC runs as root; the MIT lab realm works without these)"
+fi
+
 # ---- 2. Node.js 20.19 or newer -----------------------------------------------------------
 node_ok() { command -v node >/dev/null && node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a===20&&b>=19)?0:1)'; }
 if ! node_ok; then

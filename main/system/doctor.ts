@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { DoctorItem, DoctorLevel, DoctorStatus } from '../api/system';
 import { findJdk, JDK_PACKAGE, type JdkTool } from '../gss/java/launcher';
 import { TYPESAFE_CONFIG_PACKAGE, typesafeConfigJar } from '../export/hocon';
+import { adLabFacts, adLabFinding } from './ad-lab-check';
 import { findChromium } from './chromium';
 import { findElectronRuntime } from './electron-runtime';
 import { findExecutable, runTool } from './exec';
@@ -273,6 +274,14 @@ export const doctorChecks: DoctorCheck[] = [
       if (!real) return { ok: false, detail: `no ${jar}: EMQX's HOCON is checked by the reference parser on the Java engine`, fix: apt(TYPESAFE_CONFIG_PACKAGE) };
       const version = /-(\d[\w.]*)\.jar$/.exec(path.basename(real))?.[1];
       return { ok: true, detail: `${jar}${real !== jar ? ` → ${real}` : ''} (the JDK check above runs it)`, fix: '', path: real, ...(version ? { version } : {}) };
+    },
+  },
+  {
+    id: 'ad-lab',
+    title: 'AD lab (Samba AD DC: kbench lab up --kind ad)',
+    level: 'recommended',
+    async run(context) {
+      return adLabFinding(await adLabFacts(context.env));
     },
   },
   {

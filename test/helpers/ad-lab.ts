@@ -44,6 +44,16 @@ export interface AdLabHandle {
   close(): Promise<void>;
 }
 
+/** Is process `pid` alive (the lock's owner)? */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Takes the shared AD lab's lock (waits for the file that holds it); release() gives it back. */
 export async function acquire(): Promise<void> {
   const deadline = Date.now() + AD_HOOK_TIMEOUT_MS;
@@ -104,6 +114,9 @@ export async function openAdLab(): Promise<AdLabHandle> {
 /** Stops the shared DC (the vitest global teardown of the integration project). */
 export async function stopSharedAdLab(): Promise<void> {
   if (AD_SKIP_REASON) return;
+  // Another vitest process (another file's run) holds the DC right now: its teardown stops it later.
+  const owner = Number((await readFile(LOCK, 'utf8').catch(() => '')).trim());
+  if (owner && owner !== process.pid && processAlive(owner)) return;
   const events = { emit: () => {}, on: () => () => {}, off: () => {} } as never;
   const lab = new LabServiceImpl({ dataDir: AD_TEST_DATA_DIR, events });
   try {

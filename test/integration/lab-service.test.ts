@@ -477,10 +477,11 @@ describe('kbench lab (the CLI, as separate processes)', () => {
     console.log(`kbench lab up (cold, whole process): ${(performance.now() - t0).toFixed(0)} ms`);
     expect(up.code, up.stderr).toBe(0);
     const result = JSON.parse(up.stdout) as Record<string, unknown>;
-    expect(Object.keys(result)).toEqual(['realm', 'kdc', 'krb5Conf', 'principals', 'keytabs', 'env']);
+    expect(Object.keys(result)).toEqual(['realm', 'kind', 'kdc', 'krb5Conf', 'principals', 'keytabs', 'env']);
     const dir = path.join(dataDir, 'lab', 'BENCH.TEST');
     expect(result).toMatchObject({
       realm: 'BENCH.TEST',
+      kind: 'mit',
       kdc: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
       krb5Conf: path.join(dir, 'krb5.conf'),
       keytabs: { service: path.join(dir, 'service.keytab'), client: path.join(dir, 'alice.keytab') },

@@ -7,24 +7,16 @@ import { EXIT_OK, UsageError, type CliIo, type Command, type CommandInput } from
 import { passwordFrom, str } from '../password-options';
 import { json, padEnd } from '../format';
 import { invokeService } from '../invoke';
-
-
-const REALM_HELP = 'Every lab command takes --realm R (default BENCH.TEST); the realm lives in $KBENCH_DATA_DIR/lab/R (or the platform data directory).';
-const PASSWORD_HELP = 'Passwords: --password P shows in the process list; prefer KBENCH_PASSWORD or --password-stdin.';
+import { accountTable, domainLines, labAccountCommand, labSpnCommand } from './lab-ad';
+import { COMMON, labTarget, PASSWORD_HELP, REALM_HELP, upHint } from './lab-options';
 
 // ---- options ---------------------------------------------------------------------------------
 
-
 function target(input: CommandInput): LabTarget {
-  const realm = str(input, 'realm');
-  return realm === undefined ? {} : { realm };
+  return labTarget(input);
 }
 
-
-
 const lab = (input: CommandInput) => input.engine().api.lab;
-
-const COMMON = { realm: { type: 'string' }, json: { type: 'boolean' } } as const;
 
 // ---- output ----------------------------------------------------------------------------------
 
@@ -59,14 +51,20 @@ function principalTable(principals: readonly LabPrincipal[]): string {
   return [header, ...rows].join('\n');
 }
 
+/** What runs a realm's KDC, in words: "KDC" (MIT krb5kdc) or "AD DC" (Samba). */
+const kdcWord = (status: Pick<LabStatus, 'kind'>) => (status.kind === 'ad' ? 'AD DC' : 'KDC');
+const KIND_TEXT = { mit: 'MIT (krb5kdc)', ad: 'AD (Samba AD DC)' } as const;
+
 function statusText(status: LabStatus): string {
-  if (status.state === 'absent') return `Lab realm ${status.realm}: absent (kbench lab up${status.realm === 'BENCH.TEST' ? '' : ` --realm ${status.realm}`} creates it in ${status.dir})\n`;
+  if (status.state === 'absent') return `Lab realm ${status.realm}: absent (${upHint(status.realm, status.kind)} creates it in ${status.dir})\n`;
   const kdc =
     status.state === 'running'
       ? `running on ${status.kdc}, pid ${status.pid}${status.uptimeSeconds !== null ? `, up ${duration(status.uptimeSeconds)}` : ''}`
       : `stopped (port ${status.port})`;
   return [
-    `Lab realm ${status.realm}: KDC ${kdc}`,
+    `Lab realm ${status.realm}: ${kdcWord(status)} ${kdc}`,
+    `  kind             ${KIND_TEXT[status.kind]}`,
+    ...(status.ad ? domainLines(status.ad) : []),
     `  clock offset     ${offsetText(status.clockOffsetSeconds)}`,
     `  krb5.conf        ${status.krb5Conf}`,
     `  service keytab   ${status.keytabs.service}`,
@@ -76,6 +74,7 @@ function statusText(status: LabStatus): string {
     ...(status.lastChange ? [`  last change      ${status.lastChange.summary} (kbench lab undo reverts it)`] : []),
     '',
     principalTable(status.principals),
+    ...(status.ad ? ['', accountTable(status.ad.accounts)] : []),
     '',
   ].join('\n');
 }
@@ -113,16 +112,21 @@ export async function bringLabUpForServing(io: CliIo, engine: Engine, skip: bool
 const upCommand: Command = {
   name: 'up',
   summary: 'create the lab realm if needed, start its KDC, get alice a TGT',
-  usage: ['lab up [--realm R] [--json | --env]'],
+  usage: ['lab up [--kind mit|ad] [--realm R] [--json | --env]'],
   details:
     'Idempotent: creates the realm when missing (alice with a random password, her keytab and TGT;\n' +
     'mqtt/localhost, HTTP/localhost and hz/127.0.0.1 in the service keytab), starts krb5kdc on a free\n' +
     'loopback port when it is not running (it keeps running after this command exits), renews alice\'s\n' +
     'TGT when it ends within 10 minutes, and cleans up after crashed runs first (orphaned KDCs,\n' +
     'leftover temporary TMP-… realms, stale pid files, a port taken by another program).\n\n' +
-    '--json prints { "realm", "kdc", "krb5Conf", "principals", "keytabs": { "service", "client" },\n' +
-    '"env": { "KRB5_CONFIG", "KRB5CCNAME", "KRB5_KTNAME" } }; env is what a shell exports to act as\n' +
-    'alice against the lab\'s services. --env prints only the export lines:\n' +
+    '--kind ad makes an Active Directory realm instead (AD.TEST): a Samba AD DC on 127.0.0.1 (KDC and\n' +
+    'kpasswd on free ports, LDAP on 389), with alice and the service accounts svc-mqtt, svc-http and\n' +
+    'svc-hz holding the same SPNs. The first one provisions a template domain (about 20 s), later\n' +
+    'ones copy it (about a second). It must run as root, and one AD lab runs at a time (LDAP 389).\n\n' +
+    '--json prints { "realm", "kind": "mit"|"ad", "kdc", "krb5Conf", "principals", "keytabs": { "service", "client" },\n' +
+    '"env": { "KRB5_CONFIG", "KRB5CCNAME", "KRB5_KTNAME" } }; env is what a shell exports to act as alice\n' +
+    'against the lab\'s services (kbench lab status --json adds an AD realm\'s domain and accounts). --env\n' +
+    'prints only the export lines:\n' +
     '  eval "$(kbench lab up --env)" && klist && kvno mqtt/localhost\n\n' +
     REALM_HELP,
   options: { ...COMMON, env: { type: 'boolean' } },
@@ -131,13 +135,15 @@ const upCommand: Command = {
     const up = await lab(input).up(target(input));
     const { io, values } = input;
     if (values.json) {
-      io.stdout(json({ realm: up.realm, kdc: up.kdc, krb5Conf: up.krb5Conf, principals: up.principals, keytabs: up.keytabs, env: up.env }));
+      io.stdout(json({ realm: up.realm, kind: up.kind, kdc: up.kdc, krb5Conf: up.krb5Conf, principals: up.principals, keytabs: up.keytabs, env: up.env }));
     } else if (values.env) {
       io.stdout(exportLines(up.env));
     } else {
-      const what = up.created ? 'created, KDC started' : up.started ? 'KDC started' : 'already up';
-      io.stdout(`Lab realm ${up.realm} ${what} in ${up.elapsedMs} ms: KDC ${up.kdc}, pid ${up.pid}\n`);
+      const server = up.kind === 'ad' ? 'DC' : 'KDC';
+      const what = up.created ? `created, ${server} started` : up.started ? `${server} started` : 'already up';
+      io.stdout(`${up.kind === 'ad' ? 'AD lab' : 'Lab'} realm ${up.realm} ${what} in ${up.elapsedMs} ms: KDC ${up.kdc}, pid ${up.pid}\n`);
       for (const note of up.notes) io.stdout(`  note: ${note}\n`);
+      if (up.ad) io.stdout(`${domainLines(up.ad).join('\n')}\n  accounts         ${up.ad.accounts.map((a) => a.name).join(', ')}\n`);
       io.stdout(`  principals       ${up.principals.map((p) => p.name).join(', ')}\n`);
       io.stdout(`  service keytab   ${up.keytabs.service}\n  client keytab    ${up.keytabs.client}\n  krb5.conf        ${up.krb5Conf}\n`);
       io.stdout(`\n# act as alice against the lab's services (or: eval "$(kbench lab up --env)"):\n${exportLines(up.env)}`);
@@ -148,26 +154,29 @@ const upCommand: Command = {
 
 const downCommand: Command = {
   name: 'down',
-  summary: 'stop the lab KDC (--destroy: and delete the realm)',
-  usage: ['lab down [--destroy] [--realm R] [--json]'],
+  summary: 'stop the lab KDC or AD DC (--destroy: and delete the realm)',
+  usage: ['lab down [--destroy] [--kind mit|ad] [--realm R] [--json]'],
   details: REALM_HELP,
   options: { ...COMMON, destroy: { type: 'boolean' } },
   async run(input) {
     const status = await lab(input).down({ ...target(input), ...(input.values.destroy ? { destroy: true } : {}) });
     if (input.values.json) input.io.stdout(json(status));
-    else input.io.stdout(input.values.destroy ? `Lab realm ${status.realm} destroyed.\n` : `Lab realm ${status.realm}: KDC stopped.\n`);
+    else input.io.stdout(input.values.destroy ? `Lab realm ${status.realm} (${status.kind === 'ad' ? 'AD' : 'MIT'}) destroyed.\n` : `Lab realm ${status.realm}: ${kdcWord(status)} stopped.\n`);
     return EXIT_OK;
   },
 };
 
 const statusCommand: Command = {
   name: 'status',
-  summary: 'the lab realm: KDC state, port, principals, keytabs, ticket, clock offset',
-  usage: ['lab status [--realm R] [--json]'],
+  summary: 'the lab realm: its kind, KDC state, port, principals, keytabs, ticket, clock offset (AD: domain, accounts)',
+  usage: ['lab status [--kind mit|ad] [--realm R] [--json]'],
   details:
-    '--json prints { "realm", "state": "absent"|"stopped"|"running", "pid", "port", "kdc", "uptimeSeconds",\n' +
-    '"principals": [ { "name", "kind", "kvno", "enctypes", "flags": { "requiresPreauth", "allowTix" }, … } ],\n' +
-    '"keytabs", "ccache": { "path", "tgtExpires" }, "krb5Conf", "clockOffsetSeconds", "env", … }.\n' +
+    'An AD realm also shows its domain (NetBIOS name, base DN, LDAP, kpasswd) and an accounts table: kind,\n' +
+    'SPNs, kvno, enctypes, enabled / expired / must-change / pre-authentication, and the AES salt.\n' +
+    '--json prints { "realm", "kind": "mit"|"ad", "state": "absent"|"stopped"|"running", "pid", "port", "kdc",\n' +
+    '"uptimeSeconds", "principals": [ { "name", "kind", "kvno", "enctypes", "flags": { "requiresPreauth", "allowTix" }, … } ],\n' +
+    '"keytabs", "ccache": { "path", "tgtExpires" }, "krb5Conf", "clockOffsetSeconds", "env", "ad": null | { "netbios",\n' +
+    '"baseDn", "ldap", "kpasswd", "accounts" }, … }.\n' +
     'Passwords never appear: kbench lab password NAME --show prints one.\n\n' +
     REALM_HELP,
   options: COMMON,
@@ -179,7 +188,7 @@ const statusCommand: Command = {
 const principalAdd: Command = {
   name: 'add',
   summary: 'add a user (with a password) or a service (random key, in the service keytab)',
-  usage: ['lab principal add NAME (--password P | --password-stdin | --random) [--realm R] [--json]'],
+  usage: ['lab principal add NAME (--password P | --password-stdin | --random) [--kind mit|ad] [--realm R] [--json]'],
   details: `A name with a "/" (svc/host) and no password gets a random key, like --random.\n${PASSWORD_HELP}`,
   options: { ...COMMON, password: { type: 'string' }, 'password-stdin': { type: 'boolean' }, random: { type: 'boolean' } },
   positionals: { min: 1, max: 1 },
@@ -202,7 +211,7 @@ const principalAdd: Command = {
 const principalRemove: Command = {
   name: 'rm',
   summary: 'delete a principal (and its service keytab entries)',
-  usage: ['lab principal rm NAME [--realm R] [--json]'],
+  usage: ['lab principal rm NAME [--kind mit|ad] [--realm R] [--json]'],
   options: COMMON,
   positionals: { min: 1, max: 1 },
   async run(input) {
@@ -216,7 +225,7 @@ const principalRemove: Command = {
 const principalRotate: Command = {
   name: 'rotate',
   summary: 'new random keys (kvno + 1), keeping the old service keytab as a stale copy',
-  usage: ['lab principal rotate NAME [--realm R] [--json]'],
+  usage: ['lab principal rotate NAME [--kind mit|ad] [--realm R] [--json]'],
   details:
     'Copies the service keytab to NAME.kvnoN.keytab (N: the kvno before) in the realm directory, then\n' +
     'ktadd gives the principal new keys and appends them to the service keytab. The copy is a stale\n' +
@@ -236,7 +245,7 @@ const principalRotate: Command = {
 const principalFlags: Command = {
   name: 'flags',
   summary: 'set requires_preauth / allow_tix',
-  usage: ['lab principal flags NAME [--requires-preauth | --no-requires-preauth] [--allow-tix | --no-allow-tix] [--realm R] [--json]'],
+  usage: ['lab principal flags NAME [--requires-preauth | --no-requires-preauth] [--allow-tix | --no-allow-tix] [--kind mit|ad] [--realm R] [--json]'],
   details: 'kadmin modprinc +/-requires_preauth, +/-allow_tix. Without a flag: prints the current ones.',
   options: {
     ...COMMON,
@@ -277,7 +286,7 @@ const principalCommand: Command = {
 const passwordCommand: Command = {
   name: 'password',
   summary: "set a principal's password (or --show the one the lab knows)",
-  usage: ['lab password NAME (--password P | --password-stdin | --show) [--realm R] [--json]'],
+  usage: ['lab password NAME (--password P | --password-stdin | --show) [--kind mit|ad] [--realm R] [--json]'],
   details:
     'Sets a new password (kvno + 1); the lab\'s keytabs that held the principal get the new keys (alice\'s\n' +
     'client keytab is exported again). --show prints the password the lab set or was given (alice\'s is\n' +
@@ -305,7 +314,7 @@ const passwordCommand: Command = {
 const exportKeytabCommand: Command = {
   name: 'export-keytab',
   summary: 'write a keytab for chosen principals, optionally only some enctypes',
-  usage: ['lab export-keytab OUT --principal P [--principal P2 …] [--enctypes E1,E2] [--new-keys] [--force] [--realm R] [--json]'],
+  usage: ['lab export-keytab OUT --principal P [--principal P2 …] [--enctypes E1,E2] [--new-keys] [--force] [--kind mit|ad] [--realm R] [--json]'],
   details:
     'Writes OUT (replacing it) with the principals\' current keys, as ktadd -norandkey: nothing changes in\n' +
     'the realm. --enctypes keeps only those enctypes (a keytab lacking the ticket\'s enctype, say).\n' +
@@ -349,20 +358,21 @@ export function parseOffset(text: string): number {
 
 const clockCommand: Command = {
   name: 'clock',
-  summary: "shift the KDC's clock (krb5kdc -T): clock-skew scenarios",
-  usage: ['lab clock --offset SECONDS [--realm R] [--json]'],
+  summary: "shift the KDC's clock (krb5kdc -T; an AD DC under libfaketime): clock-skew scenarios",
+  usage: ['lab clock --offset SECONDS [--kind mit|ad] [--realm R] [--json]'],
   details:
     'Restarts the KDC with the offset (0 puts it back) and gets alice a TGT on the new clock. A negative\n' +
     'offset needs "=": --offset=-600. Units: s, m, h, d (--offset=+10m). MIT clients learn the KDC\'s time\n' +
     'from its first reply: kinit still works and its tickets carry the shifted times (klist shows them);\n' +
-    'services on this machine then see tickets "not yet valid" or a "Clock skew too great".',
+    'services on this machine then see tickets "not yet valid" or a "Clock skew too great".\n' +
+    'An AD realm\'s DC has no -T: it restarts under libfaketime (the Debian package libfaketime).',
   options: { ...COMMON, offset: { type: 'string' } },
   async run(input) {
     const offset = str(input, 'offset');
     if (offset === undefined) throw new UsageError('--offset SECONDS is required');
     const status = await lab(input).setClockOffset({ ...target(input), seconds: parseOffset(offset) });
     if (input.values.json) return printStatus(input, status);
-    input.io.stdout(`KDC clock offset: ${offsetText(status.clockOffsetSeconds)}${status.state === 'running' ? ` (KDC restarted, pid ${status.pid})` : ' (applies when the KDC starts)'}\n`);
+    input.io.stdout(`${kdcWord(status)} clock offset: ${offsetText(status.clockOffsetSeconds)}${status.state === 'running' ? ` (${kdcWord(status)} restarted, pid ${status.pid})` : ` (applies when the ${kdcWord(status)} starts)`}\n`);
     return EXIT_OK;
   },
 };
@@ -370,7 +380,7 @@ const clockCommand: Command = {
 const kdcStart: Command = {
   name: 'start',
   summary: 'start the lab KDC (the realm must exist)',
-  usage: ['lab kdc start [--realm R] [--json]'],
+  usage: ['lab kdc start [--kind mit|ad] [--realm R] [--json]'],
   options: COMMON,
   async run(input) {
     const status = await lab(input).startKdc(target(input));
@@ -383,7 +393,7 @@ const kdcStart: Command = {
 const kdcStop: Command = {
   name: 'stop',
   summary: 'stop the lab KDC, keep the realm',
-  usage: ['lab kdc stop [--realm R] [--json]'],
+  usage: ['lab kdc stop [--kind mit|ad] [--realm R] [--json]'],
   options: COMMON,
   async run(input) {
     const status = await lab(input).stopKdc(target(input));
@@ -403,7 +413,7 @@ const kdcCommand: Command = {
 const logCommand: Command = {
   name: 'log',
   summary: 'the last lines of the KDC log (--follow: and new ones as they come)',
-  usage: ['lab log [--lines N] [--follow] [--realm R] [--json]'],
+  usage: ['lab log [--lines N] [--follow] [--kind mit|ad] [--realm R] [--json]'],
   details: 'Default 50 lines. --follow keeps printing until Ctrl+C. --json prints { "realm", "path", "lines" } (no --follow).',
   options: { ...COMMON, lines: { type: 'string' }, follow: { type: 'boolean' } },
   async run(input) {
@@ -433,7 +443,7 @@ const logCommand: Command = {
 const undoCommand: Command = {
   name: 'undo',
   summary: 'revert the latest rotate, flags, rm or password change (its kvno, keys, flags, keytab entries)',
-  usage: ['lab undo [--id ID] [--realm R] [--json]'],
+  usage: ['lab undo [--id ID] [--kind mit|ad] [--realm R] [--json]'],
   details:
     'Before each of those changes the lab dumps the principal\'s database entry (kdb5_util dump FILE NAME)\n' +
     'and keeps its keytab entries and password; undo loads the entry back (kdb5_util load -update) and\n' +
@@ -453,8 +463,8 @@ const undoCommand: Command = {
 
 export const labCommand: Command = {
   name: 'lab',
-  summary: 'the bench\'s MIT lab realm: up, down, status, principals, keys, clock, KDC log',
-  usage: ['lab up|down|status|principal|password|export-keytab|clock|kdc|log|undo …'],
+  summary: 'the bench\'s lab realms, MIT or AD (--kind ad): up, down, status, principals, accounts, SPNs, keys, clock',
+  usage: ['lab up|down|status|principal|account|spn|password|export-keytab|clock|kdc|log|undo …'],
   details: REALM_HELP,
-  subcommands: [upCommand, downCommand, statusCommand, principalCommand, passwordCommand, exportKeytabCommand, clockCommand, kdcCommand, logCommand, undoCommand],
+  subcommands: [upCommand, downCommand, statusCommand, principalCommand, labAccountCommand, labSpnCommand, passwordCommand, exportKeytabCommand, clockCommand, kdcCommand, logCommand, undoCommand],
 };
