@@ -9,8 +9,13 @@
 import type { Finding } from '../api/diagnose';
 import type { LabService } from '../api/lab';
 
-/** How MIT, Heimdal (twice) and Java name the principal that was not found. */
-const ASKED_PATTERNS = [/Server (\S+@\S+) not found in Kerberos database/i, /Server \(([^)\s]+@[^)\s]+)\) unknown/i, /Server not found in database: (\S+@[^\s:]+)/i];
+/** How MIT (older and 1.20's kvno), Heimdal (twice) and Java name the principal that was not found. */
+const ASKED_PATTERNS = [
+  /Server (\S+@\S+) not found in Kerberos database/i,
+  /Server not found in Kerberos database while getting credentials for (\S+@[^\s:]+)/i,
+  /Server \(([^)\s]+@[^)\s]+)\) unknown/i,
+  /Server not found in database: (\S+@[^\s:]+)/i,
+];
 
 /** The principal the client asked for, as the first error text that names one has it. */
 export function askedPrincipal(texts: readonly string[]): string | undefined {

@@ -1,11 +1,14 @@
 /** The diagnose service: text and Exchanges against the catalog, setups against the environment, scenarios against the lab. */
 import type { Diagnosis, DiagnosisInput, DiagnoseService, Finding, ScenarioInfo, ScenarioResult } from '../api/diagnose';
-import type { LabService } from '../api/lab';
+import type { LabService, LabTarget } from '../api/lab';
 import type { EngineContext } from '../engine/context';
 import { BenchFailure } from '../engine/failure';
 import type { Exchange } from '../exchange/model';
 import { profileEnv, resolveProfile } from '../gss/profiles';
 import type { GssSupervisor } from '../gss/supervisor';
+import { isAdScenario } from './ad-scenarios';
+import { adLabUnavailable } from './ad/availability';
+import { withAdFindings } from './ad/findings';
 import { CATALOG } from './catalog';
 import { checkEnvironment, type EnvironmentReport } from './environment';
 import { matchCatalog } from './match';
@@ -58,9 +61,17 @@ export class DiagnoseServiceImpl implements DiagnoseService {
     const lists = [matchCatalog(CATALOG, observations)];
     const report = input.setup ? await this.checkSetup(input.setup) : undefined;
     if (report) lists.push(report.findings);
-    // An unknown service principal names what was asked for and, in a lab realm, what it knows.
-    const findings = await withKnownServerNames(mergeFindings(...lists), this.lab);
+    const findings = await this.specific(mergeFindings(...lists));
     return { findings, summary: summaryOf(findings, input), elapsedMs: Date.now() - started, ...(report ? { checks: report.checks } : {}) };
+  }
+
+  /**
+   * Findings made specific from the lab: an unknown service principal names what was asked for
+   * and, in a lab realm, what it knows; in an AD lab realm the directory (LDAP) says who holds the
+   * SPN — two accounts make it a duplicate SPN — and which salt a key that does not decrypt needed.
+   */
+  private async specific(findings: Finding[]): Promise<Finding[]> {
+    return withAdFindings(await withKnownServerNames(findings, this.lab), this.lab);
   }
 
   private async checkSetup(setup: NonNullable<DiagnosisInput['setup']>): Promise<EnvironmentReport> {
@@ -108,35 +119,45 @@ export class DiagnoseServiceImpl implements DiagnoseService {
 
   private async runOne(scenario: Scenario): Promise<ScenarioResult> {
     const started = Date.now();
-    await this.lab.up();
+    // AD scenarios run against the AD lab realm (AD.TEST), the others against the MIT one.
+    const target: LabTarget = isAdScenario(scenario.id) ? { kind: 'ad' } : {};
+    const unavailable = target.kind === 'ad' ? await adLabUnavailable() : null;
+    if (unavailable) return failedToStart(scenario, unavailable, started);
+    try {
+      await this.lab.up(target);
+    } catch (error) {
+      return failedToStart(scenario, `the ${target.kind === 'ad' ? 'AD' : 'MIT'} lab realm could not be brought up: ${(error as Error).message}`, started);
+    }
     const ctx: ScenarioContext = {
       lab: this.lab,
       gss: this.gss(),
-      status: await this.lab.status(),
-      profile: await this.lab.profile(),
+      status: await this.lab.status(target),
+      profile: await this.lab.profile(target),
       dir: await scenarioDir(this.context.dataDir, scenario.id),
     };
     let attempt: Attempt = { error: '', exchanges: [] };
+    let findings: Finding[] = [];
     const problems: string[] = [];
     try {
       attempt = await scenario.run(ctx);
+      // Diagnosed before the lab is restored: what the lab says about the failure (who holds an SPN) is true only now.
+      if (attempt.error) findings = await this.specific(diagnoseObservations([...observeText(attempt.error, 'the captured error'), ...attempt.exchanges.flatMap((e: Exchange) => observeExchange(e))]));
     } catch (error) {
       problems.push(`the scenario could not run: ${(error as Error).message}`);
     } finally {
       try {
         await scenario.restore?.(ctx);
         // A fresh TGT: nothing a scenario did (rotations, clock changes) lingers in alice's ccache.
-        await this.lab.refreshTicket();
+        await this.lab.refreshTicket(target);
       } catch (error) {
         problems.push(`restoring the lab failed: ${(error as Error).message}`);
       }
       await removeScenarioDir(ctx.dir);
     }
-    const findings = attempt.error ? diagnoseObservations([...observeText(attempt.error, 'the captured error'), ...attempt.exchanges.flatMap((e: Exchange) => observeExchange(e))]) : [];
     const topFinding = findings[0]?.id ?? null;
     if (!problems.length && !attempt.error) problems.push('the broken flow did not fail');
     else if (!problems.length && topFinding !== scenario.expects) problems.push(`the top finding is ${topFinding ?? 'none'}, expected ${scenario.expects}`);
-    const broken = await labStillWorks({ ...ctx, status: await this.lab.status(), profile: await this.lab.profile() }).catch((error: Error) => error.message);
+    const broken = await labStillWorks({ ...ctx, status: await this.lab.status(target), profile: await this.lab.profile(target) }).catch((error: Error) => error.message);
     if (broken) problems.push(`the lab does not work after the scenario: ${broken}`);
     return {
       id: scenario.id,
@@ -148,4 +169,9 @@ export class DiagnoseServiceImpl implements DiagnoseService {
       elapsedMs: Date.now() - started,
     };
   }
+}
+
+/** A scenario that could not start (the AD lab cannot run here, or would not come up): a result saying why, with the fix. */
+function failedToStart(scenario: Scenario, problem: string, started: number): ScenarioResult {
+  return { id: scenario.id, passed: false, error: '', topFinding: null, findings: [], problem, elapsedMs: Date.now() - started };
 }

@@ -52,7 +52,8 @@ describe('diagnosis scenarios against the lab realm', () => {
     for (const s of scenarios) {
       const entry = catalogEntry(s.expects);
       expect(entry, `${s.id} expects ${s.expects}`).toBeDefined();
-      expect(entry!.reproduce.scenario, `${s.expects} should name scenario ${s.id}`).toBe(s.id);
+      // AD scenarios (ad-*) of a failure the MIT lab reproduces too leave the entry naming the MIT one.
+      if (!s.id.startsWith('ad-')) expect(entry!.reproduce.scenario, `${s.expects} should name scenario ${s.id}`).toBe(s.id);
     }
   });
 
@@ -101,8 +102,8 @@ describe('diagnosis scenarios against the lab realm', () => {
     expect(result.findings[0]!.evidence.length).toBeGreaterThan(0);
   }, 90_000);
 
-  it('every scenario is covered above (the Java ones in diagnose-java-scenarios.test.ts)', () => {
-    expect([...results.keys()].sort()).toEqual(scenarios.filter((s) => !s.id.startsWith('java-')).map((s) => s.id).sort());
+  it('every scenario is covered above (the Java ones in diagnose-java-scenarios.test.ts, the AD ones in ad-scenarios.test.ts)', () => {
+    expect([...results.keys()].sort()).toEqual(scenarios.filter((s) => !s.id.startsWith('java-') && !s.id.startsWith('ad-')).map((s) => s.id).sort());
   });
 
   it('runs scenarios asked for at the same time one after the other (a stopped KDC must not break the next)', async () => {

@@ -165,14 +165,18 @@ async function runScenarios(ids: string[], io: CliIo, run: (id: string) => Promi
 const scenarioRun: Command = {
   name: 'run',
   summary: 'break the lab one way, run the real flow, check the diagnosis, restore the lab',
-  usage: ['scenario run (ID | --all) [--json]'],
-  details: 'Needs the lab realm (brought up if needed). Exit code 1 when a scenario fails.',
-  options: { all: { type: 'boolean' }, json: { type: 'boolean' } },
+  usage: ['scenario run (ID | --all [--ad]) [--json]'],
+  details:
+    'Needs the lab realm (brought up if needed). --all runs the scenarios of the MIT lab realm; --all --ad those of the AD lab realm (ad-*: a Samba AD DC, which runs as root). ' +
+    'Exit code 1 when a scenario fails.',
+  options: { all: { type: 'boolean' }, ad: { type: 'boolean' }, json: { type: 'boolean' } },
   positionals: { min: 0, max: 1 },
   async run({ values, positionals, io, engine }) {
     const api = engine().api.diagnose;
     if (Boolean(values.all) === Boolean(positionals[0])) throw new UsageError('give one scenario ID or --all', scenarioRun);
-    const ids = values.all ? (await api.scenarios()).map((s) => s.id) : [positionals[0]!];
+    if (values.ad && !values.all) throw new UsageError('--ad goes with --all (an AD scenario is run by its ID: ad-…)', scenarioRun);
+    // AD scenarios (ad-*) need the AD lab realm, a Samba DC run as root: --all leaves them to --all --ad.
+    const ids = values.all ? (await api.scenarios()).map((s) => s.id).filter((id) => id.startsWith('ad-') === Boolean(values.ad)) : [positionals[0]!];
     const results = await runScenarios(ids, io, (id) => api.runScenario({ id }), Boolean(values.json));
     if (values.json) io.stdout(json({ scenarios: results.map(scenarioJson) }));
     else if (results.length > 1) io.stdout(`${results.filter((r) => r.passed).length} of ${results.length} scenarios passed\n`);

@@ -116,7 +116,10 @@ export const CLIENT_ENTRIES: readonly CatalogEntry[] = [
       comErr('KRB5KDC_ERR_KEY_EXP'),
       krbError(23),
     ],
-    causes: ['The password aged out under the principal\'s password policy (MIT pwexpire / policy maxlife, AD maximum password age).', 'An administrator forced a password change.'],
+    causes: [
+      'The password aged out under the principal\'s password policy (MIT pwexpire / policy maxlife, AD maximum password age).',
+      'An administrator forced a password change — in Active Directory "User must change password at next logon" (pwdLastSet = 0), which new accounts and password resets often carry.',
+    ],
     fixes: [
       {
         platform: 'MIT',
@@ -125,8 +128,8 @@ export const CLIENT_ENTRIES: readonly CatalogEntry[] = [
       },
       {
         platform: 'Active Directory',
-        text: 'Reset the password; service accounts should have PasswordNeverExpires (or be managed service accounts).',
-        commands: ['Set-ADAccountPassword ACCOUNT -Reset', 'Set-ADUser ACCOUNT -PasswordNeverExpires $true'],
+        text: 'Change the password (or clear "must change at next logon"); service accounts should have PasswordNeverExpires (or be managed service accounts).',
+        commands: ['Set-ADAccountPassword ACCOUNT -Reset', 'Set-ADUser ACCOUNT -ChangePasswordAtLogon $false -PasswordNeverExpires $true'],
       },
     ],
     reproduce: { scenario: 'password-expired', recipe: 'kadmin.local -q "modprinc -pwexpire yesterday alice", then kinit -kt with alice\'s keytab (or kinit alice and decline the change).' },

@@ -1,11 +1,13 @@
 /**
  * The diagnosis catalog: every failure the bench can name, grouped by where it happens (finding
  * the KDC, the client's own login, keytabs, tickets on the way to a service, the GSS layer, the
- * MQTT connection around it), and the Java stack's own failures and wordings (java.ts).
+ * MQTT connection around it), the Java stack's own failures and wordings (java.ts), and Active
+ * Directory's own (ad.ts).
  * Loading checks the catalog's own consistency, so a duplicate id or a dangling reference fails
  * at start-up, not in front of a user.
  */
 import type { CatalogEntry } from '../../api/diagnose';
+import { AD_ENTRIES } from './ad';
 import { CLIENT_ENTRIES } from './client';
 import { GSS_ENTRIES } from './gss';
 import { JAVA_ENTRIES, withJavaWordings } from './java';
@@ -14,7 +16,7 @@ import { KEYTAB_ENTRIES } from './keytab';
 import { MQTT_ENTRIES } from './mqtt';
 import { TICKET_ENTRIES } from './tickets';
 
-export const CATALOG: readonly CatalogEntry[] = withJavaWordings([...KDC_ENTRIES, ...CLIENT_ENTRIES, ...KEYTAB_ENTRIES, ...TICKET_ENTRIES, ...GSS_ENTRIES, ...MQTT_ENTRIES, ...JAVA_ENTRIES]);
+export const CATALOG: readonly CatalogEntry[] = withJavaWordings([...KDC_ENTRIES, ...CLIENT_ENTRIES, ...KEYTAB_ENTRIES, ...TICKET_ENTRIES, ...GSS_ENTRIES, ...MQTT_ENTRIES, ...JAVA_ENTRIES, ...AD_ENTRIES]);
 
 const BY_ID = new Map(CATALOG.map((entry) => [entry.id, entry]));
 

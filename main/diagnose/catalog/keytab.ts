@@ -227,6 +227,7 @@ export const KEYTAB_ENTRIES: readonly CatalogEntry[] = [
     causes: [
       'The keytab was exported with only some encryption types (ktpass /crypto with one type, ktutil addent -e for one type).',
       'The account gained a stronger key type (AES enabled later in AD, or a new supported_enctypes on the KDC) and the keytab was not re-exported.',
+      'Active Directory: the account has no msDS-SupportedEncryptionTypes, so the DC issues RC4 tickets for it, while the keytab was exported with AES keys only (ktpass /crypto AES256-SHA1) — "not with enctype rc4-hmac".',
       'Java only: the keytab has no key at all for the ticket\'s server name — Java reports that with the same words.',
     ],
     fixes: [

@@ -55,7 +55,7 @@ export const TICKET_ENTRIES: readonly CatalogEntry[] = [
       },
     ],
     reproduce: { scenario: 'unknown-service', recipe: 'kinit alice, then kvno nosuch/host@REALM (a service name never added to the lab KDC).' },
-    related: ['wrong-principal', 'keytab-no-matching-entry', 'client-unknown'],
+    related: ['wrong-principal', 'keytab-no-matching-entry', 'client-unknown', 'duplicate-spn'],
   },
   {
     id: 'clock-skew',

@@ -87,10 +87,12 @@ describe('the catalog', () => {
     for (const entry of CATALOG) for (const m of entry.matchers) if (m.kind === 'com-err') expect(comErrCode(m.name), m.name).toBe(m.code);
   });
 
-  it('names a scenario only where one exists, and every scenario\'s entry names it back', () => {
+  it('names a scenario only where one exists, and every scenario\'s entry names it back (or another scenario of the same failure)', () => {
     const scenarioIds = new Set(SCENARIOS.map((s) => s.id));
     for (const entry of CATALOG) if (entry.reproduce.scenario) expect(scenarioIds, entry.id).toContain(entry.reproduce.scenario);
-    for (const scenario of SCENARIOS) expect(catalogEntry(scenario.expects)?.reproduce.scenario, scenario.id).toBe(scenario.id);
+    // An entry names one scenario; an AD scenario of a failure the MIT lab reproduces too leaves it the MIT one.
+    const expects = new Map(SCENARIOS.map((s) => [s.id, s.expects]));
+    for (const scenario of SCENARIOS) expect(expects.get(catalogEntry(scenario.expects)?.reproduce.scenario ?? ''), scenario.id).toBe(scenario.expects);
     expect(SCENARIOS.length).toBeGreaterThanOrEqual(12);
   });
 });
