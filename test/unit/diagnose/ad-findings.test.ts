@@ -98,11 +98,12 @@ describe('whether the AD scenarios can run', () => {
     expect(isAdScenario('clock-skew')).toBe(false);
   });
 
-  it('says what to do when they cannot', () => {
-    expect(adLabProblem({ platform: 'linux', root: true, missingTools: [] })).toBeNull();
-    expect(adLabProblem({ platform: 'linux', root: true, missingTools: ['samba', 'ldbsearch'] })).toMatch(/samba, ldbsearch are missing: run sudo scripts\/setup\.sh/);
-    expect(adLabProblem({ platform: 'linux', root: false, missingTools: ['samba'] })).toMatch(/samba is missing: run sudo scripts\/setup\.sh/);
-    expect(adLabProblem({ platform: 'linux', root: false, missingTools: [] })).toMatch(/must run as root.*run kbench as root \(sudo kbench scenario run/);
-    expect(adLabProblem({ platform: 'darwin', root: true, missingTools: [] })).toMatch(/Linux only/);
+  it('says what to do when they cannot, in the doctor check\'s words', () => {
+    const facts = { platform: 'linux' as const, root: true, found: {}, missing: [], sambaVersion: '4.17.12-Debian', ldap: { state: 'free' as const } };
+    expect(adLabProblem(facts)).toBeNull();
+    expect(adLabProblem({ ...facts, missing: [{ what: 'samba-tool', pkg: 'samba-common-bin' }] })).toMatch(/AD lab cannot run here: missing: samba-tool \(package samba-common-bin\).*sudo scripts\/setup\.sh/);
+    expect(adLabProblem({ ...facts, root: false })).toMatch(/not running as root.*Run the bench as root/);
+    expect(adLabProblem({ ...facts, ldap: { state: 'other', pid: 42, name: 'slapd' } })).toMatch(/held by slapd \(pid 42\)/);
+    expect(adLabProblem({ ...facts, platform: 'darwin' })).toMatch(/Linux only/);
   });
 });
