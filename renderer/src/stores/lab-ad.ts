@@ -1,5 +1,6 @@
 import type { DoctorItem } from '@api/index';
 import type { LabAccountChange, LabNewAccount, LabSpnHolder, LabStatus, LabUpResult } from '@api/lab';
+import { useLogBuffer } from '../composables/log-buffer';
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import type { BenchClient } from '../api/client';
@@ -43,9 +44,8 @@ export const useAdLabStore = defineStore('lab-ad', () => {
   const result = shallowRef<AdLabResult | null>(null);
   /** Revealed passwords by account name (memory only). */
   const passwords = ref<Record<string, string>>({});
-  const logLines = ref<string[]>([]);
-  const paused = ref(false);
-  const pending = ref<string[]>([]);
+  const logBuffer = useLogBuffer(MAX_LOG_LINES);
+  const { lines: logLines, paused, pending } = logBuffer;
   /** The doctor's AD lab checks (null: not asked yet), for "why the AD lab cannot run here". */
   const doctor = shallowRef<DoctorItem[] | null>(null);
   const checking = ref(false);
@@ -72,10 +72,7 @@ export const useAdLabStore = defineStore('lab-ad', () => {
     });
   }
 
-  function pushLines(lines: string[]): void {
-    if (paused.value) pending.value = [...pending.value, ...lines].slice(-MAX_LOG_LINES);
-    else logLines.value = [...logLines.value, ...lines].slice(-MAX_LOG_LINES);
-  }
+  const pushLines = logBuffer.push;
 
   async function load(bench: BenchClient): Promise<void> {
     subscribe(bench);
@@ -243,18 +240,8 @@ export const useAdLabStore = defineStore('lab-ad', () => {
     result.value = null;
   }
 
-  function setPaused(on: boolean): void {
-    paused.value = on;
-    if (!on && pending.value.length) {
-      logLines.value = [...logLines.value, ...pending.value].slice(-MAX_LOG_LINES);
-      pending.value = [];
-    }
-  }
-
-  function clearLog(): void {
-    logLines.value = [];
-    pending.value = [];
-  }
+  const setPaused = logBuffer.setPaused;
+  const clearLog = logBuffer.clear;
 
   return {
     picked,

@@ -1,4 +1,5 @@
 import type { LabChange, LabChangePreview, LabChangeRequest, LabNewPrincipal, LabStatus } from '@api/lab';
+import { useLogBuffer } from '../composables/log-buffer';
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import type { BenchClient } from '../api/client';
@@ -47,22 +48,15 @@ export const useLabStore = defineStore('lab', () => {
   /** What is running now, in words ("Bringing the lab up…"); null when idle. */
   const { busy, busySince, error, run: runBusy } = useBusy<string>();
   const notice = ref<string | null>(null);
-  const logLines = ref<string[]>([]);
+  const logBuffer = useLogBuffer(MAX_LOG_LINES);
+  const { lines: logLines, paused, pending } = logBuffer;
   /** Paused: new lines wait here and the panel stays still. */
-  const paused = ref(false);
-  const pending = ref<string[]>([]);
   const password = ref<string | null>(null);
   const pendingChange = shallowRef<LabPendingChange | null>(null);
   const outcome = shallowRef<LabChangeOutcome | null>(null);
   let subscribed = false;
 
-  function pushLines(lines: string[]): void {
-    if (paused.value) {
-      pending.value = [...pending.value, ...lines].slice(-MAX_LOG_LINES);
-      return;
-    }
-    logLines.value = [...logLines.value, ...lines].slice(-MAX_LOG_LINES);
-  }
+  const pushLines = logBuffer.push;
 
   function subscribe(bench: BenchClient): void {
     if (subscribed) return;
@@ -230,18 +224,8 @@ export const useLabStore = defineStore('lab', () => {
     password.value = null;
   }
 
-  function setPaused(on: boolean): void {
-    paused.value = on;
-    if (!on && pending.value.length) {
-      logLines.value = [...logLines.value, ...pending.value].slice(-MAX_LOG_LINES);
-      pending.value = [];
-    }
-  }
-
-  function clearLog(): void {
-    logLines.value = [];
-    pending.value = [];
-  }
+  const setPaused = logBuffer.setPaused;
+  const clearLog = logBuffer.clear;
 
   return {
     realm,
