@@ -12,7 +12,7 @@ export const profileOptions = {
   'client-keytab': { type: 'string' },
 } as const;
 
-export const PROFILE_HELP = `Profiles: --profile lab (default: the bench's lab realm, brought up if needed; --realm picks it),
+export const PROFILE_HELP = `Profiles: --profile lab (default: the bench's lab realm, brought up if needed; --realm picks it: AD.TEST is the AD lab),
 --profile system (your environment and /etc/krb5.conf), or a custom one from --krb5-config FILE,
 --ccache FILE, --keytab FILE, --client-keytab FILE.`;
 

@@ -1,8 +1,9 @@
 /**
  * The `lab` service: one entry for every lab realm, whatever its kind. A realm's kind is what its
  * directory holds — an MIT database (mit/service.ts) or a Samba AD DC (samba/service.ts) — and a
- * realm not made yet gets the kind asked for (`kind`, default mit). Without `realm`, the kind
- * picks the default realm: BENCH.TEST for mit, AD.TEST for ad.
+ * realm not made yet gets the kind asked for (`kind`; without one, AD.TEST is an AD realm and every
+ * other name an MIT one). Without `realm`, the kind picks the default realm: BENCH.TEST for mit,
+ * AD.TEST for ad.
  */
 import type { LabKind, LabService, LabStatus, LabTarget } from '../api/lab';
 import type { EngineContext } from '../engine/context';
@@ -54,14 +55,14 @@ export class LabServiceImpl implements LabService {
   findSpn = this.routeAd('findSpn');
   changePassword = this.routeAd('changePassword');
 
-  /** The kind of a realm: what its directory holds, else what was asked for (default mit). */
+  /** The kind of a realm: what its directory holds, else what was asked for (default: ad for AD.TEST, mit for every other name). */
   async kindOf(target: LabTarget = {}): Promise<LabKind> {
     const layout = this.layout(target);
     const held: LabKind | null = (await isAdRealm(layout)) ? 'ad' : (await realmExists(layout)) ? 'mit' : null;
     if (held && target.kind && held !== target.kind) {
       throw new BenchFailure(`${layout.realm} is ${held === 'ad' ? 'an AD' : 'an MIT'} lab realm, not ${target.kind === 'ad' ? 'an AD' : 'an MIT'} one: name another realm (--realm), or remove it first (kbench lab down --destroy --realm ${layout.realm})`);
     }
-    return held ?? target.kind ?? 'mit';
+    return held ?? target.kind ?? (layout.realm === DEFAULT_AD_REALM ? 'ad' : 'mit');
   }
 
   /** Stops following KDC logs (the KDCs keep running). */

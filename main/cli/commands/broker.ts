@@ -59,10 +59,13 @@ async function labOrSystem(input: CommandInput, command: Command): Promise<{ pro
   const { values } = input;
   if (values.lab) {
     const engine = input.engine();
-    const status = await engine.api.lab.up();
-    const profile = await engine.api.lab.profile();
+    const realm = str(input, 'realm');
+    const target = realm ? { realm } : {};
+    const status = await engine.api.lab.up(target);
+    const profile = await engine.api.lab.profile(target);
     return { profile, keytab: str(input, 'keytab') ?? status.keytabs.service, principal: str(input, 'principal') ?? `mqtt/localhost@${status.realm}` };
   }
+  if (str(input, 'realm')) throw new UsageError('--realm names a lab realm: give it with --lab', command);
   const principal = str(input, 'principal');
   if (!principal) throw new UsageError('--principal service/FQDN@REALM is required (or --lab)', command);
   const keytab = str(input, 'keytab') ?? locationFilePath((await loadKrb5Environment()).keytab.name);
@@ -75,13 +78,13 @@ export const brokerCommand: Command = {
   summary: 'run the local MQTT 5 broker with GSSAPI-KERBEROS enhanced authentication (foreground)',
   usage: [
     'broker --chain FILE.yaml [--free-ports] [--lab | --principal P --keytab KT] [--variant emqx|single-round] [--keylog FILE] [--auth-deadline MS] [--hold-deadline on|off]',
-    'broker [--lab] [--tcp HOST:PORT] [--tls HOST:PORT [--cert FILE --key FILE] [--keylog FILE]] [--ws HOST:PORT] [--principal P] [--keytab KT] [--variant emqx|single-round] [--allow-anonymous] [--auth-deadline MS] [--hold-deadline on|off]',
+    'broker [--lab [--realm R]] [--tcp HOST:PORT] [--tls HOST:PORT [--cert FILE --key FILE] [--keylog FILE]] [--ws HOST:PORT] [--principal P] [--keytab KT] [--variant emqx|single-round] [--allow-anonymous] [--auth-deadline MS] [--hold-deadline on|off]',
   ],
   details: `Listeners: --tcp (default 127.0.0.1:1883 when no listener is given), --tls (a self-signed
 certificate for localhost is made when --cert/--key are absent; --keylog FILE appends its TLS
 secrets to FILE in SSLKEYLOGFILE format, to decrypt captures), --ws (path /mqtt); a taken
 default port falls back to a free one. --lab uses the lab realm's mqtt/localhost principal and
-service keytab (brought up if needed); otherwise --principal service/FQDN@REALM is required
+service keytab (brought up if needed; --realm R picks the realm: AD.TEST is the AD lab); otherwise --principal service/FQDN@REALM is required
 (validated as EMQX does) and the keytab is --keytab or the default one (KRB5_KTNAME).
 --variant emqx (GSSAPI-KERBEROS, EMQX's AUTH rounds, the default) or single-round (method
 "GSSAPI": token in CONNECT, AP-REP in CONNACK). --allow-anonymous lets clients without an
@@ -99,6 +102,7 @@ Each verdict line then ends with the decision trace: chain[usernamePassword -(no
 kerberos +/+ > => allowed by kerberos] (+/- relevant, then /+ /- valid).`,
   options: {
     lab: { type: 'boolean' },
+    realm: { type: 'string' },
     tcp: { type: 'string' },
     tls: { type: 'string' },
     ws: { type: 'string' },

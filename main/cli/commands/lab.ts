@@ -146,7 +146,8 @@ const upCommand: Command = {
       if (up.ad) io.stdout(`${domainLines(up.ad).join('\n')}\n  accounts         ${up.ad.accounts.map((a) => a.name).join(', ')}\n`);
       io.stdout(`  principals       ${up.principals.map((p) => p.name).join(', ')}\n`);
       io.stdout(`  service keytab   ${up.keytabs.service}\n  client keytab    ${up.keytabs.client}\n  krb5.conf        ${up.krb5Conf}\n`);
-      io.stdout(`\n# act as alice against the lab's services (or: eval "$(kbench lab up --env)"):\n${exportLines(up.env)}`);
+      const again = `kbench lab up${up.kind === 'ad' ? ' --kind ad' : ''}${up.realm === 'BENCH.TEST' || up.realm === 'AD.TEST' ? '' : ` --realm ${up.realm}`} --env`;
+      io.stdout(`\n# act as alice against the lab's services (or: eval "$(${again})"):\n${exportLines(up.env)}`);
     }
     return EXIT_OK;
   },

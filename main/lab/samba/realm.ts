@@ -497,7 +497,8 @@ export async function dcDir(pid: number): Promise<string | null> {
 
 /** Every DC of ours whose realm directory lies under `root` (orphan hunting). */
 export async function dcsUnder(root: string, pids: number[]): Promise<{ pid: number; dir: string }[]> {
-  const prefix = path.resolve(root) + path.sep;
+  const resolved = path.resolve(root);
+  const prefix = resolved.endsWith(path.sep) ? resolved : resolved + path.sep;
   const found: { pid: number; dir: string }[] = [];
   for (const pid of pids) {
     const dir = await dcDir(pid);

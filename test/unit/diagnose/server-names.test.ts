@@ -40,4 +40,12 @@ describe('the cause and fix', () => {
     expect(said.cause).toBe('The client asked the KDC for mqtt/10.0.0.5@EXAMPLE.COM (GSS name mqtt@10.0.0.5), and EXAMPLE.COM has no principal by that name.');
     expect(explainAsked('not-a-service-principal', LAB)).toBeUndefined();
   });
+
+  it('in an AD lab realm, says how AD adds a service, and that a name the directory holds yet the KDC did not find is held twice', () => {
+    const ad = ['HTTP/localhost@AD.TEST', 'HTTP/web.ad.test@AD.TEST'];
+    expect(explainAsked('nosuch/localhost@AD.TEST', ad, 'ad')!.fix).toContain('kbench lab account add svc-nosuch --spn nosuch/localhost');
+    const held = explainAsked('HTTP/web.ad.test@AD.TEST', ad, 'ad')!;
+    expect(held.cause).toContain("AD.TEST's directory does hold HTTP/web.ad.test@AD.TEST, yet its KDC answered \"not found\": the SPN is on more than one account");
+    expect(held.fix).toContain('kbench lab spn find HTTP/web.ad.test');
+  });
 });
