@@ -113,6 +113,11 @@ describe.skipIf(AD_SKIP_REASON)('AD salts with the real DC', () => {
     expect(explained!.ok).toBe(false);
     expect(explained!.kdcSalt).toEqual({ used: `AD.TEST${service}`, kind: 'ad-user', account: service });
     expect(explained!.conclusion).toContain(`was made with the MIT default salt "AD.TEST${service}localhost", but the KDC encrypts with the key of the AD salt of account ${service} "AD.TEST${service}"`);
+    // The same through kbench explain-key (the Decoder service): each entry's salt, and the KDC's.
+    const cli = await runKbench(['explain-key', '--base64', refused.apReq!, '--keytab', benchFile, '--password', PASSWORD, '--ad-account', service]);
+    expect(cli.code, cli.stderr).toBe(1);
+    expect(cli.stdout).toContain(`decrypts no, salted the MIT default salt "AD.TEST${service}localhost"`);
+    expect(cli.stdout).toContain(`the KDC's key: the AD salt of account ${service} "AD.TEST${service}"`);
   });
 
   it('a computer account: its SPN\'s keys carry the computer salt; the AD-salted keytab works, the MIT one does not', async () => {

@@ -1,6 +1,8 @@
 import type { DecodedMessage, DecodeInput, DecodeReport } from '../../api/inspect';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command';
 import { json } from '../format';
+import { describeSalt } from '../../krb/ad-salt';
+import { passwordFrom, str } from '../password-options';
 import { KEY_OPTIONS_HELP, keyOptions, keySourcesFrom } from '../key-options';
 import { readUserFile } from '../../system/files';
 import { formatTree } from '../tree-format';
@@ -99,26 +101,44 @@ sealed?: { key, note } } (sealed: encrypted for a key none given could be — "e
 export const explainKeyCommand: Command = {
   name: 'explain-key',
   summary: 'say which keytab entry fits a ticket, and why the others do not',
-  usage: ['explain-key (--ticket FILE | --hex H | --base64 B) --keytab KT [--json]'],
+  usage: ['explain-key (--ticket FILE | --hex H | --base64 B) --keytab KT [--password P | --password-stdin] [--ad-account NAME] [--json]'],
   details: `The ticket may be bare, inside an AP-REQ, a GSS-API or SPNEGO token, a KDC reply or a ccache.
 One verdict per keytab entry (principal, kvno, enctype, decrypts?) and a conclusion such as
 "The ticket is kvno 3, the keytab has only kvno 2: the keytab is out of date".
+With the service's password (--password, --password-stdin or KBENCH_PASSWORD) an AES entry that
+does not decrypt gets the salt it was made with — MIT's default, or Active Directory's for the
+account (--ad-account: its sAMAccountName, a computer's with "$") — and the salt the KDC used.
 Exit code 0 when an entry fits, 1 when none does.`,
-  options: { ticket: { type: 'string' }, hex: { type: 'string' }, base64: { type: 'string' }, keytab: { type: 'string' }, json: { type: 'boolean' } },
+  options: {
+    ticket: { type: 'string' },
+    hex: { type: 'string' },
+    base64: { type: 'string' },
+    keytab: { type: 'string' },
+    password: { type: 'string' },
+    'password-stdin': { type: 'boolean' },
+    'ad-account': { type: 'string' },
+    json: { type: 'boolean' },
+  },
   async run(input) {
     const { values, io } = input;
     if (!values.keytab) throw new UsageError('--keytab is required', explainKeyCommand);
     const ticket = values.ticket as string | undefined;
     const [source] = decodeInputs(ticket === undefined ? [] : [ticket], values.hex, values.base64, explainKeyCommand);
-    const explanations = await input.engine().api.decoder.explainKey(source!, { path: values.keytab as string });
+    const password = await passwordFrom(input);
+    const account = str(input, 'ad-account');
+    if (account !== undefined && password === undefined) throw new UsageError('--ad-account names the salt of a password: give the password too (--password-stdin)', explainKeyCommand);
+    const salts = password === undefined ? undefined : { password, ...(account ? { account } : {}) };
+    const explanations = await input.engine().api.decoder.explainKey(source!, { path: values.keytab as string }, salts);
     if (values.json) io.stdout(json(explanations.length === 1 ? explanations[0] : explanations));
     else {
       for (const e of explanations) {
         io.stdout(`Ticket for ${e.ticket.server}, ${e.ticket.enctype}, ${e.ticket.kvno === null ? 'no kvno' : `kvno ${e.ticket.kvno}`}\n`);
         for (const v of e.verdicts) {
           const mark = (b: boolean | null) => (b === null ? '-' : b ? 'yes' : 'no');
-          io.stdout(`  ${v.principal} kvno ${v.kvno} ${v.enctype}: principal ${mark(v.principalMatches)}, kvno ${mark(v.kvnoMatches)}, enctype ${mark(v.enctypeMatches)}, decrypts ${mark(v.decrypts)}\n`);
+          const salt = v.salt ? `, salted ${describeSalt(v.salt)}` : '';
+          io.stdout(`  ${v.principal} kvno ${v.kvno} ${v.enctype}: principal ${mark(v.principalMatches)}, kvno ${mark(v.kvnoMatches)}, enctype ${mark(v.enctypeMatches)}, decrypts ${mark(v.decrypts)}${salt}\n`);
         }
+        if (e.kdcSalt) io.stdout(`  the KDC's key: ${describeSalt(e.kdcSalt)}\n`);
         io.stdout(`${e.conclusion}\n`);
       }
     }
