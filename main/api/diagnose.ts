@@ -88,7 +88,7 @@ export interface DiagnosisInput {
    * "Check my setup": a profile — the lab, the system defaults, or custom paths — and the service
    * principal clients ask for; `keytab` is the acceptor's keytab to check (default: the profile's).
    */
-  setup?: { profile: 'lab' | 'system' | 'custom'; krb5Config?: string; ccache?: string; keytab?: string; principal?: string };
+  setup?: { profile: 'lab' | 'system' | 'custom'; /** With profile lab: which lab realm (default BENCH.TEST; AD.TEST is the AD lab). */ realm?: string; krb5Config?: string; ccache?: string; keytab?: string; principal?: string };
 }
 
 /**

@@ -154,6 +154,7 @@ const DiagnosisInput = z
     setup: z
       .object({
         profile: z.enum(['lab', 'system', 'custom']),
+        realm: LabRealm.optional(),
         krb5Config: z.string().min(1).max(4096).optional(),
         ccache: z.string().min(1).max(4096).optional(),
         keytab: z.string().min(1).max(4096).optional(),

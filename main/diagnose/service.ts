@@ -76,7 +76,8 @@ export class DiagnoseServiceImpl implements DiagnoseService {
 
   private async checkSetup(setup: NonNullable<DiagnosisInput['setup']>): Promise<EnvironmentReport> {
     // The lab profile is checked as it runs: brought up first, as every lab command does.
-    const profile = await resolveProfile(setup.profile, { lab: () => this.lab, paths: { krb5Config: setup.krb5Config, ccache: setup.ccache, keytab: setup.keytab } });
+    if (setup.realm && setup.profile !== 'lab') throw new BenchFailure(`a realm picks a lab realm: it goes with profile lab, not ${setup.profile}`);
+    const profile = await resolveProfile(setup.profile, { lab: () => this.lab, ...(setup.realm ? { realm: setup.realm } : {}), paths: { krb5Config: setup.krb5Config, ccache: setup.ccache, keytab: setup.keytab } });
     return checkEnvironment({
       env: profileEnv(profile),
       ...(setup.principal ? { principal: setup.principal } : {}),

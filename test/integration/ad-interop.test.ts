@@ -131,6 +131,14 @@ describe.skipIf(AD_SKIP_REASON)('the bench on an AD realm (Samba AD DC)', () => 
     expect(diagnosis.checks!.find((c) => c.id === 'keytab-kvno')!.detail).toMatch(/KDC kvno 3; keytab .* has kvno 3/);
   }, 60_000);
 
+  it('check my setup of the lab profile names the AD realm (setup.realm): the same checks, all ok', async () => {
+    const diagnosis = await engine.api.diagnose.diagnose({ setup: { profile: 'lab', realm, principal: `mqtt/localhost@${realm}`, keytab: status.keytabs.service } });
+    expect(diagnosis.findings.map((f) => `${f.id}: ${f.cause}`)).toEqual([]);
+    expect((diagnosis.checks ?? []).filter((c) => !c.ok).map((c) => `${c.id}: ${c.detail}`)).toEqual([]);
+    expect(diagnosis.checks!.find((c) => c.id === 'default-realm')!.detail).toContain(`default_realm = ${realm}`);
+    await expect(engine.api.diagnose.diagnose({ setup: { profile: 'system', realm } })).rejects.toThrow(/it goes with profile lab/);
+  }, 60_000);
+
   it("exports a krb5.conf for the AD realm, proven against the DC with kinit, klist and kvno", async () => {
     const result = await engine.api.export.generate({ from: { kind: 'lab', realm }, target: 'krb5' });
     const conf = result.files.find((f) => f.path === 'krb5.conf')!.text;

@@ -62,11 +62,12 @@ async function messageFrom(value: string | undefined, io: CliIoWithStdin): Promi
 export const diagnoseCommand: Command = {
   name: 'diagnose',
   summary: 'map a Kerberos error, a failed Exchange or your setup to causes and fixes',
-  usage: ['diagnose [--message TEXT|-] [--exchange FILE] [--check] [--principal P] [--keytab KT] [--profile lab|system|custom] [--krb5-config F] [--ccache F] [--json]'],
+  usage: ['diagnose [--message TEXT|-] [--exchange FILE] [--check] [--principal P] [--keytab KT] [--profile lab|system|custom] [--realm R] [--krb5-config F] [--ccache F] [--json]'],
   details: `--message takes an error message or a log excerpt (KRB5_TRACE lines welcome); "-" reads it
 from standard input: \`kinit alice 2>&1 | kbench diagnose --message -\`. --exchange takes an Exchange
 saved by the bench (broker, probe, SASL). Without either, or with --check, --principal or
---keytab, it checks the setup of a profile (default system: your environment and krb5.conf):
+--keytab, it checks the setup of a profile (default system: your environment and krb5.conf;
+--profile lab the lab realm, --realm R which one: AD.TEST is the AD lab):
 krb5.conf, KDC reachability and clock, DNS of the service host, the keytab against the KDC, the
 ccache. Findings are ranked best first, each with its cause, a fix (commands to copy), the
 evidence and, when the bench can reproduce it, the scenario. A setup check first lists every check
@@ -81,6 +82,7 @@ for a setup check. Exit code 1 when the setup check finds a problem, else 0.`,
     principal: { type: 'string' },
     keytab: { type: 'string' },
     profile: { type: 'string' },
+    realm: { type: 'string' },
     'krb5-config': { type: 'string' },
     ccache: { type: 'string' },
     json: { type: 'boolean' },
@@ -98,10 +100,12 @@ for a setup check. Exit code 1 when the setup check finds a problem, else 0.`,
       }
     }
     const custom = Boolean(values['krb5-config'] || values.ccache);
-    const profile = (str(input, 'profile') ?? (custom ? 'custom' : 'system')) as 'lab' | 'system' | 'custom';
+    const realm = str(input, 'realm');
+    const profile = (str(input, 'profile') ?? (custom ? 'custom' : realm ? 'lab' : 'system')) as 'lab' | 'system' | 'custom';
+    if (realm && profile !== 'lab') throw new UsageError('--realm picks a lab realm: it goes with --profile lab', diagnoseCommand);
     if (!['lab', 'system', 'custom'].includes(profile)) throw new UsageError('--profile must be lab, system or custom', diagnoseCommand);
     if (custom && profile !== 'custom') throw new UsageError(`--${values['krb5-config'] ? 'krb5-config' : 'ccache'} makes a custom profile; it cannot be combined with --profile ${profile}`, diagnoseCommand);
-    const wantsSetup = Boolean(values.check || values.principal || values.keytab || custom || values.profile) || (!message && !exchange);
+    const wantsSetup = Boolean(values.check || values.principal || values.keytab || custom || values.profile || realm) || (!message && !exchange);
     const request: DiagnosisInput = {
       ...(message ? { message } : {}),
       ...(exchange ? { exchange } : {}),
@@ -109,6 +113,7 @@ for a setup check. Exit code 1 when the setup check finds a problem, else 0.`,
         ? {
             setup: {
               profile,
+              ...(realm ? { realm } : {}),
               ...(str(input, 'principal') ? { principal: str(input, 'principal')! } : {}),
               ...(str(input, 'keytab') ? { keytab: str(input, 'keytab')! } : {}),
               ...(str(input, 'krb5-config') ? { krb5Config: str(input, 'krb5-config')! } : {}),
@@ -118,7 +123,7 @@ for a setup check. Exit code 1 when the setup check finds a problem, else 0.`,
         : {}),
     };
     const diagnosis = await input.engine().api.diagnose.diagnose(request);
-    const subject = `the ${profile} profile${request.setup?.principal ? ` for ${request.setup.principal}` : ''}`;
+    const subject = `the ${profile} profile${realm ? ` of ${realm}` : ''}${request.setup?.principal ? ` for ${request.setup.principal}` : ''}`;
     const asJson = { findings: diagnosis.findings, ...(diagnosis.checks ? { checks: diagnosis.checks } : {}) };
     io.stdout(values.json ? json(asJson) : diagnosisText(diagnosis, subject, palette(useColour(io.isTty, io.env))));
     return wantsSetup && diagnosis.findings.some((f) => f.id.startsWith('env.')) ? EXIT_FAILURE : EXIT_OK;
