@@ -187,6 +187,9 @@ describe('the Diagnose view (Chromium, web mode, lab realm)', () => {
     const row = page.locator('[data-testid="scenario-row"][data-id="unknown-client"]');
     await row.waitFor();
     expect(await page.getByTestId('scenario-row').count()).toBeGreaterThanOrEqual(12);
+    // The AD lab's scenarios are listed, and run apart from "Run all" (they start a Samba DC).
+    expect(await page.locator('[data-testid="scenario-row"][data-id="ad-duplicate-spn"]').count()).toBe(1);
+    expect(await page.getByTestId('scenarios-run-ad').textContent()).toContain('Run AD scenarios');
     await row.getByTestId('scenario-run').click();
     await page.waitForFunction(
       () => {

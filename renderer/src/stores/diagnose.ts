@@ -273,10 +273,14 @@ export const useDiagnoseStore = defineStore('diagnose', () => {
     }
   }
 
-  /** Every scenario, one after another; each row shows its result as it completes. */
-  async function runAllScenarios(bench: BenchClient): Promise<void> {
+  /**
+   * Every scenario of one lab kind, one after another; each row shows its result as it completes.
+   * The MIT lab's by default; 'ad' runs the AD lab's (ad-…: a Samba DC, root only) — kept apart so
+   * "Run all" never starts a domain controller the user did not ask for.
+   */
+  async function runAllScenarios(bench: BenchClient, kind: 'mit' | 'ad' = 'mit'): Promise<void> {
     await loadScenarios(bench);
-    const list = scenarios.value;
+    const list = scenarios.value?.filter((s) => s.id.startsWith('ad-') === (kind === 'ad'));
     if (!list?.length || running.value || runAll.value?.finishedAt === null) return;
     const ids = list.map((s) => s.id);
     const state = { ids, startedAt: Date.now(), finishedAt: null as number | null, stopping: false };
