@@ -112,11 +112,14 @@ export const useDecoderStore = defineStore('decoder', () => {
   async function explain(bench: BenchClient): Promise<void> {
     const what = input.value;
     if (!what || busy.value || keytabs.value.length === 0) return;
+    // A password in the keys panel lets the explanation name the salt an AES entry was made with.
+    const password = keys.value.map((k) => k.key).find((k): k is Extract<KeySource, { kind: 'password' }> => k.kind === 'password');
+    const salts = password ? { password: password.password } : undefined;
     await run('explain', async () => {
       explained.value = await Promise.all(
         keytabs.value.map(async (k): Promise<ExplainResult> => {
           try {
-            return { keytab: fileLabel(k.key.source), reports: await bench.api.decoder.explainKey(what, k.key.source) };
+            return { keytab: fileLabel(k.key.source), reports: await bench.api.decoder.explainKey(what, k.key.source, salts) };
           } catch (e) {
             return { keytab: fileLabel(k.key.source), error: (e as Error).message };
           }
