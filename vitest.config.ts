@@ -16,7 +16,8 @@ export default defineConfig({
       { extends: true, test: { name: 'fuzz', include: ['test/fuzz/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 60_000 } },
       {
         extends: true,
-        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 90_000, hookTimeout: 90_000, fileParallelism: false },
+        // The e2e Lab view test takes the shared AD lab too: its DC is stopped at the end here as well.
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 90_000, hookTimeout: 90_000, fileParallelism: false, globalSetup: ['test/global-teardown.ts'] },
       },
       { extends: true, test: { name: 'bench', include: [], benchmark: { include: ['test/bench/**/*.bench.ts'] } } },
     ],
