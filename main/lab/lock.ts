@@ -15,11 +15,11 @@ const queues = new Map<string, Promise<unknown>>();
 export async function withLock<T>(lockFile: string, work: () => Promise<T>): Promise<T> {
   const previous = queues.get(lockFile) ?? Promise.resolve();
   const run = previous.catch(() => undefined).then(async () => {
-    await acquire(lockFile);
+    await acquireLock(lockFile);
     try {
       return await work();
     } finally {
-      await rm(lockFile, { force: true });
+      await releaseLock(lockFile);
     }
   });
   queues.set(lockFile, run);
@@ -30,9 +30,13 @@ export async function withLock<T>(lockFile: string, work: () => Promise<T>): Pro
   }
 }
 
-async function acquire(lockFile: string): Promise<void> {
+/**
+ * Takes the lock file (waits while a live owner holds it, takes over a dead owner's) for a caller
+ * that holds it beyond one function — withLock is the usual way; releaseLock gives it back.
+ */
+export async function acquireLock(lockFile: string, timeoutMs = LOCK_TIMEOUT_MS): Promise<void> {
   await mkdir(path.dirname(lockFile), { recursive: true, mode: 0o700 });
-  const deadline = Date.now() + LOCK_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       const handle = await open(lockFile, 'wx', 0o600);
@@ -52,7 +56,11 @@ async function acquire(lockFile: string): Promise<void> {
       await rm(lockFile, { force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new RealmError('setup', `the lab realm is busy: process ${owner || '?'} holds ${lockFile} for over ${LOCK_TIMEOUT_MS / 1000} s`);
+    if (Date.now() > deadline) throw new RealmError('setup', `the lab realm is busy: process ${owner || '?'} holds ${lockFile} for over ${timeoutMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+export async function releaseLock(lockFile: string): Promise<void> {
+  await rm(lockFile, { force: true });
 }

@@ -8,10 +8,12 @@
  * clock back and makes sure the DC runs. Skipped with the doctor's hint when Samba cannot run here.
  */
 import { execFileSync } from 'node:child_process';
-import { open, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { LabStatus } from '../../main/api/lab';
+import { acquireLock, releaseLock } from '../../main/lab/lock';
+import { pidAlive } from '../../main/lab/procfs';
 import { LabServiceImpl } from '../../main/lab/service';
 
 /** Where the shared AD lab lives (its template too). */
@@ -44,54 +46,22 @@ export interface AdLabHandle {
   close(): Promise<void>;
 }
 
-/** Is process `pid` alive (the lock's owner)? */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Takes the shared AD lab's lock (waits for the file that holds it); release() gives it back. */
-export async function acquire(): Promise<void> {
-  const deadline = Date.now() + AD_HOOK_TIMEOUT_MS;
-  for (;;) {
-    try {
-      const handle = await open(LOCK, 'wx', 0o600);
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const owner = Number((await readFile(LOCK, 'utf8').catch(() => '')).trim());
-    let alive = false;
-    try {
-      if (owner) {
-        process.kill(owner, 0);
-        alive = true;
-      }
-    } catch {
-      alive = false;
-    }
-    if (owner && !alive) await rm(LOCK, { force: true });
-    if (Date.now() > deadline) throw new Error(`the shared AD lab is held by process ${owner} for over ${AD_HOOK_TIMEOUT_MS / 60000} min`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+export const acquire = (): Promise<void> => acquireLock(LOCK, AD_HOOK_TIMEOUT_MS);
 
 /** Gives the shared AD lab's lock back (acquire took it). */
-export async function release(): Promise<void> {
-  await rm(LOCK, { force: true });
+export const release = (): Promise<void> => releaseLock(LOCK);
+
+/** A lab service on the shared data directory (events go nowhere). */
+function sharedLab(): LabServiceImpl {
+  const events = { emit: () => {}, on: () => () => {}, off: () => {} } as never;
+  return new LabServiceImpl({ dataDir: AD_TEST_DATA_DIR, events });
 }
 
 /** Takes the shared AD lab (waits for another file to finish with it) and brings it up. */
 export async function openAdLab(): Promise<AdLabHandle> {
   await acquire();
-  const events = { emit: () => {}, on: () => () => {}, off: () => {} } as never;
-  const lab = new LabServiceImpl({ dataDir: AD_TEST_DATA_DIR, events });
+  const lab = sharedLab();
   try {
     let status: LabStatus = await lab.up({ kind: 'ad' });
     if (status.clockOffsetSeconds !== 0) status = await lab.setClockOffset({ kind: 'ad', seconds: 0 });
@@ -101,12 +71,12 @@ export async function openAdLab(): Promise<AdLabHandle> {
       status,
       async close() {
         lab.dispose();
-        await rm(LOCK, { force: true });
+        await release();
       },
     };
   } catch (error) {
     lab.dispose();
-    await rm(LOCK, { force: true });
+    await release();
     throw error;
   }
 }
@@ -116,9 +86,8 @@ export async function stopSharedAdLab(): Promise<void> {
   if (AD_SKIP_REASON) return;
   // Another vitest process (another file's run) holds the DC right now: its teardown stops it later.
   const owner = Number((await readFile(LOCK, 'utf8').catch(() => '')).trim());
-  if (owner && owner !== process.pid && processAlive(owner)) return;
-  const events = { emit: () => {}, on: () => () => {}, off: () => {} } as never;
-  const lab = new LabServiceImpl({ dataDir: AD_TEST_DATA_DIR, events });
+  if (owner && owner !== process.pid && pidAlive(owner)) return;
+  const lab = sharedLab();
   try {
     await lab.down({ kind: 'ad' });
   } catch {
