@@ -166,6 +166,18 @@ describe.skipIf(AD_SKIP_REASON)('the AD lab: service and CLI', () => {
     expect(account(await set({ requiresPreauth: true }), name).requiresPreauth).toBe(true);
   });
 
+  it("the lab's own words on an AD realm: setFlags and removePrincipal by SPN act on its holder; alice is refused", async () => {
+    const { name } = await newAccount('w', { type: 'service', spns: [`w${n}/words.ad.test`], password: 'Words-pass-1a' });
+    const spn = account(await lab.status({ kind: 'ad' }), name).spns[0]!;
+    expect(account(await lab.setFlags({ kind: 'ad', name: spn, allowTix: false, passwordExpired: true }), name)).toMatchObject({ enabled: false, mustChangePassword: true });
+    expect((await kinit(`${name}@${REALM}`, 'Words-pass-1a')).stderr).toContain("Client's credentials have been revoked");
+    expect(account(await lab.setFlags({ kind: 'ad', name: `${name}@${REALM}`, allowTix: true, passwordExpired: false }), name)).toMatchObject({ enabled: true, mustChangePassword: false });
+    await expect(lab.removePrincipal({ kind: 'ad', name: `alice@${REALM}` })).rejects.toThrow("alice is the lab's user: the lab needs her");
+    const after = await lab.removePrincipal({ kind: 'ad', name: spn });
+    expect(after.ad!.accounts.map((a) => a.name)).not.toContain(name);
+    expect(after.principals.map((p) => p.name)).not.toContain(`${spn}@${REALM}`);
+  });
+
   it('setAccount enctypes: the ticket (klist -e) and the exported keys (klist -k -e) follow', async () => {
     const probe = uniqueAccount('e');
     const spn = `tenc/${probe}.ad.test`;

@@ -17,13 +17,14 @@
  * so one AD lab runs at a time on a machine. Samba's DC must run as root.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { findExecutable, runTool, type ToolRun } from '../../system/exec';
 import { fileSize, readFrom } from '../../system/files';
 import { freeLoopbackPort, labKrb5Conf, RealmError, tcpConnects, type KinitSecret, type PrincipalSecret, type RealmBackend } from '../backend';
 import { spawnDetached, stopPid } from '../kdc-process';
 import { isZombie, listPids, pidAlive, processStartedAt } from '../procfs';
+import { exists } from '../realm-state';
 import { ldifEntries, ldifText, type LdifEntry } from './ldif';
 
 /** The Samba and MIT tools the AD lab uses and the Debian package that ships each. */
@@ -270,7 +271,7 @@ export class SambaRealm implements RealmBackend {
     const offset = Math.trunc(options.clockOffsetSeconds ?? 0);
     const env: NodeJS.ProcessEnv = this.env();
     if (offset) {
-      if (!(await fileExists(FAKETIME_LIBRARY))) throw new RealmError('tool-missing', `a clock offset needs libfaketime (${FAKETIME_LIBRARY}): install the Debian package libfaketime (sudo apt-get install -y libfaketime)`);
+      if (!(await exists(FAKETIME_LIBRARY))) throw new RealmError('tool-missing', `a clock offset needs libfaketime (${FAKETIME_LIBRARY}): install the Debian package libfaketime (sudo apt-get install -y libfaketime)`);
       Object.assign(env, { LD_PRELOAD: FAKETIME_LIBRARY, FAKETIME: `${offset >= 0 ? '+' : ''}${offset}s`, FAKETIME_DONT_FAKE_MONOTONIC: '1', FAKETIME_DONT_RESET: '1' });
     }
     // LDAP's port is fixed: another DC (or slapd) on it would answer our readiness probe and our
@@ -505,13 +506,6 @@ export async function dcsUnder(root: string, pids: number[]): Promise<{ pid: num
     if (dir && path.resolve(dir).startsWith(prefix)) found.push({ pid, dir });
   }
   return found;
-}
-
-async function fileExists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
 }
 
 function toolOutput(run: ToolRun): string {

@@ -37,7 +37,7 @@ import { enctypeName, formatPrincipal, parsePrincipal } from '../../krb/names';
 import { runTool } from '../../system/exec';
 import { writeFileAtomic } from '../../system/files';
 import { keytabSaveTarget, readKeytabFile, writeKeytabFile } from '../../system/keytab-file';
-import { freeLoopbackPort } from '../backend';
+import { freeLoopbackPort, RealmError } from '../backend';
 import { lastLines, LogFollower } from '../kdc-log';
 import { stopPid } from '../kdc-process';
 import { readPasswords, readSettings, updatePasswords, writeSettings } from '../lab-files';
@@ -46,7 +46,8 @@ import { withLock } from '../lock';
 import { listPids } from '../procfs';
 import { exists, readTgt, removeFromKeytab } from '../realm-state';
 import { ENCTYPE_CHOICE_BITS, filetime, krbtgtKvno, listAccounts, principalsOf, spnHolder } from './accounts';
-import { AD_LDAP_PORT, dcsUnder, netbiosDomain, randomPassword, SambaRealm, UAC } from './realm';
+import { attribute } from './ldif';
+import { AD_LDAP_PORT, dcsUnder, escapeFilter, netbiosDomain, randomPassword, SambaRealm, UAC } from './realm';
 import { adTemplate, copyTemplateFiles, serviceAccountName } from './template';
 
 export const DEFAULT_AD_REALM = 'AD.TEST';
@@ -195,10 +196,9 @@ export class AdLab {
   }
 
   async removePrincipal(input: LabTarget & { name: string }): Promise<LabStatus> {
-    const layout = this.layoutOf(input);
-    const account = await this.mutate(layout, (realm) => this.accountOf(realm, input.name));
-    if (account === LAB_USER) throw new BenchFailure(`${LAB_USER} is the lab's user: the lab needs her (kbench lab down --destroy removes the realm)`);
-    return this.removeAccount({ ...target(input), name: account });
+    // removeAccount finds the account (an SPN names its holder); alice is refused here in the lab's words.
+    if (bareName(input.name, this.layoutOf(input).realm) === LAB_USER) throw new BenchFailure(`${LAB_USER} is the lab's user: the lab needs her (kbench lab down --destroy removes the realm)`);
+    return this.removeAccount({ ...target(input), name: input.name });
   }
 
   async setPassword(input: LabTarget & { name: string; password: string }): Promise<LabStatus> {
@@ -263,11 +263,10 @@ export class AdLab {
 
   /** The MIT flags in AD's words: DONT_REQ_PREAUTH, ACCOUNTDISABLE, accountExpires, pwdLastSet = 0. */
   async setFlags(input: LabTarget & { name: string; requiresPreauth?: boolean; allowTix?: boolean; expired?: boolean; passwordExpired?: boolean }): Promise<LabStatus> {
-    const layout = this.layoutOf(input);
-    const account = await this.mutate(layout, (realm) => this.accountOf(realm, input.name));
+    // setAccount finds the account (an SPN names its holder).
     return this.setAccount({
       ...target(input),
-      name: account,
+      name: input.name,
       ...(input.requiresPreauth !== undefined ? { requiresPreauth: input.requiresPreauth } : {}),
       ...(input.allowTix !== undefined ? { enabled: input.allowTix } : {}),
       ...(input.expired !== undefined ? { expired: input.expired } : {}),
@@ -361,9 +360,10 @@ export class AdLab {
     const layout = this.layoutOf(input);
     await this.mutate(layout, async (realm) => {
       const account = await this.accountOf(realm, input.name);
-      const dn = await realm.requireDn(account);
-      const [entry] = await realm.search(`(distinguishedName=${dn.replace(/[\\*()]/g, (c) => `\\${c.charCodeAt(0).toString(16)}`)})`, ['userAccountControl']);
-      let uac = Number(entry?.attributes.get('userAccountControl')?.[0] ?? UAC.NORMAL_ACCOUNT);
+      const [entry] = await realm.search(`(sAMAccountName=${escapeFilter(account)})`, ['userAccountControl']);
+      if (!entry) throw new RealmError('kadmin', `no account ${account} in ${realm.realm}`);
+      const dn = entry.dn;
+      let uac = Number(attribute(entry, 'userAccountControl') ?? UAC.NORMAL_ACCOUNT);
       const changes: { op: 'replace' | 'delete'; attribute: string; values: string[] }[] = [];
       if (input.enabled !== undefined) uac = input.enabled ? uac & ~UAC.ACCOUNTDISABLE : uac | UAC.ACCOUNTDISABLE;
       if (input.requiresPreauth !== undefined) uac = input.requiresPreauth ? uac & ~UAC.DONT_REQ_PREAUTH : uac | UAC.DONT_REQ_PREAUTH;
@@ -464,17 +464,17 @@ export class AdLab {
     return bare;
   }
 
-  private async accounts(realm: SambaRealm, layout: LabLayout) {
-    const keytab = await readKeytabFile(layout.serviceKeytab, { missingIsEmpty: true }).catch(() => ({ entries: [] }) as unknown as Keytab);
-    const inServiceKeytab = new Set(keytab.entries.map((e) => formatPrincipal(e.principal)));
+  private async accounts(realm: SambaRealm, layout: LabLayout, keytab?: Keytab) {
+    const entries = (keytab ?? (await serviceKeytabOf(layout))).entries;
+    const inServiceKeytab = new Set(entries.map((e) => formatPrincipal(e.principal)));
     return listAccounts(realm, { passwords: await readPasswords(layout), inServiceKeytab });
   }
 
   /** The account's SPNs (with realm) that the service keytab holds keys of. */
   private async spnsInServiceKeytab(realm: SambaRealm, layout: LabLayout, account: string): Promise<string[]> {
-    const found = (await this.accounts(realm, layout)).find((a) => a.name === account);
+    const keytab = await serviceKeytabOf(layout);
+    const found = (await this.accounts(realm, layout, keytab)).find((a) => a.name === account);
     if (!found) return [];
-    const keytab = await readKeytabFile(layout.serviceKeytab, { missingIsEmpty: true }).catch(() => ({ entries: [] }) as unknown as Keytab);
     return found.spns.map((s) => `${s}@${layout.realm}`).filter((name) => keytab.entries.some((e) => samePrincipal(e.principal, parsePrincipal(name))));
   }
 
@@ -608,11 +608,16 @@ export async function ldapSpnHolders(url: string, bindDn: string, password: stri
   const client = new Client({ url, timeout: 5000, connectTimeout: 5000 });
   try {
     await client.bind(bindDn, password);
-    const { searchEntries } = await client.search(base, { scope: 'sub', filter: `(servicePrincipalName=${spn.replace(/[\\*()\0]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`)})`, attributes: ['sAMAccountName'] });
+    const { searchEntries } = await client.search(base, { scope: 'sub', filter: `(servicePrincipalName=${escapeFilter(spn)})`, attributes: ['sAMAccountName'] });
     return searchEntries.map((e) => ({ account: String(e.sAMAccountName ?? ''), dn: e.dn })).sort((a, b) => a.account.localeCompare(b.account));
   } finally {
     await client.unbind().catch(() => undefined);
   }
+}
+
+/** The lab's service keytab; none (or unreadable) reads as empty. */
+async function serviceKeytabOf(layout: LabLayout): Promise<Keytab> {
+  return readKeytabFile(layout.serviceKeytab, { missingIsEmpty: true }).catch(() => ({ version: 0x502, entries: [] }) as Keytab);
 }
 
 /** "x@REALM" / "x" → "x" (another realm refused). */
