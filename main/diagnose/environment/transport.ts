@@ -30,27 +30,44 @@ function finished(start: Pick<ExchangeResult, 'sentAt' | 'sentWall'>, outcome: {
 
 /**
  * One datagram, the first datagram back. The socket is connected, so an ICMP "port unreachable"
- * surfaces as ECONNREFUSED instead of a silent timeout.
+ * surfaces as ECONNREFUSED instead of a silent timeout. A socket the system gave the very port it
+ * sends to (a KDC port in the ephemeral range, nobody listening) receives its own request back:
+ * that is no reply, so it is tried again from another port. `firstLocalPort` forces that case (tests).
  */
-export function udpExchange(address: string, port: number, request: Buffer, timeoutMs: number): Promise<ExchangeResult> {
+export async function udpExchange(address: string, port: number, request: Buffer, timeoutMs: number, firstLocalPort?: number): Promise<ExchangeResult> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await udpOnce(address, port, request, timeoutMs, attempt === 1 ? firstLocalPort : undefined);
+    if (result !== SELF_CONNECTED) return result;
+    if (attempt >= 3) return finished(started(), { error: `the socket was given port ${port} itself three times: no answer from ${address}:${port} could be told apart from its own request` });
+  }
+}
+
+const SELF_CONNECTED = Symbol('self-connected');
+
+function udpOnce(address: string, port: number, request: Buffer, timeoutMs: number, localPort?: number): Promise<ExchangeResult | typeof SELF_CONNECTED> {
   return new Promise((resolve) => {
     const socket = dgram.createSocket(net.isIPv6(address) ? 'udp6' : 'udp4');
     const start = started();
     let done = false;
-    const end = (outcome: { reply?: Buffer; error?: string }) => {
+    const end = (outcome: { reply?: Buffer; error?: string } | typeof SELF_CONNECTED) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       socket.close();
-      resolve(finished(start, outcome));
+      resolve(outcome === SELF_CONNECTED ? outcome : finished(start, outcome));
     };
     const timer = setTimeout(() => end({ error: `no reply within ${timeoutMs} ms` }), timeoutMs);
     socket.on('error', (error) => end({ error: errorText(error) }));
     socket.on('message', (message) => end({ reply: message }));
-    socket.connect(port, address, () => {
-      Object.assign(start, started());
-      socket.send(request, (error) => error && end({ error: errorText(error) }));
-    });
+    const send = () =>
+      socket.connect(port, address, () => {
+        const local = socket.address();
+        if (local.port === port && local.address === socket.remoteAddress().address) return end(SELF_CONNECTED);
+        Object.assign(start, started());
+        socket.send(request, (error) => error && end({ error: errorText(error) }));
+      });
+    if (localPort === undefined) send();
+    else socket.bind(localPort, address, send);
   });
 }
 

@@ -68,6 +68,14 @@ describe('UDP', () => {
     const port = await freeLoopbackPort();
     expect((await udpExchange('127.0.0.1', port, REQUEST, 2000)).error).toMatch(/ECONNREFUSED/);
   });
+
+  it('a socket given the very port it sends to gets its own request back: no reply, tried again from another port', async () => {
+    const port = await freeLoopbackPort();
+    // Bound to the destination port, nobody else on it: the datagram would come straight back to us.
+    const result = await udpExchange('127.0.0.1', port, REQUEST, 2000, port);
+    expect(result.reply).toBeUndefined();
+    expect(result.error).toMatch(/ECONNREFUSED/);
+  });
 });
 
 describe('TCP (RFC 4120 §7.2.2)', () => {
