@@ -26,7 +26,7 @@ import type { Exchange } from '../exchange/model';
 import { parseExchanges, serializeExchanges } from '../exchange/serialize';
 import { keySpecs } from '../inspect/service';
 import { enctypeName } from '../krb/names';
-import { readUserFile } from '../system/files';
+import { readUserFile, writeFileAtomic } from '../system/files';
 import { CaptureFormatError } from './errors';
 import { timelineClient } from './link';
 import { selectPackets } from './reader';
@@ -239,8 +239,7 @@ export class CaptureServiceImpl implements CaptureService {
     }
     if (!target) return { name, base64: bytes.toString('base64'), bytes: bytes.length };
     await mkdir(path.dirname(path.resolve(target)), { recursive: true });
-    await writeFile(target, bytes, { mode: 0o600 });
-    return { name, path: path.resolve(target), bytes: bytes.length };
+    return { name, path: await writeFileAtomic(target, bytes), bytes: bytes.length };
   }
 
   async open(source: FileSource): Promise<{ exchanges: Exchange[]; rows: CaptureRow[] }> {

@@ -82,7 +82,20 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array, mode = 0o
     await rm(temp, { force: true });
     throw new Error(`${file}: ${fsMessage(error)}`);
   }
+  await syncFolder(path.dirname(target));
   return target;
+}
+
+/**
+ * Makes a rename in `folder` durable: without it a power cut after the rename may bring back the
+ * old name's entry (ext4 with data=ordered keeps file data, not the directory's). A kill -9 needs
+ * no more than the rename itself. Best effort: some file systems refuse to open a folder for sync.
+ */
+async function syncFolder(folder: string): Promise<void> {
+  const handle = await open(folder, 'r').catch(() => null);
+  if (!handle) return;
+  await handle.sync().catch(() => undefined);
+  await handle.close();
 }
 
 /** Size of a file in bytes; 0 when it does not exist (yet). */

@@ -21,7 +21,7 @@
  * Everything wrong is reported at once as ChainProblems (file, 1-based line, YAML path); a file with
  * any problem yields no document (nothing half-loaded).
  */
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { isMap, isScalar, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import type {
@@ -36,6 +36,7 @@ import type {
 import { AUTHENTICATION_SPEC, LISTENER_SPEC, METADATA, SchemaWalker, type Lines, type Spec } from './azure-schema';
 import { checkChainDocument } from './azure-yaml-checks';
 import { stringifyChainDocument } from './azure-yaml-write';
+import { writeFileAtomic } from '../../system/files';
 
 export const API_VERSION = 'az-edge.com/v1alpha4';
 /** Read as well as v1alpha4: the same resources under Azure IoT Operations' later group. */
@@ -252,8 +253,8 @@ export async function saveChainYaml(document: ChainDocument): Promise<ParsedChai
   const text = stringifyChainDocument(document, previous);
   const parsed = parseChainYaml(text, path);
   if (parsed.problems.length > 0) return { problems: parsed.problems, lines: parsed.lines };
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, text, 'utf8');
-  await rename(temp, path); // the old file stays whole until the new one is
+  // The old file stays whole until the new one is synced and renamed over it; 0600 like every
+  // file the bench saves (a chain names keytabs and password-hash files).
+  await writeFileAtomic(path, Buffer.from(text, 'utf8'));
   return parsed;
 }

@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { findExecutable, runTool, type ToolRun } from '../../system/exec';
-import { fileSize, readFrom } from '../../system/files';
+import { fileSize, readFrom, writeFileAtomic } from '../../system/files';
 import { freeLoopbackPort, labKrb5Conf, RealmError, tcpConnects, type KinitSecret, type PrincipalSecret, type RealmBackend } from '../backend';
 import { spawnDetached, stopPid } from '../kdc-process';
 import { isZombie, listPids, pidAlive, processStartedAt } from '../procfs';
@@ -243,8 +243,9 @@ export class SambaRealm implements RealmBackend {
     this.kdcPort = kdcPort;
     this.kpasswdPort = kpasswdPort;
     const conf = this.paths.smbConf;
-    await writeFile(conf, withLabSettings(await readFile(conf, 'utf8'), { kdcPort, kpasswdPort }));
-    await writeFile(this.paths.krb5Conf, clientKrb5Conf(this.realm, kdcPort, kpasswdPort, this.dir));
+    // Atomic: a kill during `lab up` must not leave the realm with half an smb.conf.
+    await writeFileAtomic(conf, Buffer.from(withLabSettings(await readFile(conf, 'utf8'), { kdcPort, kpasswdPort })), 0o644);
+    await writeFileAtomic(this.paths.krb5Conf, Buffer.from(clientKrb5Conf(this.realm, kdcPort, kpasswdPort, this.dir)), 0o644);
   }
 
   // ---- the DC process ------------------------------------------------------------------------
@@ -278,7 +279,7 @@ export class SambaRealm implements RealmBackend {
     // LDAP searches while this DC runs without LDAP. Refuse instead.
     if (await tcpConnects(AD_LDAP_PORT)) throw await this.ldapTaken();
     await rm(this.paths.pidFile, { force: true });
-    await writeFile(this.paths.offsetFile, `${offset}\n`);
+    await writeFileAtomic(this.paths.offsetFile, Buffer.from(`${offset}\n`), 0o644);
     const logStart = await fileSize(this.paths.log);
     const started = await spawnDetached({
       command: samba,
