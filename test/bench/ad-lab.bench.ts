@@ -28,6 +28,7 @@ import { templateDir } from '../../main/lab/samba/template';
 import { LabServiceImpl } from '../../main/lab/service';
 import { ldapPortHolder } from '../../main/system/ad-lab-check';
 import { acquire, AD_SKIP_REASON, AD_TEST_DATA_DIR, release, stopSharedAdLab } from '../helpers/ad-lab';
+import { recordFigure } from './figures';
 
 /** Why the bench cannot run here: the helper's reason, or port 389 held by a program that is not the shared test DC. */
 async function skipReason(): Promise<string | null> {
@@ -98,6 +99,7 @@ function summary(): void {
     const m = median(values);
     console.log(`  ${name.padEnd(48)} ${m.toFixed(0).padStart(6)} ms  ${(m / base).toFixed(2).padStart(6)}× MIT  [${values.map((v) => v.toFixed(0)).join(', ')}]`);
   }
+  if (samples.warm.length) recordFigure({ key: 'ad_lab_up_ms', value: Math.round(median(samples.warm)), unit: 'ms', detail: `lab.up({ kind: 'ad' }) warm (template copy + DC start), median of ${samples.warm.length}` });
 }
 
 beforeAll(async () => {

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
 import { scanCapture } from '../../main/capture/scan';
 import { BROKER_PORTS, generateMqttCapture, type MqttCaptureSummary } from './capture-generator';
+import { recordFigure } from './figures';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const PACKETS = 1_000_000;
@@ -168,6 +169,12 @@ afterAll(() => {
   for (const note of notes) console.log(`  ${note}`);
   console.table(table);
   if (!TIME) console.log('  peak RSS: the last VmHWM polled every 50 ms (/usr/bin/time is not installed)');
+  const cli = rows.find((r) => r.run === 'kbench CLI (1M)');
+  if (baseline && cli) {
+    recordFigure({ key: 'capture_scan_vs_tshark', value: cli.packets / cli.seconds / (baseline.packets / baseline.seconds), unit: '×', detail: `kbench capture scan --json (CLI) vs tshark -Y mqtt, ${(cli.packets / 1e6).toFixed(0)}M packets, packets/s` });
+  }
+  const peaks = rows.filter((r) => r.run.startsWith('kbench') && r.peakRssMb !== undefined).map((r) => r.peakRssMb!);
+  if (peaks.length) recordFigure({ key: 'capture_peak_rss_mb', value: Math.round(Math.max(...peaks)), unit: 'MB', detail: `the largest peak RSS of the CLI scans (${rows.filter((r) => r.run.startsWith('kbench')).map((r) => r.run).join(', ')})` });
 });
 
 const once = { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 };

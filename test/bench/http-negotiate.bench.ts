@@ -14,6 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
+import { recordFigure } from './figures';
 import { interleavedRates } from './interleave';
 import type { GssRuntime } from '../../main/api/http';
 import { createEngine, type Engine } from '../../main/engine';
@@ -59,6 +60,7 @@ afterAll(async () => {
     const rates = await interleavedRates(modes, 6, 20);
     console.log('\nNegotiate over HTTP, per second, interleaved batches (ratio to raw MIT context establishments):');
     modes.forEach(([name], i) => console.log(`  ${name.padEnd(52)} ${rates[i]!.toFixed(1).padStart(7)}/s  ${(rates[i]! / rates[0]!).toFixed(2)}×`));
+    recordFigure({ key: 'http_negotiate_vs_raw_gss', value: rates[2]! / rates[0]!, unit: '×', detail: `Negotiate requests (MIT acceptor in the endpoint) ${rates[2]!.toFixed(0)}/s vs raw MIT context establishments ${rates[0]!.toFixed(0)}/s, interleaved` });
   } finally {
     await cleanUp();
   }

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, bench, describe } from 'vitest';
 import { BenchEventBus } from '../../main/engine/events';
 import { kdcsUnder, stopPid } from '../../main/lab/kdc-process';
 import { LabServiceImpl } from '../../main/lab/service';
+import { recordFigure } from './figures';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'kbench-lab-bench-'));
 const kbench = path.resolve('bin/kbench.js');
@@ -45,15 +46,28 @@ afterAll(async () => {
 // Few iterations: each cold run makes a realm and leaves its KDC running until afterAll.
 const options = { iterations: 8, time: 0, warmupIterations: 1, warmupTime: 0 };
 
+const coldMs = { command: [] as number[], service: [] as number[] };
+async function timed(into: number[], run: () => Promise<void>): Promise<void> {
+  const started = performance.now();
+  await run();
+  into.push(performance.now() - started);
+}
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+afterAll(() => {
+  if (coldMs.service.length) recordFigure({ key: 'lab_up_ms', value: Math.round(median(coldMs.service)), unit: 'ms', detail: `lab.up() cold in a running engine (new realm: database, principals, keytabs, KDC start, kinit alice), median of ${coldMs.service.length}` });
+  if (coldMs.command.length) recordFigure({ key: 'lab_up_cli_ms', value: Math.round(median(coldMs.command)), unit: 'ms', detail: `kbench lab up --json cold, the whole command (a Node process), median of ${coldMs.command.length}` });
+});
+
 describe('kbench lab up (whole command, one Node process per run)', () => {
-  bench('cold: fresh data dir', () => labUp(freshDataDir()), options);
+  bench('cold: fresh data dir', () => timed(coldMs.command, () => labUp(freshDataDir())), options);
   bench('warm: already up', () => labUp(warmDataDir), options);
 });
 
 describe('lab.up() in a running engine', () => {
   bench('cold: fresh data dir', async () => {
     const lab = service(freshDataDir());
-    await lab.up();
+    await timed(coldMs.service, () => lab.up().then(() => undefined));
     lab.dispose();
   }, options);
   bench('warm: already up', async () => {
