@@ -8,7 +8,8 @@ import { defineConfig } from 'electron-vite';
  *   out/main/cli.js     the kbench command, also the web-mode host (main/cli/main.ts)
  *   out/main/gss-worker.js  a GSS worker process, one per Kerberos profile (main/gss/worker-main.ts)
  *   out/preload/index.cjs  the sandboxed preload (CommonJS: sandboxed preloads cannot be ESM)
- *   out/renderer/       the Vue UI, served from file:// in Electron and over HTTP in web mode
+ *   out/renderer/       the Vue UI, served through the kbench:// protocol in Electron (electron/protocol.ts)
+ *                       and over HTTP in web mode
  */
 export default defineConfig({
   main: {

@@ -38,6 +38,11 @@ function inside(root: string, file: string): boolean {
   return file === root || file.startsWith(root + path.sep);
 }
 
+/** The Content-Type a renderer file is served with (web mode and the Electron kbench:// protocol alike). */
+export function contentTypeOf(file: string): string {
+  return CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream';
+}
+
 /**
  * Where the file a URL names really is, when that is inside `root` (itself a real path): a
  * symbolic link in the renderer folder must not serve a file from anywhere else on the machine.
@@ -58,7 +63,7 @@ export async function serveStatic(root: string, urlPath: string, response: Serve
   }
   const isIndex = path.basename(file) === 'index.html';
   response.writeHead(200, {
-    'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+    'Content-Type': contentTypeOf(file),
     'Content-Length': info.size,
     // Hashed asset names may be cached; the index must always be fresh.
     'Cache-Control': isIndex ? 'no-store' : 'private, max-age=3600',

@@ -6,9 +6,10 @@ import { createEngine, type Engine } from '../../../main/engine';
 import { exposeBenchApi } from '../../../electron/bridge';
 import { IPC_EVENT, IPC_INVOKE } from '../../../electron/channels';
 import { registerBenchIpc } from '../../../electron/ipc';
+import { APP_ENTRY_URL } from '../../../electron/protocol';
 import { deepTree, exchangeWithTree } from '../../helpers/deep-tree';
 
-const RENDERER_URL = 'file:///opt/kerberos-bench/out/renderer/index.html';
+const RENDERER_URL = APP_ENTRY_URL;
 
 /**
  * Electron's ipcMain, ipcRenderer and contextBridge, reduced to what the bridge uses and wired
