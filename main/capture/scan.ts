@@ -292,7 +292,12 @@ export async function scanCapture(options: ScanOptions): Promise<ScanResult> {
       },
     });
   } catch (error) {
-    if ((error as Error).name !== 'AbortError') throw error;
+    if ((error as Error).name !== 'AbortError') {
+      // No result will own the spill: its file, descriptor and exit listener go now, or every
+      // refused file (not a capture, unreadable) would leak one of each for the engine's lifetime.
+      scan.spill.dispose();
+      throw error;
+    }
     cancelled = true;
   }
   tcp.finish();

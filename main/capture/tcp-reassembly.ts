@@ -17,7 +17,8 @@
  *    (retransmissions) are dropped, partial overlaps cut to the new part; later segments are copied
  *    into a per-direction buffer. When that buffer exceeds `maxPendingBytes`, or at close/end, the
  *    hole before it is skipped and reported as a gap with its stream offset and length.
- *  - FIN in both directions → end('closed'); RST → end('reset'); finish() → end('capture-ended').
+ *  - FIN in both directions → end('closed'); RST → end('reset'); finish() → end('capture-ended'),
+ *    and so does the oldest open flow when more than `maxOpenFlows` are open.
  *    Every handler gets exactly one end(), also one that said `done`.
  *  - A handler that sets `done = true` wants nothing more: its flow keeps only the tuple and the
  *    FIN/RST state, and its segments cost a map lookup.
@@ -42,6 +43,12 @@ export interface TcpReassemblerOptions {
   maxPendingBytes?: number;
   /** Closed flows remembered to absorb their trailing packets. Default 65 536. */
   maxClosedFlows?: number;
+  /**
+   * Flows open at once. Default 65 536. A SYN flood or a port scan opens a flow per packet and
+   * never closes it: past this, the oldest open flow is ended ('capture-ended') so memory stays
+   * bounded by this count, not by the file.
+   */
+  maxOpenFlows?: number;
 }
 
 interface PendingSegment {
@@ -96,6 +103,38 @@ class Flow {
   }
 }
 
+/**
+ * Flows in the order they were added to a Set, oldest first. A Set's own first entry is not a
+ * cheap thing to ask for after many deletions: V8 walks past every deleted slot to find it, and
+ * asking once per new flow made a capture of 200 000 short connections take minutes. Entries that
+ * left the Set stay here until they reach the front (skipped then) or the queue is rebuilt.
+ */
+class InsertionOrder {
+  private items: (Flow | undefined)[] = [];
+  private head = 0;
+
+  constructor(private readonly set: Set<Flow>) {}
+
+  push(flow: Flow): void {
+    this.items.push(flow);
+    // Mostly stale (flows that left the set without reaching the front): rebuild from the set.
+    if (this.items.length - this.head > 2 * this.set.size + 1024) {
+      this.items = [...this.set];
+      this.head = 0;
+    }
+  }
+
+  /** The oldest flow still in the set. */
+  oldest(): Flow | undefined {
+    while (this.head < this.items.length) {
+      const flow = this.items[this.head]!;
+      if (this.set.has(flow)) return flow;
+      this.items[this.head++] = undefined;
+    }
+    return undefined;
+  }
+}
+
 const SYN_ACK = TcpFlag.SYN | TcpFlag.ACK;
 const DIRECTIONS: readonly FlowDirection[] = [0, 1];
 
@@ -108,18 +147,22 @@ export class TcpReassembler {
   private readonly table = new Map<number, Flow | Map<string, Flow>>();
   private readonly live = new Set<Flow>();
   private readonly closed = new Set<Flow>();
+  private readonly liveOrder = new InsertionOrder(this.live);
+  private readonly closedOrder = new InsertionOrder(this.closed);
   private nextId = 0;
   private last: Flow | null = null;
   private readonly openHandler: (flow: TcpFlow) => TcpStreamHandler;
   private readonly warnFn: ((warning: CaptureWarning) => void) | undefined;
   private readonly maxPendingBytes: number;
   private readonly maxClosedFlows: number;
+  private readonly maxOpenFlows: number;
 
   constructor(options: TcpReassemblerOptions) {
     this.openHandler = options.open;
     this.warnFn = options.warn;
     this.maxPendingBytes = options.maxPendingBytes ?? 1024 * 1024;
     this.maxClosedFlows = options.maxClosedFlows ?? 65_536;
+    this.maxOpenFlows = Math.max(1, options.maxOpenFlows ?? 65_536);
   }
 
   /** Flows opened and not yet ended. */
@@ -206,8 +249,20 @@ export class TcpReassembler {
     this.enter(cAddr, sAddr, flow.c2s, flow);
     this.enter(sAddr, cAddr, flow.s2c, flow);
     this.live.add(flow);
+    this.liveOrder.push(flow);
     flow.handler = this.openHandler(info);
+    if (this.live.size > this.maxOpenFlows) this.endOldest(info.id, datagram.packet.number);
     return flow;
+  }
+
+  /** Too many flows open: the oldest ends here, like at the end of the capture (the Set keeps creation order). */
+  private endOldest(newest: number, packet: number): void {
+    const oldest = this.liveOrder.oldest()!;
+    this.warnFn?.({
+      packet,
+      message: `TCP flow ${oldest.info.id} (${oldest.info.client} ↔ ${oldest.info.server}) ended early: more than ${this.maxOpenFlows} flows open at once when flow ${newest} began`,
+    });
+    this.end(oldest, 'capture-ended');
   }
 
   private data(flow: Flow, dir: FlowDirection, d: Direction, seq: number, payload: Uint8Array, packet: PacketRef): void {
@@ -320,8 +375,9 @@ export class TcpReassembler {
       d.pendingBytes = 0;
     }
     this.closed.add(flow);
+    this.closedOrder.push(flow);
     if (this.closed.size > this.maxClosedFlows) {
-      const oldest = this.closed.values().next().value;
+      const oldest = this.closedOrder.oldest();
       if (oldest !== undefined) this.forget(oldest);
     }
     handler.end(reason);

@@ -9,6 +9,9 @@
  * sampled as the target runs: growing past `maxHeapGrowthMb` above where it started is a leak.
  * A failure names the target, the iteration and the input (hex), so it becomes a regression test.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import fc from 'fast-check';
 
 /** Iterations per target: KBENCH_FUZZ_RUNS for `npm run fuzz`, else a short CI pass. */
@@ -43,6 +46,9 @@ export interface FuzzReport {
   refused: number;
   slowestMs: number;
   heapGrowthMb: number;
+  /** Wall time of the whole run, and inputs per second over it. */
+  seconds: number;
+  perSecond: number;
 }
 
 function describeInput(input: unknown): string {
@@ -51,9 +57,23 @@ function describeInput(input: unknown): string {
   return (text ?? String(input)).slice(0, 400);
 }
 
+/**
+ * Keeps a failing input whole (the message shows only its start), so it can become a regression
+ * test: raw bytes for a Uint8Array, else JSON. Returns where it went.
+ */
+function keepInput(name: string, input: unknown): string {
+  const dir = path.join(os.tmpdir(), 'kbench-fuzz');
+  mkdirSync(dir, { recursive: true });
+  const binary = input instanceof Uint8Array;
+  const file = path.join(dir, `${name.replace(/[^\w.-]+/g, '_')}-${Date.now()}.${binary ? 'bin' : 'json'}`);
+  writeFileSync(file, binary ? input : JSON.stringify(input, (_k, v: unknown) => (v instanceof Uint8Array ? { hex: Buffer.from(v).toString('hex') } : v)));
+  return file;
+}
+
 /** Runs a target `runs` times (fuzzRuns() by default) and returns what it saw; throws on a crash, hang or leak. */
 export async function fuzz<T>(target: FuzzTarget<T>, runs = fuzzRuns()): Promise<FuzzReport> {
-  const report: FuzzReport = { name: target.name, runs: 0, accepted: 0, refused: 0, slowestMs: 0, heapGrowthMb: 0 };
+  const report: FuzzReport = { name: target.name, runs: 0, accepted: 0, refused: 0, slowestMs: 0, heapGrowthMb: 0, seconds: 0, perSecond: 0 };
+  const startedAt = performance.now();
   const hangMs = target.hangMs ?? 2_000;
   const maxGrowth = target.maxHeapGrowthMb ?? 256;
   const heapAtStart = process.memoryUsage().heapUsed;
@@ -63,13 +83,15 @@ export async function fuzz<T>(target: FuzzTarget<T>, runs = fuzzRuns()): Promise
       await target.run(input);
       report.accepted++;
     } catch (error) {
-      if (!target.typed.some((type) => error instanceof type)) throw new Error(`${target.name}: untyped ${(error as Error)?.name ?? typeof error} on ${describeInput(input)}: ${(error as Error)?.stack ?? String(error)}`);
+      if (!target.typed.some((type) => error instanceof type)) {
+        throw new Error(`${target.name}: untyped ${(error as Error)?.name ?? typeof error} on ${describeInput(input)} (kept in ${keepInput(target.name, input)}): ${(error as Error)?.stack ?? String(error)}`);
+      }
       target.checkTyped?.(error as Error, input);
       report.refused++;
     }
     const took = performance.now() - started;
     report.slowestMs = Math.max(report.slowestMs, took);
-    if (took > hangMs) throw new Error(`${target.name}: one input took ${took.toFixed(0)} ms (limit ${hangMs} ms): ${describeInput(input)}`);
+    if (took > hangMs) throw new Error(`${target.name}: one input took ${took.toFixed(0)} ms (limit ${hangMs} ms): ${describeInput(input)} (kept in ${keepInput(target.name, input)})`);
     if (++report.runs % 10_000 === 0) checkHeap();
   });
   const checkHeap = () => {
@@ -79,7 +101,11 @@ export async function fuzz<T>(target: FuzzTarget<T>, runs = fuzzRuns()): Promise
   };
   await fc.assert(property, { numRuns: runs, endOnFailure: true });
   checkHeap();
-  if (process.env.KBENCH_FUZZ_RUNS) console.log(`fuzz ${report.name}: ${report.runs} inputs, ${report.accepted} accepted, ${report.refused} refused, slowest ${report.slowestMs.toFixed(1)} ms, heap +${report.heapGrowthMb.toFixed(0)} MB`);
+  report.seconds = (performance.now() - startedAt) / 1000;
+  report.perSecond = Math.round(report.runs / Math.max(report.seconds, 1e-3));
+  if (process.env.KBENCH_FUZZ_RUNS) {
+    console.log(`fuzz ${report.name}: ${report.runs} inputs in ${report.seconds.toFixed(0)} s (${report.perSecond}/s), ${report.accepted} accepted, ${report.refused} refused, slowest ${report.slowestMs.toFixed(1)} ms, heap +${report.heapGrowthMb.toFixed(0)} MB`);
+  }
   return report;
 }
 

@@ -282,6 +282,27 @@ describe('TcpReassembler', () => {
     expect((r as unknown as { table: Map<number, unknown> }).table.size).toBe(20);
   });
 
+  it('ends the oldest open flow beyond maxOpenFlows: a SYN flood keeps memory bounded (found by fuzzing, issue 18)', () => {
+    const ended: [number, string][] = [];
+    const warnings: CaptureWarning[] = [];
+    const r = new TcpReassembler({
+      maxOpenFlows: 10,
+      warn: (w) => warnings.push(w),
+      open: (flow) => ({ data() {}, gap() {}, end: (reason) => void ended.push([flow.id, reason]) }),
+    });
+    for (let port = 1; port <= 100; port++) r.segment(...seg(C, port, S, 80, 1, SYN, '', port));
+    expect(r.openFlows).toBe(10);
+    expect(ended).toHaveLength(90);
+    expect(ended.slice(0, 2)).toEqual([
+      [0, 'capture-ended'],
+      [1, 'capture-ended'],
+    ]);
+    expect(warnings[0]).toMatchObject({ packet: 11, message: expect.stringMatching(/^TCP flow 0 \(10\.0\.0\.1:1 ↔ 10\.0\.0\.2:80\) ended early: more than 10 flows open at once/) });
+    // A late packet of an ended flow is absorbed by its tombstone, not taken for a new flow.
+    r.segment(...seg(C, 1, S, 80, 2, PSH | ACK, 'late', 101));
+    expect(r.openFlows).toBe(10);
+  });
+
   it('tells apart flows that share their ports (other hosts, symmetric ports) and finds each again', () => {
     const h = harness();
     const hosts = ['10.0.0.1', '10.0.0.3', '10.0.0.5'];
