@@ -7,6 +7,11 @@ import { z } from 'zod';
 import { MAX_TREE_DEPTH, treeTooDeep, type TreeNode } from '../krb/tree';
 import type { Exchange } from './model';
 
+/** A file that is not a saved Exchange, or one whose shape is wrong: the message names the first bad field. */
+export class ExchangeFileError extends Error {
+  override name = 'ExchangeFileError';
+}
+
 export const EXCHANGE_FORMAT = 'kbench-exchange';
 export const EXCHANGE_VERSION = 1;
 
@@ -116,20 +121,20 @@ export function serializeExchange(exchange: Exchange): string {
   return `${JSON.stringify({ format: EXCHANGE_FORMAT, version: EXCHANGE_VERSION, exchange }, null, 2)}\n`;
 }
 
-/** Parses a saved Exchange; throws an Error whose message names the first bad field. */
+/** Parses a saved Exchange; throws an ExchangeFileError whose message names the first bad field. */
 export function parseExchange(text: string): Exchange {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new Error(`not an Exchange file: ${(error as Error).message}`);
+    throw new ExchangeFileError(`not an Exchange file: ${(error as Error).message}`);
   }
   const envelope = z.object({ format: z.literal(EXCHANGE_FORMAT), version: z.literal(EXCHANGE_VERSION), exchange: z.unknown() }).safeParse(data);
-  if (!envelope.success) throw new Error(`not an Exchange file (expected format "${EXCHANGE_FORMAT}" version ${EXCHANGE_VERSION})`);
+  if (!envelope.success) throw new ExchangeFileError(`not an Exchange file (expected format "${EXCHANGE_FORMAT}" version ${EXCHANGE_VERSION})`);
   const parsed = exchangeSchema.safeParse(envelope.data.exchange);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new Error(`invalid Exchange: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ExchangeFileError(`invalid Exchange: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   return parsed.data;
 }
@@ -142,21 +147,23 @@ export function serializeExchanges(exchanges: readonly Exchange[]): string {
   return `${JSON.stringify({ format: EXCHANGES_FORMAT, version: EXCHANGE_VERSION, exchanges }, null, 2)}\n`;
 }
 
-/** Reads a kbench-exchange file or a kbench-exchanges bundle; errors name the Exchange and the field. */
+/** Reads a kbench-exchange file, a kbench-exchanges bundle or a JSON array of Exchanges; errors name the Exchange and the field. */
 export function parseExchanges(text: string): Exchange[] {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new Error(`not an Exchange file: ${(error as Error).message}`);
+    throw new ExchangeFileError(`not an Exchange file: ${(error as Error).message}`);
   }
   const bundle = z.object({ format: z.literal(EXCHANGES_FORMAT), version: z.literal(EXCHANGE_VERSION), exchanges: z.array(z.unknown()) }).safeParse(data);
-  if (!bundle.success) return [parseExchange(text)];
-  return bundle.data.exchanges.map((item, i) => {
+  // A plain JSON array of Exchanges is read too (what a script collects from --json outputs).
+  const list = Array.isArray(data) ? data : bundle.success ? bundle.data.exchanges : undefined;
+  if (!list) return [parseExchange(text)];
+  return list.map((item, i) => {
     const parsed = exchangeSchema.safeParse(item);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new Error(`invalid Exchange ${i + 1} of the bundle: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      throw new ExchangeFileError(`invalid Exchange ${i + 1} of the bundle: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
     }
     return parsed.data;
   });

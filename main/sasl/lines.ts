@@ -34,15 +34,24 @@ export class SaslLineChannel {
 
   /** The next message from `side` ("S" or "C"), decoded from base64. */
   async next(side: 'S' | 'C', timeoutMs = 30_000): Promise<Buffer> {
-    const timer = new Promise<never>((_r, reject) => setTimeout(() => reject(new SaslProtocolError(`no "${side}:" line within ${timeoutMs / 1000} s`)), timeoutMs).unref());
-    for (;;) {
-      const line = await Promise.race([this.readLine(), timer]);
-      if (line === null) throw new SaslProtocolError(`the peer closed the stream while we waited for a "${side}:" line`);
-      const match = /^([CS]):\s?(.*)$/.exec(line);
-      if (!match || match[1] !== side) continue;
-      const text = match[2]!.trim();
-      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new SaslProtocolError(`"${side}:" line is not base64: ${text.slice(0, 40)}`);
-      return Buffer.from(text, 'base64');
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_r, reject) => {
+      timer = setTimeout(() => reject(new SaslProtocolError(`no "${side}:" line within ${timeoutMs / 1000} s`)), timeoutMs).unref();
+    });
+    // Cleared on the way out: a timer left running holds this call (and every line raced against
+    // it) for the whole timeout, which a long conversation or a fuzz run piles up (heap +277 MB).
+    try {
+      for (;;) {
+        const line = await Promise.race([this.readLine(), expired]);
+        if (line === null) throw new SaslProtocolError(`the peer closed the stream while we waited for a "${side}:" line`);
+        const match = /^([CS]):\s?(.*)$/.exec(line);
+        if (!match || match[1] !== side) continue;
+        const text = match[2]!.trim();
+        if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new SaslProtocolError(`"${side}:" line is not base64: ${text.slice(0, 40)}`);
+        return Buffer.from(text, 'base64');
+      }
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -103,6 +103,11 @@ describe('elasticsearch.yml importer: read', () => {
     expect(elasticsearchImporter.detect({ file: 'krb5.conf', text: '[libdefaults]\n default_realm = X\n', onDisk: false })).toBeNull();
   });
 
+  it('puts a problem of the whole file (no realm at all) on line 1, never line 0 (fuzz finding)', async () => {
+    const reading = await elasticsearchImporter.read({ file: 'elasticsearch.yml', text: '=\nc\nc', onDisk: false });
+    expect(reading.problems).toEqual([expect.objectContaining({ file: 'elasticsearch.yml', line: 1, message: 'no enabled realm under xpack.security.authc.realms.kerberos.<name> in elasticsearch.yml' })]);
+  });
+
   it('understands every realm setting with its line, and lists the rest as unused with theirs', async () => {
     const src = await source('elasticsearch.yml');
     const reading = await elasticsearchImporter.read(src);

@@ -168,4 +168,14 @@ describe('readEmqxEntries', () => {
     expect(reading.setup.broker?.principal).toBe('mqtt/a.example.com@EXAMPLE.COM');
     expect(reading.problems).toEqual([expect.objectContaining({ line: 7, severity: 'warning' })]);
   });
+
+  it('reports a value from outside the file (a ${ENV} substitution: line -1) at line 1, never at -1', () => {
+    // What com.typesafe.config 1.3.1 gives for `principal = ${KB_P}` with KB_P set (fuzz finding).
+    const reading = readEmqxEntries('emqx.conf', [entry('authentication[0].backend', 'kerberos', 2), entry('authentication[0].mechanism', 'gssapi', 2), entry('authentication[0].principal', 'mqtt/x@R', -1)]);
+    expect(reading.understood.find((s) => s.key === 'authentication[0].principal')?.line).toBe(1);
+    const [unknown] = readEmqxEntries('emqx.conf', [entry('authentication[0].backend', 'kerberos', -1)]).unused;
+    expect(unknown).toMatchObject({ key: 'authentication[0].backend', line: 1, why: 'an authenticator without mechanism' });
+    const onlyOutside = readEmqxEntries('emqx.conf', [entry('authentication[0].mechanism', 'gssapi', -1), entry('authentication[1].mechanism', 'gssapi', -1)]);
+    expect(onlyOutside.problems.map((p) => p.line)).toEqual(onlyOutside.problems.map(() => 1));
+  });
 });

@@ -114,6 +114,24 @@ describe('Hazelcast importer', () => {
     expect(hazelcastImporter.detect({ file: 'x', text: 'xpack.security.authc.realms.kerberos.kerb1.order: 0\n', onDisk: false })).toBeNull();
   });
 
+  it('reports a processing instruction with an unclosed quote at its line, never the XML parser\'s exception (fuzz finding)', async () => {
+    // fast-xml-parser 5.12's validator passes these; its parser then throws "Pi Tag is not closed.".
+    const exact = fixture('full-with-extras.xml').text.replace('encoding="UTF-8"', 'encoding=UTF-8"');
+    const later = '<?xml version="1.0"?>\n<hazelcast>\n  <?bench note="open?>\n  <security enabled="true"/>\n</hazelcast>\n';
+    for (const [text, line] of [[exact, 1], [later, 3]] as const) {
+      const reading = await hazelcastImporter.read({ file: 'hazelcast.xml', text, onDisk: false });
+      expect(reading.problems).toEqual([
+        {
+          file: 'hazelcast.xml',
+          line,
+          severity: 'error',
+          message: 'XML is not well-formed: InvalidPi: a quote inside this processing instruction is not closed (fast-xml-parser: Pi Tag is not closed.)',
+          fix: `correct line ${line}`,
+        },
+      ]);
+    }
+  });
+
   for (const name of ['missing-security-realm.xml', 'missing-security-realm.yaml']) {
     it(`${name}: a security-realm that is not defined gives its line and a fix; so does client-authentication`, async () => {
       const yaml = name.endsWith('.yaml');

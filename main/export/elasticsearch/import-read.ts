@@ -57,8 +57,9 @@ export function settingLeaves(text: string): Leaf[] {
 }
 
 /** "elasticsearch.yml:12" → 12; a problem without a line is line 0. */
+/** "elasticsearch.yml:12" → 12; a problem of the file as a whole ("elasticsearch.yml": no realm at all) is at line 1. */
 function lineOf(at: string): number {
-  return Number(/:(\d+)$/.exec(at)?.[1] ?? 0);
+  return Math.max(1, Number(/:(\d+)$/.exec(at)?.[1] ?? 1));
 }
 
 function fixFor(message: string, realmName: string): string {

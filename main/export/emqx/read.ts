@@ -55,8 +55,23 @@ function text(entry: HoconEntry | undefined): string {
   return entry?.value === null || entry?.value === undefined ? '' : String(entry.value);
 }
 
-function firstLine(authenticator: Authenticator): number {
-  return Math.min(...[...authenticator.values.values()].map((e) => e.line).filter((l) => l > 0), Number.MAX_SAFE_INTEGER);
+/**
+ * The line a place is reported at. com.typesafe.config gives -1 for a value that is not written in
+ * the file (a `${?ENV}` substitution, a default): such a place is reported at line 1.
+ */
+function placeLine(line: number): number {
+  return line > 0 ? line : 1;
+}
+
+/** The authenticator's first line in the file; undefined when none of its values has a line. */
+function firstLine(authenticator: Authenticator): number | undefined {
+  const known = [...authenticator.values.values()].map((e) => e.line).filter((l) => l > 0);
+  return known.length ? Math.min(...known) : undefined;
+}
+
+/** File order; authenticators whose values all come from outside the file last. */
+function byFirstLine(a: Authenticator, b: Authenticator): number {
+  return (firstLine(a) ?? Number.MAX_SAFE_INTEGER) - (firstLine(b) ?? Number.MAX_SAFE_INTEGER);
 }
 
 class Reader {
@@ -65,15 +80,15 @@ class Reader {
 
   unused(entry: HoconEntry, key: string, why: string): void {
     const value = entry.value === null ? undefined : SECRET_KEY.test(key) ? '<redacted>' : String(entry.value);
-    this.reading.unused.push({ key, ...(value !== undefined ? { value } : {}), file: this.file, line: entry.line, why });
+    this.reading.unused.push({ key, ...(value !== undefined ? { value } : {}), file: this.file, line: placeLine(entry.line), why });
   }
 
   understood(entry: HoconEntry, key: string, use: string): void {
-    this.reading.understood.push({ key, value: text(entry), file: this.file, line: entry.line, use });
+    this.reading.understood.push({ key, value: text(entry), file: this.file, line: placeLine(entry.line), use });
   }
 
   problem(line: number, severity: ImportProblem['severity'], message: string, fix: string): void {
-    this.reading.problems.push({ file: this.file, line: Math.max(line, 1), severity, message, fix });
+    this.reading.problems.push({ file: this.file, line: placeLine(line), severity, message, fix });
   }
 
   allUnused(authenticator: Authenticator, why: string): void {
@@ -147,21 +162,21 @@ export function readEmqxEntries(file: string, entries: readonly HoconEntry[]): E
     reader.unused(entry, entry.path, objectForm ? 'authentication must be a list' : 'not part of an authentication list (the bench imports only the authenticators)');
   }
   let chosen: Authenticator | undefined;
-  for (const authenticator of list.sort((a, b) => firstLine(a) - firstLine(b))) {
+  for (const authenticator of list.sort(byFirstLine)) {
     const mechanism = text(authenticator.values.get('mechanism'));
     if (mechanism !== 'gssapi') {
       reader.allUnused(authenticator, mechanism ? `mechanism = ${mechanism}: not Kerberos (the bench runs mechanism = gssapi, backend = kerberos)` : 'an authenticator without mechanism');
     } else if (chosen) {
       reader.allUnused(authenticator, `a second gssapi authenticator: EMQX allows one gssapi:kerberos per chain, and ${chosen.prefix} is the one read`);
       const message = `${authenticator.prefix} is a second gssapi authenticator: EMQX refuses a duplicate gssapi:kerberos in one chain`;
-      reader.problem(firstLine(authenticator), 'warning', message, `remove it, or merge it into ${chosen.prefix}`);
+      reader.problem(firstLine(authenticator) ?? 1, 'warning', message, `remove it, or merge it into ${chosen.prefix}`);
     } else {
       chosen = authenticator;
       reader.kerberos(authenticator);
     }
   }
   if (!chosen) {
-    const line = list.length ? firstLine(list[0]!) : 1;
+    const line = (list.length ? firstLine(list[0]!) : undefined) ?? 1;
     reader.problem(line, 'error', 'no authenticator with mechanism = gssapi: nothing here sets up Kerberos', `add ${BLOCK('"mqtt/<broker FQDN>@<REALM>"')}`);
   }
   return reader.reading;

@@ -136,6 +136,23 @@ function toNode(entry: Ordered, locator: TagLocator): ConfigNode | null {
   return node;
 }
 
+/**
+ * The line of the first processing instruction (`<?xml … encoding=UTF-8"?>`) that leaves a quote
+ * open. fast-xml-parser 5.12 reads quotes inside a PI, so such a PI never ends for its parser
+ * ("Pi Tag is not closed."), while its validator lets it through.
+ */
+function openQuoteInstructionLine(text: string): number | undefined {
+  for (const match of text.matchAll(/<\?[\s\S]*?\?>/g)) {
+    let quote: string | undefined;
+    for (const char of match[0]) {
+      if (quote === undefined && (char === '"' || char === "'")) quote = char;
+      else if (char === quote) quote = undefined;
+    }
+    if (quote !== undefined) return text.slice(0, match.index).split('\n').length;
+  }
+  return undefined;
+}
+
 /** Well-formedness first (XMLValidator's line), then the element tree with lines. */
 export function readXml(text: string): XmlRead {
   const valid = XMLValidator.validate(text);
@@ -151,7 +168,15 @@ export function readXml(text: string): XmlRead {
     ignorePiTags: true,
     trimValues: true,
   });
-  const entries = parser.parse(text) as Ordered[];
+  let entries: Ordered[];
+  try {
+    entries = parser.parse(text) as Ordered[];
+  } catch (error) {
+    // The validator passed it, the parser did not: say where if we can tell, never throw.
+    const line = openQuoteInstructionLine(text);
+    const why = line !== undefined ? 'InvalidPi: a quote inside this processing instruction is not closed' : 'the XML parser refused it';
+    return { error: { line: line ?? 1, message: `${why} (fast-xml-parser: ${(error as Error).message})` } };
+  }
   const locator = new TagLocator(maskMarkup(text));
   for (const entry of entries) {
     const node = toNode(entry, locator);

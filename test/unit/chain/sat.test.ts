@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { exportJWK, exportSPKI, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { CompactSign, exportJWK, exportSPKI, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkClaims, SatConfigError, SatMethod, satRelevance, TOKEN_REVIEW_PATH } from '../../../main/broker/chain/methods/sat';
 import type { ChainCredentials, SatMethodConfig } from '../../../main/broker/chain/types';
@@ -133,6 +133,22 @@ describe('sat validity with local keys', () => {
     expect(checkClaims({ aud: 'a', nbf: s }, ['a'], now)).toMatchObject({ ok: true, why: 'audience a matches, no expiry' });
     expect(checkClaims({}, ['a'], now)).toMatchObject({ ok: false, why: 'audience [] matches none of [a]' });
     expect(checkClaims({ aud: 'a', exp: 'soon' } as unknown as JWTPayload, ['a'], now)).toMatchObject({ ok: false, why: 'exp is not a number' });
+  });
+
+  it('states claims beyond any Date as numbers, and refuses a sub that is not a string (fuzz findings)', async () => {
+    // Both once threw RangeError "Invalid time value" out of Date.toISOString.
+    expect(checkClaims({ exp: -1.7976931348623135e308, nbf: 1735845576, aud: 'a' }, ['a'])).toEqual({ ok: false, why: 'token expired at -1.7976931348623135e+308 s after 1970 (beyond any date)' });
+    expect(checkClaims({ aud: 'a', exp: 1e300 }, ['a'])).toEqual({ ok: true, why: 'audience a matches, expires 1e+300 s after 1970 (beyond any date)' });
+    expect(checkClaims({ aud: 'a', sub: 5 } as unknown as JWTPayload, ['a'])).toEqual({ ok: false, why: 'sub is not a string' });
+    // The exact token payload the fuzzer signed: a verdict, not a method error.
+    const payload = '{"exp":-1e+300,"nbf":-1.2614977195074464e+282,"aud":"mq2","sub":"MO*9HR","iat":""}';
+    const token = await new CompactSign(Buffer.from(payload)).setProtectedHeader({ alg: 'ES256' }).sign(ec.privateKey);
+    expect(await method({ publicKeysPem: [ec.pem] }).check(credentials('$sat', token), signal)).toEqual({
+      relevant: true,
+      relevantWhy: "username is $sat (Azure's mosquitto example)",
+      valid: false,
+      validWhy: 'token expired at -1e+300 s after 1970 (beyond any date)',
+    });
   });
 });
 

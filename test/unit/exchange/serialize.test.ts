@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exchangeSchema, parseExchange, serializeExchange } from '../../../main/exchange/serialize';
+import { ExchangeFileError, exchangeSchema, parseExchange, parseExchanges, serializeExchange } from '../../../main/exchange/serialize';
 import { MAX_TREE_DEPTH } from '../../../main/krb/tree';
 import { deepExchangeFileJson, deepTree, exchangeWithTree } from '../../helpers/deep-tree';
 
@@ -20,6 +20,13 @@ describe('Exchange files', () => {
 
   it('refuses a tree too deep to serialise with JSON.stringify, without recursion', () => {
     expect(() => parseExchange(deepExchangeFileJson(200_000))).toThrow(`invalid Exchange: steps.0.decoded: the field tree is nested deeper than ${MAX_TREE_DEPTH} levels`);
+  });
+
+  it('refuses what is not an Exchange file with the typed ExchangeFileError the fuzz target expects', () => {
+    for (const text of ['{', '{"format":"kbench-exchange","version":2}', '{"format":"kbench-exchanges","version":1,"exchanges":[{}]}']) {
+      expect(() => parseExchanges(text)).toThrow(ExchangeFileError);
+    }
+    expect(() => parseExchange('[]')).toThrow(/^not an Exchange file/);
   });
 
   it('still checks the shape of a tree that is shallow enough', () => {

@@ -159,17 +159,28 @@ export class SatMethod implements ChainMethod {
 
 type Outcome = { ok: true; why: string; principal?: string } | { ok: false; why: string };
 
-/** exp, nbf, aud: each failure in words with the values involved. */
+/**
+ * A NumericDate (RFC 7519 §2, seconds) as ISO 8601. A Date holds ±8.64e15 ms only: a claim beyond
+ * that (a token may carry exp = 1e300) is shown as the number, not thrown on.
+ */
+function dateText(seconds: number): string {
+  const date = new Date(seconds * 1000);
+  return Number.isNaN(date.getTime()) ? `${seconds} s after 1970 (beyond any date)` : date.toISOString();
+}
+
+/** exp, nbf, aud, sub: each failure in words with the values involved. */
 export function checkClaims(payload: JWTPayload, audiences: string[], now = Date.now()): Outcome {
   const seconds = Math.floor(now / 1000);
   if (payload.exp !== undefined && typeof payload.exp !== 'number') return { ok: false, why: 'exp is not a number' };
   if (payload.nbf !== undefined && typeof payload.nbf !== 'number') return { ok: false, why: 'nbf is not a number' };
-  if (payload.exp !== undefined && seconds >= payload.exp) return { ok: false, why: `token expired at ${new Date(payload.exp * 1000).toISOString()}` };
-  if (payload.nbf !== undefined && seconds < payload.nbf) return { ok: false, why: `token not valid before ${new Date(payload.nbf * 1000).toISOString()}` };
+  // RFC 7519 §4.1.2: sub is a StringOrURI; it becomes the client's principal.
+  if (payload.sub !== undefined && typeof payload.sub !== 'string') return { ok: false, why: 'sub is not a string' };
+  if (payload.exp !== undefined && seconds >= payload.exp) return { ok: false, why: `token expired at ${dateText(payload.exp)}` };
+  if (payload.nbf !== undefined && seconds < payload.nbf) return { ok: false, why: `token not valid before ${dateText(payload.nbf)}` };
   const tokenAudiences = audiencesOf(payload);
   const matched = tokenAudiences.find((aud) => audiences.includes(aud));
   if (!matched) return { ok: false, why: `audience ${list(tokenAudiences)} matches none of ${list(audiences)}` };
-  const until = payload.exp !== undefined ? `, expires ${new Date(payload.exp * 1000).toISOString()}` : ', no expiry';
+  const until = payload.exp !== undefined ? `, expires ${dateText(payload.exp)}` : ', no expiry';
   return { ok: true, why: `audience ${matched} matches${until}` };
 }
 
@@ -192,6 +203,7 @@ function interpretReview(text: string, payload: JWTPayload, audiences: string[],
   // The API server returns the subset of spec.audiences the token is good for: empty means none.
   const granted = Array.isArray(status.audiences) ? status.audiences.filter((a) => audiences.includes(a)) : [];
   if (!granted.length) return { ok: false, why: `${where}: audience ${list(audiencesOf(payload))} matches none of ${list(audiences)}` };
-  const principal = status.user?.username ?? payload.sub;
+  const username = status.user?.username;
+  const principal = typeof username === 'string' ? username : typeof payload.sub === 'string' ? payload.sub : undefined;
   return { ok: true, why: `${where}: authenticated, audience ${granted[0]} matches`, ...(principal ? { principal } : {}) };
 }
