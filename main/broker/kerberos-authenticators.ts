@@ -5,13 +5,14 @@
  *     security-layer offer (layer none, size 0) and the wrapped reply; then CONNACK 0x00 with the
  *     method. Built on the SASL GSSAPI server (main/sasl) with the EMQX offer.
  *   - "GSSAPI", the single-round variant (HiveMQ's extension): token in CONNECT, AP-REP in CONNACK.
- * MIT validates every AP-REQ through a GSS worker whose profile carries the listener's keytab.
+ * MIT validates every AP-REQ through the GSS workers (a pool, one per core) whose profile carries
+ * the listener's keytab.
  */
 import type { TransportPacket } from '../exchange/model';
-import type { GssSupervisor } from '../gss/supervisor';
+import { acceptorPoolSize, type GssSupervisor } from '../gss/supervisor';
 import { GssError, type GssHandle, type GssWorkerApi, type KerberosProfile } from '../gss/types';
 import type { KeytabEntry } from '../krb/keytab';
-import { decodedStep, SaslStepDecoder } from '../sasl/decoder';
+import { decodedStep, SaslStepDecoder, stepOf } from '../sasl/decoder';
 import { OFFERS } from '../sasl/layers';
 import { SaslGssapiServer } from '../sasl/server';
 import { ReasonCode, reasonLabel, type AuthIdentity, type AuthOutcome, type AuthSession, type AuthSessionContext, type Authenticator } from './auth';
@@ -73,7 +74,8 @@ abstract class KerberosAuthenticator implements Authenticator {
   constructor(protected readonly options: KerberosAuthenticatorOptions) {
     this.principal = parseServerPrincipal(options.principal);
     this.service = options.principal;
-    this.worker = options.gss.worker(options.profile);
+    // Many clients authenticate at once: their acceptors spread over a worker per core.
+    this.worker = options.gss.worker(options.profile, { poolSize: acceptorPoolSize() });
   }
 
   abstract createSession(context: AuthSessionContext): AuthSession;
@@ -128,11 +130,16 @@ export class GssapiSingleRoundAuthenticator extends KerberosAuthenticator {
           context.recorder.add({ direction: 'client-to-server', transport, summary: 'no Authentication Data', error: 'no GSS token in the packet' });
           return fail(`${transport.packet} carried no Authentication Data: GSSAPI needs the GSS initial token (AP-REQ) there`);
         }
+        // One worker call creates the acceptor and steps it; a handle comes back only if the
+        // context wants more (which this method then refuses, releasing it at dispose).
+        const accepting = this.worker.serverAccept(this.principal.gssName, data.toString('base64'));
+        accepting.catch(() => undefined);
+        // Decoded for the Exchange while MIT works on it.
+        const decoded = decoder.decode('client-to-server', data);
         try {
-          handle ??= (await this.worker.createServer(this.principal.gssName)).value.handle;
-          const step = await this.worker.serverStep(handle, data.toString('base64'));
-          if (step.value.complete) handle = undefined; // the worker released it
-          context.recorder.add(decodedStep(decoder, 'client-to-server', data, transport, { trace: step.trace }));
+          const step = await accepting;
+          handle = step.value.handle;
+          context.recorder.add(stepOf(decoded, 'client-to-server', data, transport, { trace: step.trace }));
           if (!step.value.complete) return fail('the GSS context needs more than one round, which the single-round GSSAPI method cannot carry');
           const apRep = Buffer.from(step.value.response, 'base64');
           const reply: TransportPacket = { protocol: 'mqtt', packet: context.reauth ? 'AUTH' : 'CONNACK', fields: { reasonCode: reasonLabel(ReasonCode.Success), authenticationMethod: this.method } };
@@ -140,7 +147,7 @@ export class GssapiSingleRoundAuthenticator extends KerberosAuthenticator {
           return { kind: 'success', data: apRep, identity: mapIdentity(step.value.username ?? '') };
         } catch (error) {
           if (!(error instanceof GssError)) throw error;
-          context.recorder.add(decodedStep(decoder, 'client-to-server', data, transport, { trace: error.trace, error: error.message }));
+          context.recorder.add(stepOf(decoded, 'client-to-server', data, transport, { trace: error.trace, error: error.message }));
           return fail(error.message);
         }
       },

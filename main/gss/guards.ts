@@ -14,10 +14,10 @@ const MAX_NAME_LENGTH = 1024;
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-export type GssMethod = 'createClient' | 'clientStep' | 'clientWrap' | 'clientUnwrap' | 'createServer' | 'serverStep' | 'release';
+export type GssMethod = 'createClient' | 'clientStep' | 'clientWrap' | 'clientUnwrap' | 'createServer' | 'serverStep' | 'serverAccept' | 'release';
 /** Test-only calls, answered only by a worker started with KBENCH_GSS_WORKER_TEST_CRASH=1. */
 export type GssDebugMethod = 'debugCrash' | 'debugHang';
-export const GSS_METHODS: readonly GssMethod[] = ['createClient', 'clientStep', 'clientWrap', 'clientUnwrap', 'createServer', 'serverStep', 'release'];
+export const GSS_METHODS: readonly GssMethod[] = ['createClient', 'clientStep', 'clientWrap', 'clientUnwrap', 'createServer', 'serverStep', 'serverAccept', 'release'];
 export const DEBUG_METHODS: readonly GssDebugMethod[] = ['debugCrash', 'debugHang'];
 /** The environment flag that unlocks the debug methods inside a worker. */
 export const TEST_CRASH_FLAG = 'KBENCH_GSS_WORKER_TEST_CRASH';
@@ -157,6 +157,8 @@ export function checkCallParams(method: GssMethod, params: readonly unknown[]): 
       return [params[0], checkBase64(params[1], 'the token to unwrap', { allowEmpty: false })];
     case 'serverStep':
       return [params[0], checkBase64(params[1], "the initiator's token", { allowEmpty: false })];
+    case 'serverAccept':
+      return [checkName(params[0], 'service', { allowEmpty: true }), checkBase64(params[1], "the initiator's token", { allowEmpty: false })];
     case 'release':
       return [params[0]];
   }
@@ -164,5 +166,5 @@ export function checkCallParams(method: GssMethod, params: readonly unknown[]): 
 
 /** Methods whose first parameter is a context handle. */
 export function takesHandle(method: GssMethod): boolean {
-  return method !== 'createClient' && method !== 'createServer';
+  return method !== 'createClient' && method !== 'createServer' && method !== 'serverAccept';
 }

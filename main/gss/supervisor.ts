@@ -1,14 +1,16 @@
 /**
- * GssSupervisor: one GSS worker process per Kerberos profile and runtime, started lazily, replaced
- * when it crashes, hangs or its profile's settings change. Every call is checked (guards.ts) before
+ * GssSupervisor: one GSS worker process per Kerberos profile and runtime (or a pool of them, for
+ * an acceptor that many clients reach at once), started lazily, replaced when it crashes, hangs
+ * or its profile's settings change. Every call is checked (guards.ts) before
  * it is sent, so a refused call never reaches native code. A worker runs MIT through the native
  * binding in a forked Node process, or Java's own Kerberos stack in a JVM (profile.runtime
  * 'java'); worker-process.ts has what both share (pipelined calls, watchdogs, crash reports),
  * transport.ts and java/transport.ts what differs.
  *
- * Context handles name the worker generation that made them ("gss-3-c1"): once that worker is
- * gone, calls with its handles fail with "context lost" instead of reaching a fresh worker that
- * never heard of them.
+ * Context handles name the worker generation that made them ("gss-3-c1"): every later call with
+ * a handle goes to that worker, and once it is gone such calls fail with "context lost" instead of
+ * reaching a fresh worker that never heard of them. In a pool, new contexts go to the member with
+ * the fewest calls in flight; a member that dies takes only its own contexts with it.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -27,6 +29,21 @@ export type { GssWorkerEvent } from './worker-process';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 15_000;
 const DEFAULT_START_TIMEOUT_MS = 15_000;
+
+/** Workers for one profile, as GssSupervisor.worker takes them. */
+export interface GssWorkerOptions {
+  /**
+   * Up to this many worker processes share the profile's new contexts (default 1). A worker runs
+   * its calls one at a time, so an acceptor that many clients reach at once wants one per core;
+   * members start only when every running one is busy.
+   */
+  poolSize?: number;
+}
+
+/** A pool as large as the machine has cores to run it on. */
+export function acceptorPoolSize(): number {
+  return Math.max(1, Math.min(os.availableParallelism(), 8));
+}
 
 export interface GssSupervisorOptions {
   /** Per call; past it the worker is killed and replaced (default 15 s). */
@@ -90,9 +107,14 @@ function parseHandle(handle: unknown): { generation: number; local: string } {
 // ---- the supervisor ---------------------------------------------------------------------------
 
 export class GssSupervisor {
-  private readonly live = new Map<string, WorkerProcess>();
-  /** Every worker generation ever started: its profile and runtime (workerKey), and the process while it lives. */
-  private readonly generations = new Map<number, { key: string; worker: WorkerProcess }>();
+  /** The live workers by profile and runtime (workerKey): one, or a pool's members. */
+  private readonly live = new Map<string, WorkerProcess[]>();
+  /**
+   * Every worker generation ever started: its profile and runtime (workerKey), and the process
+   * while it lives; once it is gone only why and its pid, for "context lost" (keeping the dead
+   * process's object cost ~19 kB per worker death, for as long as the bench ran).
+   */
+  private readonly generations = new Map<number, { key: string; worker: WorkerProcess } | { key: string; gone: { why: string; pid: number | undefined } }>();
   private lastGeneration = 0;
   private traceDir: string | undefined;
   private removeExitHook: (() => void) | undefined;
@@ -106,31 +128,44 @@ export class GssSupervisor {
   }
 
   /** The GSS-API of `profile`'s worker (started at the first call); `{ ...profile, runtime: 'java' }` runs it on Java. */
-  worker(profile: KerberosProfile): GssWorker {
-    return new ProfileWorker(this, { ...profile });
+  worker(profile: KerberosProfile, options: GssWorkerOptions = {}): GssWorker {
+    return new ProfileWorker(this, { ...profile }, Math.max(1, Math.floor(options.poolSize ?? 1)));
   }
 
-  /** pid of the live worker for a profile id and runtime. */
+  /** pid of the live worker for a profile id and runtime (of a pool: its oldest member). */
   pid(profileId: string, runtime: 'mit' | 'java' = 'mit'): number | undefined {
-    return this.live.get(`${runtime}:${profileId}`)?.pid;
+    return this.pids(profileId, runtime)[0];
+  }
+
+  /** pids of every live worker for a profile id and runtime (a pool has several). */
+  pids(profileId: string, runtime: 'mit' | 'java' = 'mit'): number[] {
+    return (this.live.get(`${runtime}:${profileId}`) ?? []).flatMap((worker) => (worker.pid === undefined ? [] : [worker.pid]));
   }
 
   /** Stops every worker and deletes their trace files. The supervisor cannot be used afterwards. */
   async dispose(): Promise<void> {
     this.disposed = true;
-    const workers = [...this.live.values()];
+    const workers = [...this.live.values()].flat();
     this.live.clear();
     await Promise.all(workers.map((worker) => worker.stop('the bench is shutting down its GSS workers')));
     if (this.traceDir) rmSync(this.traceDir, { recursive: true, force: true });
     this.removeExitHook?.();
   }
 
-  /** @internal The live worker for `profile`; a fresh one if none runs or the profile's settings changed. */
-  processFor(profile: KerberosProfile): WorkerProcess {
+  /**
+   * @internal The worker for `profile`'s next new context: the idlest live member, or a fresh one
+   * if none runs, all of them are busy and the pool has room, or the profile's settings changed.
+   */
+  processFor(profile: KerberosProfile, poolSize = 1): WorkerProcess {
     if (this.disposed) throw new GssError('the GSS supervisor was disposed', [], 'guard');
-    const current = this.live.get(workerKey(profile));
-    if (current?.alive && current.fingerprint === profileFingerprint(profile)) return current;
-    if (current) void current.stop(`profile ${profile.id} changed its Kerberos paths`);
+    const key = workerKey(profile);
+    const fingerprint = profileFingerprint(profile);
+    const members = this.live.get(key) ?? [];
+    for (const stale of members.filter((m) => m.alive && m.fingerprint !== fingerprint)) void stale.stop(`profile ${profile.id} changed its Kerberos paths`);
+    const current = members.filter((m) => m.alive && m.fingerprint === fingerprint);
+    this.live.set(key, current);
+    const idlest = current.reduce<WorkerProcess | undefined>((best, m) => (best === undefined || m.callsInFlight < best.callsInFlight ? m : best), undefined);
+    if (idlest && (idlest.callsInFlight === 0 || current.length >= poolSize)) return idlest;
     return this.startWorker(profile);
   }
 
@@ -141,10 +176,10 @@ export class GssSupervisor {
     if (!owner) throw new GssError(`${handle} is not a context handle of this bench`, [], 'guard');
     const key = workerKey(profile);
     if (owner.key !== key) throw new GssError(`${handle} belongs to profile ${describeKey(owner.key)}, not ${describeKey(key)}: use that profile's worker`, [], 'guard');
-    if (!owner.worker.alive) {
-      const why = owner.worker.goneBecause ?? 'is gone';
+    if ('gone' in owner || !owner.worker.alive) {
+      const gone = 'gone' in owner ? owner.gone : { why: owner.worker.goneBecause ?? 'is gone', pid: owner.worker.osPid };
       const label = runtimeOf(profile) === 'java' ? 'Java GSS worker' : 'GSS worker';
-      throw new GssError(`context lost: ${handle} lived in the ${label} for profile ${profile.id} (pid ${owner.worker.osPid ?? '?'}), which ${why}; start a new context`, [], 'crash');
+      throw new GssError(`context lost: ${handle} lived in the ${label} for profile ${profile.id} (pid ${gone.pid ?? '?'}), which ${gone.why}; start a new context`, [], 'crash');
     }
     return { worker: owner.worker, local };
   }
@@ -170,12 +205,15 @@ export class GssSupervisor {
       callTimeoutMs: this.callTimeoutMs,
       startTimeoutMs: this.startTimeoutMs,
       onGone: (gone) => {
-        if (this.live.get(key) === gone) this.live.delete(key);
+        const members = this.live.get(key)?.filter((m) => m !== gone);
+        if (members?.length) this.live.set(key, members);
+        else this.live.delete(key);
+        this.generations.set(generation, { key, gone: { why: gone.goneBecause ?? 'is gone', pid: gone.osPid } });
       },
       onEvent: (event) => this.options.onWorkerEvent?.(event),
     });
     this.generations.set(generation, { key, worker });
-    this.live.set(key, worker);
+    this.live.set(key, [...(this.live.get(key) ?? []), worker]);
     return worker;
   }
 
@@ -199,6 +237,7 @@ class ProfileWorker implements GssWorker {
   constructor(
     private readonly supervisor: GssSupervisor,
     readonly profile: KerberosProfile,
+    private readonly poolSize: number,
   ) {}
 
   get pid(): number | undefined {
@@ -206,7 +245,7 @@ class ProfileWorker implements GssWorker {
   }
 
   start(): Promise<{ pid: number; startMs: number }> {
-    return this.supervisor.processFor(this.profile).ready;
+    return this.supervisor.processFor(this.profile, this.poolSize).ready;
   }
 
   async createClient(service: string, options?: { principal?: string; flags?: number; mech?: 'krb5' | 'spnego'; nameType?: 'hostbased' | 'principal' }): Promise<GssCallResult<{ handle: GssHandle }>> {
@@ -233,6 +272,29 @@ class ProfileWorker implements GssWorker {
     return this.onContext('serverStep', [handle, token]) as Promise<GssCallResult<GssServerStep>>;
   }
 
+  async serverAccept(service: string, token: string): Promise<GssCallResult<GssServerStep & { handle?: GssHandle }>> {
+    // The Java worker has no combined call: the same two steps, one round trip each.
+    if (runtimeOf(this.profile) === 'java') return this.acceptInTwoCalls(service, token);
+    const checked = checkCallParams('serverAccept', [service, token]);
+    const worker = this.supervisor.processFor(this.profile, this.poolSize);
+    const result = (await worker.call('serverAccept', checked)) as GssCallResult<GssServerStep & { handle?: string }>;
+    const { handle, ...step } = result.value;
+    return { value: { ...step, ...(handle === undefined ? {} : { handle: handleOf(worker.generation, handle) }) }, trace: result.trace };
+  }
+
+  private async acceptInTwoCalls(service: string, token: string): Promise<GssCallResult<GssServerStep & { handle?: GssHandle }>> {
+    const created = await this.createServer(service);
+    const { handle } = created.value;
+    try {
+      const step = await this.serverStep(handle, token);
+      return { value: { ...step.value, ...(step.value.complete ? {} : { handle }) }, trace: [...created.trace, ...step.trace] };
+    } catch (error) {
+      await this.release(handle).catch(() => undefined);
+      if (error instanceof GssError) throw new GssError(error.message, [...created.trace, ...error.trace], error.kind);
+      throw error;
+    }
+  }
+
   async release(handle: GssHandle): Promise<void> {
     try {
       await this.onContext('release', [handle]);
@@ -252,7 +314,7 @@ class ProfileWorker implements GssWorker {
 
   private async create(method: 'createClient' | 'createServer', params: unknown[]): Promise<GssCallResult<{ handle: GssHandle }>> {
     const checked = checkCallParams(method, params);
-    const worker = this.supervisor.processFor(this.profile);
+    const worker = this.supervisor.processFor(this.profile, this.poolSize);
     const result = (await worker.call(method, checked)) as GssCallResult<{ handle: string }>;
     return { value: { handle: handleOf(worker.generation, result.value.handle) }, trace: result.trace };
   }

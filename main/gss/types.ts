@@ -81,6 +81,12 @@ export interface GssWorkerApi {
   /** An acceptor for `service` ("mqtt@localhost"), or any key in the keytab when ''. */
   createServer(service: string): Promise<GssCallResult<{ handle: GssHandle }>>;
   serverStep(handle: GssHandle, token: string): Promise<GssCallResult<GssServerStep>>;
+  /**
+   * createServer and its first serverStep in one call (one round trip to the worker, which is
+   * what an acceptor does for every AP-REQ). The handle comes back only when the context needs
+   * another token; a complete or failed context is gone already.
+   */
+  serverAccept(service: string, token: string): Promise<GssCallResult<GssServerStep & { handle?: GssHandle }>>;
   release(handle: GssHandle): Promise<void>;
 }
 

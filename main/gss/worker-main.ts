@@ -173,6 +173,15 @@ function rfc4752WrapArguments(data: string, protect: boolean): [string, { user: 
   return [header, { user: bytes.subarray(4).toString('utf8'), protect }];
 }
 
+function serverStepOf(server: NativeServer): GssServerStep {
+  return {
+    response: server.response ?? '',
+    complete: server.contextComplete,
+    username: server.username || null,
+    targetName: server.targetName || null,
+  };
+}
+
 // ---- calls ------------------------------------------------------------------------------------
 
 async function callGss(binding: KerberosBinding, method: GssMethod, rawParams: unknown[]): Promise<unknown> {
@@ -204,12 +213,14 @@ async function callGss(binding: KerberosBinding, method: GssMethod, rawParams: u
       // An established acceptor has nothing left to do here (the binding cannot wrap or unwrap
       // on the acceptor side): drop it now and spare the caller a release round trip.
       if (server.contextComplete) contexts.delete(params[0] as string);
-      return {
-        response: server.response ?? '',
-        complete: server.contextComplete,
-        username: server.username || null,
-        targetName: server.targetName || null,
-      } satisfies GssServerStep;
+      return serverStepOf(server);
+    }
+    case 'serverAccept': {
+      roomForAContext();
+      const server = await binding.initializeServer(params[0] as string);
+      // A failed first step throws before the context is remembered: nothing is left to release.
+      await server.step(params[1] as string);
+      return { ...serverStepOf(server), ...(server.contextComplete ? {} : remember({ role: 'acceptor', native: server })) };
     }
     case 'release':
       if (typeof params[0] === 'string') contexts.delete(params[0]);

@@ -124,6 +124,11 @@ export class WorkerProcess {
     return this.state !== 'gone';
   }
 
+  /** Calls made and not yet answered (running, queued at the worker, or waiting for its start). */
+  get callsInFlight(): number {
+    return this.sent.length + this.waiting.length;
+  }
+
   call(method: GssMethod | GssDebugMethod, params: unknown[]): Promise<GssCallResult<unknown>> {
     if (this.fate) return Promise.reject(this.errorFor(this.fate));
     return new Promise((resolve, reject) => {

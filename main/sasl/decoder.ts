@@ -7,7 +7,7 @@
  */
 import { decodeAuto } from '../krb/decode/auto';
 import { createDecodeSession, type KeySpec } from '../krb/decode/session';
-import type { DecodeSession } from '../krb/decode/keyring';
+import type { DecodeSession, KeyEntry } from '../krb/decode/keyring';
 import { KrbDecodeError } from '../krb/errors';
 import { parseInitialContextToken } from '../krb/gss/framing';
 import { decodePerMessageToken } from '../krb/gss/rfc4121';
@@ -75,6 +75,8 @@ export class SaslStepDecoder {
   private phase: SaslPhase = 'context';
   private offer: SecurityLayerOffer | undefined;
   private choice: SecurityLayerChoice | undefined;
+  /** The keys the last decoded message revealed (an AP-REQ: the ticket's session key, the initiator subkey). */
+  lastLearned: readonly KeyEntry[] = [];
 
   constructor(keys: readonly KeySpec[]) {
     this.session = createDecodeSession(keys);
@@ -91,7 +93,7 @@ export class SaslStepDecoder {
 
   decode(direction: StepDirection, bytes: Uint8Array): DecodedSaslMessage {
     const before = this.session.keyring.addedCount;
-    const learned = () => this.session.keyring.addedSince(before).map((k) => k.source);
+    const learned = () => (this.lastLearned = this.session.keyring.addedSince(before)).map((k) => k.source);
     try {
       const result = this.decodeInPhase(direction, bytes);
       return { ...result, learnedKeys: learned() };
@@ -119,7 +121,7 @@ export class SaslStepDecoder {
 
   private decodeLayerToken(bytes: Uint8Array): Omit<DecodedSaslMessage, 'learnedKeys'> {
     const phase = this.phase;
-    const { tree } = decodePerMessageToken(bytes, 0, this.session.keyring.all());
+    const { tree } = decodePerMessageToken(bytes, 0, this.perMessageCandidates());
     const node = plaintextNode(tree);
     const result: Omit<DecodedSaslMessage, 'learnedKeys'> = {
       phase,
@@ -145,6 +147,17 @@ export class SaslStepDecoder {
     return result;
   }
 
+  /**
+   * Every key on the ring, the ones learned from this conversation first, newest first: a Wrap
+   * token is protected with a subkey or the session key (RFC 4121 §2), so the acceptor subkey
+   * usually opens it at the first try, where the keytab's long-term keys would each cost a
+   * failed integrity check. Which key opens a token does not depend on the order.
+   */
+  private perMessageCandidates(): KeyEntry[] {
+    const all = this.session.keyring.all();
+    return [...all.filter((k) => k.origin === 'learned').reverse(), ...all.filter((k) => k.origin !== 'learned')];
+  }
+
   private decodeApplication(bytes: Uint8Array): Omit<DecodedSaslMessage, 'learnedKeys'> {
     if (this.layer === 'none' || this.layer === undefined) {
       const text = Buffer.from(bytes).toString('utf8').replace(/\0$/, '');
@@ -157,7 +170,7 @@ export class SaslStepDecoder {
       };
     }
     const token = unframeMessage(bytes);
-    const { tree } = decodePerMessageToken(token, 4, this.session.keyring.all());
+    const { tree } = decodePerMessageToken(token, 4, this.perMessageCandidates());
     const node = plaintextNode(tree);
     const plaintext = node ? Buffer.from(String(node.value ?? ''), 'hex') : undefined;
     const text = plaintext?.toString('utf8').replace(/\0$/, '');
@@ -186,7 +199,17 @@ export function decodedStep(
   transport: TransportPacket,
   extra: { trace?: string[]; error?: string } = {},
 ): Omit<ExchangeStep, 'index' | 'at' | 'elapsedMs'> {
-  const decoded = decoder.decode(direction, token);
+  return stepOf(decoder.decode(direction, token), direction, token, transport, extra);
+}
+
+/** A message decoded earlier (while its handling ran) as an Exchange step, with that handling's trace and error. */
+export function stepOf(
+  decoded: DecodedSaslMessage,
+  direction: StepDirection,
+  token: Buffer,
+  transport: TransportPacket,
+  extra: { trace?: string[]; error?: string } = {},
+): Omit<ExchangeStep, 'index' | 'at' | 'elapsedMs'> {
   const error = extra.error ?? decoded.error;
   return {
     direction,

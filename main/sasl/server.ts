@@ -7,12 +7,13 @@
  */
 import type { ExchangeRecorder } from '../exchange/recorder';
 import type { Exchange, TransportPacket } from '../exchange/model';
-import { GssError, type GssHandle, type GssWorkerApi } from '../gss/types';
+import { GssError, type GssCallResult, type GssHandle, type GssServerStep, type GssWorkerApi } from '../gss/types';
 import { KrbCryptoError, KrbDecodeError } from '../krb/errors';
-import { contextKeysFrom, perMessageKey, type GssContextKeys } from '../krb/gss/context';
+import type { KeyEntry } from '../krb/decode/keyring';
+import { contextKeysFrom, perMessageKey, type ContextKeySource, type GssContextKeys } from '../krb/gss/context';
 import { unwrap, wrap } from '../krb/gss/rfc4121';
 import type { KeytabEntry } from '../krb/keytab';
-import { decodedStep, SaslStepDecoder } from './decoder';
+import { decodedStep, SaslStepDecoder, stepOf } from './decoder';
 import { frameMessage, unframeMessage } from './framing';
 import { decodeChoice, encodeOffer, SaslProtocolError, type SecurityLayerChoice, type SecurityLayerOffer } from './layers';
 
@@ -40,6 +41,8 @@ export class SaslGssapiServer {
   private state: ServerState = 'initial';
   private handle: GssHandle | undefined;
   private apReq: Buffer | undefined;
+  /** What decoding the AP-REQ learned: the ticket's session key, the initiator's subkey. */
+  private ticketKeys: readonly KeyEntry[] | undefined;
   private keys: GssContextKeys | undefined;
   private sendSequence = 0;
   private receiveSequence = 0;
@@ -96,22 +99,28 @@ export class SaslGssapiServer {
 
   private async onInitial(token: Buffer, transport: TransportPacket): Promise<ServerReply> {
     const { gss } = this.options;
+    // The first token: the acceptor is created and stepped in one worker call.
+    const accepting: Promise<GssCallResult<GssServerStep & { handle?: GssHandle }>> = this.handle ? gss.serverStep(this.handle, token.toString('base64')) : gss.serverAccept(this.options.service, token.toString('base64'));
+    // While MIT works on the token in its worker, decode it for the Exchange here (should the
+    // decoder throw, the call's own failure must not go unhandled).
+    accepting.catch(() => undefined);
+    const decoded = this.decoder.decode('client-to-server', token);
+    this.apReq ??= token;
+    this.ticketKeys ??= this.decoder.lastLearned;
     let step;
     try {
-      if (!this.handle) this.handle = (await gss.createServer(this.options.service)).value.handle;
-      step = await gss.serverStep(this.handle, token.toString('base64'));
+      step = await accepting;
     } catch (error) {
       if (!(error instanceof GssError)) throw error;
-      this.record('client-to-server', token, transport, { trace: error.trace, error: error.message });
+      this.options.recorder.add(stepOf(decoded, 'client-to-server', token, transport, { trace: error.trace, error: error.message }));
       return this.fail(error.message, error.kind === 'gss' ? 'GSS failure' : `GSS worker ${error.kind}`);
     }
-    this.record('client-to-server', token, transport, { trace: step.trace });
-    if (step.value.complete) this.handle = undefined; // the worker released it
-    this.apReq ??= token;
+    this.options.recorder.add(stepOf(decoded, 'client-to-server', token, transport, { trace: step.trace }));
+    this.handle = step.value.complete ? undefined : (step.value.handle ?? this.handle); // a complete context: the worker released it
     const response = Buffer.from(step.value.response, 'base64');
     if (!step.value.complete) return this.challenge(response, 'challenge (GSS continue)');
     this.username = step.value.username;
-    this.keys = contextKeysFrom(this.apReq, response, { keytab: this.options.keytab });
+    this.keys = contextKeysFrom(this.apReq, response, this.keySource());
     this.sendSequence = this.keys.acceptorSequence;
     this.receiveSequence = this.keys.initiatorSequence;
     if (response.length > 0) {
@@ -119,6 +128,16 @@ export class SaslGssapiServer {
       return this.challenge(response, 'challenge (AP-REP)');
     }
     return this.sendOffer();
+  }
+
+  /**
+   * Decoding the AP-REQ for the Exchange opened its ticket already: the keys it learned (the
+   * ticket's session key among them) open the authenticator without decrypting the ticket again.
+   * When the decoder could not open the ticket, the keytab says why.
+   */
+  private keySource(): ContextKeySource {
+    const learned = this.ticketKeys ?? [];
+    return learned.length > 0 ? { sessionKeys: learned } : { keytab: this.options.keytab };
   }
 
   private onEmpty(token: Buffer, transport: TransportPacket): ServerReply {

@@ -5,7 +5,9 @@
  *     without and with KRB5_TRACE (the workers always trace),
  *   - through one GSS worker holding both roles, and through two (initiator and acceptor
  *     profiles apart, as the bench runs them): IPC, guards, and trace capture included.
- * And the same with 8 establishments at once (calls to a worker are pipelined).
+ * And the same with 8 establishments at once (calls to a worker are pipelined; a worker runs them
+ * one at a time), also with the acceptor side on a pool of workers (one per core) that takes each
+ * AP-REQ in one call (serverAccept), as the broker's GSSAPI-KERBEROS listener does.
  * Separately, printed: how long a worker takes to start (fork → binding loaded).
  * Needs the build (npx electron-vite build): the supervisor forks out/main/gss-worker.js.
  */
@@ -15,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
 import { labProfile } from '../../main/gss/profiles';
-import { GssSupervisor, type GssWorker } from '../../main/gss/supervisor';
+import { acceptorPoolSize, GssSupervisor, type GssWorker } from '../../main/gss/supervisor';
 import type { KerberosProfile } from '../../main/gss/types';
 import { createTestRealm, type TestRealm } from '../helpers/lab';
 
@@ -39,6 +41,7 @@ let supervisor: GssSupervisor;
 let both: GssWorker;
 let initiator: GssWorker;
 let acceptor: GssWorker;
+let acceptorPool: GssWorker;
 let binding: Binding;
 let traceDir: string;
 const savedEnv = { ...process.env };
@@ -58,7 +61,10 @@ beforeAll(async () => {
   both = supervisor.worker(profile('lab', { client: true, server: true }));
   initiator = supervisor.worker(profile('lab-initiator', { client: true }));
   acceptor = supervisor.worker(profile('lab-acceptor', { server: true }));
+  acceptorPool = supervisor.worker(profile('lab-acceptor-pool', { server: true }), { poolSize: acceptorPoolSize() });
   await Promise.all([both.start(), initiator.start(), acceptor.start()]);
+  // The pool's members start when the ones running are busy: fill it before measuring.
+  await Promise.all(Array.from({ length: acceptorPoolSize() * 2 }, () => establishWithAccept(initiator, acceptorPool)));
   // In-process: the lab's variables in this process's environment before the first GSS call.
   for (const name of ['KRB5_CONFIG', 'KRB5CCNAME', 'KRB5_KTNAME', 'KRB5RCACHEDIR'] as const) process.env[name] = lab.env[name];
   delete process.env.KRB5_TRACE;
@@ -66,7 +72,7 @@ beforeAll(async () => {
   traceDir = mkdtempSync(path.join(os.tmpdir(), 'kbench-gss-bench-'));
   const workerStarts = await measureWorkerStarts(5);
   console.log(`GSS worker start (fork → binding loaded), ${workerStarts.length} starts: ${workerStarts.map((ms) => ms.toFixed(0)).join(', ')} ms`);
-});
+}, 60_000);
 
 afterAll(async () => {
   await supervisor?.dispose();
@@ -107,6 +113,16 @@ async function establishThroughWorkers(client: GssWorker, server: GssWorker): Pr
   await Promise.all([client.release(initiatorContext), server.release(acceptorContext)]);
 }
 
+/** The acceptor in one call per AP-REQ (serverAccept): what the broker does. */
+async function establishWithAccept(client: GssWorker, server: GssWorker): Promise<void> {
+  const initiatorContext = (await client.createClient(SERVICE)).value.handle;
+  const apReq = await client.clientStep(initiatorContext, '');
+  const accepted = await server.serverAccept(SERVICE, apReq.value.response);
+  const done = await client.clientStep(initiatorContext, accepted.value.response);
+  if (!done.value.complete || !accepted.value.complete) throw new Error('the context did not complete');
+  await client.release(initiatorContext);
+}
+
 describe('full GSS context establishments (AP-REQ, AP-REP, mutual auth) against the lab KDC', () => {
   bench('in process (baseline): binding loaded here, no trace', async () => {
     delete process.env.KRB5_TRACE;
@@ -123,6 +139,9 @@ describe('full GSS context establishments (AP-REQ, AP-REP, mutual auth) against 
   bench('two GSS workers (initiator and acceptor profiles), trace captured per call', async () => {
     await establishThroughWorkers(initiator, acceptor);
   });
+  bench('two GSS workers, the acceptor in one call (serverAccept)', async () => {
+    await establishWithAccept(initiator, acceptor);
+  });
 });
 
 /** A broker authenticating many clients at once: calls to one worker are pipelined. */
@@ -134,6 +153,9 @@ describe(`${BATCH} concurrent context establishments (one batch per iteration)`,
   });
   bench('two GSS workers (initiator and acceptor profiles)', async () => {
     await Promise.all(Array.from({ length: BATCH }, () => establishThroughWorkers(initiator, acceptor)));
+  });
+  bench(`initiator worker, acceptor pool of ${acceptorPoolSize()} workers (serverAccept)`, async () => {
+    await Promise.all(Array.from({ length: BATCH }, () => establishWithAccept(initiator, acceptorPool)));
   });
 });
 

@@ -165,6 +165,22 @@ describe.skipIf(skipUnlessJdk)('the Java GSS engine with the lab realm', () => {
     expect(refused.message).toMatch(/needs the Java engine: the kerberos binding imports every target as a host-based service/);
   });
 
+  it('serverAccept on Java: created and stepped in two calls, a complete context leaves no handle; a replay fails with Java\'s words', async () => {
+    const java = supervisor.worker(javaClient);
+    const handle = (await java.createClient(SERVICE, { mech: 'krb5' })).value.handle;
+    const token = (await java.clientStep(handle, '')).value.response;
+    const server = supervisor.worker(javaServer);
+    const accepted = await server.serverAccept(SERVICE, token);
+    expect(accepted.value).toMatchObject({ complete: true, username: `alice@${lab.name}` });
+    expect(accepted.value.handle).toBeUndefined();
+    expect(accepted.trace.length).toBeGreaterThan(0);
+    await expect(java.clientStep(handle, accepted.value.response)).resolves.toMatchObject({ value: { complete: true } });
+    const replay = await rejection(server.serverAccept(SERVICE, token));
+    expect(replay.kind).toBe('gss');
+    expect(replay.message).toMatch(/replay/i);
+    await java.release(handle);
+  });
+
   it("keeps runtimes apart: the same profile id on 'mit' and 'java' runs in two processes", async () => {
     const onMit = supervisor.worker(mitClient);
     const onJava = supervisor.worker(javaClient);

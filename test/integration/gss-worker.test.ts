@@ -251,6 +251,55 @@ describe('GSS workers with the lab realm', () => {
     expect(events).toContainEqual(expect.objectContaining({ type: 'started', profileId: 'lab', pid: worker.pid }));
   });
 
+  it('accepts in one call: a complete context leaves no handle, a refused token nothing at all', async () => {
+    const initiator = supervisor.worker(clientProfile(lab));
+    const acceptor = supervisor.worker(serverProfile(lab, 'accept-once'));
+    const client = await initiator.createClient(SERVICE);
+    const apReq = await initiator.clientStep(client.value.handle, '');
+    const accepted = await acceptor.serverAccept(SERVICE, apReq.value.response);
+    expect(accepted.value).toEqual({ response: expect.any(String), complete: true, username: `alice@${lab.name}`, targetName: null });
+    expect(accepted.trace.join('\n')).toContain(`Decrypted AP-REQ with server principal mqtt/localhost@${lab.name}`);
+    await expect(initiator.clientStep(client.value.handle, accepted.value.response)).resolves.toMatchObject({ value: { complete: true } });
+    // The same AP-REQ again: MIT's replay cache refuses it, and no context is kept.
+    const replay = await rejection(acceptor.serverAccept(SERVICE, apReq.value.response));
+    expect(replay.kind).toBe('gss');
+    expect(replay.message).toMatch(/Request is a replay/);
+    expect((await rejection(acceptor.serverAccept(SERVICE, '!!!!'))).kind).toBe('guard');
+  });
+
+  it('spreads new contexts over a pool; a handle stays with its worker, and a member that dies takes only its own contexts', async () => {
+    const initiator = supervisor.worker(clientProfile(lab));
+    const pool = supervisor.worker(serverProfile(lab, 'pool'), { poolSize: 2 });
+    const apReqs = async (count: number) =>
+      Promise.all(Array.from({ length: count }, async () => {
+        const client = await initiator.createClient(SERVICE);
+        return (await initiator.clientStep(client.value.handle, '')).value.response;
+      }));
+    // Two at once: the second finds the first member busy and starts another.
+    const [first, second] = await Promise.all((await apReqs(2)).map((apReq) => pool.serverAccept(SERVICE, apReq)));
+    const acceptedBy = [first!, second!].map((accepted) => parseTraceLine(accepted.trace.find((line) => parseTraceLine(line))!)!.pid);
+    expect(new Set(acceptedBy).size).toBe(2);
+    expect(supervisor.pids('pool').sort()).toEqual([...acceptedBy].sort());
+
+    // One acceptor handle on each member, then one member dies.
+    const handles = (await Promise.all([pool.createServer(SERVICE), pool.createServer(SERVICE)])).map((created) => created.value.handle);
+    expect(new Set(handles.map((handle) => handle.split('-')[1])).size).toBe(2);
+    const [killed, survivor] = supervisor.pids('pool');
+    process.kill(killed!, 'SIGKILL');
+    await until(() => processGone(killed!) && !supervisor.pids('pool').includes(killed!));
+    const tokens = await apReqs(2);
+    const outcomes = await Promise.allSettled(handles.map((handle, i) => pool.serverStep(handle, tokens[i]!)));
+    const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    expect(lost).toHaveLength(1);
+    expect((lost[0]!.reason as GssError).kind).toBe('crash');
+    expect((lost[0]!.reason as GssError).message).toMatch(new RegExp(`context lost: .* \\(pid ${killed}\\), which was killed by SIGKILL`));
+    expect(outcomes.find((o) => o.status === 'fulfilled')).toMatchObject({ value: { value: { complete: true, username: `alice@${lab.name}` } } });
+    // New contexts go on: to the survivor, or a fresh member in the dead one's place.
+    const [next] = await apReqs(1);
+    await expect(pool.serverAccept(SERVICE, next!)).resolves.toMatchObject({ value: { complete: true } });
+    expect(supervisor.pids('pool')).toContain(survivor);
+  });
+
   it('reports a signal that kills the worker in the middle of a call', async () => {
     const worker = supervisor.worker(fullProfile(lab, 'killed'));
     await worker.start();
