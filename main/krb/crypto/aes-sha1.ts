@@ -8,9 +8,10 @@
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { KrbCryptoError } from '../errors';
 import { ENCTYPES } from '../names';
-import { aesCtsDecrypt, aesCtsEncrypt } from './aes-cts';
+import { aesCtsEncrypt } from './aes-cts';
+import { cachedCtsDecipher } from './cts';
 import { confounderOrRandom, iterationCount, requireKeyLength, requireMinLength, requireUsage, utf8Bytes } from './inputs';
-import { hmac, macEquals } from './mac';
+import { cachedHmacKey, hmac, macEquals } from './mac';
 import { derivedKey, simplifiedProfileKeys, type UsageKeys, cachedUsageKeys } from './rfc3961';
 import type { EncryptionType } from './types';
 
@@ -68,11 +69,13 @@ function makeAesSha1(id: AesSha1Id): EncryptionType {
       const { Ke, Ki } = keysFor(key, usage);
       requireMinLength(ciphertext, CONFOUNDER_LENGTH + MAC_LENGTH, `${name} ciphertext`);
       const split = ciphertext.length - MAC_LENGTH;
-      const data = aesCtsDecrypt(Ke, undefined, ciphertext.subarray(0, split));
-      if (!macEquals(ciphertext.subarray(split), hmac('sha1', Ki, data).subarray(0, MAC_LENGTH))) {
+      // Deciphered behind a block of room where the HMAC's inner pad goes: one hash call, no copy.
+      const mac = cachedHmacKey('sha1', Ki);
+      const padded = cachedCtsDecipher('aes', Ke).decrypt(undefined, ciphertext.subarray(0, split), mac.block);
+      if (!macEquals(ciphertext.subarray(split), mac.ofPadded(padded).subarray(0, MAC_LENGTH))) {
         throw new KrbCryptoError('integrity', `${name} decryption with key usage ${usage} failed the integrity check: wrong key, wrong usage or corrupted ciphertext`);
       }
-      return data.subarray(CONFOUNDER_LENGTH);
+      return padded.subarray(mac.block + CONFOUNDER_LENGTH);
     },
 
     checksum,

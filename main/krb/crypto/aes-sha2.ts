@@ -10,9 +10,10 @@
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { KrbCryptoError } from '../errors';
 import { ENCTYPES } from '../names';
-import { AES_BLOCK, aesCtsDecrypt, aesCtsEncrypt } from './aes-cts';
+import { AES_BLOCK, aesCtsEncrypt } from './aes-cts';
+import { cachedCtsDecipher } from './cts';
 import { confounderOrRandom, iterationCount, requireKeyLength, requireMinLength, requireUsage, utf8Bytes } from './inputs';
-import { hmac, macEquals } from './mac';
+import { cachedHmacKey, hmac, macEquals } from './mac';
 import { KEY_USAGE_SEED, usageConstant, type UsageKeys, cachedUsageKeys } from './rfc3961';
 import type { EncryptionType } from './types';
 
@@ -62,7 +63,7 @@ function makeAesSha2(id: AesSha2Id): EncryptionType {
   const name = ENCTYPES[id]!;
   const { hash, keyLength, macLength } = PROFILE[id];
   const keysFor = (key: Uint8Array, usage: number): UsageKeys => cachedUsageKeys(id, key, usage, () => aesSha2UsageKeys(id, key, usage));
-  const mac = (Ki: Uint8Array, c: Uint8Array): Buffer => hmac(hash, Ki, ZERO_IV, c).subarray(0, macLength);
+  const mac = (Ki: Uint8Array, c: Uint8Array): Buffer => cachedHmacKey(hash, Ki).of(ZERO_IV, c).subarray(0, macLength);
 
   const checksum = (key: Uint8Array, usage: number, data: Uint8Array): Buffer =>
     hmac(hash, keysFor(key, usage).Kc, data).subarray(0, macLength);
@@ -100,7 +101,7 @@ function makeAesSha2(id: AesSha2Id): EncryptionType {
       if (!macEquals(ciphertext.subarray(c.length), mac(Ki, c))) {
         throw new KrbCryptoError('integrity', `${name} decryption with key usage ${usage} failed the integrity check: wrong key, wrong usage or corrupted ciphertext`);
       }
-      return aesCtsDecrypt(Ke, ZERO_IV, c).subarray(CONFOUNDER_LENGTH);
+      return cachedCtsDecipher('aes', Ke).decrypt(ZERO_IV, c).subarray(CONFOUNDER_LENGTH);
     },
 
     checksum,

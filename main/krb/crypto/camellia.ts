@@ -19,7 +19,7 @@ import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { KrbCryptoError } from '../errors';
 import { ENCTYPES } from '../names';
 import { cmac } from './cmac';
-import { CTS_BLOCK, ctsDecrypt, ctsEncrypt } from './cts';
+import { cachedCtsDecipher, CTS_BLOCK, ctsEncrypt } from './cts';
 import { confounderOrRandom, iterationCount, requireKeyLength, requireMinLength, requireUsage, utf8Bytes } from './inputs';
 import { macEquals } from './mac';
 import { cachedUsageKeys, KEY_USAGE_SEED, usageConstant, type UsageKeys } from './rfc3961';
@@ -84,7 +84,7 @@ function camelliaDecrypt(id: CamelliaId, key: Uint8Array, usage: number, ciphert
   const { Ke, Ki } = keysFor(id, key, usage);
   requireMinLength(ciphertext, CONFOUNDER_LENGTH + MAC_LENGTH, `${name} ciphertext`);
   const split = ciphertext.length - MAC_LENGTH;
-  const data = ctsDecrypt('camellia', Ke, undefined, ciphertext.subarray(0, split));
+  const data = cachedCtsDecipher('camellia', Ke).decrypt(undefined, ciphertext.subarray(0, split));
   if (!macEquals(ciphertext.subarray(split), cmac('camellia', Ki, data))) {
     throw new KrbCryptoError('integrity', `${name} decryption with key usage ${usage} failed the integrity check: wrong key, wrong usage or corrupted ciphertext`);
   }

@@ -14,6 +14,7 @@ import { confounderOrRandom, decodeUtf8, requireKeyLength, requireMinLength, req
 import { digest, hmac, macEquals } from './mac';
 import { md4 } from './md4';
 import { rc4 } from './rc4';
+import { cachedDerivation } from './rfc3961';
 import type { EncryptionType } from './types';
 
 const NAME = ENCTYPES[23]!;
@@ -39,9 +40,9 @@ function littleEndian32(value: number): Buffer {
   return out;
 }
 
-/** K1: the per-usage key. */
+/** K1: the per-usage key, cached like the RFC 3961 derived keys (a conversation reuses a few). */
 function usageKey(key: Uint8Array, msUsage: number): Buffer {
-  return hmac('md5', key, littleEndian32(msUsage));
+  return cachedDerivation(23, key, msUsage, () => hmac('md5', key, littleEndian32(msUsage)));
 }
 
 /** Decrypts with one Microsoft usage number; null when the checksum does not match. */

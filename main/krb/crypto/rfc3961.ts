@@ -71,21 +71,78 @@ export function simplifiedProfileKeys(key: Uint8Array, usage: number, dk: (key: 
 /**
  * Derived keys are pure functions of (enctype, key, usage) and cost several AES operations each;
  * a conversation uses the same few over and over (a broker handshake decrypts with the same
- * session key three times). A small least-recently-used cache keeps them.
+ * session key three times, a capture decrypts every ticket with one keytab key). A small
+ * least-recently-used cache keeps them. A hit only stamps the entry (re-inserting into the Map
+ * would cost more than the decryption it saves); the eviction on a miss finds the oldest stamp.
  */
 const USAGE_KEY_CACHE_SIZE = 512;
-const usageKeyCache = new Map<string, UsageKeys>();
+interface CacheEntry {
+  keys: unknown;
+  used: number;
+  evicted: boolean;
+}
+const usageKeyCache = new Map<string, CacheEntry>();
+let usageClock = 0;
+
+/**
+ * The entries last found for a key buffer, by enctype and usage: a key ring hands the same
+ * buffer over and over, and naming its bytes as a string for the Map costs more than the rest
+ * of the lookup. Held weakly by the buffer; `bytes` is a copy, so a buffer changed in place is
+ * looked up again. At most PER_KEY_OBJECT entries each, and an entry the LRU evicted is not used.
+ */
+const PER_KEY_OBJECT = 16;
+const byKeyObject = new WeakMap<Uint8Array, { bytes: Uint8Array; entries: Map<number, CacheEntry> }>();
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function evictLeastRecentlyUsed(): void {
+  let oldest: string | undefined;
+  let oldestUse = Infinity;
+  for (const [id, entry] of usageKeyCache) {
+    if (entry.used < oldestUse) [oldest, oldestUse] = [id, entry.used];
+  }
+  if (oldest === undefined) return;
+  usageKeyCache.get(oldest)!.evicted = true;
+  usageKeyCache.delete(oldest);
+}
+
+function rememberForKeyObject(key: Uint8Array, slot: number, entry: CacheEntry): void {
+  let known = byKeyObject.get(key);
+  if (!known || !sameBytes(known.bytes, key)) {
+    known = { bytes: Uint8Array.from(key), entries: new Map() };
+    byKeyObject.set(key, known);
+  }
+  if (known.entries.size >= PER_KEY_OBJECT) known.entries.clear();
+  known.entries.set(slot, entry);
+}
 
 export function cachedUsageKeys(enctype: number, key: Uint8Array, usage: number, derive: () => UsageKeys): UsageKeys {
-  const id = `${enctype}:${usage}:${Buffer.from(key).toString('base64')}`;
-  const hit = usageKeyCache.get(id);
-  if (hit) {
-    usageKeyCache.delete(id);
-    usageKeyCache.set(id, hit);
-    return hit;
+  return cachedDerivation(enctype, key, usage, derive);
+}
+
+/** The same cache for an enctype whose per-usage keys take another shape (RC4-HMAC's K1). */
+export function cachedDerivation<T>(enctype: number, key: Uint8Array, usage: number, derive: () => T): T {
+  const slot = enctype * 2 ** 32 + usage; // usages are 32-bit, enctypes small: exact in a double
+  const known = byKeyObject.get(key);
+  const quick = known && sameBytes(known.bytes, key) ? known.entries.get(slot) : undefined;
+  if (quick && !quick.evicted) {
+    quick.used = ++usageClock;
+    return quick.keys as T;
   }
-  const keys = derive();
-  usageKeyCache.set(id, keys);
-  if (usageKeyCache.size > USAGE_KEY_CACHE_SIZE) usageKeyCache.delete(usageKeyCache.keys().next().value!);
-  return keys;
+  const id = `${enctype}:${usage}:${Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1')}`; // a view, not a copy
+  let entry = usageKeyCache.get(id);
+  if (entry) {
+    entry.used = ++usageClock;
+  } else {
+    const keys = derive();
+    if (usageKeyCache.size >= USAGE_KEY_CACHE_SIZE) evictLeastRecentlyUsed();
+    entry = { keys, used: ++usageClock, evicted: false };
+    usageKeyCache.set(id, entry);
+  }
+  rememberForKeyObject(key, slot, entry);
+  return entry.keys as T;
 }
