@@ -8,6 +8,7 @@
  * `output` for the gateway to frame, inspect and forward.
  */
 import { Duplex } from 'node:stream';
+import type { Admission } from './gateway';
 
 export interface AedesLinkHandlers {
   /** aedes wrote these bytes (pieces of packets: mqtt-packet writes one packet in several writes). */
@@ -19,7 +20,14 @@ export interface AedesLinkHandlers {
 }
 
 export class AedesLink extends Duplex {
-  constructor(private readonly handlers: AedesLinkHandlers) {
+  /**
+   * @param admission what the gateway decided: aedes's `authenticate` hook admits a connection
+   * only when it arrives on a link that carries one.
+   */
+  constructor(
+    readonly admission: Admission,
+    private readonly handlers: AedesLinkHandlers,
+  ) {
     super();
   }
 

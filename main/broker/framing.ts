@@ -260,7 +260,7 @@ export class PacketParser {
       if (failure instanceof BadStringError) {
         // The parser counts from the end of the fixed header; the packet's bytes from its start.
         const at = (readFixedHeader(bytes)?.headerLength ?? 0) + failure.bodyOffset;
-        throw new MalformedPacketError(`the UTF-8 Encoded String at byte ${at} ${failure.problem}`, at);
+        throw new MalformedPacketError(`the ${failure.field} at byte ${at} ${failure.problem}`, at);
       }
       throw new MalformedPacketError(failure?.message ?? 'packet ends before its fields do');
     }
@@ -278,22 +278,34 @@ export class PacketParser {
   }
 }
 
-/** The parts of mqtt-packet's parser that strings are read with (not in its typings). */
+/** The parts of mqtt-packet's parser that strings and property values are read with (not in its typings). */
 interface StringReader {
   _parseString(): string | null;
+  _parseByType(type: string): unknown;
   _list: { slice(start: number, end: number): Buffer };
   _pos: number;
 }
 
-/** A string checkStrings refused, where it starts after the fixed header, and why. */
+/** A string or property value checkStrings refused, where it starts after the fixed header, and why. */
 class BadStringError extends Error {
   constructor(
     readonly bodyOffset: number,
     readonly problem: string,
+    /** "UTF-8 Encoded String", "UTF-8 String Pair property" … (§1.5). */
+    readonly field = 'UTF-8 Encoded String',
   ) {
-    super(`the UTF-8 Encoded String at byte ${bodyOffset} of the packet body ${problem}`);
+    super(`the ${field} at byte ${bodyOffset} of the packet body ${problem}`);
   }
 }
+
+/** How a property value of each mqtt-packet type is named in §1.5, and its "could not read" value. */
+const PROPERTY_VALUES: Record<string, { field: string; unread: (value: unknown) => boolean }> = {
+  string: { field: 'UTF-8 Encoded String property', unread: (v) => v === null },
+  binary: { field: 'Binary Data property', unread: (v) => v === null },
+  pair: { field: 'UTF-8 String Pair property', unread: (v) => (v as { name: unknown; value: unknown }).name === null || (v as { name: unknown; value: unknown }).value === null },
+  int16: { field: 'Two Byte Integer property', unread: (v) => v === -1 },
+  int32: { field: 'Four Byte Integer property', unread: (v) => v === -1 },
+};
 
 /**
  * mqtt-packet reads every UTF-8 Encoded String (§1.5.4) with Buffer.toString, which turns bytes
@@ -314,6 +326,18 @@ function checkStrings(parser: ReturnType<typeof mqttPacket.parser>): void {
     if (!isUtf8(bytes)) throw new BadStringError(lengthAt, 'is not well-formed UTF-8 (MQTT-1.5.4-1)');
     if (bytes.includes(0)) throw new BadStringError(lengthAt, 'contains U+0000 (MQTT-1.5.4-2)');
     return text;
+  };
+  // mqtt-packet 9.0.2 reports a string it cannot read (its length runs past the packet) as null,
+  // and every caller but the property reader refuses that; properties keep the null (a User
+  // Property named null, an Authentication Data of null), which throws later, far from the bytes.
+  const readByType = reader._parseByType;
+  if (typeof readByType !== 'function') throw new Error('mqtt-packet has changed: its parser has no _parseByType, so property values cannot be checked');
+  reader._parseByType = function (this: StringReader, type: string) {
+    const valueAt = this._pos;
+    const value = readByType.call(this, type);
+    const kind = PROPERTY_VALUES[type];
+    if (kind?.unread(value)) throw new BadStringError(valueAt, 'runs past the end of the packet', kind.field);
+    return value;
   };
 }
 

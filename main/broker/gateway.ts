@@ -25,7 +25,9 @@
  *     CONNACK 0x8C, but a DISCONNECT cannot carry 0x8C);
  *   - re-authentication that authenticates a different principal → DISCONNECT 0x87.
  */
+import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import type { Aedes, AuthenticateError, Client } from 'aedes';
 import type { IAuthPacket, IConnackPacket, IConnectPacket, Packet } from 'mqtt-packet';
 import type { Exchange, ExchangeStep, ExchangeVerdict, StepDirection, TransportPacket } from '../exchange/model';
@@ -128,7 +130,6 @@ export function identityOf(client: Client | null | undefined): AuthIdentity | un
 }
 
 export class Gateway {
-  private readonly admissions = new WeakMap<object, Admission>();
   private readonly connections = new Set<GatewayConnection>();
 
   constructor(readonly options: GatewayOptions) {}
@@ -149,11 +150,6 @@ export class Gateway {
     return this.connections.size;
   }
 
-  /** Called by a connection as it hands its stream to aedes. */
-  admit(link: AedesLink, admission: Admission): void {
-    this.admissions.set(link, admission);
-  }
-
   /**
    * aedes's `authenticate` hook: admit only connections the gateway handed over, and give the
    * hooks the identity. A connection that reached aedes any other way gets return code 5.
@@ -164,7 +160,9 @@ export class Gateway {
     _password: Buffer | undefined,
     done: (error: AuthenticateError | null, success: boolean | null) => void,
   ): void => {
-    const admission = this.admissions.get(client.conn);
+    // The admission travels on the link the gateway gave aedes (not in a WeakMap: one entry per
+    // connect makes every garbage collection walk them).
+    const admission = client.conn instanceof AedesLink ? client.conn.admission : undefined;
     if (!admission) {
       const refusal = Object.assign(new Error('not admitted by the enhanced-authentication gateway'), { returnCode: 5 });
       done(refusal as unknown as AuthenticateError, false);
@@ -199,6 +197,14 @@ interface AuthRun {
   deadline?: AuthDeadline;
 }
 
+/**
+ * A plain TCP socket whose writes have all completed: libuv has handed every byte to the kernel.
+ * (A TLS socket may still hold a record, a WebSocket stream a frame: those end and wait.)
+ */
+function flushedToKernel(stream: Duplex): boolean {
+  return stream instanceof net.Socket && !(stream instanceof TLSSocket) && stream.writableLength === 0 && !stream.connecting;
+}
+
 /** How long a closing connection may take to flush its last packet before it is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
 /** Packets queued while an authenticator works; beyond this the client is not read. */
@@ -228,8 +234,11 @@ class GatewayConnection {
   private aedesConnackSeen = false;
   /** The listener's chain decided this connection (kerberos: the conversation completes it). */
   private chainDecision: ChainDecision | undefined;
-  /** Ends a slow chain method (a custom server) when the connection goes. */
-  private readonly chainAbort = new AbortController();
+  /**
+   * Ends a slow chain method (a custom server) when the connection goes. Made only for a chain:
+   * aborting one builds a DOMException, a cost every anonymous connect would pay otherwise.
+   */
+  private chainAbort: AbortController | undefined;
   /** kerberos ended the chain and its conversation's outcome is in the trace. */
   private chainSettled = false;
 
@@ -422,6 +431,13 @@ class GatewayConnection {
     const meta = this.exchange.exchange.meta!;
     meta.clientId = packet.clientId;
     meta.protocolVersion = String(this.version);
+    if (this.version === 3 && packet.clientId === '') {
+      // MQTT 3.1 §3.1: a Client Identifier of 1 to 23 characters; mqtt-packet reads an empty one
+      // but cannot write the CONNECT aedes would get after authentication (return code 2 instead).
+      this.recordPacket('client-to-server', packet);
+      this.refuse(ReasonCode.ClientIdentifierNotValid, 'MQTT 3.1 needs a Client Identifier (1 to 23 characters); this CONNECT has an empty one');
+      return undefined;
+    }
     const properties = this.version === 5 ? packet.properties : undefined;
     if (this.listener.chain && !(properties?.authenticationData !== undefined && properties.authenticationMethod === undefined)) {
       return this.judgeByChain(this.listener.chain, packet);
@@ -467,6 +483,7 @@ class GatewayConnection {
     // The authenticator records a CONNECT it takes (with its token); otherwise the gateway does.
     if (!enhancing) this.recordPacket('client-to-server', packet);
     this.exchange.exchange.mechanism = `chain: ${chain.methods.map((m) => m.kind).join(', ') || 'no methods'}`;
+    this.chainAbort = new AbortController();
     const { decision, action } = await judge(chain, credentials, this.chainAbort.signal, this.exchange);
     if (this.phase !== 'deciding') return; // the deadline passed or the client went while the chain judged
     this.chainDecision = decision;
@@ -660,7 +677,9 @@ class GatewayConnection {
   private handOff(connectBytes: Buffer, identity?: AuthIdentity): void {
     this.connectDeadline.clear();
     this.phase = 'handing-off';
-    const link = new AedesLink({
+    const attributes = this.chainDecision?.attributes;
+    const admission: Admission = { identity, method: this.method, listener: this.listener.info, remoteAddress: this.remoteAddress, ...(attributes ? { attributes } : {}) };
+    const link = new AedesLink(admission, {
       output: (chunks, done) => this.fromAedes(chunks, done),
       drained: () => {
         this.linkFull = false;
@@ -669,9 +688,6 @@ class GatewayConnection {
       closed: (error) => this.guard(() => this.onAedesClosed(error)),
     });
     this.link = link;
-    const attributes = this.chainDecision?.attributes;
-    const admission: Admission = { identity, method: this.method, listener: this.listener.info, remoteAddress: this.remoteAddress, ...(attributes ? { attributes } : {}) };
-    this.gateway.admit(link, admission);
     const client = this.gateway.options.aedes.handle(link) as GatewayClient;
     client.kbenchIdentity = identity;
     client.kbenchAdmission = admission;
@@ -944,9 +960,15 @@ class GatewayConnection {
     this.stopTimers();
     this.queue.length = 0;
     const stream = this.stream;
-    if (afterRefusal) setTimeout(() => stream.destroy(), CLOSE_GRACE_MS).unref();
-    else stream.once('finish', () => stream.destroy());
-    stream.end();
+    if (!afterRefusal && flushedToKernel(stream)) {
+      // As aedes does with its own sockets: everything written is with the kernel, which sends
+      // it before the FIN of close(2) — no shutdown and no wait for 'finish'.
+      stream.destroy();
+    } else {
+      if (afterRefusal) setTimeout(() => stream.destroy(), CLOSE_GRACE_MS).unref();
+      else stream.once('finish', () => stream.destroy());
+      stream.end();
+    }
     this.link?.destroy();
   }
 
@@ -959,14 +981,14 @@ class GatewayConnection {
 
   private stopTimers(): void {
     this.connectDeadline.clear();
-    this.chainAbort.abort();
+    this.chainAbort?.abort();
     if (this.auth) this.endRun(this.auth);
   }
 
   private onConnectDeadline(): void {
     const ms = this.listener.authDeadlineMs;
     if (this.phase === 'deciding') {
-      this.chainAbort.abort();
+      this.chainAbort?.abort();
       this.refuse(ReasonCode.NotAuthorized, `the authentication chain did not decide within ${this.connectDeadline.description}`);
     } else if (this.phase === 'awaiting-connect') {
       this.exchange.add({ direction: 'client-to-server', transport: { protocol: 'mqtt', packet: 'CONNECT' }, error: `no CONNECT within ${ms} ms` });

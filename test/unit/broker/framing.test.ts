@@ -186,6 +186,44 @@ describe('parsePacket and PacketParser', () => {
   });
 });
 
+describe('property values that run past the end of the packet', () => {
+  // The fuzzer's CONNECT (test/fuzz/mqtt-gateway.test.ts): a User Property name length 0x0048
+  // where the seed had 0x0001. mqtt-packet 9.0.2 kept a User Property named null; the gateway
+  // then let the client authenticate and failed with 0x83 replaying the CONNECT to aedes.
+  const fuzzed = Buffer.from(
+    '107900044d51545405ce003c43150009544553542d4543484f160005616c696365110000001e21000a270000100026000b6b62656e63682d737465700004686f6c642600486100013126000161000132000666757a7a2d31051800000005000a77696c6c2f746f7069630004676f6e650005616c69636500027077',
+    'hex',
+  );
+
+  it('is a Malformed Packet naming the property and its byte (User Property name)', () => {
+    expect(() => parsePacket(fuzzed)).toThrow('the UTF-8 String Pair property at byte 67 runs past the end of the packet');
+    // Byte 67 is where the User Property's name length (0x0048) starts.
+    expect(fuzzed.readUInt16BE(67)).toBe(0x48);
+  });
+
+  it.each([
+    ['Authentication Method', { authenticationMethod: 'GSSAPI' }, 'UTF-8 Encoded String property'],
+    ['Authentication Data', { authenticationData: Buffer.from('token') }, 'Binary Data property'],
+    ['Receive Maximum', { receiveMaximum: 10 }, 'Two Byte Integer property'],
+  ])('is a Malformed Packet when the %s is cut short inside the properties', (_name, properties, field) => {
+    const whole = generatePacket({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: '', clean: true, keepalive: 0, properties }, 5);
+    // Keep the declared lengths, drop the value's last byte and everything after it.
+    const propertiesEnd = 2 + 10 + 1 + whole[12]!;
+    const cut = Buffer.from(whole.subarray(0, propertiesEnd - 1));
+    cut[1] = cut.length - 2;
+    const error = (() => {
+      try {
+        parsePacket(cut);
+      } catch (caught) {
+        return caught as MalformedPacketError;
+      }
+    })();
+    expect(error).toBeInstanceOf(MalformedPacketError);
+    // Byte 14: the value, after the 10-byte variable header start, Property Length and identifier.
+    expect([error?.message, error?.offset]).toEqual([`the ${field} at byte 14 runs past the end of the packet`, 14]);
+  });
+});
+
 describe('UTF-8 Encoded Strings (MQTT-1.5.4-1, -2)', () => {
   /** A CONNECT whose Authentication Method bytes are replaced by `method` (same length as the placeholder). */
   function connectWithMethod(method: Buffer): { bytes: Buffer; at: number } {
