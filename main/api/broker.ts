@@ -4,11 +4,21 @@
  */
 import type { Exchange } from '../exchange/model';
 
+/** Where a listener listens: a host address and a port (0: a free one). */
+export interface BrokerAddress {
+  host: string;
+  port: number;
+}
+
 export interface BrokerStartOptions {
   /** Which listeners to open; each on its default port (1883, 8883, 8083), or a free one when taken. */
   tcp: boolean;
   tls: boolean;
   ws: boolean;
+  /** Listener addresses other than 127.0.0.1 on the default port (`kbench broker --tcp HOST:PORT`). */
+  addresses?: { tcp?: BrokerAddress; tls?: BrokerAddress; ws?: BrokerAddress };
+  /** TLS listener: this certificate and key (PEM files on the engine's machine) instead of the self-signed one. */
+  tlsFiles?: { certFile: string; keyFile: string };
   /** The lab realm's mqtt/localhost principal and service keytab, or a principal and keytab of your own. */
   credentials: 'lab' | 'custom';
   /** credentials 'lab': which lab realm, MIT or AD (default BENCH.TEST); it is brought up first. */
@@ -31,8 +41,25 @@ export interface BrokerStartOptions {
   holdDeadlineWhileStepping?: boolean;
   /** TLS listener: append its TLS secrets to this file (SSLKEYLOGFILE format), to decrypt captures of it. */
   keyLogFile?: string;
-  /** A BrokerAuthentication + BrokerListener YAML file: every listener authenticates through its chain. */
+  /**
+   * A BrokerAuthentication + BrokerListener YAML file: every listener authenticates through its
+   * chain. A kerberos method without a keytab of its own uses the lab realm (credentials 'lab') or
+   * `principal` and `keytab` (credentials 'custom').
+   */
   chainFile?: string;
+  /** chainFile: every listener on a free port instead of the YAML's. */
+  freePorts?: boolean;
+}
+
+/** A listener started from a chain file: its BrokerListener and the chain that judges its clients. */
+export interface BrokerListenerChain {
+  /** The BrokerListener's name in the YAML. */
+  listener: string;
+  /** The BrokerAuthentication's name. */
+  name?: string;
+  /** Method kinds in order ("usernamePassword", "kerberos" …). */
+  methods: string[];
+  authenticationEnabled: boolean;
 }
 
 export interface BrokerListenerStatus {
@@ -44,6 +71,8 @@ export interface BrokerListenerStatus {
   authDeadlineMs: number;
   /** It holds the deadline for a stepping bench probe on this machine. */
   holdDeadlineWhileStepping: boolean;
+  /** Started from a chain file: the chain behind this listener. */
+  chain?: BrokerListenerChain;
 }
 
 export interface BrokerStatus {
@@ -75,8 +104,13 @@ export interface ProbeStartOptions {
   url: string;
   /** Default mqtt@<host>. */
   service?: string;
-  profile: 'lab' | 'system';
+  /** The lab realm's profile, the system's, or one made of the user's own files (`paths`). */
+  profile: 'lab' | 'system' | 'custom';
+  /** profile 'custom': its krb5.conf, ccache and keytabs (paths on the engine's machine). */
+  paths?: ProbeProfilePaths;
   method: 'GSSAPI-KERBEROS' | 'GSSAPI';
+  /** The SASL security layer the client wants if the broker offers it (default none; EMQX offers none only). */
+  layer?: 'none' | 'integrity' | 'privacy';
   /** Pause before each packet until next() is called. */
   step: boolean;
   /** PEM CA file on the engine's machine (TLS). */
@@ -93,6 +127,13 @@ export interface ProbeStartOptions {
   cleanStart?: boolean;
   /** CONNECT properties besides the authentication ones (§3.1.2.11): a replay sends the captured ones. */
   connectProperties?: ProbeConnectProperties;
+}
+
+export interface ProbeProfilePaths {
+  krb5Config?: string;
+  ccache?: string;
+  keytab?: string;
+  clientKeytab?: string;
 }
 
 export interface ProbeConnectProperties {

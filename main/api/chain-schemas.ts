@@ -56,4 +56,15 @@ export const chainSchemas = {
   ]),
   hashPassword: z.tuple([z.object({ password: z.string().max(65_535), salt: z.string().max(1024).optional(), iterations: z.number().int().min(1).max(10_000_000).optional() }).strict()]),
   verifyPassword: z.tuple([z.object({ hash: z.string().min(1).max(4096), password: z.string().max(65_535) }).strict()]),
+  startCustomServer: z.tuple([
+    z
+      .object({
+        host: z.string().min(1).max(255).optional(),
+        port: z.number().int().min(0).max(65_535).optional(),
+        usersFile: FilePath.optional(),
+        allow: z.array(z.string().max(65_535)).max(10_000).optional(),
+      })
+      .strict(),
+  ]),
+  stopCustomServer: z.tuple([]),
 };

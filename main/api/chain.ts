@@ -96,6 +96,25 @@ export interface ChainTestResult extends ChainVerdict {
   exchange: Exchange;
 }
 
+/** The sample custom authentication server (HTTPS) a `custom` method can be tried against. */
+export interface ChainCustomServerOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: a free port. */
+  port?: number;
+  /** Users as Azure's passwords.toml lists them, but with the password in clear (a file on the engine's machine). */
+  usersFile?: string;
+  /** More users without attributes, "USER:PASSWORD" each. */
+  allow?: string[];
+}
+
+export interface ChainCustomServerStatus {
+  url: string;
+  /** Its self-signed certificate (made on first start in the data directory): the custom method's CA (caCertPem). */
+  caCertFile: string;
+  users: string[];
+}
+
 export interface ChainService {
   load(file: string): Promise<ChainLoadResult>;
   /** Writes the document back as Azure YAML (the same resources, in order); refuses an invalid one with its problems. */
@@ -105,4 +124,11 @@ export interface ChainService {
   /** `$pbkdf2-sha512$i=N,l=64$SALT$HASH` (random 16-byte salt, 210 000 iterations by default). */
   hashPassword(input: { password: string; salt?: string; iterations?: number }): Promise<{ hash: string }>;
   verifyPassword(input: { hash: string; password: string }): Promise<{ matches: boolean; why: string }>;
+  /**
+   * Starts the sample custom authentication server (replacing a running one): it passes the users
+   * listed and fails others. Each request is reported as a `chain.customServerRequest` line (never
+   * the password). A users file that does not parse fails naming its line (details: `field: 'users'`).
+   */
+  startCustomServer(options: ChainCustomServerOptions): Promise<ChainCustomServerStatus>;
+  stopCustomServer(): Promise<void>;
 }

@@ -46,7 +46,7 @@ export type MethodName<S extends ServiceName> = keyof BenchApi[S] & string;
 /** Every method of every service, by name. The preload builds its bridge from this list. */
 export const benchMethods = {
   system: ['doctor', 'info'],
-  keytab: ['read', 'add', 'remove', 'check', 'save'],
+  keytab: ['read', 'add', 'remove', 'merge', 'check', 'save'],
   ccache: ['read'],
   profile: ['read'],
   decoder: ['decode', 'decodeSession', 'explainKey'],
@@ -86,7 +86,7 @@ export const benchMethods = {
   capture: ['scan', 'cancel', 'exchange', 'export', 'open', 'replay'],
   http: ['serve', 'stop', 'status', 'exchanges', 'roleMappings', 'putRoleMapping', 'deleteRoleMapping', 'testRoleMapping', 'setSso', 'revealUserPasswords'],
   negotiate: ['start', 'next', 'view', 'close', 'predictSpn'],
-  chain: ['load', 'save', 'test', 'hashPassword', 'verifyPassword'],
+  chain: ['load', 'save', 'test', 'hashPassword', 'verifyPassword', 'startCustomServer', 'stopCustomServer'],
   export: ['targets', 'generate', 'save'],
   importer: ['read', 'test'],
   spn: ['build', 'validate', 'mapName', 'check'],

@@ -17,6 +17,8 @@ export interface BenchEvents {
   'lab.status': LabStatus;
   /** A broker connection's Exchange after a new step or verdict. */
   'broker.exchange': Exchange;
+  /** A broker connection's verdict was set or changed (connect, re-authentication, disconnect): one log line each. */
+  'broker.verdict': Exchange;
   'broker.status': BrokerStatus;
   /** A probe run after any change (a step, a pause, the verdict). */
   'probe.update': ProbeView;
@@ -27,6 +29,8 @@ export interface BenchEvents {
   'http.status': HttpEndpointStatus;
   /** A Negotiate probe run after any change. */
   'negotiate.update': NegotiateProbeView;
+  /** One request the sample custom authentication server decided: its log line (never the password). */
+  'chain.customServerRequest': { line: string };
 }
 
 export type BenchEventName = keyof BenchEvents;

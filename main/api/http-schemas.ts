@@ -69,7 +69,7 @@ export const httpSchemas = {
   status: z.tuple([]),
   exchanges: z.tuple([]),
   roleMappings: z.tuple([]),
-  putRoleMapping: z.tuple([MappingName, RoleMapping]),
+  putRoleMapping: z.tuple([MappingName, z.union([RoleMapping, z.string().max(4_000_000)])]),
   deleteRoleMapping: z.tuple([MappingName]),
   testRoleMapping: z.tuple([
     z.object({ principal: z.string().min(1).max(1024), removeRealmName: z.boolean().optional(), realmName: z.string().min(1).max(256).optional() }).strict(),

@@ -308,8 +308,12 @@ export interface HttpService {
   exchanges(): Promise<Exchange[]>;
   /** Every stored role mapping by name (the data directory's role-mappings.json). */
   roleMappings(): Promise<Record<string, RoleMapping>>;
-  /** Creates or replaces a mapping; `created` as ES answers. Invalid rules fail with ES's reason. */
-  putRoleMapping(name: string, mapping: RoleMapping): Promise<{ created: boolean }>;
+  /**
+   * Creates or replaces a mapping — given as a mapping, or as the JSON text of an ES
+   * `PUT _security/role_mapping/NAME` body; `created` as ES answers. An invalid one fails with
+   * ES's reason, and ES's error body (status 400) as the failure's details.
+   */
+  putRoleMapping(name: string, mapping: RoleMapping | string): Promise<{ created: boolean }>;
   deleteRoleMapping(name: string): Promise<{ found: boolean }>;
   testRoleMapping(input: RoleMappingTestInput): Promise<RoleMappingTestResult>;
   /** The SSO switch, as the console's admin API sets it (logged "… enabled by bench"). */

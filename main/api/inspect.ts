@@ -150,12 +150,28 @@ export interface ExplainKeyOptions {
   account?: string;
 }
 
+/**
+ * Which entries to remove, as `kbench keytab remove` names them: every entry of the principal
+ * (without a realm: in any realm), narrowed by kvno and enctype.
+ */
+export interface KeytabEntrySelector {
+  principal: string;
+  kvno?: number;
+  /** An enctype name ("aes256-cts-hmac-sha1-96", "arcfour-hmac"). */
+  enctype?: string;
+}
+
 export interface KeytabService {
   read(source: FileSource, revealKeys: boolean): Promise<KeytabDocument>;
   /** Adds entries to the keytab (null: a new, empty keytab) and returns the result; nothing is written. */
   add(source: FileSource | null, entries: NewKeytabEntries, revealKeys: boolean): Promise<KeytabDocument & { replaced: number }>;
-  /** Removes the entries at these indexes; nothing is written. */
-  remove(source: FileSource, indexes: number[], revealKeys: boolean): Promise<KeytabDocument>;
+  /**
+   * Removes the entries at these indexes, or those a selector names (then the rest is version
+   * 0x0502, and a selector that matches nothing fails); nothing is written.
+   */
+  remove(source: FileSource, which: number[] | KeytabEntrySelector, revealKeys: boolean): Promise<KeytabDocument & { removed: KeytabEntrySummary[] }>;
+  /** Merges keytabs in order (a later entry replaces an earlier one in the same slot); `replaced` counts those. Nothing is written. */
+  merge(sources: FileSource[], revealKeys: boolean): Promise<KeytabDocument & { replaced: number }>;
   /**
    * Derives each entry's key from the password and compares. `salt`: a salt string, or a salt
    * choice. Without a salt string the bench tries MIT's default and the AD salts (of the account

@@ -5,6 +5,10 @@
  */
 import type { KerberosProfile } from '../gss/types';
 
+/** The lab realm a command or view acts on when none is named: the MIT realm, and the Samba AD DC's. */
+export const DEFAULT_LAB_REALM = 'BENCH.TEST';
+export const DEFAULT_AD_REALM = 'AD.TEST';
+
 export type LabState = 'absent' | 'stopped' | 'running';
 /** mit: MIT krb5kdc (default realm BENCH.TEST); ad: a Samba AD domain controller (default realm AD.TEST). */
 export type LabKind = 'mit' | 'ad';

@@ -33,6 +33,9 @@ const NewKeytabEntries = z
     account: KeytabAccount.optional(),
   })
   .strict();
+const KeytabEntrySelector = z
+  .object({ principal: z.string().min(1).max(1024), kvno: z.number().int().min(0).max(0xffffffff).optional(), enctype: z.string().min(1).max(64).optional() })
+  .strict();
 const KeytabSaltChoice = z.object({ saltType: KeytabSaltType, account: KeytabAccount.optional() }).strict();
 const DecodeInput = z.union([z.object({ text: z.string().min(1).max(90_000_000) }).strict(), z.object({ file: FileSource }).strict()]);
 
@@ -129,6 +132,8 @@ const SaslRunOptions = z
   })
   .strict();
 const RunId = z.string().uuid();
+const FilePath = z.string().min(1).max(4096);
+const BrokerAddress = z.object({ host: z.string().min(1).max(255), port: z.number().int().min(0).max(65_535) }).strict();
 const BrokerStartOptions = z
   .object({
     tcp: z.boolean(),
@@ -145,6 +150,9 @@ const BrokerStartOptions = z
     holdDeadlineWhileStepping: z.boolean().optional(),
     keyLogFile: z.string().min(1).max(4096).optional(),
     chainFile: z.string().min(1).max(4096).optional(),
+    addresses: z.object({ tcp: BrokerAddress.optional(), tls: BrokerAddress.optional(), ws: BrokerAddress.optional() }).strict().optional(),
+    tlsFiles: z.object({ certFile: z.string().min(1).max(4096), keyFile: z.string().min(1).max(4096) }).strict().optional(),
+    freePorts: z.boolean().optional(),
   })
   .strict();
 const DiagnosisInput = z
@@ -168,8 +176,13 @@ const ProbeStartOptions = z
   .object({
     url: z.string().regex(/^(mqtts?|wss?):\/\/[^\s]+$/, 'an mqtt://, mqtts://, ws:// or wss:// URL').max(2048),
     service: z.string().regex(/^[^@\s]+@[^@\s]*$/, 'service@host').max(512).optional(),
-    profile: z.enum(['lab', 'system']),
+    profile: z.enum(['lab', 'system', 'custom']),
+    paths: z
+      .object({ krb5Config: FilePath.optional(), ccache: FilePath.optional(), keytab: FilePath.optional(), clientKeytab: FilePath.optional() })
+      .strict()
+      .optional(),
     method: z.enum(['GSSAPI-KERBEROS', 'GSSAPI']),
+    layer: z.enum(['none', 'integrity', 'privacy']).optional(),
     step: z.boolean(),
     caFile: z.string().min(1).max(4096).optional(),
     insecure: z.boolean().optional(),
@@ -201,7 +214,8 @@ export const benchInputSchemas: InputSchemas = {
   keytab: {
     read: z.tuple([FileSource, z.boolean()]),
     add: z.tuple([FileSource.nullable(), NewKeytabEntries, z.boolean()]),
-    remove: z.tuple([FileSource, z.array(z.number().int().min(0)).max(10_000), z.boolean()]),
+    remove: z.tuple([FileSource, z.union([z.array(z.number().int().min(0)).max(10_000), KeytabEntrySelector]), z.boolean()]),
+    merge: z.tuple([z.array(FileSource).min(1).max(256), z.boolean()]),
     check: z.tuple([FileSource, z.string().max(4096), z.union([z.string().max(4096), KeytabSaltChoice]).optional()]),
     save: z.tuple([z.string().min(1).max(4096), z.string().max(90_000_000), z.object({ replace: z.boolean().optional() }).strict().optional()]),
   },

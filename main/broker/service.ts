@@ -1,6 +1,6 @@
 /** The broker as a Bench API service: one broker per engine, started and stopped from the UI. */
 import path from 'node:path';
-import type { BrokerService, BrokerStartOptions, BrokerStatus } from '../api/broker';
+import type { BrokerListenerChain, BrokerService, BrokerStartOptions, BrokerStatus } from '../api/broker';
 import type { LabService } from '../api/lab';
 import type { EngineContext } from '../engine/context';
 import { Coalescer } from '../engine/coalesce';
@@ -9,7 +9,7 @@ import type { Exchange } from '../exchange/model';
 import { systemProfile } from '../gss/profiles';
 import type { GssSupervisor } from '../gss/supervisor';
 import type { Authenticator } from './auth';
-import { startBroker, type Broker, type ListenerConfig } from './broker';
+import { startBroker, type Broker, type BrokerExchangeEvent, type ListenerConfig } from './broker';
 import { chainKerberosAuthenticator, chainListenerConfigs, loadChainListeners } from './chain/setup';
 import { kerberosAuthenticator } from './kerberos-setup';
 import { ensureSelfSignedCertificate } from './tls';
@@ -24,6 +24,8 @@ export class BrokerServiceImpl implements BrokerService {
   /** Disposes the chains' methods and authenticators of a broker started from a chain file. */
   private disposeChains: (() => Promise<void>) | undefined;
   private details: Omit<BrokerStatus, 'running' | 'listeners' | 'connections'> = {};
+  /** Started from a chain file: each listener's chain, in the broker's listener order. */
+  private listenerChains: BrokerListenerChain[] = [];
 
   constructor(
     private readonly context: EngineContext,
@@ -63,16 +65,18 @@ export class BrokerServiceImpl implements BrokerService {
       ...(options.holdDeadlineWhileStepping !== undefined ? { holdDeadlineWhileStepping: options.holdDeadlineWhileStepping } : {}),
     };
     const listeners: ListenerConfig[] = [];
-    if (options.tcp) listeners.push({ protocol: 'tcp', ...common });
+    const at = options.addresses ?? {};
+    if (options.tcp) listeners.push({ protocol: 'tcp', ...at.tcp, ...common });
     let tlsCertificate: string | undefined;
     if (options.tls) {
-      const files = await ensureSelfSignedCertificate(path.join(this.context.dataDir, 'broker-tls'));
-      tlsCertificate = files.certFile;
-      listeners.push({ protocol: 'tls', tls: { ...files, ...(options.keyLogFile ? { keyLogFile: options.keyLogFile } : {}) }, ...common });
+      // The self-signed certificate is what a client must trust: the status names it (not a certificate of the user's own).
+      const files = options.tlsFiles ?? (await ensureSelfSignedCertificate(path.join(this.context.dataDir, 'broker-tls')));
+      if (!options.tlsFiles) tlsCertificate = files.certFile;
+      listeners.push({ protocol: 'tls', ...at.tls, tls: { ...files, ...(options.keyLogFile ? { keyLogFile: options.keyLogFile } : {}) }, ...common });
     }
-    if (options.ws) listeners.push({ protocol: 'ws', ...common });
+    if (options.ws) listeners.push({ protocol: 'ws', ...at.ws, ...common });
     this.broker = await startBroker({ listeners });
-    this.broker.onExchange((event) => this.context.events.emit('broker.exchange', event.exchange));
+    this.broker.onExchange((event) => this.emitExchange(event));
     this.broker.onConnectionCount(() => this.statusLater.soon());
     this.details = {
       method: this.authenticator.method,
@@ -91,13 +95,15 @@ export class BrokerServiceImpl implements BrokerService {
     const resolved = await loadChainListeners(file);
     let tlsCertificate: string | undefined;
     const setup = await chainListenerConfigs(resolved, {
+      ...(options.freePorts ? { port: 0 } : {}),
       tls: async () => {
         const files = await ensureSelfSignedCertificate(path.join(this.context.dataDir, 'broker-tls'));
         tlsCertificate = files.certFile;
         return { ...files, ...(options.keyLogFile ? { keyLogFile: options.keyLogFile } : {}) };
       },
       kerberos: (config) =>
-        chainKerberosAuthenticator(config, {
+        // credentials 'custom': a kerberos method without a keytab of its own takes the options' principal and keytab, not the lab's.
+        chainKerberosAuthenticator(options.credentials === 'custom' && !config.keytab ? { ...config, credentials: 'custom' } : config, {
           gss: this.gss(),
           lab: this.lab,
           variant: options.variant,
@@ -118,7 +124,13 @@ export class BrokerServiceImpl implements BrokerService {
       throw new BenchFailure(`the chain's listeners did not start: ${(error as Error).message}`);
     }
     this.disposeChains = setup.dispose;
-    this.broker.onExchange((event) => this.context.events.emit('broker.exchange', event.exchange));
+    this.listenerChains = setup.listeners.map((l, i) => ({
+      listener: setup.names[i]!,
+      ...(l.chain?.name ? { name: l.chain.name } : {}),
+      methods: (l.chain?.methods ?? []).map((m) => m.kind),
+      authenticationEnabled: l.chain?.authenticationEnabled ?? true,
+    }));
+    this.broker.onExchange((event) => this.emitExchange(event));
     this.broker.onConnectionCount(() => this.statusLater.soon());
     const method = setup.listeners.flatMap((l) => l.authenticators ?? [])[0]?.method;
     this.details = { chainFile: file, variant: options.variant, ...(method ? { method } : {}), ...(tlsCertificate ? { tlsCertificate } : {}), startedAt: new Date().toISOString() };
@@ -134,6 +146,7 @@ export class BrokerServiceImpl implements BrokerService {
     this.authenticator = undefined;
     await this.disposeChains?.();
     this.disposeChains = undefined;
+    this.listenerChains = [];
     this.details = {};
     return this.emitStatus();
   }
@@ -142,17 +155,24 @@ export class BrokerServiceImpl implements BrokerService {
     const broker = this.broker;
     return {
       running: Boolean(broker),
-      listeners: (broker?.listeners ?? []).map((l) => ({
+      listeners: (broker?.listeners ?? []).map((l, i) => ({
         name: l.name,
         url: l.url,
         protocol: l.protocol,
         fellBack: l.fellBack,
         authDeadlineMs: l.authDeadlineMs,
         holdDeadlineWhileStepping: l.holdDeadlineWhileStepping,
+        ...(this.listenerChains[i] ? { chain: this.listenerChains[i] } : {}),
       })),
       connections: broker?.connectionCount ?? 0,
       ...this.details,
     };
+  }
+
+  /** Every change goes out as `broker.exchange` (the views follow the steps); a verdict also as `broker.verdict` (a log line). */
+  private emitExchange(event: BrokerExchangeEvent): void {
+    this.context.events.emit('broker.exchange', event.exchange);
+    if (event.kind === 'verdict') this.context.events.emit('broker.verdict', event.exchange);
   }
 
   private async emitStatus(): Promise<BrokerStatus> {

@@ -16,21 +16,29 @@ export const PROFILE_HELP = `Profiles: --profile lab (default: the bench's lab r
 --profile system (your environment and /etc/krb5.conf), or a custom one from --krb5-config FILE,
 --ccache FILE, --keytab FILE, --client-keytab FILE.`;
 
-export async function profileFrom(input: CommandInput, command: Command): Promise<KerberosProfile> {
+/** The profile the options name, as a service takes it: lab (with its realm), system, or custom (with its files). */
+export interface ProfileChoice {
+  profile: 'lab' | 'system' | 'custom';
+  realm?: string;
+  paths?: { krb5Config?: string; ccache?: string; keytab?: string; clientKeytab?: string };
+}
+
+export function profileChoice(input: CommandInput, command: Command): ProfileChoice {
   const { values } = input;
   const custom = ['krb5-config', 'ccache', 'keytab', 'client-keytab'].filter((k) => values[k] !== undefined);
   const name = (values.profile as string | undefined) ?? (custom.length ? 'custom' : 'lab');
   if (name !== 'custom' && custom.length) throw new UsageError(`--${custom[0]} makes a custom profile; it cannot be combined with --profile ${name}`, command);
   if (name !== 'lab' && name !== 'system' && name !== 'custom') throw new UsageError(`--profile must be lab, system or custom, not "${name}"`, command);
+  const given = (key: string) => (values[key] === undefined ? {} : { [key === 'krb5-config' ? 'krb5Config' : key === 'client-keytab' ? 'clientKeytab' : key]: values[key] as string });
+  return {
+    profile: name,
+    ...(name === 'lab' && values.realm ? { realm: values.realm as string } : {}),
+    ...(name === 'custom' ? { paths: Object.assign({}, ...custom.map(given)) as ProfileChoice['paths'] } : {}),
+  };
+}
+
+export async function profileFrom(input: CommandInput, command: Command): Promise<KerberosProfile> {
+  const choice = profileChoice(input, command);
   // As the help says: the lab realm is brought up if needed, so its ccache and keytabs exist.
-  return resolveProfile(name, {
-    lab: () => input.engine().api.lab,
-    ...(values.realm ? { realm: values.realm as string } : {}),
-    paths: {
-      krb5Config: values['krb5-config'] as string | undefined,
-      ccache: values.ccache as string | undefined,
-      keytab: values.keytab as string | undefined,
-      clientKeytab: values['client-keytab'] as string | undefined,
-    },
-  });
+  return resolveProfile(choice.profile, { lab: () => input.engine().api.lab, ...(choice.realm ? { realm: choice.realm } : {}), paths: choice.paths ?? {} });
 }

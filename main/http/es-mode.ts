@@ -17,7 +17,7 @@ import type { HttpUser } from './authenticate';
 import type { EndpointMode, ModeRequest, Reply } from './endpoint';
 import { extractKerberosToken, kerberosUser, type EsBasicUser } from './es/authenticate';
 import { contentTooLarge, esChallenges, esError, esErrorResponse, failedAuthenticationReason, missingCredentialsReason, NEGOTIATION_NOT_COMPLETE, securityException, type EsResponse } from './es/errors';
-import { checkRoleMapping, testRoleMappings } from './es/role-mapping';
+import { checkRoleMapping, parseRoleMapping, testRoleMappings } from './es/role-mapping';
 import { RoleMappingStore, RoleStoreError } from './es/role-store';
 import { handleEsRequest, type EsRequest, type EsRequestUser, type EsRouteResult } from './es/routes';
 import { loadEsKerberosSettings } from './es/settings';
@@ -50,8 +50,9 @@ export class EsRoleMappings {
     return this.guard(() => this.store.all());
   }
 
-  async put(name: string, mapping: RoleMapping): Promise<{ created: boolean }> {
-    const checked = checkRoleMapping(name, mapping);
+  /** `mapping` is a mapping, or the text of a `PUT _security/role_mapping/NAME` body (ES's syntax errors then come with line and column). */
+  async put(name: string, mapping: RoleMapping | string): Promise<{ created: boolean }> {
+    const checked = typeof mapping === 'string' ? parseRoleMapping(name, mapping) : checkRoleMapping(name, mapping);
     if (!checked.ok) throw new BenchFailure(`role mapping [${name}] is not valid: ${checked.error.error.reason}`, checked.error);
     return this.guard(() => this.store.put(name, checked.mapping));
   }

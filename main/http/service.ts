@@ -163,7 +163,7 @@ export class HttpServiceImpl implements HttpService {
     return this.mappings.all();
   }
 
-  async putRoleMapping(name: string, mapping: RoleMapping): Promise<{ created: boolean }> {
+  async putRoleMapping(name: string, mapping: RoleMapping | string): Promise<{ created: boolean }> {
     return this.mappings.put(name, mapping);
   }
 

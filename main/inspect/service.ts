@@ -16,6 +16,7 @@ import type {
   KeytabCheckEntry,
   KeytabCheckReport,
   KeytabDocument,
+  KeytabEntrySelector,
   KeytabEntrySummary,
   KeytabEntryView,
   KeytabSaveOptions,
@@ -37,7 +38,9 @@ import {
   KEYTAB_V2,
   keytabEntryFromPassword,
   keytabEntryRandom,
+  mergeKeytabs,
   parseKeytab,
+  samePrincipal,
   sameSlot,
   summarizeEntry,
   writeKeytab,
@@ -128,6 +131,24 @@ async function readKeytab(source: FileSource, revealKeys = false): Promise<ReadK
   }
 }
 
+/** A whole keytab: a damaged one fails (one line naming the file, field and byte offset) rather than being recovered. */
+async function readWholeKeytab(source: FileSource): Promise<{ name: string; keytab: Keytab }> {
+  const { name, bytes } = await load(source, 'keytab');
+  return { name, keytab: parseAs(bytes, name, 'keytab', 'a keytab', () => parseKeytab(bytes).keytab) };
+}
+
+/** The entries a selector names; a principal without a realm matches in any realm. */
+function selectEntries(selector: KeytabEntrySelector): (entry: KeytabEntry) => boolean {
+  const principal = userFacing(() => parsePrincipal(selector.principal));
+  const anyRealm = !/(^|[^\\])@/.test(selector.principal);
+  const enctype = selector.enctype === undefined ? undefined : enctypeId(selector.enctype);
+  if (selector.enctype !== undefined && enctype === undefined) throw new BenchFailure(`unknown enctype "${selector.enctype}"`, { field: 'enctype' });
+  return (e) =>
+    samePrincipal(e.principal, anyRealm ? { ...principal, realm: e.principal.realm } : principal) &&
+    (selector.kvno === undefined || e.kvno === selector.kvno) &&
+    (enctype === undefined || e.enctype === enctype);
+}
+
 const DEFAULT_ENCTYPES = ['aes256-cts-hmac-sha1-96', 'aes128-cts-hmac-sha1-96'];
 /** What ktpass -crypto ALL writes for a modern account: AES256, AES128 and RC4. */
 const KTPASS_ENCTYPES = [...DEFAULT_ENCTYPES, 'arcfour-hmac'];
@@ -194,8 +215,9 @@ export class KeytabServiceImpl implements KeytabService {
     const names = spec.enctypes ?? (spec.saltType === 'ad-user' || spec.saltType === 'ad-computer' ? KTPASS_ENCTYPES : DEFAULT_ENCTYPES);
     const ids = names.map((name) => {
       const id = enctypeId(name);
-      if (id === undefined) throw new BenchFailure(`unknown enctype "${name}"`);
-      if (!SUPPORTED_ENCTYPES.includes(id)) throw new BenchFailure(`the bench cannot make ${enctypeName(id)} keys; it makes ${SUPPORTED_ENCTYPES.map(enctypeName).join(', ')}`);
+      // `field` names the input at fault: the CLI answers with a usage error (exit 2), as for its own options.
+      if (id === undefined) throw new BenchFailure(`unknown enctype "${name}"`, { field: 'enctypes' });
+      if (!SUPPORTED_ENCTYPES.includes(id)) throw new BenchFailure(`the bench cannot make ${enctypeName(id)} keys; it makes ${SUPPORTED_ENCTYPES.map(enctypeName).join(', ')}`, { field: 'enctypes' });
       return id;
     });
     const timestamp = Math.floor(Date.now() / 1000);
@@ -207,10 +229,31 @@ export class KeytabServiceImpl implements KeytabService {
     return { ...keytabDocument(base.name, { version: KEYTAB_V2, entries: [...kept, ...added] }, revealKeys), replaced };
   }
 
-  async remove(source: FileSource, indexes: number[], revealKeys: boolean): Promise<KeytabDocument> {
-    const { name, keytab } = await readKeytab(source);
-    const drop = new Set(indexes);
-    return keytabDocument(name, { ...keytab, entries: keytab.entries.filter((_e, i) => !drop.has(i)) }, revealKeys);
+  async remove(source: FileSource, which: number[] | KeytabEntrySelector, revealKeys: boolean): Promise<KeytabDocument & { removed: KeytabEntrySummary[] }> {
+    if (Array.isArray(which)) {
+      const { name, keytab } = await readKeytab(source);
+      const drop = new Set(which);
+      const removed = keytab.entries.filter((_e, i) => drop.has(i)).map((e) => summarizeEntry(e, revealKeys));
+      return { ...keytabDocument(name, { ...keytab, entries: keytab.entries.filter((_e, i) => !drop.has(i)) }, revealKeys), removed };
+    }
+    const { name, keytab } = await readWholeKeytab(source);
+    const matches = selectEntries(which);
+    const removed = keytab.entries.filter(matches);
+    if (!removed.length) {
+      const kvno = which.kvno !== undefined ? ` kvno ${which.kvno}` : '';
+      throw new BenchFailure(`no entry of ${name} matches ${which.principal}${kvno}${which.enctype === undefined ? '' : ` ${enctypeName(enctypeId(which.enctype)!)}`}`);
+    }
+    // Written back whole as 0x0502: holes other tools left disappear.
+    const rest: Keytab = { version: KEYTAB_V2, entries: keytab.entries.filter((e) => !matches(e)) };
+    return { ...keytabDocument(name, rest, revealKeys), removed: removed.map((e) => summarizeEntry(e, revealKeys)) };
+  }
+
+  async merge(sources: FileSource[], revealKeys: boolean): Promise<KeytabDocument & { replaced: number }> {
+    const keytabs: Keytab[] = [];
+    for (const source of sources) keytabs.push((await readWholeKeytab(source)).keytab);
+    const merged = mergeKeytabs(keytabs);
+    const total = keytabs.reduce((n, k) => n + k.entries.length, 0);
+    return { ...keytabDocument('merged.keytab', merged, revealKeys), replaced: total - merged.entries.length };
   }
 
   async check(source: FileSource, password: string, salt?: string | KeytabSaltChoice): Promise<KeytabCheckReport> {

@@ -103,10 +103,4 @@ export function identifySalt(key: Uint8Array, enctype: number, password: string,
   return null;
 }
 
-/** "the MIT default salt "AD.TESTmqttbroker.ad.test"", "the AD salt of account svc-mqtt "AD.TESTsvc-mqtt"". */
-export function describeSalt(candidate: { kind: SaltKind; account?: string } & ({ salt: string } | { used: string })): string {
-  const salt = 'salt' in candidate ? candidate.salt : candidate.used;
-  if (candidate.kind === 'mit') return `the MIT default salt "${salt}"`;
-  if (candidate.kind === 'ad-computer') return `the AD computer salt of ${candidate.account?.replace(/\$$/, '') ?? '?'}$ "${salt}"`;
-  return `the AD salt of account ${candidate.account ?? '?'} "${salt}"`;
-}
+export { describeSalt } from './wording';

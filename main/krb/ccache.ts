@@ -62,23 +62,7 @@ export function isCcache(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x05 && (bytes[1] === 0x03 || bytes[1] === 0x04);
 }
 
-/** MIT ticket flag letters as klist -f prints them, in klist's order. */
-export const KLIST_FLAG_LETTERS: [string, string][] = [
-  ['forwardable', 'F'],
-  ['forwarded', 'f'],
-  ['proxiable', 'P'],
-  ['proxy', 'p'],
-  ['may-postdate', 'D'],
-  ['postdated', 'd'],
-  ['renewable', 'R'],
-  ['initial', 'I'],
-  ['invalid', 'i'],
-  ['hw-authent', 'H'],
-  ['pre-authent', 'A'],
-  ['transited-policy-checked', 'T'],
-  ['ok-as-delegate', 'O'],
-  ['anonymous', 'a'],
-];
+export { KLIST_FLAG_LETTERS } from './wording';
 
 export function flagNames(flags: number): string[] {
   return TICKET_FLAG_NAMES.flatMap((name, i) => (i > 0 && name && flags & (0x80000000 >>> i) ? [name] : []));

@@ -17,7 +17,9 @@ import path from 'node:path';
 import { labProfile as profileOfRealm } from '../gss/profiles';
 import type { KerberosProfile } from '../gss/types';
 
-export const DEFAULT_LAB_REALM = 'BENCH.TEST';
+// The default realms are part of the contract (main/api/lab.ts): the CLI and the views name them too.
+import { DEFAULT_LAB_REALM } from '../api/lab';
+export { DEFAULT_LAB_REALM };
 
 /**
  * Realms whose name starts with this are temporary (scenario runs make them): when the process that

@@ -5,7 +5,7 @@ import type { LabService } from '../api/lab';
 import type { EngineContext } from '../engine/context';
 import { BenchFailure } from '../engine/failure';
 import type { Exchange } from '../exchange/model';
-import { systemProfile } from '../gss/profiles';
+import { resolveProfile } from '../gss/profiles';
 import type { GssSupervisor } from '../gss/supervisor';
 import { readUserFile } from '../system/files';
 import { MqttProbe, STEP_MODE_TIMEOUT_MS, type ProbeNextStep } from './probe';
@@ -65,7 +65,12 @@ export class ProbeServiceImpl implements ProbeService {
 
   async start(options: ProbeStartOptions): Promise<ProbeView> {
     // Another lab realm gets its own profile id: one GSS worker per realm, not one restarted per switch.
-    const profile = options.profile === 'lab' ? (options.realm ? { ...(await this.lab.profile({ realm: options.realm })), id: `lab:${options.realm}` } : await this.lab.profile()) : systemProfile();
+    const profile =
+      options.profile === 'lab'
+        ? options.realm
+          ? { ...(await this.lab.profile({ realm: options.realm })), id: `lab:${options.realm}` }
+          : await this.lab.profile()
+        : await resolveProfile(options.profile, { lab: () => this.lab, paths: options.paths ?? {} });
     // The probe's callbacks need the run, and the run needs the probe: fill it in right after.
     const run = { id: randomUUID(), options, state: 'connecting', pending: null, exchanges: [], live: undefined } as Omit<ProbeRun, 'probe'> as ProbeRun;
     run.probe = new MqttProbe({
@@ -75,6 +80,7 @@ export class ProbeServiceImpl implements ProbeService {
       method: options.method,
       ...(options.service ? { service: options.service } : {}),
       ...(options.clientId ? { clientId: options.clientId } : {}),
+      ...(options.layer ? { layer: options.layer } : {}),
       ...(options.keyLogFile ? { keyLogFile: options.keyLogFile } : {}),
       ...(options.keepalive !== undefined ? { keepalive: options.keepalive } : {}),
       ...(options.cleanStart !== undefined ? { cleanStart: options.cleanStart } : {}),

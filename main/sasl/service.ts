@@ -178,12 +178,19 @@ export class SaslServiceImpl implements SaslService {
   }
 
   async decodeTranscript(text: string, keytab: FileSource): Promise<Exchange> {
-    const bytes = 'path' in keytab ? await readUserFile(kerberosFilePath(keytab.path, 'keytab')) : Buffer.from(keytab.base64, 'base64');
-    const label = 'path' in keytab ? keytab.path : keytab.name;
+    const label = 'path' in keytab ? kerberosFilePath(keytab.path, 'keytab') : keytab.name;
+    const bytes = 'path' in keytab ? await readUserFile(label) : Buffer.from(keytab.base64, 'base64');
+    let entries;
     try {
-      return decodeTranscript(text, [{ kind: 'keytab', label, entries: parseKeytab(bytes).keytab.entries }]);
+      entries = parseKeytab(bytes).keytab.entries;
     } catch (error) {
-      throw new BenchFailure((error as Error).message);
+      throw new BenchFailure(`${label}: ${(error as Error).message}`, { part: 'keytab' });
+    }
+    try {
+      return decodeTranscript(text, [{ kind: 'keytab', label, entries }]);
+    } catch (error) {
+      // `part` says which input is wrong: `kbench sasl decode` names the transcript file then.
+      throw new BenchFailure((error as Error).message, { part: 'transcript' });
     }
   }
 }

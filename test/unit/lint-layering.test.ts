@@ -59,4 +59,37 @@ describe('layering lint rules', () => {
       expect.stringContaining('main/krb is pure codecs'),
     ]);
   });
+
+  it('main/cli is a thin adapter: services through the engine, no codecs, brokers, labs or GSS workers of its own', async () => {
+    const internals: [string, string][] = [
+      ["import { parseKeytab } from '../../krb/keytab';", 'parseKeytab'],
+      ["import { startBroker } from '../../broker/broker';", 'startBroker'],
+      ["import { GssSupervisor } from '../../gss/supervisor';", 'GssSupervisor'],
+      ["import { MqttProbe } from '../../probe/probe';", 'MqttProbe'],
+      ["import { scanCapture } from '../../capture/scan';", 'scanCapture'],
+      ["import { startHttpEndpoint } from '../../http/endpoint';", 'startHttpEndpoint'],
+      ["import { LogFollower } from '../../lab/kdc-log';", 'LogFollower'],
+      ["import type { Exchange } from '../../exchange/model';", 'Exchange'],
+    ];
+    for (const [line, name] of internals) {
+      const use = line.startsWith('import type') ? `export type A = ${name};` : `export const a = ${name};`;
+      expect(await layeringErrors('main/cli/commands/x.ts', `${line}\n${use}\n`), line).toEqual([expect.stringContaining('main/cli is a thin adapter')]);
+    }
+    expect(await layeringErrors('main/cli/x.ts', "import { parsePrincipal } from '../krb/names';\nexport const a = parsePrincipal;\n")).toEqual([
+      expect.stringContaining('main/cli is a thin adapter'),
+    ]);
+  });
+
+  it('main/cli may use the contract, the engine, system helpers and formatting', async () => {
+    const allowed = [
+      "import { invokeService } from '../invoke';\nexport const a = invokeService;\n",
+      "import type { KeytabDocument } from '../../api/inspect';\nexport type A = KeytabDocument;\n",
+      "import type { Exchange } from '../../api';\nexport type A = Exchange;\n",
+      "import { createEngine } from '../../engine';\nexport const a = createEngine;\n",
+      "import { logSafe } from '../../system/log-safe';\nexport const a = logSafe;\n",
+      "import { describeSalt } from '../../krb/wording';\nexport const a = describeSalt;\n",
+      "import { serializeExchange } from '../../exchange/serialize';\nexport const a = serializeExchange;\n",
+    ];
+    for (const code of allowed) expect(await layeringErrors('main/cli/commands/x.ts', code), code).toEqual([]);
+  });
 });

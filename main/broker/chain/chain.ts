@@ -127,15 +127,5 @@ export function completeEnhanced(decision: ChainDecision, outcome: { valid: bool
   return verdict;
 }
 
-/**
- * The trace in one line for the broker's log: "usernamePassword -(no username) > kerberos +/+ ⇒
- * allowed by kerberos". `+`/`-` relevant, then `/+` `/-` valid; reasons in brackets when not relevant.
- */
-export function traceLine(verdict: AuthChainVerdict): string {
-  const steps = verdict.trace.map((e) => {
-    if (!e.relevant) return `${e.method} -(${e.why.replace(/^not relevant: /, '')})`;
-    return `${e.method} +/${e.valid === undefined ? '?' : e.valid ? '+' : '-'}`;
-  });
-  const end = verdict.endedBy ? `${verdict.allowed ? 'allowed' : 'denied'} by ${verdict.endedBy}` : verdict.allowed ? 'allowed (authentication disabled)' : 'denied (nothing relevant)';
-  return `chain[${[...steps, `=> ${end}`].join(' > ')}]`;
-}
+// The trace's wording is shared with `kbench broker`'s verdict lines (main/exchange/wording.ts).
+export { traceLine } from '../../exchange/wording';

@@ -114,7 +114,7 @@ export async function chainKerberosAuthenticator(config: KerberosMethodConfig, o
   } else {
     profile = systemProfile();
   }
-  if (!principal || !keytab) throw new BenchFailure('the kerberos method needs a principal (service/FQDN@REALM) and a keytab');
+  if (!principal || !keytab) throw new BenchFailure('the chain has a kerberos method without a keytab of its own: use the lab realm, or give a principal (service/FQDN@REALM) and a keytab');
   try {
     return await kerberosAuthenticator({ gss: options.gss, profile, keytabFile: keytab, principal, variant: options.variant ?? 'emqx' });
   } catch (error) {

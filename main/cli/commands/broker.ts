@@ -1,23 +1,18 @@
 /**
  * `kbench broker`: the local MQTT 5 broker in the foreground, one log line per connection verdict.
+ * The broker is the Broker service's (the one the window and web mode start), run in this process.
  */
 import path from 'node:path';
-import type { Exchange } from '../../exchange/model';
-import { startBroker, type Broker, type BrokerListener, type ListenerConfig } from '../../broker/broker';
-import { traceLine } from '../../broker/chain/chain';
-import { chainKerberosAuthenticator, chainListenerConfigs, loadChainListeners } from '../../broker/chain/setup';
-import type { KerberosMethodConfig } from '../../broker/chain/types';
-import { kerberosAuthenticator, type KerberosVariant } from '../../broker/kerberos-setup';
-import { ensureSelfSignedCertificate } from '../../broker/tls';
-import { systemProfile } from '../../gss/profiles';
-import { GssSupervisor } from '../../gss/supervisor';
-import type { KerberosProfile } from '../../gss/types';
+import type { BrokerAddress, BrokerListenerStatus, BrokerStartOptions, Exchange } from '../../api';
+import type { Engine } from '../../engine';
+import { traceLine } from '../../exchange/wording';
 import { loadKrb5Environment, locationFilePath } from '../../system/krb5-env';
 import { logSafe } from '../../system/log-safe';
 import { EXIT_OK, UsageError, type CliIo, type Command, type CommandInput } from '../command';
+import { invokeService } from '../invoke';
 import { str } from '../password-options';
 
-function endpoint(value: string | undefined, command: Command): { host: string; port: number } | undefined {
+function endpoint(value: string | undefined, command: Command): BrokerAddress | undefined {
   if (value === undefined) return undefined;
   const match = /^(?:\[?([^\]]*)\]?:)?(\d+)$/.exec(value);
   const port = Number(match?.[2]);
@@ -39,7 +34,7 @@ export function verdictLine(exchange: Exchange): string {
 }
 
 /** --auth-deadline MS and --hold-deadline on|off, as listener settings (absent: the broker's defaults). */
-function deadlineOptions(input: CommandInput): Pick<ListenerConfig, 'authDeadlineMs' | 'holdDeadlineWhileStepping'> {
+function deadlineOptions(input: CommandInput): Pick<BrokerStartOptions, 'authDeadlineMs' | 'holdDeadlineWhileStepping'> {
   const ms = str(input, 'auth-deadline');
   const hold = str(input, 'hold-deadline');
   const authDeadlineMs = ms === undefined ? undefined : Number(ms);
@@ -50,27 +45,34 @@ function deadlineOptions(input: CommandInput): Pick<ListenerConfig, 'authDeadlin
   return { ...(authDeadlineMs !== undefined ? { authDeadlineMs } : {}), ...(hold !== undefined ? { holdDeadlineWhileStepping: hold === 'on' } : {}) };
 }
 
-function deadlineLine(listener: BrokerListener): string {
+function deadlineLine(listener: BrokerListenerStatus): string {
   const hold = listener.holdDeadlineWhileStepping ? 'held while a bench probe on this machine steps' : 'never held';
   return `authentication deadline ${listener.authDeadlineMs} ms, ${hold}`;
 }
 
-async function labOrSystem(input: CommandInput, command: Command): Promise<{ profile: KerberosProfile; keytab: string; principal: string }> {
-  const { values } = input;
-  if (values.lab) {
-    const engine = input.engine();
-    const realm = str(input, 'realm');
-    const target = realm ? { realm } : {};
-    const status = await engine.api.lab.up(target);
-    const profile = await engine.api.lab.profile(target);
-    return { profile, keytab: str(input, 'keytab') ?? status.keytabs.service, principal: str(input, 'principal') ?? `mqtt/localhost@${status.realm}` };
-  }
-  if (str(input, 'realm')) throw new UsageError('--realm names a lab realm: give it with --lab', command);
+/** --variant emqx|single-round (default emqx). */
+function variantOf(input: CommandInput): BrokerStartOptions['variant'] {
+  const variant = str(input, 'variant') ?? 'emqx';
+  if (variant !== 'emqx' && variant !== 'single-round') throw new UsageError('--variant must be emqx or single-round', brokerCommand);
+  return variant;
+}
+
+/** The default keytab (KRB5_KTNAME, else krb5.conf's), when it is a file. */
+async function defaultKeytab(): Promise<string | undefined> {
+  return locationFilePath((await loadKrb5Environment()).keytab.name) ?? undefined;
+}
+
+/** --lab [--realm R]: the lab realm's mqtt/localhost and service keytab; otherwise --principal with --keytab or the default keytab. */
+async function credentialsOf(input: CommandInput, command: Command): Promise<Pick<BrokerStartOptions, 'credentials' | 'realm' | 'principal' | 'keytab'>> {
+  const realm = str(input, 'realm');
   const principal = str(input, 'principal');
+  const keytab = str(input, 'keytab');
+  if (input.values.lab) return { credentials: 'lab', ...(realm ? { realm } : {}), ...(principal ? { principal } : {}), ...(keytab ? { keytab } : {}) };
+  if (realm) throw new UsageError('--realm names a lab realm: give it with --lab', command);
   if (!principal) throw new UsageError('--principal service/FQDN@REALM is required (or --lab)', command);
-  const keytab = str(input, 'keytab') ?? locationFilePath((await loadKrb5Environment()).keytab.name);
-  if (!keytab) throw new UsageError('the default keytab is not a file: give --keytab', command);
-  return { profile: systemProfile(), keytab: path.resolve(keytab), principal };
+  const file = keytab ?? (await defaultKeytab());
+  if (!file) throw new UsageError('the default keytab is not a file: give --keytab', command);
+  return { credentials: 'custom', principal, keytab: path.resolve(file) };
 }
 
 export const brokerCommand: Command = {
@@ -122,60 +124,52 @@ kerberos +/+ > => allowed by kerberos] (+/- relevant, then /+ /- valid).`,
     const { values, io } = input;
     const chainFile = str(input, 'chain');
     if (chainFile !== undefined) return runWithChain(input, path.resolve(chainFile));
-    const variant = (str(input, 'variant') ?? 'emqx') as KerberosVariant;
-    if (variant !== 'emqx' && variant !== 'single-round') throw new UsageError('--variant must be emqx or single-round', brokerCommand);
-    const { profile, keytab, principal } = await labOrSystem(input, brokerCommand);
-    const gss = new GssSupervisor();
-    const authenticator = await kerberosAuthenticator({ gss, profile, keytabFile: keytab, principal, variant });
-    const common = { authenticators: [authenticator], allowAnonymous: Boolean(values['allow-anonymous']), ...deadlineOptions(input) };
-    const listeners: ListenerConfig[] = [];
+    const variant = variantOf(input);
     const tcp = endpoint(str(input, 'tcp'), brokerCommand);
     const tls = endpoint(str(input, 'tls'), brokerCommand);
     const ws = endpoint(str(input, 'ws'), brokerCommand);
-    if (tcp || (!tls && !ws)) listeners.push({ protocol: 'tcp', ...(tcp ?? {}), ...common });
-    let selfSigned: string | undefined;
-    if (tls) {
-      const cert = str(input, 'cert');
-      const key = str(input, 'key');
-      if (Boolean(cert) !== Boolean(key)) throw new UsageError('--cert and --key go together', brokerCommand);
-      const files = cert && key ? { certFile: cert, keyFile: key } : await ensureSelfSignedCertificate(path.join((await input.engine().api.system.info()).dataDir, 'broker-tls'));
-      if (!cert) selfSigned = files.certFile;
-      const keyLogFile = str(input, 'keylog');
-      listeners.push({ protocol: 'tls', ...tls, tls: { ...files, ...(keyLogFile ? { keyLogFile: path.resolve(keyLogFile) } : {}) }, ...common });
-    }
-    if (ws) listeners.push({ protocol: 'ws', ...ws, ...common });
-    const broker = await startBroker({ listeners });
-    io.stdout(`Kerberos Bench broker: ${authenticator.method} as ${principal}, keytab ${keytab}\n`);
-    for (const listener of broker.listeners) io.stdout(`  listening on ${listener.url}${listener.fellBack ? ' (default port taken)' : ''} — ${deadlineLine(listener)}\n`);
-    if (selfSigned) io.stdout(`  TLS certificate ${selfSigned} (self-signed for localhost: probe with --ca ${selfSigned})\n`);
-    io.stdout(`  anonymous clients ${common.allowAnonymous ? 'allowed' : 'refused (0x87 Not Authorized)'}\n`);
-    await serveUntilStopped(broker, io);
-    await authenticator.dispose?.();
-    await gss.dispose();
+    const cert = str(input, 'cert');
+    const key = str(input, 'key');
+    if (tls && Boolean(cert) !== Boolean(key)) throw new UsageError('--cert and --key go together', brokerCommand);
+    const keyLogFile = str(input, 'keylog');
+    const options: BrokerStartOptions = {
+      tcp: Boolean(tcp) || (!tls && !ws),
+      tls: Boolean(tls),
+      ws: Boolean(ws),
+      addresses: { ...(tcp ? { tcp } : {}), ...(tls ? { tls } : {}), ...(ws ? { ws } : {}) },
+      ...(tls && cert && key ? { tlsFiles: { certFile: cert, keyFile: key } } : {}),
+      ...(tls && keyLogFile ? { keyLogFile: path.resolve(keyLogFile) } : {}),
+      ...(await credentialsOf(input, brokerCommand)),
+      variant,
+      allowAnonymous: Boolean(values['allow-anonymous']),
+      ...deadlineOptions(input),
+    };
+    const engine = input.engine();
+    const status = await invokeService(engine, 'broker', 'start', options);
+    io.stdout(`Kerberos Bench broker: ${status.method} as ${status.principal}, keytab ${status.keytab}\n`);
+    for (const listener of status.listeners) io.stdout(`  listening on ${listener.url}${listener.fellBack ? ' (default port taken)' : ''} — ${deadlineLine(listener)}\n`);
+    if (status.tlsCertificate) io.stdout(`  TLS certificate ${status.tlsCertificate} (self-signed for localhost: probe with --ca ${status.tlsCertificate})\n`);
+    io.stdout(`  anonymous clients ${status.allowAnonymous ? 'allowed' : 'refused (0x87 Not Authorized)'}\n`);
+    await serveUntilStopped(engine, io);
     return EXIT_OK;
   },
 };
 
-/** One line per connection verdict until Ctrl+C (SIGINT) or SIGTERM; then the broker closes. */
-async function serveUntilStopped(broker: Broker, io: CliIo): Promise<void> {
+/**
+ * One line per connection verdict until Ctrl+C (SIGINT) or SIGTERM; then the service stops the
+ * broker. The verdicts are the service's `broker.verdict` events (what the web host pushes too).
+ */
+async function serveUntilStopped(engine: Engine, io: CliIo): Promise<void> {
   io.stdout('Press Ctrl+C to stop.\n');
-  broker.onExchange((event) => {
-    if (event.kind === 'verdict' && event.exchange.verdict.outcome !== 'pending') io.stdout(verdictLine(event.exchange));
+  const unsubscribe = engine.events.subscribe((event) => {
+    if (event.name === 'broker.verdict' && event.payload.verdict.outcome !== 'pending') io.stdout(verdictLine(event.payload));
   });
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await broker.close();
-}
-
-/** The lab's or the command line's credentials for a kerberos method the YAML gives no keytab. */
-function kerberosConfig(config: KerberosMethodConfig, input: CommandInput): KerberosMethodConfig {
-  if (config.keytab || input.values.lab) return config;
-  const principal = config.principal ?? str(input, 'principal');
-  const keytab = str(input, 'keytab');
-  if (!principal) throw new UsageError('the chain has a kerberos method: give --lab, or --principal service/FQDN@REALM (and --keytab)', brokerCommand);
-  return { kind: 'kerberos', credentials: 'custom', principal, ...(keytab ? { keytab: path.resolve(keytab) } : {}) };
+  unsubscribe();
+  await invokeService(engine, 'broker', 'stop');
 }
 
 async function runWithChain(input: CommandInput, file: string): Promise<number> {
@@ -183,43 +177,34 @@ async function runWithChain(input: CommandInput, file: string): Promise<number> 
   for (const flag of ['tcp', 'tls', 'ws', 'allow-anonymous', 'cert', 'key']) {
     if (input.values[flag] !== undefined) throw new UsageError(`--${flag} does not go with --chain: the listeners come from the YAML`, brokerCommand);
   }
-  const variant = (str(input, 'variant') ?? 'emqx') as KerberosVariant;
-  if (variant !== 'emqx' && variant !== 'single-round') throw new UsageError('--variant must be emqx or single-round', brokerCommand);
-  const engine = input.engine();
-  const gss = new GssSupervisor();
-  let selfSigned: string | undefined;
+  const variant = variantOf(input);
   const keyLogFile = str(input, 'keylog');
-  const setup = await chainListenerConfigs(await loadChainListeners(file), {
-    ...(input.values['free-ports'] ? { port: 0 } : {}),
-    tls: async () => {
-      const files = await ensureSelfSignedCertificate(path.join((await engine.api.system.info()).dataDir, 'broker-tls'));
-      selfSigned = files.certFile;
-      return { ...files, ...(keyLogFile ? { keyLogFile: path.resolve(keyLogFile) } : {}) };
-    },
-    kerberos: async (config) => {
-      const resolved = kerberosConfig(config, input);
-      const keytab = resolved.keytab ?? (resolved.credentials === 'custom' ? locationFilePath((await loadKrb5Environment()).keytab.name) : undefined);
-      return chainKerberosAuthenticator({ ...resolved, ...(keytab ? { keytab } : {}) }, { gss, lab: engine.api.lab, variant });
-    },
+  const principal = str(input, 'principal');
+  const keytab = str(input, 'keytab') ?? (input.values.lab ? undefined : await defaultKeytab());
+  // A kerberos method without a keytab in the YAML uses the lab realm (--lab) or --principal and --keytab.
+  const credentials: Pick<BrokerStartOptions, 'credentials' | 'realm' | 'principal' | 'keytab'> = input.values.lab
+    ? { credentials: 'lab', ...(str(input, 'realm') ? { realm: str(input, 'realm')! } : {}), ...(principal ? { principal } : {}), ...(keytab ? { keytab } : {}) }
+    : { credentials: 'custom', ...(principal ? { principal } : {}), ...(keytab ? { keytab: path.resolve(keytab) } : {}) };
+  const engine = input.engine();
+  const status = await invokeService(engine, 'broker', 'start', {
+    tcp: false,
+    tls: false,
+    ws: false,
+    chainFile: file,
+    ...(input.values['free-ports'] ? { freePorts: true } : {}),
+    ...(keyLogFile ? { keyLogFile: path.resolve(keyLogFile) } : {}),
+    ...credentials,
+    variant,
+    allowAnonymous: false,
+    ...deadlineOptions(input),
   });
-  const deadlines = deadlineOptions(input);
-  let broker;
-  try {
-    broker = await startBroker({ listeners: setup.listeners.map((l) => ({ ...l, ...deadlines })) });
-  } catch (error) {
-    await setup.dispose();
-    await gss.dispose();
-    throw error;
-  }
   io.stdout(`Kerberos Bench broker: authentication chains from ${file}\n`);
-  broker.listeners.forEach((listener, i) => {
-    const chain = setup.listeners[i]!.chain!;
-    const methods = chain.authenticationEnabled ? chain.methods.map((m) => m.kind).join(' > ') || 'no methods: everyone is denied' : 'authenticationEnabled: false, everyone is let in';
-    io.stdout(`  ${setup.names[i]} on ${listener.url}${chain.name ? ` — ${chain.name}` : ''}: ${methods} — ${deadlineLine(listener)}\n`);
-  });
-  if (selfSigned) io.stdout(`  TLS certificate ${selfSigned} (self-signed for localhost: probe with --ca ${selfSigned})\n`);
-  await serveUntilStopped(broker, io);
-  await setup.dispose();
-  await gss.dispose();
+  for (const listener of status.listeners) {
+    const chain = listener.chain!;
+    const methods = chain.authenticationEnabled ? chain.methods.join(' > ') || 'no methods: everyone is denied' : 'authenticationEnabled: false, everyone is let in';
+    io.stdout(`  ${chain.listener} on ${listener.url}${chain.name ? ` — ${chain.name}` : ''}: ${methods} — ${deadlineLine(listener)}\n`);
+  }
+  if (status.tlsCertificate) io.stdout(`  TLS certificate ${status.tlsCertificate} (self-signed for localhost: probe with --ca ${status.tlsCertificate})\n`);
+  await serveUntilStopped(engine, io);
   return EXIT_OK;
 }

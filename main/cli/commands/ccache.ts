@@ -1,5 +1,5 @@
 import type { CcacheReport } from '../../api/inspect';
-import { KLIST_FLAG_LETTERS } from '../../krb/ccache';
+import { KLIST_FLAG_LETTERS } from '../../krb/wording';
 import { EXIT_OK, type Command } from '../command';
 import { json, padEnd } from '../format';
 

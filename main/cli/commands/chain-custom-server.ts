@@ -1,13 +1,13 @@
 /**
  * `kbench chain custom-server`: the sample custom authentication server in the foreground, one line
  * per request. Its certificate is self-signed for localhost / 127.0.0.1, made on first start in the
- * data directory; the path it prints is the CA a `custom` method trusts (caCertPem).
+ * data directory; the path it prints is the CA a `custom` method trusts (caCertPem). The server is
+ * the Chain service's, run in this process.
  */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { parseAllow, readUsersFile, startCustomAuthServer, UsersFileError, type CustomServerUsers } from '../../broker/chain/custom-server';
-import { ensureSelfSignedCertificate } from '../../broker/tls';
+import type { ChainCustomServerStatus } from '../../api/chain';
+import { BenchFailure } from '../../engine/failure';
 import { EXIT_OK, UsageError, type Command, type CommandInput } from '../command';
+import { invokeService } from '../invoke';
 import { str } from '../password-options';
 
 function portOption(input: CommandInput): number {
@@ -18,18 +18,10 @@ function portOption(input: CommandInput): number {
   return port;
 }
 
-async function usersOption(input: CommandInput): Promise<CustomServerUsers> {
-  const file = str(input, 'users');
+/** --allow USER:PASSWORD, repeatable. */
+function allowOption(input: CommandInput): string[] {
   const allow = input.values.allow;
-  const allows = (Array.isArray(allow) ? allow : allow === undefined ? [] : [allow]).filter((v): v is string => typeof v === 'string');
-  try {
-    const users = file ? await readUsersFile(path.resolve(file)) : new Map();
-    for (const value of allows) users.set(...parseAllow(value));
-    return users;
-  } catch (error) {
-    if (error instanceof UsersFileError) throw new UsageError(error.message, chainCustomServerCommand);
-    throw error;
-  }
+  return (Array.isArray(allow) ? allow : allow === undefined ? [] : [allow]).filter((v): v is string => typeof v === 'string');
 }
 
 export const chainCustomServerCommand: Command = {
@@ -56,26 +48,37 @@ per request (never the password); Ctrl+C stops.`,
   async run(input) {
     const { io } = input;
     const port = portOption(input);
-    const users = await usersOption(input);
-    const dataDir = (await input.engine().api.system.info()).dataDir;
-    const files = await ensureSelfSignedCertificate(path.join(dataDir, 'chain-custom-server'));
-    const server = await startCustomAuthServer({
-      certPem: await readFile(files.certFile, 'utf8'),
-      keyPem: await readFile(files.keyFile, 'utf8'),
-      users,
-      host: str(input, 'host') ?? '127.0.0.1',
-      port,
-      log: (line) => io.stdout(line),
+    const usersFile = str(input, 'users');
+    const engine = input.engine();
+    // Subscribed before the start, as the old in-process log callback was: no request line is missed.
+    const unsubscribe = engine.events.subscribe((event) => {
+      if (event.name === 'chain.customServerRequest') io.stdout(event.payload.line);
     });
+    let server: ChainCustomServerStatus;
+    try {
+      server = await invokeService(engine, 'chain', 'startCustomServer', {
+        host: str(input, 'host') ?? '127.0.0.1',
+        port,
+        ...(usersFile ? { usersFile } : {}),
+        allow: allowOption(input),
+      });
+    } catch (error) {
+      unsubscribe();
+      // A users file or --allow value that does not parse: the user's to fix, as a usage error.
+      if (error instanceof BenchFailure && (error.details as { field?: string } | undefined)?.field === 'users') throw new UsageError(error.message, chainCustomServerCommand);
+      throw error;
+    }
+    const users = server.users;
     io.stdout(`Kerberos Bench sample custom auth server listening on ${server.url}\n`);
-    io.stdout(`  CA certificate ${files.certFile} (the custom method's caCertPem)\n`);
-    io.stdout(`  ${users.size} user${users.size === 1 ? '' : 's'}: ${[...users.keys()].join(', ') || '(none: every request fails)'}\n`);
+    io.stdout(`  CA certificate ${server.caCertFile} (the custom method's caCertPem)\n`);
+    io.stdout(`  ${users.length} user${users.length === 1 ? '' : 's'}: ${users.join(', ') || '(none: every request fails)'}\n`);
     io.stdout('Press Ctrl+C to stop.\n');
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
-    await server.close();
+    unsubscribe();
+    await invokeService(engine, 'chain', 'stopCustomServer');
     return EXIT_OK;
   },
 };

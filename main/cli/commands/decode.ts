@@ -1,7 +1,7 @@
 import type { DecodedMessage, DecodeInput, DecodeReport } from '../../api/inspect';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command';
 import { json } from '../format';
-import { describeSalt } from '../../krb/ad-salt';
+import { describeSalt } from '../../krb/wording';
 import { passwordFrom, str } from '../password-options';
 import { KEY_OPTIONS_HELP, keyOptions, keySourcesFrom } from '../key-options';
 import { readUserFile } from '../../system/files';

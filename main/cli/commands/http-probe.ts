@@ -5,7 +5,7 @@
 import { createInterface } from 'node:readline';
 import type { HttpHop, NegotiateProbeOptions, NegotiateProbeView, SpnPredictionReport } from '../../api/http';
 import type { Engine } from '../../engine';
-import type { ExchangeStep } from '../../exchange/model';
+import type { ExchangeStep } from '../../api';
 import { logSafe } from '../../system/log-safe';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo, type Command, type CommandInput } from '../command';
 import { json, palette, useColour } from '../format';

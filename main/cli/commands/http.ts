@@ -4,11 +4,12 @@
  * `http.exchange` events); `role-mapping` reads and tests the stored mappings through the service.
  */
 import { readFile } from 'node:fs/promises';
-import type { HttpEndpointStatus, HttpServeOptions, RoleMapping, RoleMappingTestResult, RoleRuleTrace } from '../../api/http';
-import type { Exchange } from '../../exchange/model';
-import { parseRoleMapping } from '../../http/es/role-mapping';
+import type { HttpEndpointStatus, HttpServeOptions, RoleMappingTestResult, RoleRuleTrace } from '../../api/http';
+import type { Exchange } from '../../api';
+import { BenchFailure } from '../../engine/failure';
 import { logSafe } from '../../system/log-safe';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command, type CommandInput } from '../command';
+import { invokeService } from '../invoke';
 import { readStdin, str, type CliIoWithStdin } from '../password-options';
 import { httpProbeCommand } from './http-probe';
 
@@ -185,13 +186,16 @@ const roleMappingPutCommand: Command = {
   async run(input) {
     const [name, file] = input.positionals as [string, string];
     const text = file === '-' ? await readStdin(input.io as CliIoWithStdin) : await readFile(file, 'utf8');
-    const parsed = parseRoleMapping(name, text);
-    if (!parsed.ok) {
-      input.io.stderr(`${JSON.stringify(parsed.error, null, 2)}\n`);
+    // The service parses the body as ES does; an invalid one fails with ES's error body as details.
+    let result: { created: boolean };
+    try {
+      result = await invokeService(input.engine(), 'http', 'putRoleMapping', name, text);
+    } catch (error) {
+      if (!(error instanceof BenchFailure) || error.details === undefined) throw error;
+      input.io.stderr(`${JSON.stringify(error.details, null, 2)}\n`);
       return EXIT_FAILURE;
     }
-    const mapping: RoleMapping = parsed.mapping;
-    input.io.stdout(`${JSON.stringify({ role_mapping: await input.engine().api.http.putRoleMapping(name, mapping) })}\n`);
+    input.io.stdout(`${JSON.stringify({ role_mapping: result })}\n`);
     return EXIT_OK;
   },
 };

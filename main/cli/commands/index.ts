@@ -1,5 +1,6 @@
 import type { Command } from '../command';
 import { brokerCommand } from './broker';
+import { callCommand } from './call';
 import { captureCommand } from './capture';
 import { chainCommand } from './chain';
 import { ccacheCommand } from './ccache';
@@ -21,4 +22,4 @@ import { startCommand } from './start';
 import { webCommand } from './web';
 
 /** Every top-level `kbench` command, in the order `kbench --help` lists them. */
-export const commands: Command[] = [doctorCommand, webCommand, startCommand, labCommand, brokerCommand, probeCommand, replayCommand, saslCommand, keytabCommand, ccacheCommand, krb5confCommand, decodeCommand, explainKeyCommand, diagnoseCommand, scenarioCommand, captureCommand, httpCommand, spnCommand, chainCommand, hashPasswordCommand, exportCommand, importCommand];
+export const commands: Command[] = [doctorCommand, webCommand, startCommand, labCommand, brokerCommand, probeCommand, replayCommand, saslCommand, keytabCommand, ccacheCommand, krb5confCommand, decodeCommand, explainKeyCommand, diagnoseCommand, scenarioCommand, captureCommand, httpCommand, spnCommand, chainCommand, hashPasswordCommand, exportCommand, importCommand, callCommand];

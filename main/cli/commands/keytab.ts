@@ -1,14 +1,16 @@
+/**
+ * `kbench keytab …`: a thin adapter over the Keytab service (the Keytab view's): it parses argv,
+ * calls the service through the engine and prints; reading, changing and writing keytabs is the
+ * service's.
+ */
 import { stat } from 'node:fs/promises';
-import { SUPPORTED_ENCTYPES } from '../../krb/crypto';
-import { mergeKeytabs, samePrincipal, summarizeEntry, type Keytab, type KeytabEntry } from '../../krb/keytab';
 import type { KeytabEntryView, KeytabSaltFound, KeytabSaltType } from '../../api/inspect';
-import { enctypeId, enctypeName, formatPrincipal, parsePrincipal, type Principal } from '../../krb/names';
+import { BenchFailure } from '../../engine/failure';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command, type CommandInput } from '../command';
+import { invokeService } from '../invoke';
 import { passwordFrom, str } from '../password-options';
 import { json, padEnd } from '../format';
-import { readKeytabFile, writeKeytabFile } from '../../system/keytab-file';
 import { kerberosFilePath } from '../../system/files';
-
 
 const DEFAULT_ENCTYPES = 'aes256-cts-hmac-sha1-96,aes128-cts-hmac-sha1-96';
 /** ktpass -crypto ALL on a modern account: AES256, AES128 and RC4. */
@@ -20,27 +22,39 @@ trailing newline is dropped):  printf %s "$PW" | kbench keytab check svc.keytab 
 
 // ---- options ---------------------------------------------------------------------------------
 
-
-
-
 function parseKvno(text: string | undefined, fallback?: number): number | undefined {
   if (text === undefined) return fallback;
   if (!/^\d+$/.test(text) || Number(text) > 0xffffffff) throw new UsageError(`--kvno must be a number from 0 to 4294967295, not "${text}"`);
   return Number(text);
 }
 
-function parseEnctype(text: string): number {
-  const id = enctypeId(text);
-  if (id === undefined) throw new UsageError(`unknown enctype "${text}"`);
-  return id;
-}
-
-function parsePrincipalOption(text: string | undefined): Principal {
+/** The principal as given: the Keytab service parses it (and says what is wrong with it). */
+function principalOption(input: CommandInput): string {
+  const text = str(input, 'principal');
   if (!text) throw new UsageError('--principal is required');
-  return parsePrincipal(text);
+  return text;
 }
 
 const hasRealm = (text: string) => /(^|[^\\])@/.test(text);
+
+/**
+ * A keytab the user names, as given (the service reads it): a MEMORY: or KEYRING: one is not a
+ * file, and saying so is a usage error (kerberosFilePath throws NotAFileError, exit 2).
+ */
+function keytabName(name: string): string {
+  kerberosFilePath(name, 'keytab');
+  return name;
+}
+
+/** A service failure about an option's value (`details.field`, e.g. an unknown enctype) is a usage error, exit 2. */
+async function optionsChecked<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof BenchFailure && typeof (error.details as { field?: unknown } | undefined)?.field === 'string') throw new UsageError(error.message);
+    throw error;
+  }
+}
 
 // ---- output ----------------------------------------------------------------------------------
 
@@ -85,7 +99,7 @@ const showCommand: Command = {
   async run(input) {
     const { values, positionals, io } = input;
     const keys = values.keys === true;
-    const doc = await input.engine().api.keytab.read({ path: positionals[0]! }, keys);
+    const doc = await invokeService(input.engine(), 'keytab', 'read', { path: keytabName(positionals[0]!) }, keys);
     const status = doc.damage ? EXIT_FAILURE : EXIT_OK;
     if (values.json) {
       io.stdout(json({ version: doc.version, entries: doc.entries, ...(doc.damage ? { damage: doc.damage } : {}) }));
@@ -149,11 +163,11 @@ const checkCommand: Command = {
     const salt = saltOptions(input);
     const password = await passwordFrom(input);
     if (password === undefined) throw new UsageError('needs a password: --password P, --password-stdin or KBENCH_PASSWORD');
-    const keytab = input.engine().api.keytab;
-    const source = { path: input.positionals[0]! };
+    const engine = input.engine();
+    const source = { path: keytabName(input.positionals[0]!) };
     const choice = salt.salt ?? (salt.saltType && salt.account ? { saltType: salt.saltType, account: salt.account } : undefined);
     // No salt → no third argument (undefined would travel as null to an adapter).
-    const report = choice === undefined ? await keytab.check(source, password) : await keytab.check(source, password, choice);
+    const report = choice === undefined ? await invokeService(engine, 'keytab', 'check', source, password) : await invokeService(engine, 'keytab', 'check', source, password, choice);
     const results = report.entries;
     const matches = results.filter((r) => r.match).length;
     if (input.values.json) {
@@ -212,35 +226,32 @@ const addCommand: Command = {
   positionals: { min: 1, max: 1 },
   async run(input) {
     const { values, positionals, io } = input;
-    const principalText = str(input, 'principal');
-    const principal = parsePrincipalOption(principalText);
-    if (!hasRealm(principalText!) || !principal.realm) throw new UsageError('--principal needs a realm: svc/host@REALM');
+    const principalText = principalOption(input);
+    if (!hasRealm(principalText)) throw new UsageError('--principal needs a realm: svc/host@REALM');
     const kvno = parseKvno(str(input, 'kvno'), 1)!;
     const salt = saltOptions(input);
     const enctypeList = str(input, 'enctypes') ?? (salt.saltType ? KTPASS_ENCTYPES : DEFAULT_ENCTYPES);
-    const enctypes = enctypeList.split(',').map((e) => e.trim()).filter(Boolean).map(parseEnctype);
+    const enctypes = enctypeList.split(',').map((e) => e.trim()).filter(Boolean);
     if (!enctypes.length) throw new UsageError('--enctypes is empty');
-    const unsupported = enctypes.filter((id) => !SUPPORTED_ENCTYPES.includes(id));
-    if (unsupported.length) throw new UsageError(`kbench cannot make ${unsupported.map(enctypeName).join(', ')} keys; supported: ${SUPPORTED_ENCTYPES.map(enctypeName).join(', ')}`);
     const explicitPassword = str(input, 'password') !== undefined || values['password-stdin'] === true;
     if (values.random && explicitPassword) throw new UsageError('give --random or a password, not both');
     if (values.random && Object.keys(salt).length) throw new UsageError('--salt and --ad-account only apply to password-derived keys');
     const password = values.random ? undefined : await passwordFrom(input);
     if (!values.random && password === undefined) throw new UsageError('needs --password P, --password-stdin, KBENCH_PASSWORD or --random');
 
-    // The Keytab service builds the entries (the same code as the Keytab view); the CLI only writes them.
+    // The Keytab service builds the entries (the same code as the Keytab view) and writes them.
     const file = positionals[0]!;
-    const keytab = input.engine().api.keytab;
+    const engine = input.engine();
     const source = (await keytabExists(file)) ? { path: file } : null;
-    const doc = await keytab.add(source, { principal: principalText!, kvno, enctypes: enctypes.map(enctypeName), ...(password !== undefined ? { password } : {}), ...salt }, false);
-    await keytab.save(file, doc.base64);
+    const doc = await optionsChecked(invokeService(engine, 'keytab', 'add', source, { principal: principalText, kvno, enctypes, ...(password !== undefined ? { password } : {}), ...salt }, false));
+    await invokeService(engine, 'keytab', 'save', file, doc.base64);
     const added = doc.entries.slice(-enctypes.length).map(({ principal: p, kvno: k, timestamp, enctype, enctypeId }) => ({ principal: p, kvno: k, timestamp, enctype, enctypeId }));
     const shown = kerberosFilePath(file, 'keytab');
     if (values.json) io.stdout(json({ file: shown, added, replaced: doc.replaced }));
     else {
       const what = added.map((e) => e.enctype).join(', ');
       const saltNote = salt.saltType ? `, AD salt of ${salt.saltType === 'ad-computer' ? 'computer' : 'account'} ${salt.account}` : '';
-      io.stdout(`added ${entriesText(added.length)} for ${formatPrincipal(principal)} kvno ${kvno} (${what}${saltNote}) to ${shown}${doc.replaced ? `, replacing ${doc.replaced}` : ''}\n`);
+      io.stdout(`added ${entriesText(added.length)} for ${added[0]!.principal} kvno ${kvno} (${what}${saltNote}) to ${shown}${doc.replaced ? `, replacing ${doc.replaced}` : ''}\n`);
     }
     return EXIT_OK;
   },
@@ -258,27 +269,16 @@ const removeCommand: Command = {
   positionals: { min: 1, max: 1 },
   async run(input) {
     const { values, positionals, io } = input;
-    const principalText = str(input, 'principal');
-    const principal = parsePrincipalOption(principalText);
-    const anyRealm = !hasRealm(principalText!);
+    const principal = principalOption(input);
     const kvno = parseKvno(str(input, 'kvno'));
-    const enctypeText = str(input, 'enctype');
-    const enctype = enctypeText === undefined ? undefined : parseEnctype(enctypeText);
-    const keytab = await readKeytabFile(positionals[0]!);
-    const matches = (e: KeytabEntry) =>
-      samePrincipal(e.principal, anyRealm ? { ...principal, realm: e.principal.realm } : principal) &&
-      (kvno === undefined || e.kvno === kvno) &&
-      (enctype === undefined || e.enctype === enctype);
-    const removed = keytab.entries.filter(matches);
+    const enctype = str(input, 'enctype');
+    // A selector that matches nothing fails in the service ("no entry of FILE matches …"): exit 1, file unchanged.
+    const engine = input.engine();
+    const doc = await optionsChecked(invokeService(engine, 'keytab', 'remove', { path: keytabName(positionals[0]!) }, { principal, ...(kvno !== undefined ? { kvno } : {}), ...(enctype !== undefined ? { enctype } : {}) }, false));
+    await invokeService(engine, 'keytab', 'save', positionals[0]!, doc.base64);
     const file = kerberosFilePath(positionals[0]!, 'keytab');
-    if (!removed.length) {
-      io.stderr(`kbench: no entry of ${file} matches ${principalText}${kvno !== undefined ? ` kvno ${kvno}` : ''}${enctype !== undefined ? ` ${enctypeName(enctype)}` : ''}\n`);
-      return EXIT_FAILURE;
-    }
-    const remaining = keytab.entries.filter((e) => !matches(e));
-    await writeKeytabFile(positionals[0]!, { version: 0x502, entries: remaining });
-    if (values.json) io.stdout(json({ file, removed: removed.map((e) => summarizeEntry(e)), remaining: remaining.length }));
-    else io.stdout(`removed ${entriesText(removed.length)} from ${file}; ${remaining.length} remain\n`);
+    if (values.json) io.stdout(json({ file, removed: doc.removed, remaining: doc.entries.length }));
+    else io.stdout(`removed ${entriesText(doc.removed.length)} from ${file}; ${doc.entries.length} remain\n`);
     return EXIT_OK;
   },
 };
@@ -294,15 +294,16 @@ const mergeCommand: Command = {
     'OUT is written 0600. An existing OUT that is not a keytab is not replaced unless --force.',
   options: { json: { type: 'boolean' }, force: { type: 'boolean' } },
   positionals: { min: 2, max: Number.MAX_SAFE_INTEGER },
-  async run({ values, positionals, io }) {
+  async run(input) {
+    const { values, positionals, io } = input;
     const [out, ...inputs] = positionals as [string, ...string[]];
-    const keytabs: Keytab[] = [];
-    for (const input of inputs) keytabs.push(await readKeytabFile(input));
-    const merged = mergeKeytabs(keytabs);
-    const total = keytabs.reduce((n, k) => n + k.entries.length, 0);
-    const file = await writeKeytabFile(out, merged, { replace: values.force === true });
-    if (values.json) io.stdout(json({ file, entries: merged.entries.length, replaced: total - merged.entries.length }));
-    else io.stdout(`wrote ${entriesText(merged.entries.length)} to ${file} from ${inputs.length} keytab(s)${total > merged.entries.length ? `; ${total - merged.entries.length} replaced by later files` : ''}\n`);
+    const engine = input.engine();
+    // All inputs are read (by the service) before OUT is written.
+    const merged = await invokeService(engine, 'keytab', 'merge', inputs.map((name) => ({ path: keytabName(name) })), false);
+    const { path: file } = await invokeService(engine, 'keytab', 'save', keytabName(out), merged.base64, { replace: values.force === true });
+    const count = merged.entries.length;
+    if (values.json) io.stdout(json({ file, entries: count, replaced: merged.replaced }));
+    else io.stdout(`wrote ${entriesText(count)} to ${file} from ${inputs.length} keytab(s)${merged.replaced ? `; ${merged.replaced} replaced by later files` : ''}\n`);
     return EXIT_OK;
   },
 };

@@ -3,9 +3,7 @@
  * (--kind mit|ad). Without --realm the kind picks the default realm (BENCH.TEST for mit, AD.TEST
  * for ad); an existing realm keeps its kind and the lab service refuses the other one.
  */
-import type { LabKind, LabTarget } from '../../api/lab';
-import { DEFAULT_LAB_REALM } from '../../lab/layout';
-import { DEFAULT_AD_REALM } from '../../lab/samba/service';
+import { DEFAULT_AD_REALM, DEFAULT_LAB_REALM, type LabKind, type LabTarget } from '../../api/lab';
 import { UsageError, type CommandInput } from '../command';
 import { str } from '../password-options';
 

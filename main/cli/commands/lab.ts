@@ -2,7 +2,6 @@ import path from 'node:path';
 import type { LabPrincipal, LabShellEnv, LabStatus, LabTarget } from '../../api/lab';
 import type { Engine } from '../../engine';
 import { BenchFailure } from '../../engine/failure';
-import { LogFollower } from '../../lab/kdc-log';
 import { EXIT_OK, UsageError, type CliIo, type Command, type CommandInput } from '../command';
 import { passwordFrom, str } from '../password-options';
 import { json, padEnd } from '../format';
@@ -421,22 +420,24 @@ const logCommand: Command = {
     const linesText = str(input, 'lines') ?? '50';
     if (!/^\d+$/.test(linesText) || Number(linesText) > 5000) throw new UsageError(`--lines must be 0..5000, not "${linesText}"`);
     if (input.values.json && input.values.follow) throw new UsageError('--follow prints lines as they come: not with --json');
-    const log = await lab(input).log({ ...target(input), lines: Number(linesText) });
+    const log = await invokeService(input.engine(), 'lab', 'log', { ...target(input), lines: Number(linesText) });
     if (input.values.json) {
       input.io.stdout(json(log));
       return EXIT_OK;
     }
     for (const line of log.lines) input.io.stdout(`${line}\n`);
     if (!input.values.follow) return EXIT_OK;
-    const follower = new LogFollower(log.path, (lines) => lines.forEach((line) => input.io.stdout(`${line}\n`)));
-    await follower.start();
+    // The lab service follows the log it was asked for and emits what the KDC appends (as the Lab view gets it).
+    const stopFollowing = input.engine().events.subscribe((event) => {
+      if (event.name === 'lab.kdcLog' && event.payload.realm === log.realm) event.payload.lines.forEach((line) => input.io.stdout(`${line}\n`));
+    });
     const keepAlive = setInterval(() => {}, 1 << 30);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
     clearInterval(keepAlive);
-    follower.stop();
+    stopFollowing();
     return EXIT_OK;
   },
 };

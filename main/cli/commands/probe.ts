@@ -1,21 +1,22 @@
 /**
  * `kbench probe URL`: connect to an MQTT 5 broker with GSSAPI-KERBEROS and print the Exchange.
+ * The probe is the Probe service's (the Probe view's), run in this process; step mode answers its
+ * pauses from the terminal.
  */
 import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
-import { readUserFile, writeFileAtomic } from '../../system/files';
+import { writeFileAtomic } from '../../system/files';
 import { logSafe } from '../../system/log-safe';
 import { serializeExchange } from '../../exchange/serialize';
-import type { Exchange, ExchangeStep } from '../../exchange/model';
-import { GssSupervisor } from '../../gss/supervisor';
-import { MqttProbe, STEP_MODE_TIMEOUT_MS, type ProbeMethod, type ProbeNextStep } from '../../probe/probe';
-import type { SaslLayer } from '../../sasl/layers';
+import type { Exchange, ExchangeStep, ProbePending, ProbeStartOptions, ProbeView } from '../../api';
 import type { Diagnosis } from '../../api/diagnose';
 import type { PeerDeadline } from '../../api/broker';
+import type { Engine } from '../../engine';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo, type Command, type CommandInput } from '../command';
 import { json, palette, useColour } from '../format';
+import { invokeService } from '../invoke';
 import { str } from '../password-options';
-import { PROFILE_HELP, profileFrom, profileOptions } from '../profile-options';
+import { PROFILE_HELP, profileChoice, profileOptions } from '../profile-options';
 import { findingText } from './diagnose';
 
 /**
@@ -45,20 +46,73 @@ function deadlineWords(deadline: PeerDeadline | undefined): string {
   return `; the broker gives up in ${Math.max(0, Math.round((Date.parse(deadline.at) - Date.now()) / 1000))} s`;
 }
 
-/** Step mode: Enter sends the next packet; a connection that ends meanwhile ends the question too. */
-function askToSend(prompt: Interface, io: CliIo) {
-  return (next: ProbeNextStep, ended: AbortSignal) =>
-    new Promise<void>((resolve) => {
-      const onEnded = () => {
-        io.stderr('\n(the connection ended while waiting: nothing sent)\n');
+/** The probe run's latest view, as the service reports it (`probe.update`), and a way to wait for the next. */
+class ProbeWatch {
+  latest: ProbeView | undefined;
+  version = 0;
+  private readonly waiters = new Set<() => void>();
+  readonly stop: () => void;
+
+  constructor(engine: Engine) {
+    // This engine runs one probe: every update is this run's, from before start() answers.
+    this.stop = engine.events.subscribe((event) => {
+      if (event.name !== 'probe.update') return;
+      this.latest = event.payload;
+      this.version++;
+      for (const wake of this.waiters) wake();
+    });
+  }
+
+  /** Resolves once there is a view newer than `version`. */
+  changed(version: number): Promise<void> {
+    if (this.version > version) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.waiters.delete(wake);
         resolve();
       };
-      ended.addEventListener('abort', onEnded, { once: true });
-      prompt.question(`next: ${next.description} (${Buffer.from(next.token, 'base64').length} bytes${deadlineWords(next.peerDeadline)}) — Enter to send `, () => {
-        ended.removeEventListener('abort', onEnded);
-        resolve();
-      });
+      this.waiters.add(wake);
     });
+  }
+}
+
+/**
+ * Only the end of a connect or re-authentication sets these; 'closed' (the connection was lost)
+ * comes first when the broker hangs up, and the Exchange follows it.
+ */
+const SETTLED: readonly ProbeView['state'][] = ['connected', 'failed'];
+
+/** Step mode: Enter sends the next packet; a connection that ends meanwhile ends the question too. */
+async function askToSend(prompt: Interface, io: CliIo, pending: ProbePending, watch: ProbeWatch, version: number): Promise<boolean> {
+  const question = new AbortController();
+  const answered = new Promise<boolean>((resolve) => {
+    prompt.question(`next: ${pending.description} (${Buffer.from(pending.token, 'base64').length} bytes${deadlineWords(pending.peerDeadline)}) — Enter to send `, { signal: question.signal }, () => resolve(true));
+  });
+  const ended = (async () => {
+    for (let seen = version; ; seen = watch.version) {
+      await watch.changed(seen);
+      if (question.signal.aborted || watch.latest?.pending?.token !== pending.token) return false;
+    }
+  })();
+  const send = await Promise.race([answered, ended]);
+  question.abort();
+  if (!send) io.stderr('\n(the connection ended while waiting: nothing sent)\n');
+  return send;
+}
+
+/**
+ * Waits until the run settles (connected or failed) after `since`, answering step mode's
+ * pauses on the way: each Enter is the service's next().
+ */
+async function settle(engine: Engine, watch: ProbeWatch, id: string, since: number, prompt: Interface | undefined, io: CliIo): Promise<ProbeView> {
+  for (let handled = since; ; ) {
+    await watch.changed(handled);
+    handled = watch.version;
+    const view = watch.latest!;
+    if (SETTLED.includes(view.state)) return view;
+    if (!prompt || view.state !== 'waiting' || !view.pending) continue;
+    if (await askToSend(prompt, io, view.pending, watch, handled)) await invokeService(engine, 'probe', 'next', id);
+  }
 }
 
 /** Below this confidence a finding after the first is left to `kbench diagnose`. */
@@ -113,41 +167,56 @@ ${PROFILE_HELP}`,
     } catch {
       throw new UsageError(`"${url}" is not an mqtt://, mqtts://, ws:// or wss:// URL`, probeCommand);
     }
-    const method = (str(input, 'method') ?? 'GSSAPI-KERBEROS') as ProbeMethod;
+    const method = str(input, 'method') ?? 'GSSAPI-KERBEROS';
     if (method !== 'GSSAPI-KERBEROS' && method !== 'GSSAPI') throw new UsageError('--method must be GSSAPI-KERBEROS or GSSAPI', probeCommand);
-    const profile = await profileFrom(input, probeCommand);
-    const gss = new GssSupervisor();
+    const layer = str(input, 'layer');
+    if (layer !== undefined && layer !== 'none' && layer !== 'integrity' && layer !== 'privacy') throw new UsageError('--layer must be none, integrity or privacy', probeCommand);
+    const choice = profileChoice(input, probeCommand);
+    const engine = input.engine();
+    // As the help says: the lab realm is brought up if needed, so its ccache and keytabs exist.
+    if (choice.profile === 'lab') await invokeService(engine, 'lab', 'up', choice.realm ? { realm: choice.realm } : {});
     const ca = str(input, 'ca');
     const keyLogFile = str(input, 'keylog') ?? (io.env.SSLKEYLOGFILE || undefined);
-    const prompt = values.step ? createInterface({ input: process.stdin, output: process.stderr }) : undefined;
-    const probe = new MqttProbe({
+    const options: ProbeStartOptions = {
       url,
-      gss,
-      profile,
       method,
+      ...choice,
+      step: values.step === true,
       ...(str(input, 'service') ? { service: str(input, 'service')! } : {}),
       ...(str(input, 'client-id') ? { clientId: str(input, 'client-id')! } : {}),
-      ...(ca ? { ca: await readUserFile(ca) } : {}),
-      ...(values.insecure ? { rejectUnauthorized: false } : {}),
+      ...(ca ? { caFile: ca } : {}),
+      ...(values.insecure ? { insecure: true } : {}),
       ...(keyLogFile ? { keyLogFile: path.resolve(keyLogFile) } : {}),
-      ...(str(input, 'layer') ? { layer: str(input, 'layer') as SaslLayer } : {}),
-      // A person reads each packet before it goes: MQTT.js's 15 s connect timer would cut them off.
-      ...(prompt ? { beforeSend: askToSend(prompt, io), timeoutMs: STEP_MODE_TIMEOUT_MS } : {}),
-    });
-    const exchanges: Exchange[] = [];
+      ...(layer ? { layer } : {}),
+    };
+    const prompt = values.step ? createInterface({ input: process.stdin, output: process.stderr }) : undefined;
+    const watch = new ProbeWatch(engine);
+    let id: string | undefined;
+    let exchanges: Exchange[];
     try {
-      exchanges.push(await probe.connect());
-      if (exchanges[0]!.verdict.outcome === 'success') {
-        if (values.reauth) exchanges.push(await probe.reauthenticate());
+      const started = await invokeService(engine, 'probe', 'start', options);
+      id = started.id;
+      let view = await settle(engine, watch, id, 0, prompt, io);
+      // A probe that could not even try (a CA file that is not there…) fails as the command.
+      if (!view.exchanges.length) throw new Error(view.error ?? `the probe ended ${view.state}`);
+      if (view.exchanges[0]!.verdict.outcome === 'success') {
+        if (values.reauth) {
+          const before = view.exchanges.length;
+          const since = watch.version;
+          await invokeService(engine, 'probe', 'reauthenticate', id);
+          view = await settle(engine, watch, id, since, prompt, io);
+          if (view.exchanges.length === before) throw new Error(view.error ?? 're-authentication ended without an Exchange');
+        }
         if (values.publish) {
-          const result = await probe.publishTest(str(input, 'topic'));
+          const result = (await invokeService(engine, 'probe', 'publish', id, ...(str(input, 'topic') ? [str(input, 'topic')!] : []))).published!;
           io.stderr(`published and received on ${logSafe(result.topic)}: "${logSafe(result.received)}" (content type ${logSafe(String(result.properties.contentType ?? '?'))})\n`);
         }
       }
+      exchanges = view.exchanges;
     } finally {
       prompt?.close();
-      await probe.close();
-      await gss.dispose();
+      watch.stop();
+      if (id) await invokeService(engine, 'probe', 'close', id);
     }
     const file = str(input, 'exchange');
     if (file) await writeFileAtomic(file, Buffer.from(serializeExchange(exchanges[0]!)), 0o600);

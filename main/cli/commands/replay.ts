@@ -4,35 +4,14 @@
  * original side by side (--json: `{ original, replay, diff }` plus the notes).
  */
 import type { ReplayMode, ReplayResult } from '../../api/capture';
-import type { Exchange } from '../../exchange/model';
-import { exchangeSchema, parseExchange } from '../../exchange/serialize';
-import { readUserFile } from '../../system/files';
+import type { Exchange } from '../../api';
 import { logSafe } from '../../system/log-safe';
-import { EXCHANGES_FORMAT } from '../../workspace/history';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from '../command';
 import { invokeService } from '../invoke';
 import { json, padEnd, palette, useColour } from '../format';
 
 /** Column width of the original's and the replay's values before they wrap onto the next line. */
 const VALUE_WIDTH = 44;
-
-/** The Exchanges of a file: one `kbench-exchange`, a `kbench-exchanges` bundle (history export), or a JSON array. */
-function exchangesOf(text: string, file: string): Exchange[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${file} is not JSON: ${(error as Error).message}`);
-  }
-  const bundle = value as { format?: unknown; exchanges?: unknown };
-  const list = Array.isArray(value) ? value : bundle?.format === EXCHANGES_FORMAT && Array.isArray(bundle.exchanges) ? bundle.exchanges : undefined;
-  if (!list) return [parseExchange(text)];
-  return list.map((item, i) => {
-    const parsed = exchangeSchema.safeParse(item);
-    if (!parsed.success) throw new UsageError(`${file}: exchange ${i + 1} is not an Exchange: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
-    return parsed.data;
-  });
-}
 
 function pick(exchanges: Exchange[], id: string | undefined, file: string): Exchange {
   if (id) {
@@ -116,8 +95,11 @@ the history's export; choose one with --exchange ID).
     if (!to) throw new UsageError('give the broker to replay against: --to mqtt://host:port', replayCommand);
     const profile = values.profile;
     if (profile !== undefined && profile !== 'lab' && profile !== 'system') throw new UsageError('--profile must be lab or system', replayCommand);
-    const exchange = pick(exchangesOf((await readUserFile(file)).toString('utf8'), file), typeof values.exchange === 'string' ? values.exchange : undefined, file);
-    const result = await invokeService(input.engine(), 'capture', 'replay', {
+    // The capture service reads saved Exchanges (one, a bundle or an array), as the Capture view opens them.
+    const engine = input.engine();
+    const { exchanges } = await invokeService(engine, 'capture', 'open', { path: file });
+    const exchange = pick(exchanges, typeof values.exchange === 'string' ? values.exchange : undefined, file);
+    const result = await invokeService(engine, 'capture', 'replay', {
       exchange,
       to,
       mode,

@@ -6,13 +6,15 @@
 import type { Readable } from 'node:stream';
 import { ExchangeRecorder } from '../../exchange/recorder';
 import { serializeExchange } from '../../exchange/serialize';
-import type { Exchange } from '../../exchange/model';
+import type { Exchange } from '../../api';
 import { GssSupervisor } from '../../gss/supervisor';
 import { SaslGssapiClient } from '../../sasl/client';
 import { OFFERS, SaslProtocolError, type SaslLayer } from '../../sasl/layers';
 import { protocolLine, SaslLineChannel } from '../../sasl/lines';
 import { SaslGssapiServer } from '../../sasl/server';
-import { decodeTranscript, splitMechanism } from '../../sasl/transcript';
+import { splitMechanism } from '../../sasl/transcript';
+import { BenchFailure } from '../../engine/failure';
+import { invokeService } from '../invoke';
 import { readUserFile, writeFileAtomic } from '../../system/files';
 import { logSafe } from '../../system/log-safe';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo, type Command, type CommandInput } from '../command';
@@ -166,15 +168,15 @@ AP-REQ (ticket and authenticator decrypted), AP-REP, the security-layer offer an
 wrapped application messages, decrypted to their text. --json prints the Exchange.`,
   options: { keytab: { type: 'string' }, json: { type: 'boolean' } },
   positionals: { min: 1, max: 1 },
-  async run({ values, positionals, io }) {
+  async run(input) {
+    const { values, positionals, io } = input;
     if (!values.keytab) throw new UsageError('--keytab is required', decodeCommand);
-    const { file, entries } = await readKeytabEntries(values.keytab as string);
     const text = (await readUserFile(positionals[0]!)).toString('utf8');
     let exchange: Exchange;
     try {
-      exchange = decodeTranscript(text, [{ kind: 'keytab', label: file, entries }]);
+      exchange = await invokeService(input.engine(), 'sasl', 'decodeTranscript', text, { path: values.keytab as string });
     } catch (error) {
-      if (error instanceof SaslProtocolError) throw new Error(`${positionals[0]}: ${error.message}`);
+      if (error instanceof BenchFailure && (error.details as { part?: string } | undefined)?.part === 'transcript') throw new Error(`${positionals[0]}: ${error.message}`);
       throw error;
     }
     if (values.json) io.stdout(json(exchange));

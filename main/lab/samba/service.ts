@@ -50,7 +50,8 @@ import { attribute } from './ldif';
 import { AD_LDAP_PORT, dcsUnder, escapeFilter, netbiosDomain, randomPassword, SambaRealm, UAC } from './realm';
 import { adTemplate, copyTemplateFiles, serviceAccountName } from './template';
 
-export const DEFAULT_AD_REALM = 'AD.TEST';
+import { DEFAULT_AD_REALM } from '../../api/lab';
+export { DEFAULT_AD_REALM };
 
 /** Alice's TGT is renewed when it ends within this many seconds. */
 const TICKET_MARGIN_SECONDS = 600;
