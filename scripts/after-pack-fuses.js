@@ -28,6 +28,9 @@ export const PACKAGED_FUSES = {
   [FuseV1Options.OnlyLoadAppFromAsar]: true,
   [FuseV1Options.LoadBrowserProcessSpecificV8Snapshot]: false,
   [FuseV1Options.GrantFileProtocolExtraPrivileges]: false,
+  // The ninth fuse of current Electron binaries (@electron/fuses 2.1 names it): left on, as Electron
+  // ships it. It only lets V8 bound-check WebAssembly memory with guard pages.
+  [FuseV1Options.WasmTrapHandlers]: true,
 };
 
 /** electron-builder's Arch enum value for arm64. */

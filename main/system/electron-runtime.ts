@@ -30,7 +30,7 @@ export function findElectronRuntime(fromDir: string = process.cwd()): ElectronRu
     return {
       packageVersion,
       binary: null,
-      missingReason: `the Electron ${packageVersion} runtime was never downloaded (ELECTRON_SKIP_BINARY_DOWNLOAD was set, or the download failed)`,
+      missingReason: `the Electron ${packageVersion} runtime was never downloaded (node node_modules/electron/install.js fetches it, as scripts/setup.sh does; it needs the network)`,
     };
   }
   const binary = path.join(dir, 'dist', readFileSync(pathTxt, 'utf8').trim());

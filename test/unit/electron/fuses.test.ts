@@ -12,10 +12,10 @@ const FuseState = { ENABLE: 0x31, DISABLE: 0x30 } as const;
 
 /**
  * A file shaped like an Electron binary where fuses are concerned: code around the sentinel,
- * wire version 1, wire length 8, every fuse as Electron ships it (all on except the last two).
+ * wire version 1, wire length 9 (Electron 43 and later), every fuse as Electron ships it.
  */
 function fakeElectronBinary(): Buffer {
-  const wire = [FuseState.ENABLE, FuseState.ENABLE, FuseState.ENABLE, FuseState.ENABLE, FuseState.DISABLE, FuseState.DISABLE, FuseState.DISABLE, FuseState.ENABLE];
+  const wire = [FuseState.ENABLE, FuseState.ENABLE, FuseState.ENABLE, FuseState.ENABLE, FuseState.DISABLE, FuseState.DISABLE, FuseState.DISABLE, FuseState.ENABLE, FuseState.ENABLE];
   return Buffer.concat([Buffer.alloc(4096, 0x90), Buffer.from(SENTINEL, 'latin1'), Buffer.from([1, wire.length, ...wire]), Buffer.alloc(4096, 0x90)]);
 }
 
