@@ -77,7 +77,7 @@ export const benchMethods = {
     'findSpn',
     'changePassword',
   ],
-  sasl: ['start', 'step', 'finish', 'send', 'close', 'decodeTranscript'],
+  sasl: ['start', 'step', 'finish', 'send', 'close', 'openPeer', 'peerStart', 'peerReceive', 'peerProtect', 'peerUnprotect', 'closePeer', 'decodeTranscript'],
   broker: ['start', 'stop', 'status', 'exchanges'],
   probe: ['start', 'next', 'reauthenticate', 'publish', 'view', 'close'],
   diagnose: ['diagnose', 'catalog', 'scenarios', 'runScenario'],

@@ -133,6 +133,24 @@ const SaslRunOptions = z
   .strict();
 const RunId = z.string().uuid();
 const FilePath = z.string().min(1).max(4096);
+const ProfilePaths = z
+  .object({ krb5Config: FilePath.optional(), ccache: FilePath.optional(), keytab: FilePath.optional(), clientKeytab: FilePath.optional() })
+  .strict();
+/** A SASL token or application message, base64: 1 MiB of bytes at most (an AD ticket with its PAC stays far below). */
+const SaslBase64 = z
+  .string()
+  .max(1_400_000)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
+const SaslPeerCommon = {
+  service: z.string().regex(/^[^@\s]+@[^@\s]*$/, 'service@host').max(512),
+  profile: z.enum(['lab', 'system', 'custom']),
+  realm: LabRealm.optional(),
+  paths: ProfilePaths.optional(),
+};
+const SaslPeerOptions = z.discriminatedUnion('role', [
+  z.object({ role: z.literal('client'), ...SaslPeerCommon, layer: z.enum(['none', 'integrity', 'privacy']).optional(), authzid: z.string().max(1024).optional() }).strict(),
+  z.object({ role: z.literal('server'), ...SaslPeerCommon, offer: z.enum(['emqx', 'cyrus']).optional() }).strict(),
+]);
 const BrokerAddress = z.object({ host: z.string().min(1).max(255), port: z.number().int().min(0).max(65_535) }).strict();
 const BrokerStartOptions = z
   .object({
@@ -177,10 +195,7 @@ const ProbeStartOptions = z
     url: z.string().regex(/^(mqtts?|wss?):\/\/[^\s]+$/, 'an mqtt://, mqtts://, ws:// or wss:// URL').max(2048),
     service: z.string().regex(/^[^@\s]+@[^@\s]*$/, 'service@host').max(512).optional(),
     profile: z.enum(['lab', 'system', 'custom']),
-    paths: z
-      .object({ krb5Config: FilePath.optional(), ccache: FilePath.optional(), keytab: FilePath.optional(), clientKeytab: FilePath.optional() })
-      .strict()
-      .optional(),
+    paths: ProfilePaths.optional(),
     method: z.enum(['GSSAPI-KERBEROS', 'GSSAPI']),
     layer: z.enum(['none', 'integrity', 'privacy']).optional(),
     step: z.boolean(),
@@ -237,6 +252,12 @@ export const benchInputSchemas: InputSchemas = {
     finish: z.tuple([RunId]),
     send: z.tuple([RunId, z.enum(['client', 'server']), z.string().max(65536)]),
     close: z.tuple([RunId]),
+    openPeer: z.tuple([SaslPeerOptions]),
+    peerStart: z.tuple([RunId]),
+    peerReceive: z.tuple([RunId, SaslBase64]),
+    peerProtect: z.tuple([RunId, SaslBase64]),
+    peerUnprotect: z.tuple([RunId, SaslBase64]),
+    closePeer: z.tuple([RunId]),
     decodeTranscript: z.tuple([z.string().min(1).max(16_000_000), FileSource]),
   },
   broker: {

@@ -1,5 +1,4 @@
-import { resolveProfile } from '../gss/profiles';
-import type { KerberosProfile } from '../gss/types';
+import type { ProbeProfilePaths } from '../api';
 import { UsageError, type Command, type CommandInput } from './command';
 
 /** --profile lab|system, or explicit paths for a custom profile; shared by every GSS command. */
@@ -20,7 +19,7 @@ export const PROFILE_HELP = `Profiles: --profile lab (default: the bench's lab r
 export interface ProfileChoice {
   profile: 'lab' | 'system' | 'custom';
   realm?: string;
-  paths?: { krb5Config?: string; ccache?: string; keytab?: string; clientKeytab?: string };
+  paths?: ProbeProfilePaths;
 }
 
 export function profileChoice(input: CommandInput, command: Command): ProfileChoice {
@@ -35,10 +34,4 @@ export function profileChoice(input: CommandInput, command: Command): ProfileCho
     ...(name === 'lab' && values.realm ? { realm: values.realm as string } : {}),
     ...(name === 'custom' ? { paths: Object.assign({}, ...custom.map(given)) as ProfileChoice['paths'] } : {}),
   };
-}
-
-export async function profileFrom(input: CommandInput, command: Command): Promise<KerberosProfile> {
-  const choice = profileChoice(input, command);
-  // As the help says: the lab realm is brought up if needed, so its ccache and keytabs exist.
-  return resolveProfile(choice.profile, { lab: () => input.engine().api.lab, ...(choice.realm ? { realm: choice.realm } : {}), paths: choice.paths ?? {} });
 }

@@ -21,7 +21,7 @@ import { SpnServiceImpl } from '../spn/service';
 import { NegotiateServiceImpl } from '../http/negotiate-service';
 import { HistoryServiceImpl } from '../workspace/history';
 import { WorkspaceServiceImpl } from '../workspace/service';
-import type { SaslRunView } from '../api/sasl';
+import type { SaslPeerView, SaslRunView } from '../api/sasl';
 import type { Exchange } from '../exchange/model';
 import { dispatch } from './dispatch';
 import { BenchEventBus } from './events';
@@ -65,6 +65,7 @@ export function createEngine(options: EngineOptions): Engine {
   const chain = new ChainServiceImpl(context, supervisor, lab);
   const importer = new ImportServiceImpl(context, supervisor, lab);
   const exporter = new ExportServiceImpl(context, supervisor, lab, history, importer);
+  const sasl = new SaslServiceImpl(supervisor, lab);
   const capture = new CaptureServiceImpl(context, (options) => replayExchange(options, { lab, probe, supervisor }));
   const api: BenchApi = {
     system: new SystemServiceImpl(context),
@@ -73,7 +74,7 @@ export function createEngine(options: EngineOptions): Engine {
     profile: new ProfileServiceImpl(),
     decoder: new DecoderServiceImpl(),
     lab,
-    sasl: tapExchanges(new SaslServiceImpl(supervisor, lab), ['start', 'step', 'finish', 'send', 'decodeTranscript'], history),
+    sasl: tapExchanges(sasl, ['start', 'step', 'finish', 'send', 'peerStart', 'peerReceive', 'peerProtect', 'peerUnprotect', 'closePeer', 'decodeTranscript'], history),
     broker,
     probe,
     diagnose,
@@ -94,7 +95,7 @@ export function createEngine(options: EngineOptions): Engine {
     dispose: async () => {
       stopHistory();
       // A running scenario restores the lab first: it needs the lab and the GSS workers to do so.
-      await Promise.all([broker.dispose(), probe.dispose(), diagnose.dispose(), capture.dispose(), http.dispose(), negotiate.dispose(), chain.dispose(), exporter.dispose(), importer.dispose()]);
+      await Promise.all([broker.dispose(), probe.dispose(), diagnose.dispose(), capture.dispose(), sasl.dispose(), http.dispose(), negotiate.dispose(), chain.dispose(), exporter.dispose(), importer.dispose()]);
       await Promise.all([gss?.dispose(), lab.dispose()]);
     },
   };
@@ -109,10 +110,11 @@ function recordHistory(events: BenchEventBus, history: HistoryServiceImpl): () =
   });
 }
 
-/** The Exchanges a service result carries: an Exchange, or a SASL run's two sides. */
+/** The Exchanges a service result carries: an Exchange, a SASL run's two sides, or a SASL peer's one. */
 function exchangesIn(result: unknown): Exchange[] {
-  const value = result as Partial<SaslRunView & Exchange> | undefined;
+  const value = result as Partial<SaslRunView & SaslPeerView & Exchange> | undefined;
   if (value?.client && value.server) return [value.client, value.server];
+  if (value?.exchange) return [value.exchange];
   if (value?.steps && value.verdict && value.id) return [value as Exchange];
   return [];
 }

@@ -1,3 +1,7 @@
+/**
+ * The Cyrus sample programs' line protocol: framing only, no SASL state (the Sasl service's peers
+ * hold that), which is why `kbench sasl client|server` may use it (eslint.config.js).
+ */
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { SaslProtocolError } from './layers';
@@ -59,4 +63,18 @@ export class SaslLineChannel {
 /** One protocol line: "C: <base64>" ("C: " for an empty message, as the samples print it). */
 export function protocolLine(side: 'S' | 'C', bytes: Uint8Array): string {
   return `${side}: ${Buffer.from(bytes).toString('base64')}\n`;
+}
+
+/** The first "C:" line's payload: the mechanism name, a NUL, the initial response. */
+export function withMechanism(mechanism: string, token: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(`${mechanism}\0`, 'latin1'), token]);
+}
+
+/** Splits "GSSAPI\0<token>" into the mechanism name and the token. */
+export function splitMechanism(bytes: Buffer): { mechanism?: string; token: Buffer } {
+  const nul = bytes.indexOf(0);
+  if (nul > 0 && nul <= 20 && /^[A-Z0-9_-]+$/.test(bytes.subarray(0, nul).toString('latin1'))) {
+    return { mechanism: bytes.subarray(0, nul).toString('latin1'), token: bytes.subarray(nul + 1) };
+  }
+  return { token: bytes };
 }

@@ -1,22 +1,25 @@
 /**
  * The SASL view's engine side: a client and a server of ours talking through the bench, one
- * message per step, each keeping its own Exchange.
+ * message per step, each keeping its own Exchange. And single peers: one side of ours facing
+ * someone else's (`kbench sasl client|server` against the Cyrus sample programs), the caller
+ * carrying the tokens.
  */
 import { randomUUID } from 'node:crypto';
 import type { FileSource } from '../api/inspect';
 import type { LabService } from '../api/lab';
-import type { SaslRunOptions, SaslRunView, SaslService } from '../api/sasl';
+import type { SaslPeerMessage, SaslPeerOptions, SaslPeerStep, SaslPeerView, SaslRunOptions, SaslRunView, SaslService } from '../api/sasl';
 import { BenchFailure } from '../engine/failure';
 import type { Exchange } from '../exchange/model';
 import { ExchangeRecorder } from '../exchange/recorder';
-import { fileOf, systemProfile, withRuntime } from '../gss/profiles';
+import { fileOf, resolveProfile, systemProfile, withRuntime } from '../gss/profiles';
 import type { GssSupervisor } from '../gss/supervisor';
 import type { KerberosProfile } from '../gss/types';
 import { parseKeytab } from '../krb/keytab';
 import { kerberosFilePath, readUserFile } from '../system/files';
-import { SaslGssapiClient } from './client';
+import { readKeytabFile } from '../system/keytab-file';
+import { SaslGssapiClient, type ClientReply } from './client';
 import { OFFERS, SaslProtocolError } from './layers';
-import { SaslGssapiServer } from './server';
+import { SaslGssapiServer, type ServerReply } from './server';
 import { decodeTranscript } from './transcript';
 
 interface Run {
@@ -31,10 +34,15 @@ interface Run {
   started: boolean;
 }
 
+/** One side of ours; the other side is the caller's. */
+type Peer = { id: string; role: 'client'; side: SaslGssapiClient } | { id: string; role: 'server'; side: SaslGssapiServer };
+
 const MAX_RUNS = 20;
+const MAX_PEERS = 20;
 
 export class SaslServiceImpl implements SaslService {
   private readonly runs = new Map<string, Run>();
+  private readonly peers = new Map<string, Peer>();
 
   constructor(
     private readonly gss: () => GssSupervisor,
@@ -175,6 +183,116 @@ export class SaslServiceImpl implements SaslService {
     if (!run) return;
     this.runs.delete(id);
     await Promise.all([run.client.dispose(), run.server.dispose()]);
+  }
+
+  async openPeer(options: SaslPeerOptions): Promise<SaslPeerView> {
+    const profile = options.profile === 'lab' ? await this.labProfile(options.realm) : await resolveProfile(options.profile, { lab: () => this.lab, paths: options.paths ?? {} });
+    const recorder = new ExchangeRecorder({ source: 'sasl', role: options.role, mechanism: 'GSSAPI', service: options.service, profile: profile.id });
+    let peer: Peer;
+    if (options.role === 'client') {
+      const ccachePath = fileOf(profile.ccache);
+      const side = new SaslGssapiClient({
+        gss: this.gss().worker(profile),
+        service: options.service,
+        desiredLayer: options.layer ?? 'none',
+        ...(options.authzid ? { authzid: options.authzid } : {}),
+        ...(ccachePath ? { ccachePath } : {}),
+        recorder,
+      });
+      peer = { id: randomUUID(), role: 'client', side };
+    } else {
+      const keytabFile = fileOf(profile.keytab);
+      // `field` names the missing input: `kbench sasl server` turns it into a usage error.
+      if (!keytabFile) throw new BenchFailure(`the server needs a FILE: keytab, and the ${profile.name} profile names none`, { field: 'keytab' });
+      const { entries } = await readKeytabFile(keytabFile);
+      const side = new SaslGssapiServer({ gss: this.gss().worker(profile), service: options.service, offer: OFFERS[options.offer ?? 'emqx'], keytab: entries, keytabLabel: keytabFile, recorder });
+      peer = { id: randomUUID(), role: 'server', side };
+    }
+    // Keep a bounded number of peers: the oldest goes first.
+    if (this.peers.size >= MAX_PEERS) await this.closePeer(this.peers.keys().next().value!);
+    this.peers.set(peer.id, peer);
+    return this.peerView(peer);
+  }
+
+  private peer(id: string): Peer {
+    const peer = this.peers.get(id);
+    if (!peer) throw new BenchFailure(`no SASL peer ${id} (closed, or the engine restarted)`);
+    return peer;
+  }
+
+  private peerView(peer: Peer): SaslPeerView {
+    const choice = peer.side.securityLayer;
+    return {
+      id: peer.id,
+      role: peer.role,
+      established: peer.side.established,
+      ...(choice ? { securityLayer: { layer: choice.layer, maxBuffer: choice.maxBuffer } } : {}),
+      exchange: structuredClone(peer.side.exchange),
+    };
+  }
+
+  private peerStep(peer: Peer, reply: ClientReply | ServerReply): SaslPeerStep {
+    const view = this.peerView(peer);
+    switch (reply.kind) {
+      case 'response':
+      case 'challenge':
+        return { ...view, kind: reply.kind, token: reply.token.toString('base64') };
+      case 'success':
+        return { ...view, kind: 'success' };
+      case 'failure':
+        return { ...view, kind: 'failure', reason: reply.reason };
+    }
+  }
+
+  async peerStart(id: string): Promise<SaslPeerStep> {
+    const peer = this.peer(id);
+    if (peer.role !== 'client') throw new BenchFailure('a server peer starts with the client\'s initial response: pass it to peerReceive');
+    return this.peerStep(peer, await this.protocol(() => peer.side.start()));
+  }
+
+  async peerReceive(id: string, token: string): Promise<SaslPeerStep> {
+    const peer = this.peer(id);
+    const bytes = Buffer.from(token, 'base64');
+    const reply = await this.protocol<ClientReply | ServerReply>(() => peer.side.receive(bytes));
+    return this.peerStep(peer, reply);
+  }
+
+  async peerProtect(id: string, data: string): Promise<SaslPeerMessage> {
+    const peer = this.peer(id);
+    const plaintext = Buffer.from(data, 'base64');
+    const message = await this.protocol(async () => peer.side.protect(plaintext));
+    return { ...this.peerView(peer), data: message.toString('base64') };
+  }
+
+  async peerUnprotect(id: string, message: string): Promise<SaslPeerMessage> {
+    const peer = this.peer(id);
+    const bytes = Buffer.from(message, 'base64');
+    const plaintext = await this.protocol(async () => peer.side.unprotect(bytes));
+    return { ...this.peerView(peer), data: plaintext.toString('base64') };
+  }
+
+  /** A SASL protocol error (out of turn, no layer yet, a bad frame) is the caller's to read: a BenchFailure with its message. */
+  private async protocol<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof SaslProtocolError) throw new BenchFailure(error.message);
+      throw error;
+    }
+  }
+
+  async closePeer(id: string): Promise<SaslPeerView | null> {
+    const peer = this.peers.get(id);
+    if (!peer) return null;
+    this.peers.delete(id);
+    const view = this.peerView(peer);
+    await peer.side.dispose();
+    return view;
+  }
+
+  /** Releases every run's and peer's GSS contexts (the engine disposes its workers next). */
+  async dispose(): Promise<void> {
+    await Promise.all([...[...this.runs.keys()].map((id) => this.close(id)), ...[...this.peers.keys()].map((id) => this.closePeer(id))]);
   }
 
   async decodeTranscript(text: string, keytab: FileSource): Promise<Exchange> {

@@ -9,6 +9,7 @@ import { ExchangeRecorder } from '../exchange/recorder';
 import type { KeySpec } from '../krb/decode/session';
 import { decodedStep, SaslStepDecoder } from './decoder';
 import { SaslProtocolError } from './layers';
+import { splitMechanism } from './lines';
 
 export interface TranscriptMessage {
   direction: StepDirection;
@@ -30,15 +31,6 @@ function base64(text: string, line: number): Buffer {
   const trimmed = text.trim();
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(trimmed)) throw new SaslProtocolError(`line ${line}: "${trimmed.slice(0, 40)}" is not base64`);
   return Buffer.from(trimmed, 'base64');
-}
-
-/** Splits "GSSAPI\0<token>" into the mechanism name and the token. */
-export function splitMechanism(bytes: Buffer): { mechanism?: string; token: Buffer } {
-  const nul = bytes.indexOf(0);
-  if (nul > 0 && nul <= 20 && /^[A-Z0-9_-]+$/.test(bytes.subarray(0, nul).toString('latin1'))) {
-    return { mechanism: bytes.subarray(0, nul).toString('latin1'), token: bytes.subarray(nul + 1) };
-  }
-  return { token: bytes };
 }
 
 export function parseTranscript(text: string): ParsedTranscript {

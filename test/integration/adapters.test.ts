@@ -95,6 +95,13 @@ function calls(f: Fixtures): Calls {
       finish: valid(nobody),
       send: valid(nobody, 'client', 'AAAA'),
       close: invalid('not-a-uuid'),
+      // Opening a peer reads the profile's files (and needs the lab up for 'lab'): refused here.
+      openPeer: invalid({ role: 'observer', service: 'mqtt@localhost', profile: 'system' }),
+      peerStart: valid(nobody),
+      peerReceive: valid(nobody, 'AAAA'),
+      peerProtect: invalid(nobody, 'not base64!'),
+      peerUnprotect: valid(nobody, ''),
+      closePeer: valid(nobody),
       decodeTranscript: invalid('', f.keytab),
     },
     broker: { start: invalid({ tcp: 'yes' }), stop: invalid('now'), status: valid(), exchanges: valid() },

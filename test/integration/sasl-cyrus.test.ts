@@ -3,7 +3,7 @@
  * their line protocol, in both directions, and `kbench sasl decode` on a transcript of the two
  * samples talking to each other.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Exchange } from '../../main/exchange/model';
@@ -19,13 +19,24 @@ describe('SASL GSSAPI interop with Cyrus SASL', () => {
   afterAll(() => lab?.destroy());
 
   it('Cyrus client ↔ our server (Cyrus offer): privacy negotiated, messages both ways', async () => {
-    const run = await runPeers(lab, kbenchSasl(lab, 'server', '--offer', 'cyrus'), cyrusClient());
+    const file = path.join(lab.dir, 'server.exchange.json');
+    const run = await runPeers(lab, kbenchSasl(lab, 'server', '--offer', 'cyrus', '--exchange', file), cyrusClient());
     expect(run.timedOut).toBeUndefined();
     expect(run.server.output).toMatch(/negotiation complete: alice@BENCH\.TEST as alice, security layer privacy/);
     expect(run.client.output).toMatch(/SSF: 256/);
     expect(run.client.output).toContain("recieved decoded message 'srv message 1'");
     expect(run.server.output).toContain('received message "client message 1"');
     expect(run.server.code).toBe(0);
+    // The Exchange as the server peer ended: both application messages included.
+    const saved = (JSON.parse(await readFile(file, 'utf8')) as { exchange: Exchange }).exchange;
+    expect(saved).toMatchObject({ role: 'server', verdict: { outcome: 'success' }, securityLayer: { layer: 'privacy' } });
+    expect(saved.steps.filter((s) => s.transport.packet === 'application message').map((s) => s.summary)).toEqual(['"srv message 1"', '"client message 1"']);
+  });
+
+  it('a server without a FILE: keytab is a usage error, as before any exchange', async () => {
+    const run = await runKbench(['sasl', 'server', '--service', 'mqtt@localhost', '--profile', 'system']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^kbench: the server needs a FILE: keytab \(--keytab, or a profile that has one\)\nusage:\n/);
   });
 
   it('Cyrus client ↔ our server (EMQX offer): no layer, plain messages', async () => {

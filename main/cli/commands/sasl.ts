@@ -4,30 +4,23 @@
  * sasl-sample-client; and transcripts of such runs decoded with a service keytab.
  */
 import type { Readable } from 'node:stream';
-import { ExchangeRecorder } from '../../exchange/recorder';
+import type { Exchange, SaslLayerName, SaslPeerView } from '../../api';
 import { serializeExchange } from '../../exchange/serialize';
-import type { Exchange } from '../../api';
-import { GssSupervisor } from '../../gss/supervisor';
-import { SaslGssapiClient } from '../../sasl/client';
-import { OFFERS, SaslProtocolError, type SaslLayer } from '../../sasl/layers';
-import { protocolLine, SaslLineChannel } from '../../sasl/lines';
-import { SaslGssapiServer } from '../../sasl/server';
-import { splitMechanism } from '../../sasl/transcript';
+import { protocolLine, SaslLineChannel, splitMechanism, withMechanism } from '../../sasl/lines';
+import type { Engine } from '../../engine';
 import { BenchFailure } from '../../engine/failure';
 import { invokeService } from '../invoke';
 import { readUserFile, writeFileAtomic } from '../../system/files';
 import { logSafe } from '../../system/log-safe';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo, type Command, type CommandInput } from '../command';
 import { json } from '../format';
-import { readKeytabEntries } from '../key-options';
-import { fileOf } from '../../gss/profiles';
-import { PROFILE_HELP, profileFrom, profileOptions } from '../profile-options';
+import { PROFILE_HELP, profileChoice, profileOptions } from '../profile-options';
 import { formatTree } from '../tree-format';
 
 type IoWithStdin = CliIo & { stdin?: Readable };
 
 const MECHANISM = 'GSSAPI';
-const LAYERS: SaslLayer[] = ['none', 'integrity', 'privacy'];
+const LAYERS: SaslLayerName[] = ['none', 'integrity', 'privacy'];
 
 function service(input: CommandInput, command: Command): string {
   const value = input.values.service as string | undefined;
@@ -37,16 +30,48 @@ function service(input: CommandInput, command: Command): string {
 }
 
 /** Application messages carry a trailing NUL, as the Cyrus samples send them. */
-const withNul = (text: string) => Buffer.from(`${text}\0`, 'utf8');
-const withoutNul = (bytes: Buffer) => bytes.toString('utf8').replace(/\0$/, '');
+const withNul = (text: string) => Buffer.from(`${text}\0`, 'utf8').toString('base64');
+const withoutNul = (base64: string) => Buffer.from(base64, 'base64').toString('utf8').replace(/\0$/, '');
+const bytes = (base64: string | undefined) => Buffer.from(base64 ?? '', 'base64');
+
+function channelFrom(io: IoWithStdin): SaslLineChannel {
+  return new SaslLineChannel(io.stdin ?? process.stdin);
+}
+
+/** What the command line says about its side; the service name and the profile are common. */
+type PeerSide = { role: 'client'; layer: SaslLayerName; authzid?: string } | { role: 'server'; offer: 'emqx' | 'cyrus' };
+
+/**
+ * Opens one SASL side in the engine's Sasl service, with the profile the options name (the lab
+ * realm brought up first, as the help says), runs `converse` with it, and saves its Exchange
+ * (--exchange) as it ended, however the conversation ended.
+ */
+async function withPeer(input: CommandInput, command: Command, side: PeerSide, converse: (engine: Engine, id: string) => Promise<number>): Promise<number> {
+  const name = service(input, command);
+  const choice = profileChoice(input, command);
+  const engine = input.engine();
+  if (choice.profile === 'lab') await invokeService(engine, 'lab', 'up', choice.realm ? { realm: choice.realm } : {});
+  let peer: SaslPeerView;
+  try {
+    peer = await invokeService(engine, 'sasl', 'openPeer', { ...side, service: name, ...choice });
+  } catch (error) {
+    // The service names the missing input; on the command line that is a usage error.
+    if (error instanceof BenchFailure && (error.details as { field?: string } | undefined)?.field === 'keytab') {
+      throw new UsageError('the server needs a FILE: keytab (--keytab, or a profile that has one)', command);
+    }
+    throw error;
+  }
+  try {
+    return await converse(engine, peer.id);
+  } finally {
+    const last = await invokeService(engine, 'sasl', 'closePeer', peer.id);
+    await saveExchange(input, last?.exchange ?? peer.exchange);
+  }
+}
 
 async function saveExchange(input: CommandInput, exchange: Exchange): Promise<void> {
   const file = input.values.exchange as string | undefined;
   if (file) await writeFileAtomic(file, Buffer.from(serializeExchange(exchange)), 0o600);
-}
-
-function channelFrom(io: IoWithStdin): SaslLineChannel {
-  return new SaslLineChannel(io.stdin ?? process.stdin);
 }
 
 const clientCommand: Command = {
@@ -61,50 +86,36 @@ ${PROFILE_HELP}`,
   options: { ...profileOptions, service: { type: 'string' }, layer: { type: 'string' }, authzid: { type: 'string' }, message: { type: 'string' }, exchange: { type: 'string' } },
   async run(input) {
     const { values, io } = input;
-    const layer = (values.layer as SaslLayer | undefined) ?? 'none';
+    const layer = (values.layer as SaslLayerName | undefined) ?? 'none';
     if (!LAYERS.includes(layer)) throw new UsageError(`--layer must be none, integrity or privacy`, clientCommand);
-    const name = service(input, clientCommand);
-    const profile = await profileFrom(input, clientCommand);
-    const gss = new GssSupervisor();
-    const recorder = new ExchangeRecorder({ source: 'sasl', role: 'client', mechanism: MECHANISM, service: name, profile: profile.id });
-    const ccachePath = fileOf(profile.ccache);
-    const client = new SaslGssapiClient({
-      gss: gss.worker(profile),
-      service: name,
-      desiredLayer: layer,
-      ...(values.authzid ? { authzid: values.authzid as string } : {}),
-      ...(ccachePath ? { ccachePath } : {}),
-      recorder,
-    });
-    const channel = channelFrom(io);
-    try {
+    const authzid = values.authzid as string | undefined;
+    return withPeer(input, clientCommand, { role: 'client', layer, ...(authzid ? { authzid } : {}) }, async (engine, id) => {
+      const channel = channelFrom(io);
       const mechanisms = (await channel.next('S')).toString('utf8');
       io.stderr(`server offers mechanisms: ${logSafe(mechanisms)}\n`);
-      if (!mechanisms.split(/[\s,]+/).includes(MECHANISM)) throw new SaslProtocolError(`the server does not offer ${MECHANISM}`);
-      let reply = await client.start();
+      if (!mechanisms.split(/[\s,]+/).includes(MECHANISM)) throw new Error(`the server does not offer ${MECHANISM}`);
+      let reply = await invokeService(engine, 'sasl', 'peerStart', id);
       let first = true;
       while (reply.kind === 'response') {
-        io.stdout(protocolLine('C', first ? Buffer.concat([Buffer.from(`${MECHANISM}\0`), reply.token]) : reply.token));
+        io.stdout(protocolLine('C', first ? withMechanism(MECHANISM, bytes(reply.token)) : bytes(reply.token)));
         first = false;
-        if (client.established) break;
-        reply = await client.receive(await channel.next('S'));
+        if (reply.established) break;
+        reply = await invokeService(engine, 'sasl', 'peerReceive', id, (await channel.next('S')).toString('base64'));
       }
       if (reply.kind === 'failure') {
-        io.stderr(`authentication failed: ${logSafe(reply.reason)}\n`);
+        io.stderr(`authentication failed: ${logSafe(reply.reason ?? '')}\n`);
         return EXIT_FAILURE;
       }
-      io.stderr(`negotiation complete: security layer ${client.securityLayer!.layer}, max buffer ${client.securityLayer!.maxBuffer}\n`);
+      io.stderr(`negotiation complete: security layer ${reply.securityLayer!.layer}, max buffer ${reply.securityLayer!.maxBuffer}\n`);
       const fromServer = await channel.next('S').catch(() => undefined);
       if (fromServer) {
-        io.stderr(`received message "${logSafe(withoutNul(await client.unprotect(fromServer)))}"\n`);
-        io.stdout(protocolLine('C', await client.protect(withNul((values.message as string | undefined) ?? 'client message 1'))));
+        const opened = await invokeService(engine, 'sasl', 'peerUnprotect', id, fromServer.toString('base64'));
+        io.stderr(`received message "${logSafe(withoutNul(opened.data))}"\n`);
+        const sent = await invokeService(engine, 'sasl', 'peerProtect', id, withNul((values.message as string | undefined) ?? 'client message 1'));
+        io.stdout(protocolLine('C', bytes(sent.data)));
       }
       return EXIT_OK;
-    } finally {
-      await saveExchange(input, recorder.exchange);
-      await client.dispose();
-      await gss.dispose();
-    }
+    });
   },
 };
 
@@ -121,41 +132,30 @@ ${PROFILE_HELP}`,
   options: { ...profileOptions, service: { type: 'string' }, offer: { type: 'string' }, message: { type: 'string' }, exchange: { type: 'string' } },
   async run(input) {
     const { values, io } = input;
-    const offerName = (values.offer as string | undefined) ?? 'emqx';
-    if (offerName !== 'emqx' && offerName !== 'cyrus') throw new UsageError('--offer must be emqx or cyrus', serverCommand);
-    const name = service(input, serverCommand);
-    const profile = await profileFrom(input, serverCommand);
-    const keytabFile = fileOf(profile.keytab);
-    if (!keytabFile) throw new UsageError('the server needs a FILE: keytab (--keytab, or a profile that has one)', serverCommand);
-    const { entries } = await readKeytabEntries(keytabFile);
-    const gss = new GssSupervisor();
-    const recorder = new ExchangeRecorder({ source: 'sasl', role: 'server', mechanism: MECHANISM, service: name, profile: profile.id });
-    const server = new SaslGssapiServer({ gss: gss.worker(profile), service: name, offer: OFFERS[offerName], keytab: entries, keytabLabel: keytabFile, recorder });
-    const channel = channelFrom(io);
-    try {
+    const offer = (values.offer as string | undefined) ?? 'emqx';
+    if (offer !== 'emqx' && offer !== 'cyrus') throw new UsageError('--offer must be emqx or cyrus', serverCommand);
+    return withPeer(input, serverCommand, { role: 'server', offer }, async (engine, id) => {
+      const channel = channelFrom(io);
       io.stdout(protocolLine('S', Buffer.from(MECHANISM)));
       const initial = splitMechanism(await channel.next('C'));
-      if (initial.mechanism && initial.mechanism !== MECHANISM) throw new SaslProtocolError(`the client chose ${initial.mechanism}; only ${MECHANISM} is offered`);
-      let reply = await server.receive(initial.token);
+      if (initial.mechanism && initial.mechanism !== MECHANISM) throw new Error(`the client chose ${initial.mechanism}; only ${MECHANISM} is offered`);
+      let reply = await invokeService(engine, 'sasl', 'peerReceive', id, initial.token.toString('base64'));
       while (reply.kind === 'challenge') {
-        io.stdout(protocolLine('S', reply.token));
-        reply = await server.receive(await channel.next('C'));
+        io.stdout(protocolLine('S', bytes(reply.token)));
+        reply = await invokeService(engine, 'sasl', 'peerReceive', id, (await channel.next('C')).toString('base64'));
       }
       if (reply.kind === 'failure') {
-        io.stderr(`authentication failed: ${logSafe(reply.reason)}\n`);
+        io.stderr(`authentication failed: ${logSafe(reply.reason ?? '')}\n`);
         return EXIT_FAILURE;
       }
-      const { identity, securityLayer } = recorder.exchange;
+      const { identity, securityLayer } = reply.exchange;
       io.stderr(`negotiation complete: ${logSafe(identity?.principal ?? '?')}${identity?.authzid ? ` as ${logSafe(identity.authzid)}` : ''}, security layer ${securityLayer?.layer}\n`);
-      io.stdout(protocolLine('S', server.protect(withNul((values.message as string | undefined) ?? 'srv message 1'))));
+      const sent = await invokeService(engine, 'sasl', 'peerProtect', id, withNul((values.message as string | undefined) ?? 'srv message 1'));
+      io.stdout(protocolLine('S', bytes(sent.data)));
       const fromClient = await channel.next('C').catch(() => undefined);
-      if (fromClient) io.stderr(`received message "${logSafe(withoutNul(server.unprotect(fromClient)))}"\n`);
+      if (fromClient) io.stderr(`received message "${logSafe(withoutNul((await invokeService(engine, 'sasl', 'peerUnprotect', id, fromClient.toString('base64'))).data))}"\n`);
       return EXIT_OK;
-    } finally {
-      await saveExchange(input, recorder.exchange);
-      await server.dispose();
-      await gss.dispose();
-    }
+    });
   },
 };
 
