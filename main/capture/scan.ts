@@ -206,6 +206,8 @@ class Scan {
     if (token.length === 0) return;
     const ring = this.session.keyring;
     const before = ring.addedCount;
+    // Keys learnt or used in this Exchange's earlier tokens are tried first for this one's parts.
+    ring.enterConversation(exchange.id);
     try {
       const decoded = decodeAuto(token, { session: this.session, revealSecrets: this.options.revealSecrets ?? false });
       step.tokenKind = decoded.kind;
@@ -215,6 +217,8 @@ class Scan {
       step.tokenKind ??= 'not a Kerberos or GSS-API token';
       step.error ??= `the token does not decode: ${error.message}`;
       return;
+    } finally {
+      ring.enterConversation(undefined);
     }
     const learnt = ring.addedSince(before);
     const frame = step.packets?.at(-1);

@@ -6,11 +6,10 @@
  *   key        = DK(PBKDF2-HMAC-SHA1(password, salt, iterations, keyLength), "kerberos")
  */
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
-import { KrbCryptoError } from '../errors';
 import { ENCTYPES } from '../names';
 import { aesCtsEncrypt } from './aes-cts';
 import { cachedCtsDecipher } from './cts';
-import { confounderOrRandom, iterationCount, requireKeyLength, requireMinLength, requireUsage, utf8Bytes } from './inputs';
+import { confounderOrRandom, integrityChecked, iterationCount, requireKeyLength, requireMinLength, requireUsage, utf8Bytes } from './inputs';
 import { cachedHmacKey, hmac, macEquals } from './mac';
 import { derivedKey, simplifiedProfileKeys, type UsageKeys, cachedUsageKeys } from './rfc3961';
 import type { EncryptionType } from './types';
@@ -42,7 +41,7 @@ function makeAesSha1(id: AesSha1Id): EncryptionType {
   const checksum = (key: Uint8Array, usage: number, data: Uint8Array): Buffer =>
     hmac('sha1', keysFor(key, usage).Kc, data).subarray(0, MAC_LENGTH);
 
-  return {
+  const enctype: EncryptionType = {
     id,
     name,
     keyLength,
@@ -66,15 +65,17 @@ function makeAesSha1(id: AesSha1Id): EncryptionType {
     },
 
     decrypt(key, usage, ciphertext) {
+      return integrityChecked(enctype.tryDecrypt(key, usage, ciphertext), () => `${name} decryption with key usage ${usage} failed the integrity check: wrong key, wrong usage or corrupted ciphertext`);
+    },
+
+    tryDecrypt(key, usage, ciphertext) {
       const { Ke, Ki } = keysFor(key, usage);
       requireMinLength(ciphertext, CONFOUNDER_LENGTH + MAC_LENGTH, `${name} ciphertext`);
       const split = ciphertext.length - MAC_LENGTH;
       // Deciphered behind a block of room where the HMAC's inner pad goes: one hash call, no copy.
       const mac = cachedHmacKey('sha1', Ki);
       const padded = cachedCtsDecipher('aes', Ke).decrypt(undefined, ciphertext.subarray(0, split), mac.block);
-      if (!macEquals(ciphertext.subarray(split), mac.ofPadded(padded).subarray(0, MAC_LENGTH))) {
-        throw new KrbCryptoError('integrity', `${name} decryption with key usage ${usage} failed the integrity check: wrong key, wrong usage or corrupted ciphertext`);
-      }
+      if (!macEquals(ciphertext.subarray(split), mac.ofPadded(padded).subarray(0, MAC_LENGTH))) return null;
       return padded.subarray(mac.block + CONFOUNDER_LENGTH);
     },
 
@@ -84,6 +85,7 @@ function makeAesSha1(id: AesSha1Id): EncryptionType {
       return macEquals(expected, checksum(key, usage, data));
     },
   };
+  return enctype;
 }
 
 export const aes128CtsHmacSha196 = makeAesSha1(17);

@@ -8,11 +8,10 @@
  *   saltp = enctype-name | 0x00 | salt
  */
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
-import { KrbCryptoError } from '../errors';
 import { ENCTYPES } from '../names';
 import { AES_BLOCK, aesCtsEncrypt } from './aes-cts';
 import { cachedCtsDecipher } from './cts';
-import { confounderOrRandom, iterationCount, requireKeyLength, requireMinLength, requireUsage, utf8Bytes } from './inputs';
+import { confounderOrRandom, integrityChecked, iterationCount, requireKeyLength, requireMinLength, requireUsage, utf8Bytes } from './inputs';
 import { cachedHmacKey, hmac, macEquals } from './mac';
 import { KEY_USAGE_SEED, usageConstant, type UsageKeys, cachedUsageKeys } from './rfc3961';
 import type { EncryptionType } from './types';
@@ -68,7 +67,7 @@ function makeAesSha2(id: AesSha2Id): EncryptionType {
   const checksum = (key: Uint8Array, usage: number, data: Uint8Array): Buffer =>
     hmac(hash, keysFor(key, usage).Kc, data).subarray(0, macLength);
 
-  return {
+  const enctype: EncryptionType = {
     id,
     name,
     keyLength,
@@ -94,13 +93,15 @@ function makeAesSha2(id: AesSha2Id): EncryptionType {
     },
 
     decrypt(key, usage, ciphertext) {
+      return integrityChecked(enctype.tryDecrypt(key, usage, ciphertext), () => `${name} decryption with key usage ${usage} failed the integrity check: wrong key, wrong usage or corrupted ciphertext`);
+    },
+
+    tryDecrypt(key, usage, ciphertext) {
       const { Ke, Ki } = keysFor(key, usage);
       requireMinLength(ciphertext, CONFOUNDER_LENGTH + macLength, `${name} ciphertext`);
       const c = ciphertext.subarray(0, ciphertext.length - macLength);
       // Encrypt-then-MAC: check the MAC before touching the ciphertext.
-      if (!macEquals(ciphertext.subarray(c.length), mac(Ki, c))) {
-        throw new KrbCryptoError('integrity', `${name} decryption with key usage ${usage} failed the integrity check: wrong key, wrong usage or corrupted ciphertext`);
-      }
+      if (!macEquals(ciphertext.subarray(c.length), mac(Ki, c))) return null;
       return cachedCtsDecipher('aes', Ke).decrypt(ZERO_IV, c).subarray(CONFOUNDER_LENGTH);
     },
 
@@ -110,6 +111,7 @@ function makeAesSha2(id: AesSha2Id): EncryptionType {
       return macEquals(expected, checksum(key, usage, data));
     },
   };
+  return enctype;
 }
 
 export const aes128CtsHmacSha256128 = makeAesSha2(19);

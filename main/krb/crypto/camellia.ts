@@ -20,7 +20,7 @@ import { KrbCryptoError } from '../errors';
 import { ENCTYPES } from '../names';
 import { cmac } from './cmac';
 import { cachedCtsDecipher, CTS_BLOCK, ctsEncrypt } from './cts';
-import { confounderOrRandom, iterationCount, requireKeyLength, requireMinLength, requireUsage, utf8Bytes } from './inputs';
+import { confounderOrRandom, integrityChecked, iterationCount, requireKeyLength, requireMinLength, requireUsage, utf8Bytes } from './inputs';
 import { macEquals } from './mac';
 import { cachedUsageKeys, KEY_USAGE_SEED, usageConstant, type UsageKeys } from './rfc3961';
 import type { EncryptionType } from './types';
@@ -79,16 +79,20 @@ function camelliaEncrypt(id: CamelliaId, key: Uint8Array, usage: number, plainte
   return Buffer.concat([ctsEncrypt('camellia', Ke, undefined, data), cmac('camellia', Ki, data)]);
 }
 
-function camelliaDecrypt(id: CamelliaId, key: Uint8Array, usage: number, ciphertext: Uint8Array): Buffer {
+/** Null when the integrity check fails (a wrong key in trial decryption): no Error is made. */
+function camelliaTryDecrypt(id: CamelliaId, key: Uint8Array, usage: number, ciphertext: Uint8Array): Buffer | null {
   const name = ENCTYPES[id]!;
   const { Ke, Ki } = keysFor(id, key, usage);
   requireMinLength(ciphertext, CONFOUNDER_LENGTH + MAC_LENGTH, `${name} ciphertext`);
   const split = ciphertext.length - MAC_LENGTH;
   const data = cachedCtsDecipher('camellia', Ke).decrypt(undefined, ciphertext.subarray(0, split));
-  if (!macEquals(ciphertext.subarray(split), cmac('camellia', Ki, data))) {
-    throw new KrbCryptoError('integrity', `${name} decryption with key usage ${usage} failed the integrity check: wrong key, wrong usage or corrupted ciphertext`);
-  }
+  if (!macEquals(ciphertext.subarray(split), cmac('camellia', Ki, data))) return null;
   return data.subarray(CONFOUNDER_LENGTH);
+}
+
+function camelliaDecrypt(id: CamelliaId, key: Uint8Array, usage: number, ciphertext: Uint8Array): Buffer {
+  const reason = () => `${ENCTYPES[id]!} decryption with key usage ${usage} failed the integrity check: wrong key, wrong usage or corrupted ciphertext`;
+  return integrityChecked(camelliaTryDecrypt(id, key, usage, ciphertext), reason);
 }
 
 function makeCamellia(id: CamelliaId): EncryptionType {
@@ -115,6 +119,7 @@ function makeCamellia(id: CamelliaId): EncryptionType {
     randomKey: () => randomBytes(keyLength),
     encrypt: (key, usage, plaintext, confounder) => camelliaEncrypt(id, key, usage, plaintext, confounder),
     decrypt: (key, usage, ciphertext) => camelliaDecrypt(id, key, usage, ciphertext),
+    tryDecrypt: (key, usage, ciphertext) => camelliaTryDecrypt(id, key, usage, ciphertext),
     checksum,
     verifyChecksum: (key, usage, data, expected) => macEquals(expected, checksum(key, usage, data)),
   };

@@ -18,7 +18,7 @@ import { KrbCryptoError } from '../errors';
 import { ENCTYPES } from '../names';
 import { modCrc32 } from './crc32';
 import { DES_BLOCK, DES_KEY_LENGTH, desCbc, desCbcMac, keyCorrection } from './des-cipher';
-import { confounderOrRandom, requireBlockMultiple, requireKeyLength, requireMinLength, requireUsage, utf8Bytes } from './inputs';
+import { confounderOrRandom, integrityChecked, requireBlockMultiple, requireKeyLength, requireMinLength, requireUsage, utf8Bytes } from './inputs';
 import { digest, macEquals } from './mac';
 import type { EncryptionType } from './types';
 
@@ -144,7 +144,8 @@ function desEncrypt(id: DesId, key: Uint8Array, usage: number, plaintext: Uint8A
   return desCbc(true, key, ivFor(id, key), data);
 }
 
-function desDecrypt(id: DesId, key: Uint8Array, usage: number, ciphertext: Uint8Array): Buffer {
+/** Null when the integrity check fails (a wrong key in trial decryption): no Error is made. */
+function desTryDecrypt(id: DesId, key: Uint8Array, usage: number, ciphertext: Uint8Array): Buffer | null {
   checkKey(id, key, usage);
   const name = ENCTYPES[id]!;
   const { hash, hashLength } = PROFILE[id];
@@ -154,10 +155,13 @@ function desDecrypt(id: DesId, key: Uint8Array, usage: number, ciphertext: Uint8
   const data = desCbc(false, key, ivFor(id, key), ciphertext);
   const received = Buffer.from(data.subarray(CONFOUNDER_LENGTH, header));
   data.fill(0, CONFOUNDER_LENGTH, header);
-  if (!macEquals(received, hash(data))) {
-    throw new KrbCryptoError('integrity', `${name} decryption failed the integrity check: wrong key or corrupted ciphertext (this enctype ignores the key usage)`);
-  }
+  if (!macEquals(received, hash(data))) return null;
   return data.subarray(header);
+}
+
+function desDecrypt(id: DesId, key: Uint8Array, usage: number, ciphertext: Uint8Array): Buffer {
+  const reason = () => `${ENCTYPES[id]!} decryption failed the integrity check: wrong key or corrupted ciphertext (this enctype ignores the key usage)`;
+  return integrityChecked(desTryDecrypt(id, key, usage, ciphertext), reason);
 }
 
 function makeDes(id: DesId): EncryptionType {
@@ -179,6 +183,7 @@ function makeDes(id: DesId): EncryptionType {
     randomKey: () => keyCorrection(randomBytes(DES_KEY_LENGTH)),
     encrypt: (key, usage, plaintext, confounder) => desEncrypt(id, key, usage, plaintext, confounder),
     decrypt: (key, usage, ciphertext) => desDecrypt(id, key, usage, ciphertext),
+    tryDecrypt: (key, usage, ciphertext) => desTryDecrypt(id, key, usage, ciphertext),
     checksum: (key, usage, data) => rsaMd5DesChecksum(key, usage, data),
     verifyChecksum: verifyRsaMd5Des,
   };

@@ -13,10 +13,9 @@
  * them DEPRECATED).
  */
 import { randomBytes } from 'node:crypto';
-import { KrbCryptoError } from '../errors';
 import { ENCTYPES } from '../names';
 import { DES_BLOCK, DES3_KEY_LENGTH, des3Cbc, des3RandomToKey } from './des-cipher';
-import { confounderOrRandom, requireBlockMultiple, requireKeyLength, requireMinLength, requireNoS2kParams, requireUsage, utf8Bytes } from './inputs';
+import { confounderOrRandom, integrityChecked, requireBlockMultiple, requireKeyLength, requireMinLength, requireNoS2kParams, requireUsage, utf8Bytes } from './inputs';
 import { hmac, macEquals } from './mac';
 import { nfold } from './nfold';
 import { cachedUsageKeys, derivedRandom, type DrCipher, simplifiedProfileKeys, type UsageKeys } from './rfc3961';
@@ -84,14 +83,16 @@ export const des3CbcSha1: EncryptionType = {
   },
 
   decrypt(key, usage, ciphertext) {
+    return integrityChecked(des3CbcSha1.tryDecrypt(key, usage, ciphertext), () => `${NAME} decryption with key usage ${usage} failed the integrity check: wrong key, wrong usage or corrupted ciphertext`);
+  },
+
+  tryDecrypt(key, usage, ciphertext) {
     const { Ke, Ki } = keysFor(key, usage);
     requireMinLength(ciphertext, CONFOUNDER_LENGTH + MAC_LENGTH, `${NAME} ciphertext`);
     const split = ciphertext.length - MAC_LENGTH;
     requireBlockMultiple(ciphertext.subarray(0, split), DES_BLOCK, `${NAME} ciphertext (without its HMAC)`);
     const data = des3Cbc(false, Ke, ZERO_IV, ciphertext.subarray(0, split));
-    if (!macEquals(ciphertext.subarray(split), hmac('sha1', Ki, data))) {
-      throw new KrbCryptoError('integrity', `${NAME} decryption with key usage ${usage} failed the integrity check: wrong key, wrong usage or corrupted ciphertext`);
-    }
+    if (!macEquals(ciphertext.subarray(split), hmac('sha1', Ki, data))) return null;
     return data.subarray(CONFOUNDER_LENGTH);
   },
 

@@ -80,3 +80,12 @@ export function decodeUtf8(bytes: Uint8Array, what: string): string {
     throw new KrbCryptoError('bad-input', `${what} is not valid UTF-8`);
   }
 }
+
+/**
+ * decrypt() made from tryDecrypt(): a failed integrity check (null) becomes the KrbCryptoError
+ * real callers expect; trial decryption calls tryDecrypt and never pays for the Error.
+ */
+export function integrityChecked(plaintext: Buffer | null, reason: () => string): Buffer {
+  if (plaintext) return plaintext;
+  throw new KrbCryptoError('integrity', reason());
+}

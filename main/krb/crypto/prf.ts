@@ -7,14 +7,23 @@ import { KrbCryptoError } from '../errors';
 import { enctypeName } from '../names';
 import { aesCtsEncrypt } from './aes-cts';
 import { digest, hmac } from './mac';
-import { derivedKey } from './rfc3961';
+import { cachedDerivation, derivedKey } from './rfc3961';
 
 const PRF_CONSTANT = Buffer.from('prf', 'ascii');
 
+/**
+ * DK(key, "prf"), cached like the per-usage keys: a capture's FAST replies run KRB-FX-CF2 with
+ * every reply key on the ring (issue 18). Filed under the negated enctype, since the cache's
+ * slots are (enctype, key usage) and "prf" is no key usage.
+ */
+function prfKey(enctype: number, key: Uint8Array): Buffer {
+  return cachedDerivation(-enctype, key, 0, () => derivedKey(key, PRF_CONSTANT));
+}
+
 /** RFC 3962 §6: E(DK(key, "prf"), truncate-to-block(SHA-1(input))) with a zero IV. */
-function prfAesSha1(key: Uint8Array, input: Uint8Array): Buffer {
+function prfAesSha1(enctype: 17 | 18, key: Uint8Array, input: Uint8Array): Buffer {
   const tmp = digest('sha1', input).subarray(0, 16);
-  return aesCtsEncrypt(derivedKey(key, PRF_CONSTANT), undefined, tmp);
+  return aesCtsEncrypt(prfKey(enctype, key), undefined, tmp);
 }
 
 /** RFC 8009 §5: KDF-HMAC-SHA2(key, "prf", input) of 256 (etype 19) or 384 (etype 20) bits. */
@@ -30,7 +39,7 @@ export function prf(enctype: number, key: Uint8Array, input: Uint8Array): Buffer
   switch (enctype) {
     case 17:
     case 18:
-      return prfAesSha1(key, input);
+      return prfAesSha1(enctype, key, input);
     case 19:
       return prfAesSha2('sha256', key, input);
     case 20:

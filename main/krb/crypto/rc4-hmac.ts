@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { KrbCryptoError } from '../errors';
 import { ENCTYPES } from '../names';
-import { confounderOrRandom, decodeUtf8, requireKeyLength, requireMinLength, requireNoS2kParams, requireUsage } from './inputs';
+import { confounderOrRandom, decodeUtf8, integrityChecked, requireKeyLength, requireMinLength, requireNoS2kParams, requireUsage } from './inputs';
 import { digest, hmac, macEquals } from './mac';
 import { md4 } from './md4';
 import { rc4 } from './rc4';
@@ -103,6 +103,10 @@ export const arcfourHmac: EncryptionType = {
   },
 
   decrypt(key, usage, ciphertext) {
+    return integrityChecked(arcfourHmac.tryDecrypt(key, usage, ciphertext), () => `${NAME} decryption with key usage ${usage} failed the integrity check: wrong key, wrong usage or corrupted ciphertext`);
+  },
+
+  tryDecrypt(key, usage, ciphertext) {
     requireKeyLength(key, KEY_LENGTH, NAME);
     requireUsage(usage);
     requireMinLength(ciphertext, CHECKSUM_LENGTH + CONFOUNDER_LENGTH, `${NAME} ciphertext`);
@@ -111,7 +115,7 @@ export const arcfourHmac: EncryptionType = {
       const plaintext = decryptWithUsage(key, msUsage, ciphertext);
       if (plaintext) return plaintext;
     }
-    throw new KrbCryptoError('integrity', `${NAME} decryption with key usage ${usage} failed the integrity check: wrong key, wrong usage or corrupted ciphertext`);
+    return null;
   },
 
   checksum: rc4Checksum,

@@ -79,7 +79,6 @@ const USAGE_KEY_CACHE_SIZE = 512;
 interface CacheEntry {
   keys: unknown;
   used: number;
-  evicted: boolean;
 }
 const usageKeyCache = new Map<string, CacheEntry>();
 let usageClock = 0;
@@ -88,9 +87,12 @@ let usageClock = 0;
  * The entries last found for a key buffer, by enctype and usage: a key ring hands the same
  * buffer over and over, and naming its bytes as a string for the Map costs more than the rest
  * of the lookup. Held weakly by the buffer; `bytes` is a copy, so a buffer changed in place is
- * looked up again. At most PER_KEY_OBJECT entries each, and an entry the LRU evicted is not used.
+ * looked up again. At most PER_KEY_OBJECT entries each. An entry the LRU evicted stays good here:
+ * a capture scan tries hundreds of ring keys, each under a dozen usages, which no fixed-size LRU
+ * holds (at 512 it thrashed, issue 18), while the ring's key objects hold theirs for as long as
+ * the ring lives — memory bounded by the live keys, freed with them.
  */
-const PER_KEY_OBJECT = 16;
+const PER_KEY_OBJECT = 32;
 const byKeyObject = new WeakMap<Uint8Array, { bytes: Uint8Array; entries: Map<number, CacheEntry> }>();
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -105,9 +107,7 @@ function evictLeastRecentlyUsed(): void {
   for (const [id, entry] of usageKeyCache) {
     if (entry.used < oldestUse) [oldest, oldestUse] = [id, entry.used];
   }
-  if (oldest === undefined) return;
-  usageKeyCache.get(oldest)!.evicted = true;
-  usageKeyCache.delete(oldest);
+  if (oldest !== undefined) usageKeyCache.delete(oldest);
 }
 
 function rememberForKeyObject(key: Uint8Array, slot: number, entry: CacheEntry): void {
@@ -129,7 +129,7 @@ export function cachedDerivation<T>(enctype: number, key: Uint8Array, usage: num
   const slot = enctype * 2 ** 32 + usage; // usages are 32-bit, enctypes small: exact in a double
   const known = byKeyObject.get(key);
   const quick = known && sameBytes(known.bytes, key) ? known.entries.get(slot) : undefined;
-  if (quick && !quick.evicted) {
+  if (quick) {
     quick.used = ++usageClock;
     return quick.keys as T;
   }
@@ -140,7 +140,7 @@ export function cachedDerivation<T>(enctype: number, key: Uint8Array, usage: num
   } else {
     const keys = derive();
     if (usageKeyCache.size >= USAGE_KEY_CACHE_SIZE) evictLeastRecentlyUsed();
-    entry = { keys, used: ++usageClock, evicted: false };
+    entry = { keys, used: ++usageClock };
     usageKeyCache.set(id, entry);
   }
   rememberForKeyObject(key, slot, entry);

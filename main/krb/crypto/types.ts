@@ -42,6 +42,12 @@ export interface EncryptionType {
    * Padded enctypes (messageBlockSize > 1) return the zero padding too.
    */
   decrypt(key: Uint8Array, usage: number, ciphertext: Uint8Array): Buffer;
+  /**
+   * decrypt() for trial decryption: null when the integrity check fails — the everyday answer of
+   * a wrong key, made without an Error and its stack trace. Bad input (a key of the wrong length,
+   * a ciphertext too short for the enctype) still throws KrbCryptoError.
+   */
+  tryDecrypt(key: Uint8Array, usage: number, ciphertext: Uint8Array): Buffer | null;
   /** Keyed checksum of `data` for `usage` (the enctype's own checksum type). */
   checksum(key: Uint8Array, usage: number, data: Uint8Array): Buffer;
   /**

@@ -1,4 +1,4 @@
-import { getEnctype } from '../crypto';
+import { getEnctype, type EncryptionType } from '../crypto';
 import { decodeDer, type DecodeContext, type Schema } from '../der/schema';
 import { KrbCryptoError, KrbDecodeError } from '../errors';
 import { conclude } from '../explain';
@@ -134,6 +134,7 @@ export function decryptField<T>(
   structure: string,
   onDecrypted?: (value: T, key: KeyEntry) => void,
   sealedFor?: string,
+  likely: readonly (KeyEntry | undefined)[] = [],
 ): T | undefined {
   const session = sessionOf(ctx.extra);
   if (!session || !encTree) return undefined;
@@ -143,15 +144,13 @@ export function decryptField<T>(
     encTree.error = `cannot decrypt: ${enctypeName(enc.etype)} is not supported`;
     return undefined;
   }
-  const candidates = session.keyring.candidates(enc.etype);
-  for (const candidate of candidates) {
-    let plaintext: Buffer;
-    try {
-      plaintext = enctype.decrypt(candidate.key, usage, enc.cipher);
-    } catch (error) {
-      if (error instanceof KrbCryptoError) continue;
-      throw error;
-    }
+  const ring = session.keyring;
+  const sealedWith = sealedKeyOf(usage);
+  const named = usage === KeyUsage.TICKET_ENC_PART && sealedFor ? ring.made().filter((k) => k.principal === sealedFor && kvnoFits(k, enc)) : [];
+  for (const candidate of ring.trialOrder(enc.etype, [...likely, ...named], sealedWith === 'service key' || sealedWith === 'client key')) {
+    const plaintext = tryKey(enctype, candidate, usage, enc.cipher);
+    if (!plaintext) continue;
+    ring.noteUse(candidate);
     delete encTree.sealed;
     const keySource = candidate.source + underAnotherName(candidate, enc, usage, sealedFor);
     const value = openedPart(ctx, encTree, plaintext, { keyUsage: keyUsageLabel(usage), keySource }, schema, structure, (v) => onDecrypted?.(v, candidate));
@@ -159,8 +158,27 @@ export function decryptField<T>(
     if (usage === KeyUsage.TICKET_ENC_PART && encTree.decrypted) verifyTicketSignatures(plaintext, encTree.decrypted.tree);
     return value;
   }
-  recordClosed(encTree, enc, usage, candidates, sealedFor, session.keyring.made());
+  recordClosed(encTree, enc, usage, ring.candidates(enc.etype), sealedFor, ring.made());
   return undefined;
+}
+
+/** The keytab entry's kvno is the ticket's (or either does not say). */
+function kvnoFits(key: KeyEntry, enc: EncryptedDataValue): boolean {
+  return key.kvno === undefined || enc.kvno === undefined || enc.kvno === 0 || key.kvno === enc.kvno;
+}
+
+/**
+ * One trial: the plaintext, or null when the key does not fit. A wrong key is the usual answer
+ * here, so it is tryDecrypt's null, not a thrown KrbCryptoError with its stack trace; a key the
+ * enctype refuses outright (a wrong length) is no fit either.
+ */
+function tryKey(enctype: EncryptionType, candidate: KeyEntry, usage: number, cipher: Buffer): Buffer | null {
+  try {
+    return enctype.tryDecrypt(candidate.key, usage, cipher);
+  } catch (error) {
+    if (error instanceof KrbCryptoError) return null;
+    throw error;
+  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { enctypeName } from '../names';
 
 /** Where a key came from, so every decrypted part can say which key opened it. */
@@ -25,15 +26,61 @@ export class KeyRing {
   private readonly added: KeyEntry[] = [];
   /** Keys made only when first asked for: a password's key for one enctype costs PBKDF2 runs. */
   private pending: { enctype: number; make: () => KeyEntry | undefined }[] = [];
+  /**
+   * Where the likely key of a part is found (issue 18: a capture's ring holds hundreds of learnt
+   * keys, and trying them all for every part cost Exchanges × keys): the keys learnt or used in
+   * each conversation (a capture's Exchange), and the session key that goes with each ticket.
+   */
+  private conversation: string | undefined;
+  private readonly byConversation = new Map<string, KeyEntry[]>();
+  private readonly byTicket = new Map<string, KeyEntry>();
+
+  private find(entry: Pick<KeyEntry, 'enctype' | 'key'>): KeyEntry | undefined {
+    return this.entries.find((e) => e.enctype === entry.enctype && e.key.equals(entry.key));
+  }
 
   private insert(entry: KeyEntry): boolean {
-    const duplicate = this.entries.some((e) => e.enctype === entry.enctype && e.key.equals(entry.key));
+    const duplicate = this.find(entry) !== undefined;
     if (!duplicate) this.entries.push(entry);
     return !duplicate;
   }
 
-  add(entry: KeyEntry): void {
-    if (this.insert(entry)) this.added.push(entry);
+  /** Adds the key (a copy of one on the ring is dropped) and returns the ring's entry for it. */
+  add(entry: KeyEntry): KeyEntry {
+    const known = this.find(entry);
+    if (!known) {
+      this.entries.push(entry);
+      this.added.push(entry);
+    }
+    this.noteUse(known ?? entry);
+    return known ?? entry;
+  }
+
+  /**
+   * The conversation being decoded (a capture scan names the Exchange of each token): keys
+   * learnt or used from now on belong to it, and its other parts try them first.
+   */
+  enterConversation(id: string | undefined): void {
+    this.conversation = id;
+  }
+
+  /** `entry` was learnt again or opened a part: the current conversation's likeliest key. */
+  noteUse(entry: KeyEntry): void {
+    if (this.conversation === undefined) return;
+    const keys = this.byConversation.get(this.conversation) ?? [];
+    const at = keys.indexOf(entry);
+    if (at >= 0) keys.splice(at, 1);
+    keys.push(entry);
+    bounded(this.byConversation).set(this.conversation, keys);
+  }
+
+  /** The session key that goes with a ticket (from the KDC reply that issued it, or the ticket opened). */
+  noteTicketKey(ticketCipher: Uint8Array, entry: KeyEntry): void {
+    bounded(this.byTicket).set(ticketFingerprint(ticketCipher), entry);
+  }
+
+  ticketKey(ticketCipher: Uint8Array): KeyEntry | undefined {
+    return this.byTicket.size > 0 ? this.byTicket.get(ticketFingerprint(ticketCipher)) : undefined;
   }
 
   /**
@@ -82,6 +129,24 @@ export class KeyRing {
     return [...matching.filter((e) => e.origin === 'learned').reverse(), ...matching.filter((e) => e.origin !== 'learned')];
   }
 
+  /**
+   * The same keys in the order trial decryption tries them: the `likely` ones the part names (a
+   * ticket's service key, the session key of the ticket an authenticator came with), then those
+   * learnt or used in the current conversation (most recent first), then every other — most
+   * recently learned first, or the long-term keys first for a part sealed with one. Only one key
+   * decrypts a part, so the order changes what a decode costs, never what it finds.
+   */
+  trialOrder(enctype: number, likely: readonly (KeyEntry | undefined)[] = [], longTermFirst = false): KeyEntry[] {
+    const matching = this.forEnctypes([enctype]);
+    const learned = matching.filter((e) => e.origin === 'learned').reverse();
+    const longTerm = matching.filter((e) => e.origin !== 'learned');
+    const current = (this.conversation !== undefined ? this.byConversation.get(this.conversation) ?? [] : []).slice().reverse();
+    const ordered = new Set<KeyEntry>();
+    for (const entry of [...likely, ...current]) if (entry && entry.enctype === enctype && matching.includes(entry)) ordered.add(entry);
+    for (const entry of longTermFirst ? [...longTerm, ...learned] : [...learned, ...longTerm]) ordered.add(entry);
+    return [...ordered];
+  }
+
   /** A mark for addedSince: how many keys have been added so far. */
   get addedCount(): number {
     return this.added.length;
@@ -100,6 +165,20 @@ export class KeyRing {
   }
 }
 
+/** Conversations and tickets remembered: enough for a large capture, bounded for an endless one. */
+const REMEMBERED = 8192;
+
+/** The map, with its oldest entry dropped when it is full (Maps iterate in insertion order). */
+function bounded<K, V>(map: Map<K, V>): Map<K, V> {
+  if (map.size >= REMEMBERED) map.delete(map.keys().next().value!);
+  return map;
+}
+
+/** A ticket's identity: its cipher, hashed (the same bytes wherever the ticket travels). */
+function ticketFingerprint(cipher: Uint8Array): string {
+  return createHash('sha256').update(cipher).digest('base64');
+}
+
 /** A salt/etype hint seen on the wire (ETYPE-INFO2 in a KRB-ERROR or AS-REP). */
 export interface SaltHint {
   etype: number;
@@ -116,13 +195,14 @@ export interface DecodeSession {
   learnKey?(entry: KeyEntry): void;
 }
 
-/** Adds a learned key to the ring and tells the session. */
-export function learn(extra: unknown, entry: Omit<KeyEntry, 'origin'>): void {
+/** Adds a learned key to the ring and tells the session; the ring's entry for it (an earlier copy if it had one). */
+export function learn(extra: unknown, entry: Omit<KeyEntry, 'origin'>): KeyEntry | undefined {
   const session = sessionOf(extra);
-  if (!session) return;
+  if (!session) return undefined;
   const full: KeyEntry = { ...entry, origin: 'learned' };
-  session.keyring.add(full);
+  const onRing = session.keyring.add(full);
   session.learnKey?.(full);
+  return onRing;
 }
 
 export function sessionOf(extra: unknown): DecodeSession | undefined {

@@ -1,7 +1,7 @@
 /** AP-REQ, Authenticator, AP-REP and EncAPRepPart (RFC 4120 §5.5), with the GSS checksum inside. */
 import { app, decodeDer, field, KerberosTime, optional, seq, UInt32, type DecodeContext, type Infer, type Schema } from '../der/schema';
 import { decryptField } from '../decode/decrypt';
-import { learn } from '../decode/keyring';
+import { learn, sessionOf, type KeyEntry } from '../decode/keyring';
 import { KrbDecodeError } from '../errors';
 import { decodeGssChecksum } from '../gss/checksum8003';
 import { enctypeName, formatName, formatPrincipal } from '../names';
@@ -99,10 +99,13 @@ export function makeApReq(authenticatorUsage: number, typeName = 'AP-REQ'): Sche
         summarize: (v) => `ticket for ${formatName(v.ticket.sname.nameString)}@${v.ticket.realm} (${enctypeName(v.ticket.encPart.etype)}, kvno ${v.ticket.encPart.kvno ?? '?'})`,
         // The ticket's refine (run while decoding field 3) has learned the session key by now.
         refine(value, trees, ctx) {
-          decryptField(ctx, trees.authenticator, value.authenticator, authenticatorUsage, Authenticator, 'Authenticator', (authenticator, sessionKey) => {
+          const onPart = (authenticator: Authenticator, sessionKey: KeyEntry) => {
             // Any AP-REQ with a subkey may armor a FAST request (TGS-REQs by MIT clients do).
             if (authenticator.subkey) rememberArmorSource(ctx, authenticator.subkey, sessionKey);
-          });
+          };
+          // The ticket's session key, from the ticket opened or the KDC reply that issued it.
+          const ticketKey = sessionOf(ctx.extra)?.keyring.ticketKey(value.ticket.encPart.cipher);
+          decryptField(ctx, trees.authenticator, value.authenticator, authenticatorUsage, Authenticator, 'Authenticator', onPart, undefined, [ticketKey]);
         },
       },
     ),

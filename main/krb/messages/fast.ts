@@ -211,7 +211,8 @@ export function learnChallengeKey(ctx: DecodeContext, enc: { etype: number; ciph
         let key: Buffer;
         try {
           key = krbFxCf2(enc.etype, armor.key, enc.etype, client.key, pepper, 'challengelongterm');
-          enctype.decrypt(key, usage, enc.cipher);
+          // A wrong pairing is the usual answer: tryDecrypt's null, no Error made (issue 18).
+          if (!enctype.tryDecrypt(key, usage, enc.cipher)) continue;
         } catch (error) {
           if (error instanceof KrbCryptoError) continue;
           throw error;

@@ -1,7 +1,7 @@
 /** AS-REQ/TGS-REQ, AS-REP/TGS-REP and EncKDCRepPart (RFC 4120 §5.4). */
 import { app, decodeError, field, Int32, KerberosTime, optional, seq, seqOf, UInt32, type Infer, type Schema } from '../der/schema';
 import { decryptField } from '../decode/decrypt';
-import { learn } from '../decode/keyring';
+import { learn, sessionOf } from '../decode/keyring';
 import { enctypeName, formatName, formatPrincipal } from '../names';
 import { KeyUsage } from '../usages';
 import { TgsApReq } from './ap';
@@ -104,12 +104,14 @@ const kdcRepFields = {
   encPart: field(6, 'enc-part', EncryptedData),
 };
 
-function learnReplyKey(extra: unknown, part: EncKdcRepPart): void {
-  learn(extra, {
+/** Learns the reply's session key, as the key of the ticket the reply carries (its AP-REQs' authenticators). */
+function learnReplyKey(extra: unknown, part: EncKdcRepPart, ticket: Ticket): void {
+  const entry = learn(extra, {
     enctype: part.key.keytype,
     key: part.key.keyvalue,
     source: `session key for ${formatName(part.sname.nameString)}@${part.srealm}, from the KDC reply`,
   });
+  if (entry) sessionOf(extra)?.keyring.noteTicketKey(ticket.encPart.cipher, entry);
 }
 
 export const AsRep = app(
@@ -118,7 +120,7 @@ export const AsRep = app(
   seq('AS-REP', kdcRepFields, {
     summarize: (v) => `${formatPrincipal({ components: v.cname.nameString, realm: v.crealm })}, enc-part ${enctypeName(v.encPart.etype)}`,
     refine(value, trees, ctx) {
-      decryptField(ctx, trees.encPart, value.encPart, KeyUsage.AS_REP_ENC_PART, EncKdcRepPart, 'EncASRepPart', (part) => learnReplyKey(ctx.extra, part));
+      decryptField(ctx, trees.encPart, value.encPart, KeyUsage.AS_REP_ENC_PART, EncKdcRepPart, 'EncASRepPart', (part) => learnReplyKey(ctx.extra, part, value.ticket));
     },
   }),
 );
@@ -130,7 +132,7 @@ export const TgsRep = app(
     summarize: (v) => `${formatPrincipal({ components: v.cname.nameString, realm: v.crealm })}, ticket for ${formatName(v.ticket.sname.nameString)}`,
     refine(value, trees, ctx) {
       // The TGS-REP is encrypted in the TGT session key (usage 8) or the request's subkey (usage 9).
-      const onPart = (part: EncKdcRepPart) => learnReplyKey(ctx.extra, part);
+      const onPart = (part: EncKdcRepPart) => learnReplyKey(ctx.extra, part, value.ticket);
       if (decryptField(ctx, trees.encPart, value.encPart, KeyUsage.TGS_REP_ENC_PART_SESSION_KEY, EncKdcRepPart, 'EncTGSRepPart', onPart)) return;
       const firstError = trees.encPart?.error;
       if (decryptField(ctx, trees.encPart, value.encPart, KeyUsage.TGS_REP_ENC_PART_SUBKEY, EncKdcRepPart, 'EncTGSRepPart', onPart)) {

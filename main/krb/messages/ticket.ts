@@ -1,7 +1,7 @@
 /** Ticket and EncTicketPart (RFC 4120 §5.3). */
 import { app, field, Int32, KerberosTime, OctetString, optional, seq, type Infer } from '../der/schema';
 import { decryptField } from '../decode/decrypt';
-import { learn } from '../decode/keyring';
+import { learn, sessionOf } from '../decode/keyring';
 import { enctypeName, formatName, formatPrincipal } from '../names';
 import { KeyUsage } from '../usages';
 import { AuthorizationData } from './authdata';
@@ -50,12 +50,15 @@ export const Ticket = app(
       summarize: (v) => `${formatName(v.sname.nameString)}@${v.realm}, ${enctypeName(v.encPart.etype)}, kvno ${v.encPart.kvno ?? '?'}`,
       refine(value, trees, ctx) {
         const service = `${formatName(value.sname.nameString)}@${value.realm}`;
-        const onPart = (part: EncTicketPart) =>
-          learn(ctx.extra, {
+        const onPart = (part: EncTicketPart) => {
+          const entry = learn(ctx.extra, {
             enctype: part.key.keytype,
             key: part.key.keyvalue,
             source: `session key of the ticket for ${service} (client ${formatPrincipal({ components: part.cname.nameString, realm: part.crealm })})`,
           });
+          // The authenticator that comes with the ticket is sealed with it: tried first there.
+          if (entry) sessionOf(ctx.extra)?.keyring.noteTicketKey(value.encPart.cipher, entry);
+        };
         // Closed without the service's key: the note names the service it is encrypted for.
         decryptField(ctx, trees.encPart, value.encPart, KeyUsage.TICKET_ENC_PART, EncTicketPart, 'EncTicketPart', onPart, service);
       },
