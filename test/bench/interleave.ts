@@ -24,21 +24,28 @@ export interface RoundTimes {
   cpu: number[];
 }
 
+/** Starts timing one batch; the returned function stores its wall and CPU time in `into` (unless a warm-up round). */
+function batchTimer(into: RoundTimes, counted: boolean): () => void {
+  const cpuStart = process.cpuUsage();
+  const started = performance.now();
+  return () => {
+    const wall = performance.now() - started;
+    const cpu = process.cpuUsage(cpuStart);
+    if (!counted) return;
+    into.wall.push(wall);
+    into.cpu.push((cpu.user + cpu.system) / 1000);
+  };
+}
+
 /** interleavedRates with each batch's wall and CPU time kept per round (see RoundTimes). */
 export async function interleavedTimes(modes: ReadonlyArray<readonly [string, () => Promise<void>]>, rounds: number, batch: number, warmupRounds = 2): Promise<RoundTimes[]> {
   const times: RoundTimes[] = modes.map(() => ({ wall: [], cpu: [] }));
   for (let round = 0; round < rounds; round++) {
     for (let m = 0; m < modes.length; m++) {
       const index = (m + round) % modes.length;
-      const cpuStart = process.cpuUsage();
-      const started = performance.now();
+      const done = batchTimer(times[index]!, round >= warmupRounds);
       for (let i = 0; i < batch; i++) await modes[index]![1]();
-      const wall = performance.now() - started;
-      const cpu = process.cpuUsage(cpuStart);
-      if (round >= warmupRounds) {
-        times[index]!.wall.push(wall);
-        times[index]!.cpu.push((cpu.user + cpu.system) / 1000);
-      }
+      done();
     }
   }
   return times;
@@ -54,15 +61,9 @@ export function interleavedTimesSync(modes: ReadonlyArray<readonly [string, () =
   for (let round = 0; round < rounds; round++) {
     for (let m = 0; m < modes.length; m++) {
       const index = (m + round) % modes.length;
-      const cpuStart = process.cpuUsage();
-      const started = performance.now();
+      const done = batchTimer(times[index]!, round >= warmupRounds);
       for (let i = 0; i < batch; i++) modes[index]![1]();
-      const wall = performance.now() - started;
-      const cpu = process.cpuUsage(cpuStart);
-      if (round >= warmupRounds) {
-        times[index]!.wall.push(wall);
-        times[index]!.cpu.push((cpu.user + cpu.system) / 1000);
-      }
+      done();
     }
   }
   return times;
