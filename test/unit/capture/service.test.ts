@@ -17,8 +17,12 @@ import { ethernet, ipv4, tcp } from './net-builders';
 
 const FIXTURE = path.resolve('test/fixtures/capture/base.pcapng');
 
+/** Every service made here, disposed at the end: a scan's spill directory is removed then (a test worker ends without 'exit'). */
+const services: CaptureServiceImpl[] = [];
 function service(events = new BenchEventBus()): CaptureServiceImpl {
-  return new CaptureServiceImpl({ runtime: 'cli', dataDir: os.tmpdir(), electronVersion: null, events }, () => Promise.reject(new Error('no replay here')));
+  const made = new CaptureServiceImpl({ runtime: 'cli', dataDir: os.tmpdir(), electronVersion: null, events }, () => Promise.reject(new Error('no replay here')));
+  services.push(made);
+  return made;
 }
 
 describe('the capture service', () => {
@@ -38,6 +42,7 @@ describe('the capture service', () => {
     await writeFile(big, Buffer.concat(parts));
   });
   afterAll(async () => {
+    await Promise.all(services.map((made) => made.dispose()));
     await rm(dir, { recursive: true, force: true });
   });
 
