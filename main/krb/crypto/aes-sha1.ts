@@ -9,7 +9,7 @@ import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { ENCTYPES } from '../names';
 import { aesCtsEncrypt } from './aes-cts';
 import { cachedCtsDecipher } from './cts';
-import { confounderOrRandom, integrityChecked, iterationCount, requireKeyLength, requireMinLength, requireUsage, utf8Bytes } from './inputs';
+import { confounderOrRandom, integrityChecked, iterationCount, requireKeyLength, requireMinLength, requireUsage, utf8Bytes, wrongKeyOrUsage } from './inputs';
 import { cachedHmacKey, hmac, macEquals } from './mac';
 import { derivedKey, simplifiedProfileKeys, type UsageKeys, cachedUsageKeys } from './rfc3961';
 import type { EncryptionType } from './types';
@@ -65,7 +65,7 @@ function makeAesSha1(id: AesSha1Id): EncryptionType {
     },
 
     decrypt(key, usage, ciphertext) {
-      return integrityChecked(enctype.tryDecrypt(key, usage, ciphertext), () => `${name} decryption with key usage ${usage} failed the integrity check: wrong key, wrong usage or corrupted ciphertext`);
+      return integrityChecked(enctype.tryDecrypt(key, usage, ciphertext), wrongKeyOrUsage(name, usage));
     },
 
     tryDecrypt(key, usage, ciphertext) {

@@ -11,7 +11,7 @@ import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { ENCTYPES } from '../names';
 import { AES_BLOCK, aesCtsEncrypt } from './aes-cts';
 import { cachedCtsDecipher } from './cts';
-import { confounderOrRandom, integrityChecked, iterationCount, requireKeyLength, requireMinLength, requireUsage, utf8Bytes } from './inputs';
+import { confounderOrRandom, integrityChecked, iterationCount, requireKeyLength, requireMinLength, requireUsage, utf8Bytes, wrongKeyOrUsage } from './inputs';
 import { cachedHmacKey, hmac, macEquals } from './mac';
 import { KEY_USAGE_SEED, usageConstant, type UsageKeys, cachedUsageKeys } from './rfc3961';
 import type { EncryptionType } from './types';
@@ -93,7 +93,7 @@ function makeAesSha2(id: AesSha2Id): EncryptionType {
     },
 
     decrypt(key, usage, ciphertext) {
-      return integrityChecked(enctype.tryDecrypt(key, usage, ciphertext), () => `${name} decryption with key usage ${usage} failed the integrity check: wrong key, wrong usage or corrupted ciphertext`);
+      return integrityChecked(enctype.tryDecrypt(key, usage, ciphertext), wrongKeyOrUsage(name, usage));
     },
 
     tryDecrypt(key, usage, ciphertext) {

@@ -20,7 +20,7 @@ import { KrbCryptoError } from '../errors';
 import { ENCTYPES } from '../names';
 import { cmac } from './cmac';
 import { cachedCtsDecipher, CTS_BLOCK, ctsEncrypt } from './cts';
-import { confounderOrRandom, integrityChecked, iterationCount, requireKeyLength, requireMinLength, requireUsage, utf8Bytes } from './inputs';
+import { confounderOrRandom, integrityChecked, iterationCount, requireKeyLength, requireMinLength, requireUsage, utf8Bytes, wrongKeyOrUsage } from './inputs';
 import { macEquals } from './mac';
 import { cachedUsageKeys, KEY_USAGE_SEED, usageConstant, type UsageKeys } from './rfc3961';
 import type { EncryptionType } from './types';
@@ -91,8 +91,7 @@ function camelliaTryDecrypt(id: CamelliaId, key: Uint8Array, usage: number, ciph
 }
 
 function camelliaDecrypt(id: CamelliaId, key: Uint8Array, usage: number, ciphertext: Uint8Array): Buffer {
-  const reason = () => `${ENCTYPES[id]!} decryption with key usage ${usage} failed the integrity check: wrong key, wrong usage or corrupted ciphertext`;
-  return integrityChecked(camelliaTryDecrypt(id, key, usage, ciphertext), reason);
+  return integrityChecked(camelliaTryDecrypt(id, key, usage, ciphertext), wrongKeyOrUsage(ENCTYPES[id]!, usage));
 }
 
 function makeCamellia(id: CamelliaId): EncryptionType {

@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { ENCTYPES } from '../names';
 import { DES_BLOCK, DES3_KEY_LENGTH, des3Cbc, des3RandomToKey } from './des-cipher';
-import { confounderOrRandom, integrityChecked, requireBlockMultiple, requireKeyLength, requireMinLength, requireNoS2kParams, requireUsage, utf8Bytes } from './inputs';
+import { confounderOrRandom, integrityChecked, requireBlockMultiple, requireKeyLength, requireMinLength, requireNoS2kParams, requireUsage, utf8Bytes, wrongKeyOrUsage } from './inputs';
 import { hmac, macEquals } from './mac';
 import { nfold } from './nfold';
 import { cachedUsageKeys, derivedRandom, type DrCipher, simplifiedProfileKeys, type UsageKeys } from './rfc3961';
@@ -83,7 +83,7 @@ export const des3CbcSha1: EncryptionType = {
   },
 
   decrypt(key, usage, ciphertext) {
-    return integrityChecked(des3CbcSha1.tryDecrypt(key, usage, ciphertext), () => `${NAME} decryption with key usage ${usage} failed the integrity check: wrong key, wrong usage or corrupted ciphertext`);
+    return integrityChecked(des3CbcSha1.tryDecrypt(key, usage, ciphertext), wrongKeyOrUsage(NAME, usage));
   },
 
   tryDecrypt(key, usage, ciphertext) {

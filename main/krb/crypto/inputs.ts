@@ -89,3 +89,8 @@ export function integrityChecked(plaintext: Buffer | null, reason: () => string)
   if (plaintext) return plaintext;
   throw new KrbCryptoError('integrity', reason());
 }
+
+/** The reason a keyed enctype gives when its integrity check fails (DES, which ignores the usage, words its own). */
+export function wrongKeyOrUsage(name: string, usage: number): () => string {
+  return () => `${name} decryption with key usage ${usage} failed the integrity check: wrong key, wrong usage or corrupted ciphertext`;
+}

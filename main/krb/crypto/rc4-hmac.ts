@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { KrbCryptoError } from '../errors';
 import { ENCTYPES } from '../names';
-import { confounderOrRandom, decodeUtf8, integrityChecked, requireKeyLength, requireMinLength, requireNoS2kParams, requireUsage } from './inputs';
+import { confounderOrRandom, decodeUtf8, integrityChecked, requireKeyLength, requireMinLength, requireNoS2kParams, requireUsage, wrongKeyOrUsage } from './inputs';
 import { digest, hmac, macEquals } from './mac';
 import { md4 } from './md4';
 import { rc4 } from './rc4';
@@ -103,7 +103,7 @@ export const arcfourHmac: EncryptionType = {
   },
 
   decrypt(key, usage, ciphertext) {
-    return integrityChecked(arcfourHmac.tryDecrypt(key, usage, ciphertext), () => `${NAME} decryption with key usage ${usage} failed the integrity check: wrong key, wrong usage or corrupted ciphertext`);
+    return integrityChecked(arcfourHmac.tryDecrypt(key, usage, ciphertext), wrongKeyOrUsage(NAME, usage));
   },
 
   tryDecrypt(key, usage, ciphertext) {
