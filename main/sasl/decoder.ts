@@ -154,8 +154,7 @@ export class SaslStepDecoder {
    * failed integrity check. Which key opens a token does not depend on the order.
    */
   private perMessageCandidates(): KeyEntry[] {
-    const all = this.session.keyring.all();
-    return [...all.filter((k) => k.origin === 'learned').reverse(), ...all.filter((k) => k.origin !== 'learned')];
+    return this.session.keyring.allLearnedFirst();
   }
 
   private decodeApplication(bytes: Uint8Array): Omit<DecodedSaslMessage, 'learnedKeys'> {

@@ -125,8 +125,14 @@ export class KeyRing {
 
   /** Keys for this enctype, most recently learned first (the likeliest to fit the next message). */
   candidates(enctype: number): KeyEntry[] {
-    const matching = this.forEnctypes([enctype]);
-    return [...matching.filter((e) => e.origin === 'learned').reverse(), ...matching.filter((e) => e.origin !== 'learned')];
+    const { learned, longTerm } = byRecency(this.forEnctypes([enctype]));
+    return [...learned, ...longTerm];
+  }
+
+  /** Every key of every enctype, most recently learned first (a per-message token names no enctype of its key). */
+  allLearnedFirst(): KeyEntry[] {
+    const { learned, longTerm } = byRecency(this.all());
+    return [...learned, ...longTerm];
   }
 
   /**
@@ -138,8 +144,7 @@ export class KeyRing {
    */
   trialOrder(enctype: number, likely: readonly (KeyEntry | undefined)[] = [], longTermFirst = false): KeyEntry[] {
     const matching = this.forEnctypes([enctype]);
-    const learned = matching.filter((e) => e.origin === 'learned').reverse();
-    const longTerm = matching.filter((e) => e.origin !== 'learned');
+    const { learned, longTerm } = byRecency(matching);
     const current = (this.conversation !== undefined ? this.byConversation.get(this.conversation) ?? [] : []).slice().reverse();
     const ordered = new Set<KeyEntry>();
     for (const entry of [...likely, ...current]) if (entry && entry.enctype === enctype && matching.includes(entry)) ordered.add(entry);
@@ -163,6 +168,11 @@ export class KeyRing {
       .map((e) => `${enctypeName(e.enctype)} from ${e.source}`)
       .join('; ');
   }
+}
+
+/** Learned keys, most recent first, apart from the long-term ones (keytab, ccache, password, raw), in ring order. */
+function byRecency(entries: readonly KeyEntry[]): { learned: KeyEntry[]; longTerm: KeyEntry[] } {
+  return { learned: entries.filter((e) => e.origin === 'learned').reverse(), longTerm: entries.filter((e) => e.origin !== 'learned') };
 }
 
 /** Conversations and tickets remembered: enough for a large capture, bounded for an endless one. */
