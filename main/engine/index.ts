@@ -3,29 +3,28 @@ import type { BenchApi } from '../api/contract';
 import type { InvokeResult } from '../api/errors';
 import { CcacheServiceImpl, DecoderServiceImpl, KeytabServiceImpl } from '../inspect/service';
 import { ProfileServiceImpl } from '../inspect/profile-service';
-import { BrokerServiceImpl } from '../broker/service';
-import { DiagnoseServiceImpl } from '../diagnose/service';
+import type { BrokerServiceImpl } from '../broker/service';
+import type { DiagnoseServiceImpl } from '../diagnose/service';
 import { GssSupervisor } from '../gss/supervisor';
-import { ProbeServiceImpl } from '../probe/service';
+import type { ProbeServiceImpl } from '../probe/service';
 import { LabServiceImpl } from '../lab/service';
-import { SaslServiceImpl } from '../sasl/service';
+import type { SaslServiceImpl } from '../sasl/service';
 import { SystemServiceImpl } from '../system/service';
 import { defaultDataDir } from '../system/paths';
-import { replayExchange } from '../capture/replay';
-import { CaptureServiceImpl } from '../capture/service';
-import { ChainServiceImpl } from '../broker/chain/service';
-import { HttpServiceImpl } from '../http/service';
-import { ExportServiceImpl } from '../export/service';
-import { ImportServiceImpl } from '../export/import/service';
-import { SpnServiceImpl } from '../spn/service';
-import { NegotiateServiceImpl } from '../http/negotiate-service';
+import type { CaptureServiceImpl } from '../capture/service';
+import type { ChainServiceImpl } from '../broker/chain/service';
+import type { HttpServiceImpl } from '../http/service';
+import type { ExportServiceImpl } from '../export/service';
+import type { ImportServiceImpl } from '../export/import/service';
+import type { SpnServiceImpl } from '../spn/service';
+import type { NegotiateServiceImpl } from '../http/negotiate-service';
 import { HistoryServiceImpl } from '../workspace/history';
 import { WorkspaceServiceImpl } from '../workspace/service';
 import type { SaslPeerView, SaslRunView } from '../api/sasl';
 import type { Exchange } from '../exchange/model';
-import { dispatch } from './dispatch';
 import { BenchEventBus } from './events';
 import type { EngineContext } from './context';
+import { LazyService } from './lazy';
 
 export interface EngineOptions {
   runtime: AppInfo['runtime'];
@@ -55,18 +54,27 @@ export function createEngine(options: EngineOptions): Engine {
   let gss: GssSupervisor | undefined;
   const supervisor = () => (gss ??= new GssSupervisor());
   const lab = new LabServiceImpl(context);
-  const broker = new BrokerServiceImpl(context, supervisor, lab);
-  const probe = new ProbeServiceImpl(context, supervisor, lab);
-  const diagnose = new DiagnoseServiceImpl(context, supervisor, lab);
   const history = new HistoryServiceImpl();
   const stopHistory = recordHistory(events, history);
-  const http = new HttpServiceImpl(context, supervisor, lab);
-  const negotiate = new NegotiateServiceImpl(context, supervisor, lab);
-  const chain = new ChainServiceImpl(context, supervisor, lab);
-  const importer = new ImportServiceImpl(context, supervisor, lab);
-  const exporter = new ExportServiceImpl(context, supervisor, lab, history, importer);
-  const sasl = new SaslServiceImpl(supervisor, lab);
-  const capture = new CaptureServiceImpl(context, (options) => replayExchange(options, { lab, probe, supervisor }));
+  // The services with heavy modules load at their first call (lazy.ts): a CLI command or the
+  // window's first view pays only for what it uses.
+  const broker = new LazyService<BrokerServiceImpl>(async () => new (await import('../broker/service')).BrokerServiceImpl(context, supervisor, lab));
+  const probe = new LazyService<ProbeServiceImpl>(async () => new (await import('../probe/service')).ProbeServiceImpl(context, supervisor, lab));
+  const diagnose = new LazyService<DiagnoseServiceImpl>(async () => new (await import('../diagnose/service')).DiagnoseServiceImpl(context, supervisor, lab));
+  const http = new LazyService<HttpServiceImpl>(async () => new (await import('../http/service')).HttpServiceImpl(context, supervisor, lab));
+  const negotiate = new LazyService<NegotiateServiceImpl>(async () => new (await import('../http/negotiate-service')).NegotiateServiceImpl(context, supervisor, lab));
+  const chain = new LazyService<ChainServiceImpl>(async () => new (await import('../broker/chain/service')).ChainServiceImpl(context, supervisor, lab));
+  const importer = new LazyService<ImportServiceImpl>(async () => new (await import('../export/import/service')).ImportServiceImpl(context, supervisor, lab));
+  const exporter = new LazyService<ExportServiceImpl>(async () => new (await import('../export/service')).ExportServiceImpl(context, supervisor, lab, history, importer.service));
+  const sasl = new LazyService<SaslServiceImpl>(async () => {
+    const service = new (await import('../sasl/service')).SaslServiceImpl(supervisor, lab);
+    return tapExchanges(service, ['start', 'step', 'finish', 'send', 'peerStart', 'peerReceive', 'peerProtect', 'peerUnprotect', 'closePeer', 'decodeTranscript'], history);
+  });
+  const capture = new LazyService<CaptureServiceImpl>(async () => {
+    const [{ CaptureServiceImpl }, { replayExchange }] = await Promise.all([import('../capture/service'), import('../capture/replay')]);
+    return new CaptureServiceImpl(context, (options) => replayExchange(options, { lab, probe: probe.service, supervisor }));
+  });
+  const spn = new LazyService<SpnServiceImpl>(async () => new (await import('../spn/service')).SpnServiceImpl(context, supervisor, lab));
   const api: BenchApi = {
     system: new SystemServiceImpl(context),
     keytab: new KeytabServiceImpl(),
@@ -74,28 +82,30 @@ export function createEngine(options: EngineOptions): Engine {
     profile: new ProfileServiceImpl(),
     decoder: new DecoderServiceImpl(),
     lab,
-    sasl: tapExchanges(sasl, ['start', 'step', 'finish', 'send', 'peerStart', 'peerReceive', 'peerProtect', 'peerUnprotect', 'closePeer', 'decodeTranscript'], history),
-    broker,
-    probe,
-    diagnose,
+    sasl: sasl.service,
+    broker: broker.service,
+    probe: probe.service,
+    diagnose: diagnose.service,
     workspace: new WorkspaceServiceImpl(context.dataDir),
     history,
-    capture,
-    http,
-    negotiate,
-    chain,
-    export: exporter,
-    importer,
-    spn: new SpnServiceImpl(context, supervisor, lab),
+    capture: capture.service,
+    http: http.service,
+    negotiate: negotiate.service,
+    chain: chain.service,
+    export: exporter.service,
+    importer: importer.service,
+    spn: spn.service,
   };
+  const lazy = [broker, probe, diagnose, capture, sasl, http, negotiate, chain, exporter, importer, spn];
   return {
     api,
     events,
-    invoke: (request) => dispatch(api, request),
+    // The validators (zod and every schema) load with the first request too.
+    invoke: async (request) => (await import('./dispatch')).dispatch(api, request),
     dispose: async () => {
       stopHistory();
       // A running scenario restores the lab first: it needs the lab and the GSS workers to do so.
-      await Promise.all([broker.dispose(), probe.dispose(), diagnose.dispose(), capture.dispose(), sasl.dispose(), http.dispose(), negotiate.dispose(), chain.dispose(), exporter.dispose(), importer.dispose()]);
+      await Promise.all(lazy.map((service) => service.dispose()));
       await Promise.all([gss?.dispose(), lab.dispose()]);
     },
   };
