@@ -13,7 +13,6 @@
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'ldapts';
 import type {
   LabAccountChange,
   LabChangePreview,
@@ -606,6 +605,8 @@ export class AdLab {
 
 /** The accounts holding `spn`, by an LDAP search bound as `bindDn`. */
 export async function ldapSpnHolders(url: string, bindDn: string, password: string, base: string, spn: string): Promise<LabSpnHolder[]> {
+  // Loaded here, not with the lab service: only an SPN search against the AD lab needs LDAP.
+  const { Client } = await import('ldapts');
   const client = new Client({ url, timeout: 5000, connectTimeout: 5000 });
   try {
     await client.bind(bindDn, password);
