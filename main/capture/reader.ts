@@ -8,7 +8,7 @@
  * opened, an abort, and whatever `onPacket` throws are thrown.
  */
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { CaptureFormatError } from './errors';
 import { CaptureFileParser, type CaptureFileFormat } from './file-parser';
@@ -53,16 +53,53 @@ function isZlibError(error: unknown): error is NodeJS.ErrnoException {
   return typeof code === 'string' && code.startsWith('Z_');
 }
 
+/**
+ * An uncompressed file's bytes, 1 MiB at a time, in two buffers used in turn: the next chunk is read
+ * while the parser takes this one. The parser copies what it keeps (its carry) and hands packets
+ * on as views valid during the callback only, so a buffer can be read into again — a fresh 1 MiB
+ * per chunk would be garbage the collector frees late (at a full GC), and for a large file that
+ * was tens of MB held outside the heap at any time.
+ */
+class PlainChunks implements AsyncIterable<Uint8Array> {
+  bytesRead = 0;
+
+  constructor(private readonly handle: FileHandle) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)] as const;
+    let turn = 0;
+    let next: Promise<{ bytesRead: number }> | undefined = this.handle.read(buffers[0], 0, CHUNK, 0);
+    try {
+      for (;;) {
+        const { bytesRead } = await next;
+        next = undefined;
+        if (bytesRead === 0) return;
+        const current = buffers[turn]!;
+        this.bytesRead += bytesRead;
+        turn ^= 1;
+        next = this.handle.read(buffers[turn]!, 0, CHUNK, this.bytesRead);
+        yield current.subarray(0, bytesRead);
+      }
+    } finally {
+      // A read still running when the consumer stops (an error, an abort) must end before the file closes.
+      await next?.catch(() => undefined);
+    }
+  }
+}
+
 export async function readCaptureFile(file: string, options: ReadCaptureOptions): Promise<ReadCaptureResult> {
   const { signal } = options;
   if (signal?.aborted) throw abortError(signal);
   const totalBytes = (await stat(file)).size;
   const gzip = await isGzip(file);
-  const raw = createReadStream(file, { highWaterMark: CHUNK, ...(signal ? { signal } : {}) });
-  const gunzip = gzip ? createGunzip({ chunkSize: CHUNK }) : undefined;
-  const source = gunzip ? raw.pipe(gunzip) : raw;
+  const handle = gzip ? undefined : await open(file, 'r');
+  const plain = handle ? new PlainChunks(handle) : undefined;
+  const raw = gzip ? createReadStream(file, { highWaterMark: CHUNK, ...(signal ? { signal } : {}) }) : undefined;
+  const gunzip = raw ? createGunzip({ chunkSize: CHUNK }) : undefined;
+  const source: AsyncIterable<Uint8Array> = plain ?? raw!.pipe(gunzip!);
   // pipe() does not forward the read stream's errors (an abort, EIO) to the gunzip stream.
-  if (gunzip) raw.once('error', (error) => gunzip.destroy(error));
+  if (raw && gunzip) raw.once('error', (error) => gunzip.destroy(error));
+  const bytesRead = (): number => plain?.bytesRead ?? raw!.bytesRead;
   const parser = new CaptureFileParser(options.onPacket);
   let error: CaptureFormatError | undefined;
   const result = (): ReadCaptureResult => ({ packets: parser.packets, format: parser.format!, gzip, ...(error ? { error } : {}) });
@@ -74,10 +111,10 @@ export async function readCaptureFile(file: string, options: ReadCaptureOptions)
     return undefined;
   };
   try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
+    for await (const chunk of source) {
       if (signal?.aborted) throw abortError(signal);
       parser.push(chunk);
-      options.onProgress?.({ bytesRead: raw.bytesRead, totalBytes });
+      options.onProgress?.({ bytesRead: bytesRead(), totalBytes });
     }
     if (signal?.aborted) throw abortError(signal);
     parser.end();
@@ -87,8 +124,9 @@ export async function readCaptureFile(file: string, options: ReadCaptureOptions)
     // A file that is not a capture at all has no format to report: that is the caller's error.
     if (parser.format === undefined) throw error;
   } finally {
-    raw.destroy();
+    raw?.destroy();
     gunzip?.destroy();
+    await handle?.close();
   }
   return result();
 }

@@ -22,7 +22,7 @@ import type { ExtractContext, RecordInit, TcpExtractor, UdpExtractor } from './e
 import { decodeFrame } from './frames';
 import { harvestToken } from './harvest';
 import { Ipv4Reassembler } from './ip-fragments';
-import { linkExchanges, targetOf, type TicketUse } from './link';
+import { linkExchanges, targetOf, type Linkable, type TicketUse } from './link';
 import { readCaptureFile } from './reader';
 import { CaptureRecorder } from './recorder';
 import { FlowRouter } from './route';
@@ -45,9 +45,9 @@ export interface ScanOptions {
 }
 
 /**
- * A finished Exchange as the scan keeps it in memory: what the conversation table, the links and
- * the timelines need, nothing more — its steps, session summary and frame list wait in the spill
- * file (`ScanResult.load`). A capture with ten times the conversations costs ten times this.
+ * A finished Exchange's row: what the conversation table, the links and the timelines need,
+ * nothing more. Rows wait in the spill file next to their Exchanges and are read back in order
+ * (`ScanResult.found`), so memory holds a few numbers per finished conversation, not its row.
  */
 export interface FoundExchange {
   id: string;
@@ -64,14 +64,21 @@ export interface FoundExchange {
   firstFrame: number;
 }
 
+/** The rows of a scan, in the order of their Exchanges' first frames; each read is a fresh copy from the spill. */
+export interface FoundRows extends Iterable<FoundExchange> {
+  readonly length: number;
+  /** Rows [from, to), like Array.prototype.slice with non-negative bounds. */
+  slice(from: number, to?: number): FoundExchange[];
+}
+
 export interface ScanResult {
   packets: number;
   bytes: number;
   format?: 'pcap' | 'pcapng';
   gzip?: boolean;
   durationMs: number;
-  /** Every Exchange found, in the order of its first frame, without its steps. */
-  found: FoundExchange[];
+  /** Every Exchange found, in the order of its first frame, without its steps: read back from the spill. */
+  found: FoundRows;
   /** One Exchange in full (steps read back from the spill), links and diagnosis included. */
   load(id: string): Exchange | undefined;
   /** Every Exchange in full: for small captures and tests. */
@@ -105,8 +112,9 @@ class Scan {
   /** Recorders whose Exchange may still change; finished ones go to the spill. */
   readonly open = new Set<CaptureRecorder>();
   private readonly byFlow = new Map<number, CaptureRecorder[]>();
-  readonly found = new Map<string, FoundExchange>();
-  readonly spill = new ExchangeSpill();
+  readonly spill = new ExchangeSpill<FoundExchange>();
+  /** Each spill slot's first frame: the order the rows are listed in. */
+  readonly firstFrames: number[] = [];
   readonly warnings: CaptureWarning[] = [];
   private droppedWarnings = 0;
   readonly tls = new Map<number, TlsConnectionInfo>();
@@ -162,9 +170,12 @@ class Scan {
     const exchange = recorder.finish(recorder.exchange.verdict);
     if (this.fragments.size > 0) withFragments(exchange, this.fragments);
     diagnose(exchange);
-    this.spill.put(exchange);
+    // Its ticket use stays until linking: exact-size copies, not lists grown by push.
+    const use = this.ticketUse.get(exchange.id);
+    if (use) this.ticketUse.set(exchange.id, { presented: [...use.presented], issued: [...use.issued], clients: [...use.clients] });
+    const row = foundOf(exchange);
+    this.firstFrames[this.spill.put(exchange, row)] = row.firstFrame;
     recorder.finalized = true;
-    this.found.set(exchange.id, foundOf(exchange));
   }
 
   finalizeAll(): void {
@@ -292,7 +303,7 @@ export async function scanCapture(options: ScanOptions): Promise<ScanResult> {
         const now = performance.now();
         if (now - lastProgress < 200) return;
         lastProgress = now;
-        options.onProgress?.({ ...p, packets, exchanges: scan.found.size + scan.open.size });
+        options.onProgress?.({ ...p, packets, exchanges: scan.spill.size + scan.open.size });
       },
     });
   } catch (error) {
@@ -309,14 +320,14 @@ export async function scanCapture(options: ScanOptions): Promise<ScanResult> {
   for (const extractor of UDP_EXTRACTORS) extractor.end(scan.ctx);
   scan.finishWarnings();
   scan.finalizeAll();
-  const found = [...scan.found.values()].sort((a, b) => a.firstFrame - b.firstFrame);
-  linkExchanges(found, scan.ticketUse);
+  const order = listingOrder(scan.firstFrames);
+  const links = linksOf(scan, order);
+  const found = foundRows(scan.spill, order, links);
   const load = (id: string): Exchange | undefined => {
-    const light = scan.found.get(id);
     const exchange = scan.spill.get(id);
-    if (!light || !exchange) return undefined;
+    if (!exchange) return undefined;
     // Links are made once every Exchange is known, after the spill got its copy.
-    exchange.capture = { ...exchange.capture!, linked: light.capture.linked };
+    exchange.capture = { ...exchange.capture!, linked: [...(links.get(id) ?? exchange.capture!.linked)] };
     return exchange;
   };
   return {
@@ -326,7 +337,7 @@ export async function scanCapture(options: ScanOptions): Promise<ScanResult> {
     durationMs: Math.round(performance.now() - started),
     found,
     load,
-    loadAll: () => found.map((e) => load(e.id)!),
+    loadAll: () => Array.from(found, (e) => load(e.id)!),
     dispose: () => scan.spill.dispose(),
     tls: [...scan.tls.values()],
     warnings: scan.warnings,
@@ -335,6 +346,55 @@ export async function scanCapture(options: ScanOptions): Promise<ScanResult> {
     session: scan.session,
     keyUse: scan.keyUse,
     ticketUse: scan.ticketUse,
+  };
+}
+
+/** Spill slots by first frame; the first finished first among equals (a stable sort, as before rows were spilled). */
+function listingOrder(firstFrames: readonly number[]): Uint32Array {
+  const order = Uint32Array.from({ length: firstFrames.length }, (_, slot) => slot);
+  return order.sort((a, b) => firstFrames[a]! - firstFrames[b]! || a - b);
+}
+
+/**
+ * Links by Exchange id (only Exchanges with links). Only an Exchange that presented, was issued
+ * or named something has ticket use, and linking reads nothing else: those rows are read back, in
+ * listing order, and nothing else is.
+ */
+function linksOf(scan: Scan, order: Uint32Array): Map<string, string[]> {
+  const rank = new Uint32Array(order.length);
+  order.forEach((slot, position) => (rank[slot] = position));
+  const slots: number[] = [];
+  for (const id of scan.ticketUse.keys()) {
+    const slot = scan.spill.slotOf(id);
+    if (slot !== undefined) slots.push(slot);
+  }
+  slots.sort((a, b) => rank[a]! - rank[b]!);
+  const linkables: Linkable[] = slots.map((slot) => {
+    const row = scan.spill.row(slot)!;
+    return { id: row.id, startedAt: row.startedAt, capture: { linked: row.capture.linked, client: row.capture.client } };
+  });
+  linkExchanges(linkables, scan.ticketUse);
+  return new Map(linkables.filter((e) => e.capture.linked.length > 0).map((e) => [e.id, e.capture.linked]));
+}
+
+function foundRows(spill: ExchangeSpill<FoundExchange>, order: Uint32Array, links: ReadonlyMap<string, string[]>): FoundRows {
+  const at = (position: number): FoundExchange => {
+    const row = spill.row(order[position]!);
+    if (!row) throw new Error('the scan was disposed: its rows are gone');
+    const linked = links.get(row.id);
+    if (linked) row.capture.linked = [...linked];
+    return row;
+  };
+  return {
+    length: order.length,
+    slice(from: number, to = order.length): FoundExchange[] {
+      const rows: FoundExchange[] = [];
+      for (let i = Math.max(0, from); i < Math.min(to, order.length); i++) rows.push(at(i));
+      return rows;
+    },
+    *[Symbol.iterator]() {
+      for (let i = 0; i < order.length; i++) yield at(i);
+    },
   };
 }
 

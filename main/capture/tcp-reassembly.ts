@@ -79,9 +79,20 @@ class Direction {
   fin = false;
 }
 
+/** What a closed flow's directions become: its tombstone keeps only the two openers (a capture has tens of thousands). */
+const CLOSED_DIRS: readonly [Direction, Direction] = [new Direction(), new Direction()];
+
+/** The sequence number that opened a direction (its SYN's, or the one before its first byte), else -1. */
+function openerOf(d: Direction): number {
+  return d.synSeq >= 0 ? d.synSeq : d.started ? (d.base - 1) >>> 0 : -1;
+}
+
 class Flow {
   state = FlowState.Open;
-  readonly dirs: [Direction, Direction] = [new Direction(), new Direction()];
+  dirs: readonly [Direction, Direction] = [new Direction(), new Direction()];
+  /** Each direction's opener, kept when the flow closes and its directions go. */
+  private closedOpener0 = -1;
+  private closedOpener1 = -1;
   handler: TcpStreamHandler | null = null;
   /** The table keys of each direction: client → server, server → client. */
   readonly c2s: number;
@@ -95,6 +106,19 @@ class Flow {
   ) {
     this.c2s = (clientPort << 16) | serverPort;
     this.s2c = (serverPort << 16) | clientPort;
+  }
+
+  opener(dir: FlowDirection): number {
+    if (this.state !== FlowState.Closed) return openerOf(this.dirs[dir]);
+    return dir === 0 ? this.closedOpener0 : this.closedOpener1;
+  }
+
+  /** A tombstone: the tuple and the openers (a retransmitted SYN is told from port reuse by them). */
+  close(): void {
+    this.closedOpener0 = openerOf(this.dirs[0]);
+    this.closedOpener1 = openerOf(this.dirs[1]);
+    this.state = FlowState.Closed;
+    this.dirs = CLOSED_DIRS;
   }
 
   /** Whether a packet src → dst with these ports belongs here. */
@@ -181,8 +205,7 @@ export class TcpReassembler {
     const ports = (sport << 16) | dport;
     let flow = last !== null && last.has(src, dst, ports) ? last : this.find(src, dst, ports);
     if (flow !== undefined && (flags & SYN_ACK) === TcpFlag.SYN) {
-      const d = flow.dirs[src === flow.clientAddr && sport === flow.clientPort ? 0 : 1];
-      const opener = d.synSeq >= 0 ? d.synSeq : d.started ? (d.base - 1) >>> 0 : -1;
+      const opener = flow.opener(src === flow.clientAddr && sport === flow.clientPort ? 0 : 1);
       if (opener >= 0 && segment.seq !== opener) {
         // Port reuse: a new connection on the same tuple.
         if (flow.state !== FlowState.Closed) {
@@ -367,13 +390,9 @@ export class TcpReassembler {
       while (flow.state === FlowState.Open && d.pending !== null) this.skipHole(flow, dir, d);
     }
     const handler = flow.handler!;
-    flow.state = FlowState.Closed;
+    flow.close();
     flow.handler = null;
     this.live.delete(flow);
-    for (const d of flow.dirs) {
-      d.pending = null;
-      d.pendingBytes = 0;
-    }
     this.closed.add(flow);
     this.closedOrder.push(flow);
     if (this.closed.size > this.maxClosedFlows) {

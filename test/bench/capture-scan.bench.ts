@@ -218,7 +218,7 @@ describe('capture scan: kbench vs tshark', () => {
       const started = performance.now();
       const result = await scanCapture({ file: g.file });
       const seconds = (performance.now() - started) / 1000;
-      const found = { packets: result.packets, exchanges: result.found.map((e) => ({ protocol: e.capture.protocol, verdict: e.verdict.outcome })) };
+      const found = { packets: result.packets, exchanges: Array.from(result.found, (e) => ({ protocol: e.capture.protocol, verdict: e.verdict.outcome })) };
       result.dispose();
       rows.push({ run: 'scanCapture in process (1M)', seconds, packets: g.summary.packets, bytes: g.size, check: checkScan('scanCapture (1M)', g, found) });
     },

@@ -84,7 +84,7 @@ describe('fuzz: capture scan and protocol extractors', () => {
     const file = nextFile();
     await writeFile(file, everything);
     const result = await scanCapture({ file, keys: worldKeySpecs, keylog });
-    const protocols = new Set(result.found.map((e) => `${e.capture.protocol}${e.capture.carriedBy ? `/${e.capture.carriedBy}` : ''}`));
+    const protocols = new Set(Array.from(result.found, (e) => `${e.capture.protocol}${e.capture.carriedBy ? `/${e.capture.carriedBy}` : ''}`));
     result.dispose();
     expect([...protocols].sort()).toEqual(expect.arrayContaining(['gss', 'http', 'kerberos', 'ldap', 'mqtt', 'mqtt/TLS', 'mqtt/WebSocket']));
   });
