@@ -5,6 +5,8 @@ import { FileSource, KeySource } from './source-schemas';
 
 const CaptureId = z.string().min(1).max(128);
 const ExchangeId = z.string().min(1).max(128);
+/** The most rows one `rows()` call returns. */
+export const ROWS_PER_PAGE = 10_000;
 
 export const captureSchemas = {
   scan: z.tuple([
@@ -15,9 +17,11 @@ export const captureSchemas = {
         keys: z.array(KeySource).max(64).optional(),
         keylog: FileSource.optional(),
         revealSecrets: z.boolean().optional(),
+        omitRows: z.boolean().optional(),
       })
       .strict(),
   ]),
+  rows: z.tuple([CaptureId, z.number().int().min(0), z.number().int().min(1).max(ROWS_PER_PAGE)]),
   cancel: z.tuple([CaptureId]),
   exchange: z.tuple([CaptureId, ExchangeId]),
   export: z.tuple([CaptureId, z.array(ExchangeId).min(1).max(10_000), z.enum(['json', 'pcapng']), z.string().min(1).max(4096).optional()]),

@@ -16,6 +16,11 @@ export interface CaptureScanOptions {
   keylog?: FileSource;
   /** Show key bytes in decrypted parts (hidden by default). */
   revealSecrets?: boolean;
+  /**
+   * Leave the report's `exchanges` and `timelines` empty and read the rows a page at a time with
+   * `rows()`: a capture with tens of thousands of conversations then never holds them all at once.
+   */
+  omitRows?: boolean;
 }
 
 export type CaptureVerdict = 'success' | 'failure' | 'incomplete';
@@ -99,6 +104,12 @@ export interface CaptureReport {
   cancelled?: boolean;
 }
 
+/** A page of a scan's conversation table, and how many rows the table has. */
+export interface CaptureRowPage {
+  total: number;
+  rows: CaptureRow[];
+}
+
 export interface CaptureProgress {
   id: string;
   bytesRead: number;
@@ -156,6 +167,8 @@ export interface ReplayResult {
 export interface CaptureService {
   /** Reads the whole file (progress as `capture.progress` events) and returns the conversation table. */
   scan(options: CaptureScanOptions): Promise<CaptureReport>;
+  /** Rows [offset, offset + limit) of a scan's conversation table, in the report's order. */
+  rows(captureId: string, offset: number, limit: number): Promise<CaptureRowPage>;
   /** Stops a running scan: it resolves with what was found so far, `cancelled: true`. */
   cancel(id: string): Promise<void>;
   /** One Exchange of a scan, fully decoded with the capture's key ring. */

@@ -83,7 +83,7 @@ export const benchMethods = {
   diagnose: ['diagnose', 'catalog', 'scenarios', 'runScenario'],
   workspace: ['load', 'saveView', 'saveItem', 'removeItem', 'addRecent'],
   history: ['list', 'remove', 'clear', 'export'],
-  capture: ['scan', 'cancel', 'exchange', 'export', 'open', 'replay'],
+  capture: ['scan', 'rows', 'cancel', 'exchange', 'export', 'open', 'replay'],
   http: ['serve', 'stop', 'status', 'exchanges', 'roleMappings', 'putRoleMapping', 'deleteRoleMapping', 'testRoleMapping', 'setSso', 'revealUserPasswords'],
   negotiate: ['start', 'next', 'view', 'close', 'predictSpn'],
   chain: ['load', 'save', 'test', 'hashPassword', 'verifyPassword', 'startCustomServer', 'stopCustomServer'],

@@ -12,6 +12,7 @@ import type {
   CaptureKeyUse,
   CaptureReport,
   CaptureRow,
+  CaptureRowPage,
   CaptureScanOptions,
   CaptureService,
   CaptureTimeline,
@@ -139,7 +140,8 @@ function keyUses(result: ScanResult): CaptureKeyUse[] {
   }));
 }
 
-export function reportOf(id: string, name: string, result: ScanResult): CaptureReport {
+/** The report of a scan; with `omitRows`, without its rows and timelines (`rows()` pages through them). */
+export function reportOf(id: string, name: string, result: ScanResult, omitRows = false): CaptureReport {
   return {
     id,
     file: name,
@@ -148,8 +150,8 @@ export function reportOf(id: string, name: string, result: ScanResult): CaptureR
     packets: result.packets,
     bytes: result.bytes,
     durationMs: result.durationMs,
-    exchanges: result.found.map(captureRow),
-    timelines: timelines(result),
+    exchanges: omitRows ? [] : Array.from(result.found, captureRow),
+    timelines: omitRows ? [] : timelines(result),
     tls: result.tls,
     keys: keyUses(result),
     warnings: result.warnings,
@@ -197,7 +199,7 @@ export class CaptureServiceImpl implements CaptureService {
       if (parsed) result.warnings.unshift(...parsed.warnings.map((message) => ({ message: `TLS key log: ${message}` })));
       this.keep({ id, file, name, ...(temporary ? { temporary } : {}), result, revealSecrets: options.revealSecrets ?? false });
       temporary = undefined;
-      return reportOf(id, name, result);
+      return reportOf(id, name, result, options.omitRows ?? false);
     } catch (error) {
       if (error instanceof CaptureFormatError) throw new BenchFailure(error.message);
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new BenchFailure(`no such file: ${(error as NodeJS.ErrnoException).path ?? ''}`);
@@ -206,6 +208,11 @@ export class CaptureServiceImpl implements CaptureService {
       this.running.delete(id);
       if (temporary) await rm(path.dirname(temporary), { recursive: true, force: true });
     }
+  }
+
+  async rows(captureId: string, offset: number, limit: number): Promise<CaptureRowPage> {
+    const found = this.kept(captureId).result.found;
+    return { total: found.length, rows: found.slice(offset, offset + limit).map(captureRow) };
   }
 
   async cancel(id: string): Promise<void> {

@@ -129,6 +129,7 @@ function calls(f: Fixtures): Calls {
     history: { list: valid({ source: 'broker' }), remove: invalid(['']), clear: invalid(1), export: invalid([''], 'extra') },
     capture: {
       scan: invalid({}),
+      rows: invalid('capture-gone', 0, 0),
       cancel: invalid(''),
       exchange: valid('capture-gone', 'exchange-gone'),
       export: invalid('x', [], 'docx'),

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { CaptureReport, CaptureRow } from '../../api/capture';
+import type { CaptureReport, CaptureRow, CaptureRowPage } from '../../api/capture';
 import type { KeySource } from '../../api/inspect';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command, type CommandInput } from '../command';
-import { json, padEnd, palette, useColour } from '../format';
+import type { Engine } from '../../engine';
+import { json, padEnd, palette, StreamedList, useColour, writeJson, type Palette } from '../format';
 import { invokeService } from '../invoke';
 import { fileAndRawKeySources, keyOptions } from '../key-options';
 import { formatTree } from '../tree-format';
@@ -56,7 +57,7 @@ function progressLine(p: { bytesRead: number; totalBytes: number; packets: numbe
   return `${Math.round(fraction * 100)}% · ${p.packets} packets (${rate}/s) · ${p.exchanges} conversations${eta !== undefined ? ` · ETA ${eta} s` : ''}`;
 }
 
-async function runScan(input: CommandInput, command: Command, file: string): Promise<CaptureReport> {
+async function runScan(input: CommandInput, command: Command, file: string, omitRows = false): Promise<CaptureReport> {
   const { values, io } = input;
   const keys = keyRingFrom(input, command);
   const engine = input.engine();
@@ -77,6 +78,7 @@ async function runScan(input: CommandInput, command: Command, file: string): Pro
       keys,
       ...(values.keylog ? { keylog: { path: String(values.keylog) } } : {}),
       ...(values.reveal ? { revealSecrets: true } : {}),
+      ...(omitRows ? { omitRows } : {}),
     });
   } finally {
     process.off('SIGINT', cancel);
@@ -85,43 +87,72 @@ async function runScan(input: CommandInput, command: Command, file: string): Pro
   }
 }
 
-/** The JSON the issue promises: packets, the conversations, the warnings. */
-function scanJson(report: CaptureReport) {
+/** Rows fetched per `capture.rows` call: the CLI holds one page of a large capture's table at a time. */
+const ROWS_PAGE = 1000;
+
+/** The scan's rows a page at a time, from the service (the report came without them: `omitRows`). */
+async function* rowPages(engine: Engine, captureId: string, first: CaptureRowPage): AsyncGenerator<CaptureRow[]> {
+  let page = first;
+  let offset = 0;
+  for (;;) {
+    yield page.rows;
+    offset += page.rows.length;
+    if (offset >= page.total || page.rows.length === 0) return;
+    page = await invokeService(engine, 'capture', 'rows', captureId, offset, ROWS_PAGE);
+  }
+}
+
+/** One conversation as `--json` lists it. */
+function jsonRow(row: CaptureRow) {
   return {
+    id: row.id,
+    protocol: row.protocol,
+    client: row.client,
+    server: row.server,
+    method: row.method,
+    rounds: row.rounds,
+    verdict: row.verdict,
+    reasonCode: row.reasonCode,
+    principals: row.principals,
+    ticket: row.ticket ? { sname: row.ticket.sname, kvno: row.ticket.kvno, etype: row.ticket.etype } : null,
+    linked: row.linked,
+    diagnosis: row.diagnosis,
+  };
+}
+
+/** The JSON the issue promises: packets, the conversations (streamed a page at a time), the warnings. */
+async function writeScanJson(write: (text: string) => void, report: CaptureReport, pages: AsyncIterable<CaptureRow[]>): Promise<void> {
+  await writeJson(write, {
     packets: report.packets,
-    exchanges: report.exchanges.map((row: CaptureRow) => ({
-      id: row.id,
-      protocol: row.protocol,
-      client: row.client,
-      server: row.server,
-      method: row.method,
-      rounds: row.rounds,
-      verdict: row.verdict,
-      reasonCode: row.reasonCode,
-      principals: row.principals,
-      ticket: row.ticket ? { sname: row.ticket.sname, kvno: row.ticket.kvno, etype: row.ticket.etype } : null,
-      linked: row.linked,
-      diagnosis: row.diagnosis,
-    })),
+    exchanges: new StreamedList(mapPages(pages, jsonRow)),
     warnings: report.warnings.map((w) => (w.packet ? `frame ${w.packet}: ${w.message}` : w.message)),
     ...(report.error ? { error: report.error } : {}),
     tls: report.tls,
     keys: report.keys,
-  };
+  });
 }
 
-function scanText(report: CaptureReport, colour: boolean): string {
+async function* mapPages<T, U>(pages: AsyncIterable<T[]>, fn: (item: T) => U): AsyncGenerator<U[]> {
+  for await (const page of pages) yield page.map(fn);
+}
+
+function rowText(row: CaptureRow, p: Palette): string {
+  const mark = row.verdict === 'success' ? p.ok('✓') : row.verdict === 'failure' ? p.bad('✗') : p.dim('…');
+  const ticket = row.ticket ? ` ticket ${row.ticket.sname} kvno ${row.ticket.kvno ?? '-'} etype ${row.ticket.etype}` : '';
+  const lines = [`${mark} ${padEnd(row.protocol, 8)} ${padEnd(row.method, 16)} ${row.client} → ${row.server}${row.carriedBy ? ` (${row.carriedBy})` : ''}`];
+  lines.push(`    ${p.dim(row.id)} ${row.rounds} rounds · ${row.reason}${row.code ? ` [${row.code}]` : ''}${ticket}`);
+  if (row.principals.length) lines.push(`    principals: ${row.principals.join(', ')}`);
+  if (row.diagnosis) lines.push(`    diagnosis: ${row.diagnosisTitle ?? row.diagnosis} (${row.diagnosis})`);
+  if (row.linked.length) lines.push(`    linked: ${row.linked.join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The table in words, written a page of rows at a time. */
+async function writeScanText(write: (text: string) => void, report: CaptureReport, first: CaptureRowPage, pages: AsyncIterable<CaptureRow[]>, colour: boolean): Promise<void> {
   const p = palette(colour);
-  const lines = [`${report.file}: ${report.packets} packets, ${report.exchanges.length} authentication conversations (${report.durationMs} ms)`];
-  for (const row of report.exchanges) {
-    const mark = row.verdict === 'success' ? p.ok('✓') : row.verdict === 'failure' ? p.bad('✗') : p.dim('…');
-    const ticket = row.ticket ? ` ticket ${row.ticket.sname} kvno ${row.ticket.kvno ?? '-'} etype ${row.ticket.etype}` : '';
-    lines.push(`${mark} ${padEnd(row.protocol, 8)} ${padEnd(row.method, 16)} ${row.client} → ${row.server}${row.carriedBy ? ` (${row.carriedBy})` : ''}`);
-    lines.push(`    ${p.dim(row.id)} ${row.rounds} rounds · ${row.reason}${row.code ? ` [${row.code}]` : ''}${ticket}`);
-    if (row.principals.length) lines.push(`    principals: ${row.principals.join(', ')}`);
-    if (row.diagnosis) lines.push(`    diagnosis: ${row.diagnosisTitle ?? row.diagnosis} (${row.diagnosis})`);
-    if (row.linked.length) lines.push(`    linked: ${row.linked.join(', ')}`);
-  }
+  write(`${report.file}: ${report.packets} packets, ${first.total} authentication conversations (${report.durationMs} ms)\n`);
+  for await (const page of pages) if (page.length) write(page.map((row) => rowText(row, p)).join(''));
+  const lines: string[] = [];
   for (const tls of report.tls) lines.push(`TLS ${tls.client} → ${tls.server}${tls.sni ? ` SNI ${tls.sni}` : ''} ${tls.version ?? ''} ${tls.decrypted ? 'decrypted' : `not decrypted: ${tls.reason ?? ''}`}`);
   const used = report.keys.filter((k) => k.opened > 0);
   if (report.keys.length) lines.push(`Keys: ${report.keys.length} on the ring, ${used.length} opened something`);
@@ -129,7 +160,7 @@ function scanText(report: CaptureReport, colour: boolean): string {
   if (report.warnings.length) lines.push(`${report.warnings.length} warnings (--json lists them), first: ${report.warnings[0]!.message}`);
   if (report.error) lines.push(p.bad(`The scan stopped early: ${report.error} — everything before it is listed.`));
   if (report.cancelled) lines.push(p.bad('Cancelled: the conversations found so far are listed.'));
-  return `${lines.join('\n')}\n`;
+  if (lines.length) write(`${lines.join('\n')}\n`);
 }
 
 const scanCommand: Command = {
@@ -146,8 +177,14 @@ Exit code 0 when the file was read to its end, 1 when it stopped early (truncate
   options: { ...keyRingOptions, json: { type: 'boolean' } },
   positionals: { min: 1, max: 1 },
   async run(input) {
-    const report = await runScan(input, scanCommand, input.positionals[0]!);
-    input.io.stdout(input.values.json ? json(scanJson(report)) : scanText(report, useColour(input.io.isTty, input.io.env)));
+    // The rows come a page at a time: a capture's table of tens of thousands is never held whole.
+    const report = await runScan(input, scanCommand, input.positionals[0]!, true);
+    const engine = input.engine();
+    const first = await invokeService(engine, 'capture', 'rows', report.id, 0, ROWS_PAGE);
+    const pages = rowPages(engine, report.id, first);
+    const write = (text: string) => input.io.stdout(text);
+    if (input.values.json) await writeScanJson(write, report, pages);
+    else await writeScanText(write, report, first, pages, useColour(input.io.isTty, input.io.env));
     return report.error ? EXIT_FAILURE : EXIT_OK;
   },
 };
