@@ -13,6 +13,7 @@
  * burst of other load hits does not move it).
  */
 import net from 'node:net';
+import { Duplex } from 'node:stream';
 import { Aedes } from 'aedes';
 import type { IAuthPacket, IConnackPacket } from 'mqtt-packet';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
@@ -25,8 +26,9 @@ import { EchoAuthenticator } from '../helpers/test-authenticators';
 const SECRET = 'bench';
 let plain: Aedes;
 let plainServer: net.Server;
+let relayServer: net.Server;
 let broker: Broker;
-const port = { plain: 0, anonymous: 0, enhanced: 0 };
+const port = { plain: 0, relay: 0, anonymous: 0, enhanced: 0 };
 let counter = 0;
 
 beforeAll(async () => {
@@ -34,6 +36,9 @@ beforeAll(async () => {
   plainServer = net.createServer((socket) => plain.handle(socket));
   await new Promise<void>((resolve) => plainServer.listen(0, '127.0.0.1', resolve));
   port.plain = (plainServer.address() as net.AddressInfo).port;
+  relayServer = net.createServer((socket) => plain.handle(new ByteRelay(socket) as unknown as net.Socket));
+  await new Promise<void>((resolve) => relayServer.listen(0, '127.0.0.1', resolve));
+  port.relay = (relayServer.address() as net.AddressInfo).port;
   broker = await startBroker({
     listeners: [
       { protocol: 'tcp', port: 0, allowAnonymous: true },
@@ -49,6 +54,7 @@ beforeAll(async () => {
 
 const modes: Array<[string, () => Promise<void>]> = [
   ['plain aedes', () => connectOnce(port.plain)],
+  ['aedes behind a bare byte relay', () => connectOnce(port.relay)],
   ['gateway, anonymous', () => connectOnce(port.anonymous)],
   ['gateway, TEST-ECHO 1 challenge', () => connectOnce(port.enhanced, 'TEST-ECHO')],
   ['gateway, TEST-ECHO 2 challenges', () => connectOnce(port.enhanced, 'TEST-ECHO-2')],
@@ -68,14 +74,54 @@ afterAll(async () => {
   });
   recordFigure({
     key: 'gateway_plain_vs_aedes',
-    value: medianSpeedRatio(times[1]!.wall, times[0]!.wall),
+    value: medianSpeedRatio(times[2]!.wall, times[0]!.wall),
     unit: '×',
     detail: `anonymous MQTT 5 connect→CONNACK→DISCONNECT through the gateway ÷ plain aedes; median of ${times[0]!.wall.length} interleaved rounds of ${batch}`,
   });
+  recordFigure({
+    key: 'aedes_behind_relay_vs_aedes',
+    value: medianSpeedRatio(times[1]!.wall, times[0]!.wall),
+    unit: '×',
+    detail: 'plain aedes given a Duplex that only relays the socket\'s bytes (what any gateway in front of aedes adds at the least) ÷ plain aedes, same rounds',
+  });
   await broker.close();
   plainServer.close();
+  relayServer.close();
   await new Promise<void>((resolve) => plain.close(() => resolve()));
 }, 300_000);
+
+/**
+ * The least a gateway in front of aedes can be: the client's bytes in, aedes's bytes out, nothing
+ * read. It shows what the stream hop itself costs, apart from the gateway's own work.
+ */
+class ByteRelay extends Duplex {
+  constructor(private readonly socket: net.Socket) {
+    super();
+    socket.on('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) socket.pause();
+    });
+    socket.on('end', () => this.push(null));
+    socket.on('close', () => this.destroy());
+    socket.on('error', () => undefined);
+  }
+
+  override _read(): void {
+    this.socket.resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.socket.write(chunk, () => done());
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, done: () => void): void {
+    this.socket.write(Buffer.concat(chunks.map((c) => c.chunk)), () => done());
+  }
+
+  override _destroy(_error: Error | null, done: (error?: Error | null) => void): void {
+    this.socket.destroy();
+    done(null);
+  }
+}
 
 async function connectOnce(target: number, method?: string): Promise<void> {
   const client = await RawMqttClient.connect({ port: target });
