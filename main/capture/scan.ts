@@ -10,7 +10,7 @@ import { decodeAuto } from '../krb/decode/auto';
 import type { DecodeSession, KeyEntry } from '../krb/decode/keyring';
 import { createDecodeSession, type KeySpec } from '../krb/decode/session';
 import { KrbDecodeError } from '../krb/errors';
-import { diagnoseObservations } from '../diagnose/service';
+import { diagnoseObservations } from '../diagnose/diagnosis';
 import { observeExchange } from '../diagnose/observations';
 import type { CaptureFormatError } from './errors';
 import { gssCarveExtractor } from './extract/gss-carve';

@@ -10,33 +10,15 @@ import { isAdScenario } from './ad-scenarios';
 import { adLabUnavailable } from './ad/availability';
 import { withAdFindings } from './ad/findings';
 import { CATALOG } from './catalog';
+import { diagnoseObservations, mergeFindings } from './diagnosis';
 import { checkEnvironment, type EnvironmentReport } from './environment';
 import { matchCatalog } from './match';
-import { observeExchange, observeText, type Observation } from './observations';
+import { observeExchange, observeText } from './observations';
 import { withKnownServerNames } from './server-names';
 import { labStillWorks, removeScenarioDir, scenarioById, scenarioDir, SCENARIOS, type Attempt, type Scenario, type ScenarioContext } from './scenarios';
 
 /** How long dispose() waits for a running scenario (they take a few seconds; tgt-expired about 6). */
 const SCENARIO_DRAIN_MS = 8000;
-
-/** Findings below this confidence are noise: a word in common, nothing more. */
-const MIN_CONFIDENCE = 0.2;
-
-/** Two lists of findings as one: the same id keeps its best confidence and all its evidence. */
-export function mergeFindings(...lists: Finding[][]): Finding[] {
-  const byId = new Map<string, Finding>();
-  for (const finding of lists.flat()) {
-    const known = byId.get(finding.id);
-    if (!known) byId.set(finding.id, finding);
-    else byId.set(finding.id, { ...(finding.confidence > known.confidence ? finding : known), evidence: [...known.evidence, ...finding.evidence] });
-  }
-  return [...byId.values()].filter((f) => f.confidence >= MIN_CONFIDENCE).sort((a, b) => b.confidence - a.confidence);
-}
-
-/** Findings for text and Exchanges alone (no I/O): what the CLI, the views and the scenarios share. */
-export function diagnoseObservations(observations: readonly Observation[]): Finding[] {
-  return mergeFindings(matchCatalog(CATALOG, observations));
-}
 
 function summaryOf(findings: readonly Finding[], input: DiagnosisInput): string {
   if (findings.length) {

@@ -70,9 +70,10 @@ export function createEngine(options: EngineOptions): Engine {
     const service = new (await import('../sasl/service')).SaslServiceImpl(supervisor, lab);
     return tapExchanges(service, ['start', 'step', 'finish', 'send', 'peerStart', 'peerReceive', 'peerProtect', 'peerUnprotect', 'closePeer', 'decodeTranscript'], history);
   });
+  // A replay needs the broker (aedes) and the probe (MQTT.js): loaded with the first replay, not with a scan.
   const capture = new LazyService<CaptureServiceImpl>(async () => {
-    const [{ CaptureServiceImpl }, { replayExchange }] = await Promise.all([import('../capture/service'), import('../capture/replay')]);
-    return new CaptureServiceImpl(context, (options) => replayExchange(options, { lab, probe: probe.service, supervisor }));
+    const { CaptureServiceImpl } = await import('../capture/service');
+    return new CaptureServiceImpl(context, async (options) => (await import('../capture/replay')).replayExchange(options, { lab, probe: probe.service, supervisor }));
   });
   const spn = new LazyService<SpnServiceImpl>(async () => new (await import('../spn/service')).SpnServiceImpl(context, supervisor, lab));
   const api: BenchApi = {

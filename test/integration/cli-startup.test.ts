@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProgram } from '../helpers/cli';
 
 /** Packages only the services that need them may load. */
-const HEAVY = ['aedes', 'mqtt', 'ldapts', 'jose', 'fast-xml-parser', 'smol-toml'];
+const HEAVY = ['aedes', 'mqtt', 'ldapts', 'jose', 'fast-xml-parser', 'smol-toml', 'ws'];
 let scratch: string;
 
 beforeAll(async () => {
@@ -37,6 +37,13 @@ describe('kbench loads a service’s modules only when a command uses it', () =>
     const { code, stdout, packages } = await packagesLoadedBy(['--version']);
     expect(code).toBe(0);
     expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(HEAVY.filter((name) => packages.has(name))).toEqual([]);
+  });
+
+  it('`kbench capture scan` loads the capture code only: no broker, probe, web host or LDAP', async () => {
+    const { code, stdout, packages } = await packagesLoadedBy(['capture', 'scan', path.resolve('test/fixtures/capture/base.pcapng'), '--json']);
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as { packets: number }).packets).toBeGreaterThan(0);
     expect(HEAVY.filter((name) => packages.has(name))).toEqual([]);
   });
 

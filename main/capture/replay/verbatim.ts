@@ -18,7 +18,7 @@ import { createWebSocketStream, WebSocket } from 'ws';
 import { ReasonCode } from '../../broker/auth';
 import { PacketFramer, PacketType, parsePacket, peekProtocolLevel, readFixedHeader, type Frame, type ProtocolVersion } from '../../broker/framing';
 import { describePacket, mqttReasonLabel, packetCode } from '../../broker/packets';
-import { diagnoseObservations } from '../../diagnose/service';
+import { diagnoseObservations } from '../../diagnose/diagnosis';
 import { observeExchange } from '../../diagnose/observations';
 import { BenchFailure } from '../../engine/failure';
 import type { Exchange, ExchangeStep, TransportPacket } from '../../exchange/model';

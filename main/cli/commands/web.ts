@@ -1,4 +1,3 @@
-import { startWebHost } from '../../host/server';
 import { openInBrowser } from '../browser';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command, type CommandInput } from '../command';
 import { bringLabUpForServing } from './lab';
@@ -64,6 +63,8 @@ export async function serveWebMode(input: CommandInput, port: number | undefined
   try {
     // The lab realm first (README quick start: "lab realm up, UI open"); serving goes on without it.
     await bringLabUpForServing(io, engine, input.values['no-lab'] === true);
+    // The host (HTTP, WebSocket) loads only for web mode, not with every kbench command.
+    const { startWebHost } = await import('../../host/server');
     const host = await startWebHost({ engine, ...(port !== undefined ? { port } : {}) });
     io.stdout(`Kerberos Bench web mode on 127.0.0.1:${host.port}\n${host.url}\n`);
     if (open) {

@@ -11,7 +11,7 @@ import { adLabProblem } from '../../../main/diagnose/ad/availability';
 import { duplicateSpnFinding, withAdFindings, wrongSaltFinding } from '../../../main/diagnose/ad/findings';
 import { isAdScenario } from '../../../main/diagnose/ad-scenarios';
 import { askedPrincipal } from '../../../main/diagnose/server-names';
-import { diagnoseObservations } from '../../../main/diagnose/service';
+import { diagnoseObservations } from '../../../main/diagnose/diagnosis';
 import { observeText } from '../../../main/diagnose/observations';
 
 const holder = (account: string): LabSpnHolder => ({ account, dn: `CN=${account},CN=Users,DC=ad,DC=test` });

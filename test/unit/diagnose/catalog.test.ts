@@ -11,7 +11,7 @@ import { comErrCode } from '../../../main/diagnose/com-err';
 import type { Exchange } from '../../../main/exchange/model';
 import { observeExchange, observeText } from '../../../main/diagnose/observations';
 import { SCENARIOS } from '../../../main/diagnose/scenarios';
-import { diagnoseObservations } from '../../../main/diagnose/service';
+import { diagnoseObservations } from '../../../main/diagnose/diagnosis';
 
 const top = (text: string) => diagnoseObservations(observeText(text))[0]?.id;
 

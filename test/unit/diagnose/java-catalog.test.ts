@@ -10,7 +10,7 @@ import { CATALOG, catalogEntry } from '../../../main/diagnose/catalog';
 import { JAVA_ENTRIES, JAVA_WORDINGS, withJavaWordings } from '../../../main/diagnose/catalog/java';
 import { observeExchange, observeText } from '../../../main/diagnose/observations';
 import { JAVA_SCENARIOS } from '../../../main/diagnose/java-scenarios';
-import { diagnoseObservations } from '../../../main/diagnose/service';
+import { diagnoseObservations } from '../../../main/diagnose/diagnosis';
 import type { Exchange } from '../../../main/exchange/model';
 
 const ranked = (text: string) => diagnoseObservations(observeText(text)).map((f) => f.id);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { observeExchange, observeText } from '../../../main/diagnose/observations';
-import { diagnoseObservations } from '../../../main/diagnose/service';
+import { diagnoseObservations } from '../../../main/diagnose/diagnosis';
 import type { Exchange } from '../../../main/exchange/model';
 
 const top = (text: string) => diagnoseObservations(observeText(text))[0];
