@@ -3,10 +3,10 @@
  * text2pcap / editcap / mergecap (see test/fixtures/capture/file-layer.README.md), and edge cases crafted
  * with our writer, written to disk and read by tshark too.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CaptureFormatError } from '../../../main/capture/errors';
 import { CaptureFileParser } from '../../../main/capture/file-parser';
 import { readPcapFileHeader } from '../../../main/capture/pcap';
@@ -15,6 +15,7 @@ import { PcapngWriter, pcapFileHeader, writePcap, type WritablePacket } from '..
 import { asTshark, FIXTURES, parse, rng, tsharkPackets } from './file-helpers';
 
 const TMP = mkdtempSync(join(tmpdir(), 'kbench-capture-file-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 let tmpCount = 0;
 function tmpFile(bytes: Uint8Array, ext: string): string {
   const file = join(TMP, `crafted-${++tmpCount}.${ext}`);

@@ -2,11 +2,11 @@
  * reader.ts: streaming a file from disk (plain and gzip), the outcomes (returned format errors,
  * thrown I/O errors and aborts), and selectPackets' pcapng export checked with tshark.
  */
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CaptureFormatError } from '../../../main/capture/errors';
 import { PcapngWriter } from '../../../main/capture/pcapng-writer';
 import { readCaptureFile, selectPackets } from '../../../main/capture/reader';
@@ -14,6 +14,7 @@ import type { CapturePacket } from '../../../main/capture/types';
 import { asTshark, FIXTURES, parse, seen, tsharkPackets, type SeenPacket } from './file-helpers';
 
 const TMP = mkdtempSync(join(tmpdir(), 'kbench-capture-reader-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 const BASE = join(FIXTURES, 'two-interfaces.pcapng');
 
 function tmp(name: string, bytes: Uint8Array): string {
