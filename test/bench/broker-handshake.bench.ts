@@ -26,7 +26,6 @@ import os from 'node:os';
 import net from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt, { type Packet } from 'mqtt';
-import type { IAuthPacket, IConnackPacket } from 'mqtt-packet';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
 import { recordFigure } from './figures';
 import { interleavedTimes } from './interleave';
@@ -36,7 +35,7 @@ import { labProfile } from '../../main/gss/profiles';
 import type { KerberosProfile } from '../../main/gss/types';
 import { GssSupervisor } from '../../main/gss/supervisor';
 import { createTestRealm, type TestRealm } from '../helpers/lab';
-import { RawMqttClient, authPacketOf, connectPacket } from '../helpers/mqtt-raw';
+import { connectOnce } from '../helpers/mqtt-raw';
 import { EchoAuthenticator } from '../helpers/test-authenticators';
 
 interface NativeClient {
@@ -134,49 +133,21 @@ async function answerChallenge(client: NativeClient, round: number, challenge: s
 async function brokerHandshake(): Promise<void> {
   const client = await binding.initializeClient(SERVICE, {});
   const apReq = Buffer.from((await client.step(''))!, 'base64');
-  const mqttClient = await RawMqttClient.connect({ port });
-  try {
-    mqttClient.send(connectPacket(`gssapi-${++counter}`, { method: METHOD, data: apReq }));
-    let packet = await mqttClient.next();
-    for (let round = 1; packet.cmd === 'auth'; round++) {
-      if ((packet as IAuthPacket).reasonCode !== 0x18) throw new Error(`unexpected AUTH ${(packet as IAuthPacket).reasonCode}`);
-      const challenge = (packet.properties?.authenticationData as Buffer | undefined)?.toString('base64') ?? '';
-      mqttClient.send(authPacketOf(0x18, METHOD, Buffer.from(await answerChallenge(client, round, challenge), 'base64')));
-      packet = await mqttClient.next();
-    }
-    if (packet.cmd !== 'connack' || (packet as IConnackPacket).reasonCode !== 0) throw new Error(`refused: ${JSON.stringify(packet)}`);
-    mqttClient.send({ cmd: 'disconnect', reasonCode: 0 });
-    await mqttClient.closed;
-  } finally {
-    mqttClient.end();
-  }
+  await connectOnce({ port }, `gssapi-${++counter}`, {
+    method: METHOD,
+    data: apReq,
+    answer: async (round, challenge) => Buffer.from(await answerChallenge(client, round, challenge?.toString('base64') ?? ''), 'base64'),
+  });
 }
 
 /** The GSSAPI-KERBEROS packet sequence without GSS: CONNECT, AUTH ×4 (two TEST-ECHO challenges), CONNACK. */
 async function echoHandshake(): Promise<void> {
-  await mqttConnect(echoPort, 'TEST-ECHO-2');
+  await connectOnce({ port: echoPort }, `floor-${++counter}`, { method: 'TEST-ECHO-2', data: Buffer.from('alice'), answer: () => Buffer.from(ECHO_SECRET) });
 }
 
 /** A bare anonymous MQTT 5 connect to plain aedes: CONNECT, CONNACK, DISCONNECT. */
 async function aedesConnect(): Promise<void> {
-  await mqttConnect(plainPort);
-}
-
-async function mqttConnect(target: number, method?: string): Promise<void> {
-  const client = await RawMqttClient.connect({ port: target });
-  try {
-    client.send(connectPacket(`floor-${++counter}`, method ? { method, data: Buffer.from('alice') } : {}));
-    let packet = await client.next();
-    while (packet.cmd === 'auth') {
-      client.send(authPacketOf(0x18, method!, Buffer.from(ECHO_SECRET)));
-      packet = await client.next();
-    }
-    if (packet.cmd !== 'connack' || (packet as IConnackPacket).reasonCode !== 0) throw new Error(`refused: ${JSON.stringify(packet)}`);
-    client.send({ cmd: 'disconnect', reasonCode: 0 });
-    await client.closed;
-  } finally {
-    client.end();
-  }
+  await connectOnce({ port: plainPort }, `floor-${++counter}`);
 }
 
 async function mqttJsHandshake(): Promise<void> {

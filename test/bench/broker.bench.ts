@@ -15,12 +15,11 @@
 import net from 'node:net';
 import { Duplex } from 'node:stream';
 import { Aedes } from 'aedes';
-import type { IAuthPacket, IConnackPacket } from 'mqtt-packet';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
 import { recordFigure } from './figures';
 import { interleavedTimes, medianSpeedRatio } from './interleave';
 import { type Broker, startBroker } from '../../main/broker/broker';
-import { RawMqttClient, authPacketOf, connectPacket } from '../helpers/mqtt-raw';
+import { connectOnce as connectAndAuthenticate } from '../helpers/mqtt-raw';
 import { EchoAuthenticator } from '../helpers/test-authenticators';
 
 const SECRET = 'bench';
@@ -123,18 +122,10 @@ class ByteRelay extends Duplex {
   }
 }
 
+/** One connect (TCP, CONNECT, any TEST-ECHO rounds, CONNACK, DISCONNECT, close) to `target`. */
 async function connectOnce(target: number, method?: string): Promise<void> {
-  const client = await RawMqttClient.connect({ port: target });
-  client.send(connectPacket(`bench-${++counter}`, method ? { method, data: Buffer.from('alice') } : {}));
-  let packet = await client.next();
-  while (packet.cmd === 'auth') {
-    if ((packet as IAuthPacket).reasonCode !== 0x18) throw new Error('unexpected AUTH');
-    client.send(authPacketOf(0x18, method!, Buffer.from(SECRET)));
-    packet = await client.next();
-  }
-  if (packet.cmd !== 'connack' || (packet as IConnackPacket).reasonCode !== 0) throw new Error(`refused: ${JSON.stringify(packet)}`);
-  client.send({ cmd: 'disconnect', reasonCode: 0 });
-  await client.closed;
+  const auth = method ? { method, data: Buffer.from('alice'), answer: () => Buffer.from(SECRET) } : undefined;
+  await connectAndAuthenticate({ port: target }, `bench-${++counter}`, auth);
 }
 
 describe('MQTT 5 connects per second (sequential)', () => {

@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import type { Packet } from 'mqtt-packet';
+import type { IAuthPacket, IConnackPacket, Packet } from 'mqtt-packet';
 import { PacketFramer, PacketParser, type ProtocolVersion, generatePacket } from '../../main/broker/framing';
 
 export interface RawTarget {
@@ -120,4 +120,36 @@ export function connectPacket(clientId: string, options: { method?: string; data
 
 export function authPacketOf(reasonCode: number, method: string, data?: Buffer): Packet {
   return { cmd: 'auth', reasonCode, properties: { authenticationMethod: method, ...(data ? { authenticationData: data } : {}) } };
+}
+
+/** How a client authenticates in `connectOnce`: the method, the CONNECT's data, and its answer to each AUTH 0x18. */
+export interface EnhancedAuth {
+  method: string;
+  data?: Buffer;
+  /** The answer to the `round`-th challenge (1, 2 …), given its Authentication Data. */
+  answer(round: number, challenge: Buffer | undefined): Buffer | Promise<Buffer>;
+}
+
+/**
+ * One whole connection as a well-behaved client: CONNECT (with enhanced authentication when
+ * `auth` is given), an answer to every AUTH 0x18, CONNACK 0x00, DISCONNECT, and the server's
+ * close awaited. Throws on any other packet.
+ */
+export async function connectOnce(target: RawTarget, clientId: string, auth?: EnhancedAuth): Promise<void> {
+  const client = await RawMqttClient.connect(target);
+  try {
+    client.send(connectPacket(clientId, auth ? { method: auth.method, ...(auth.data ? { data: auth.data } : {}) } : {}));
+    let packet = await client.next();
+    for (let round = 1; packet.cmd === 'auth' && auth; round++) {
+      const { reasonCode, properties } = packet as IAuthPacket;
+      if (reasonCode !== 0x18) throw new Error(`unexpected AUTH ${reasonCode}`);
+      client.send(authPacketOf(0x18, auth.method, await auth.answer(round, properties?.authenticationData as Buffer | undefined)));
+      packet = await client.next();
+    }
+    if (packet.cmd !== 'connack' || (packet as IConnackPacket).reasonCode !== 0) throw new Error(`refused: ${JSON.stringify(packet)}`);
+    client.send({ cmd: 'disconnect', reasonCode: 0 });
+    await client.closed;
+  } finally {
+    client.end();
+  }
 }
