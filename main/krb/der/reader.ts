@@ -54,18 +54,31 @@ export function describeTag(node: Pick<DerNode, 'tagClass' | 'tagNumber' | 'cons
 }
 
 /**
+ * The field an error names: a dotted path, or something holding the path's parts, joined only
+ * when an error is thrown (a decode reads thousands of TLVs and fails at most once).
+ */
+export type FieldName = string | { readonly path: readonly string[] };
+
+function fieldText(field: FieldName): string {
+  return typeof field === 'string' ? field : field.path.join('.');
+}
+
+function tlvError(structure: string, field: FieldName, where: number, reason: string): KrbDecodeError {
+  return new KrbDecodeError(structure, fieldText(field), where, reason);
+}
+
+/**
  * Reads one TLV at absolute offset `at` that must end by absolute offset `end`.
  * Strict DER where it matters for safety: definite lengths only, no length beyond the input,
  * minimal long-form length bytes not enforced (BER-ish encoders exist in the wild).
  */
-export function readTlv(input: DerInput, at: number, end: number, structure: string, field: string): DerNode {
+export function readTlv(input: DerInput, at: number, end: number, structure: string, field: FieldName): DerNode {
+  // No closure for the errors: one made per call would hold `i` in a context for the whole walk,
+  // and this runs for every TLV of every message.
   const { bytes, base } = input;
   let i = at - base;
   const limit = end - base;
-  const fail = (reason: string, where = i + base): never => {
-    throw new KrbDecodeError(structure, field, where, reason);
-  };
-  if (i >= limit) fail('expected a DER tag but the input ended');
+  if (i >= limit) throw tlvError(structure, field, i + base, 'expected a DER tag but the input ended');
   const first = bytes[i++]!;
   const tagClass = CLASSES[first >> 6]!;
   const constructed = (first & 0x20) !== 0;
@@ -74,37 +87,37 @@ export function readTlv(input: DerInput, at: number, end: number, structure: str
     // High-tag-number form: base-128 digits, at most 4 (tags above 2^28 are not used by anyone).
     tagNumber = 0;
     for (let digits = 0; ; digits++) {
-      if (i >= limit) fail('tag number runs past the end of the input');
-      if (digits === 4) fail('tag number too large');
+      if (i >= limit) throw tlvError(structure, field, i + base, 'tag number runs past the end of the input');
+      if (digits === 4) throw tlvError(structure, field, i + base, 'tag number too large');
       const b = bytes[i++]!;
       tagNumber = (tagNumber << 7) | (b & 0x7f);
       if ((b & 0x80) === 0) break;
     }
   }
-  if (i >= limit) fail('length missing after the tag');
+  if (i >= limit) throw tlvError(structure, field, i + base, 'length missing after the tag');
   const lengthByte = bytes[i++]!;
   let length: number;
   if (lengthByte < 0x80) {
     length = lengthByte;
   } else if (lengthByte === 0x80) {
-    return fail('indefinite length is not allowed in DER', i - 1 + base);
+    throw tlvError(structure, field, i - 1 + base, 'indefinite length is not allowed in DER');
   } else {
     const count = lengthByte & 0x7f;
-    if (count > 4) fail(`length uses ${count} bytes; at most 4 are supported`, i - 1 + base);
-    if (i + count > limit) fail('length bytes run past the end of the input');
+    if (count > 4) throw tlvError(structure, field, i - 1 + base, `length uses ${count} bytes; at most 4 are supported`);
+    if (i + count > limit) throw tlvError(structure, field, i + base, 'length bytes run past the end of the input');
     length = 0;
     for (let k = 0; k < count; k++) length = length * 256 + bytes[i++]!;
   }
   const headerLength = i - (at - base);
   if (i + length > limit) {
-    fail(`declared length ${length} runs past the end of the enclosing data (${limit - i} byte(s) left)`, at);
+    throw tlvError(structure, field, at, `declared length ${length} runs past the end of the enclosing data (${limit - i} byte(s) left)`);
   }
   return { tagClass, constructed, tagNumber, offset: at, headerLength, length };
 }
 
 /** The TLVs inside a constructed node, in order. */
-export function readChildren(input: DerInput, node: DerNode, structure: string, field: string): DerNode[] {
-  if (!node.constructed) throw new KrbDecodeError(structure, field, node.offset, `${describeTag(node)} is primitive where a constructed value was expected`);
+export function readChildren(input: DerInput, node: DerNode, structure: string, field: FieldName): DerNode[] {
+  if (!node.constructed) throw tlvError(structure, field, node.offset, `${describeTag(node)} is primitive where a constructed value was expected`);
   const children: DerNode[] = [];
   const end = nodeEnd(node);
   for (let at = contentStart(node); at < end; ) {

@@ -313,9 +313,25 @@ export type SeqValue<F extends FieldMap> = {
 /** Lets a SEQUENCE look deeper once its fields are known (contained DER, decryption). */
 export type Refine<V> = (value: V, trees: Record<string, TreeNode | undefined>, ctx: DecodeContext, self: TreeNode) => void;
 
-function withPath<T>(ctx: DecodeContext, part: string, run: (inner: DecodeContext) => T): T {
+/** The context one level down, at field or item `part`. */
+function innerContext(ctx: DecodeContext, part: string): DecodeContext {
   if (ctx.depth >= MAX_DEPTH) throw decodeError(ctx, 0, `nesting deeper than ${MAX_DEPTH} levels`);
-  return run({ ...ctx, path: [...ctx.path, part], depth: ctx.depth + 1 });
+  return { input: ctx.input, structure: ctx.structure, path: [...ctx.path, part], depth: ctx.depth + 1, revealSecrets: ctx.revealSecrets, extra: ctx.extra };
+}
+
+function withPath<T>(ctx: DecodeContext, part: string, run: (inner: DecodeContext) => T): T {
+  return run(innerContext(ctx, part));
+}
+
+/** The one value an EXPLICIT [n] wrapper holds (read without building a list of one). */
+function explicitContent(ctx: DecodeContext, wrapper: DerNode, tag: number): DerNode {
+  if (wrapper.constructed && wrapper.length > 0) {
+    const value = readTlv(ctx.input, contentStart(wrapper), nodeEnd(wrapper), ctx.structure, ctx);
+    if (nodeEnd(value) === nodeEnd(wrapper)) return value;
+  }
+  // Not exactly one value: count them for the error (readChildren names a primitive wrapper).
+  const count = readChildren(ctx.input, wrapper, ctx.structure, ctx).length;
+  throw decodeError(ctx, wrapper.offset, `[${tag}] must wrap exactly one value, found ${count}`);
 }
 
 /** SEQUENCE { name [n] EXPLICIT Type, … } with fields in tag order. Unknown tags are shown, not fatal. */
@@ -329,12 +345,13 @@ export interface SeqOptions<V> {
 export function seq<F extends FieldMap>(typeName: string, fields: F, options: SeqOptions<SeqValue<F>> = {}): Schema<SeqValue<F>> {
   const { refine, summarize } = options;
   const entries = Object.entries(fields) as [string, Field<unknown, boolean>][];
+  const label = `${typeName} (SEQUENCE)`;
   return {
     typeName,
     tag: { tagClass: 'universal', tagNumber: UniversalTag.SEQUENCE },
     decode(node, ctx, name) {
-      expectUniversal(node, ctx, UniversalTag.SEQUENCE, `${typeName} (SEQUENCE)`);
-      const children = readChildren(ctx.input, node, ctx.structure, fieldPath(ctx));
+      expectUniversal(node, ctx, UniversalTag.SEQUENCE, label);
+      const children = readChildren(ctx.input, node, ctx.structure, ctx);
       const value: Record<string, unknown> = {};
       const trees: Record<string, TreeNode | undefined> = {};
       const childTrees: TreeNode[] = [];
@@ -343,29 +360,31 @@ export function seq<F extends FieldMap>(typeName: string, fields: F, options: Se
         if (child.tagClass !== 'context') {
           throw decodeError(ctx, child.offset, `${typeName}: expected a context tag [n] but found ${describeTag(child)}`);
         }
-        const index = entries.findIndex(([, f], i) => i >= next && f.tag === child.tagNumber);
-        if (index < 0) {
+        let index = next;
+        while (index < entries.length && entries[index]![1].tag !== child.tagNumber) index++;
+        if (index === entries.length) {
           childTrees.push({ ...RawTlv.decode(child, ctx, `[${child.tagNumber}]`).tree, error: `unexpected field [${child.tagNumber}] in ${typeName}` });
           continue;
         }
-        for (const [key, f] of entries.slice(next, index)) {
+        for (let skipped = next; skipped < index; skipped++) {
+          const f = entries[skipped]![1];
           if (!f.optional) throw decodeError(ctx, child.offset, `${typeName}: required field ${f.name} [${f.tag}] is missing`);
-          void key;
         }
         const [key, f] = entries[index]!;
         next = index + 1;
-        const decoded = withPath(ctx, f.name, (inner) => {
-          const innerNodes = readChildren(inner.input, child, inner.structure, fieldPath(inner));
-          if (innerNodes.length !== 1) throw decodeError(inner, child.offset, `[${f.tag}] must wrap exactly one value, found ${innerNodes.length}`);
-          return f.schema.decode(innerNodes[0]!, inner, f.name);
-        });
-        // The tree node spans the whole [n] wrapper so the hex view highlights the tag too.
-        const tree: TreeNode = { ...decoded.tree, offset: child.offset, length: child.headerLength + child.length };
+        const inner = innerContext(ctx, f.name);
+        const decoded = f.schema.decode(explicitContent(inner, child, f.tag), inner, f.name);
+        // The tree node spans the whole [n] wrapper so the hex view highlights the tag too (every
+        // schema's decode returns a tree of its own, so it is changed in place, not copied).
+        const tree = decoded.tree;
+        tree.offset = child.offset;
+        tree.length = child.headerLength + child.length;
         value[key] = decoded.value;
         trees[key] = tree;
         childTrees.push(tree);
       }
-      for (const [, f] of entries.slice(next)) {
+      for (let rest = next; rest < entries.length; rest++) {
+        const f = entries[rest]![1];
         if (!f.optional) throw decodeError(ctx, nodeEnd(node), `${typeName}: required field ${f.name} [${f.tag}] is missing`);
       }
       const self = treeOf(name, typeName, node, { children: childTrees });
@@ -395,7 +414,7 @@ export function seqOf<T>(item: Schema<T>, typeName = `SEQUENCE OF ${item.typeNam
     tag: { tagClass: 'universal', tagNumber: UniversalTag.SEQUENCE },
     decode(node, ctx, name) {
       expectUniversal(node, ctx, UniversalTag.SEQUENCE, typeName);
-      const children = readChildren(ctx.input, node, ctx.structure, fieldPath(ctx));
+      const children = readChildren(ctx.input, node, ctx.structure, ctx);
       const decoded = children.map((child, i) => withPath(ctx, `${i}`, (inner) => item.decode(child, inner, `${itemName}[${i}]`)));
       return { value: decoded.map((d) => d.value), tree: treeOf(name, typeName, node, { children: decoded.map((d) => d.tree) }) };
     },
@@ -412,7 +431,7 @@ export function app<T>(tagNumber: number, typeName: string, inner: Schema<T>): S
       if (node.tagClass !== 'application' || node.tagNumber !== tagNumber) {
         throw decodeError(ctx, node.offset, `expected ${typeName} [APPLICATION ${tagNumber}] but found ${describeTag(node)}`);
       }
-      const children = readChildren(ctx.input, node, ctx.structure, fieldPath(ctx));
+      const children = readChildren(ctx.input, node, ctx.structure, ctx);
       if (children.length !== 1) throw decodeError(ctx, node.offset, `${typeName} must wrap exactly one value`);
       const decoded = inner.decode(children[0]!, ctx, name);
       return { value: decoded.value, tree: { ...decoded.tree, type: typeName, offset: node.offset, length: node.headerLength + node.length } };
@@ -436,7 +455,7 @@ export function explicitChoice<A extends Record<string, Schema<unknown>>>(
       const match = list.find(([, alt]) => node.tagClass === tagClass && node.tagNumber === alt.tag);
       if (!match) throw decodeError(ctx, node.offset, `${typeName}: no alternative has tag ${describeTag(node)}`);
       const [kind, alt] = match;
-      const children = readChildren(ctx.input, node, ctx.structure, fieldPath(ctx));
+      const children = readChildren(ctx.input, node, ctx.structure, ctx);
       if (children.length !== 1) throw decodeError(ctx, node.offset, `${typeName} must wrap exactly one value`);
       const decoded = withPath(ctx, kind, (inner) => alt.schema.decode(children[0]!, inner, kind));
       return {
