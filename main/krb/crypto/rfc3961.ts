@@ -3,7 +3,9 @@
  * with triple DES as the cipher, by des3-cbc-sha1 (RFC 3961 §6.3): each key usage gets its own
  * keys, derived from the protocol key with DK(key, usage | seed).
  */
+import { createCipheriv } from 'node:crypto';
 import { aesCtsEncrypt, AES_BLOCK } from './aes-cts';
+import { blockCipherName } from './cts';
 import { nfold } from './nfold';
 
 /** RFC 3961 §5.3: the octet after the usage number says which derived key is meant. */
@@ -46,12 +48,34 @@ const AES_DR: DrCipher = { blockSize: AES_BLOCK, encryptBlock: (key, block) => a
  */
 export function derivedRandom(key: Uint8Array, constant: Uint8Array, length: number, cipher: DrCipher = AES_DR): Buffer {
   const parts: Buffer[] = [];
-  let block = nfold(constant, cipher.blockSize); // the identity when the constant is already one block
+  let block: Uint8Array = foldedConstant(constant, cipher.blockSize); // the identity when the constant is already one block
   for (let produced = 0; produced < length; produced += cipher.blockSize) {
-    block = cipher.encryptBlock(key, block);
-    parts.push(block);
+    const next = cipher.encryptBlock(key, block);
+    parts.push(next);
+    block = next;
   }
   return Buffer.concat(parts).subarray(0, length);
+}
+
+/**
+ * n-fold of a derivation constant. The 5-byte usage constants of the simplified profile are few
+ * and fold to the same block every time, so they are folded once (read-only: DR only encrypts
+ * the block into a new buffer). Bounded, in case a capture brings unusual usage numbers.
+ */
+const foldedUsageConstants = new Map<number, Buffer>();
+const FOLDED_CACHE_SIZE = 1024;
+
+function foldedConstant(constant: Uint8Array, blockSize: number): Buffer {
+  if (constant.length !== 5) return nfold(constant, blockSize);
+  // usage (32 bits) · seed (8 bits) · block size: exact in a double.
+  const id = ((constant[0]! * 2 ** 24 + constant[1]! * 2 ** 16 + constant[2]! * 2 ** 8 + constant[3]!) * 256 + constant[4]!) * 64 + blockSize;
+  let folded = foldedUsageConstants.get(id);
+  if (!folded) {
+    if (foldedUsageConstants.size >= FOLDED_CACHE_SIZE) foldedUsageConstants.clear();
+    folded = nfold(constant, blockSize);
+    foldedUsageConstants.set(id, folded);
+  }
+  return folded;
 }
 
 /** DK(Key, Constant) = random-to-key(DR(Key, Constant)); random-to-key is the identity for AES. */
@@ -60,7 +84,8 @@ export function derivedKey(key: Uint8Array, constant: Uint8Array): Buffer {
 }
 
 /** Kc, Ke and Ki for one key usage (RFC 3961 §5.3), with the enctype's DK (AES's by default). */
-export function simplifiedProfileKeys(key: Uint8Array, usage: number, dk: (key: Uint8Array, constant: Uint8Array) => Buffer = derivedKey): UsageKeys {
+export function simplifiedProfileKeys(key: Uint8Array, usage: number, dk?: (key: Uint8Array, constant: Uint8Array) => Buffer): UsageKeys {
+  if (!dk) return aesUsageKeys(key, usage);
   return {
     Kc: dk(key, usageConstant(usage, KEY_USAGE_SEED.Kc)),
     Ke: dk(key, usageConstant(usage, KEY_USAGE_SEED.Ke)),
@@ -69,19 +94,42 @@ export function simplifiedProfileKeys(key: Uint8Array, usage: number, dk: (key: 
 }
 
 /**
+ * The three AES derivations of one usage through one AES-ECB context: DR's chain is one block
+ * encrypted after another, and ECB encrypts each block it is given on its own. Setting up an
+ * OpenSSL cipher costs several times an AES block, and a fresh session key (every broker
+ * handshake brings some) needs its usages derived: 6 contexts per usage for AES-256 before, 1 now.
+ */
+function aesUsageKeys(key: Uint8Array, usage: number): UsageKeys {
+  const ecb = createCipheriv(blockCipherName('aes', key, 'ecb'), key, null).setAutoPadding(false);
+  const derive = (seed: number): Buffer => {
+    const out = Buffer.alloc(key.length);
+    let block: Uint8Array = foldedConstant(usageConstant(usage, seed), AES_BLOCK);
+    for (let at = 0; at < key.length; at += AES_BLOCK) {
+      block = ecb.update(block);
+      out.set(block, at);
+    }
+    return out;
+  };
+  return { Kc: derive(KEY_USAGE_SEED.Kc), Ke: derive(KEY_USAGE_SEED.Ke), Ki: derive(KEY_USAGE_SEED.Ki) };
+}
+
+/**
  * Derived keys are pure functions of (enctype, key, usage) and cost several AES operations each;
  * a conversation uses the same few over and over (a broker handshake decrypts with the same
- * session key three times, a capture decrypts every ticket with one keytab key). A small
- * least-recently-used cache keeps them. A hit only stamps the entry (re-inserting into the Map
- * would cost more than the decryption it saves); the eviction on a miss finds the oldest stamp.
+ * session key three times, a capture decrypts every ticket with one keytab key). A small cache
+ * keeps them, evicting by "second chance" (CLOCK): a hit only marks the entry (re-inserting into
+ * the Map would cost more than the decryption it saves); a miss drops the oldest insertion, or
+ * moves it to the back once if it was used since. Each eviction is O(1) amortised: a broker,
+ * whose every handshake brings new session keys, evicts on almost every derivation, and a scan
+ * of all 512 entries for the oldest use cost more than the derivation (issue 18).
  */
 const USAGE_KEY_CACHE_SIZE = 512;
 interface CacheEntry {
   keys: unknown;
-  used: number;
+  /** Used since it was inserted or last given its second chance. */
+  referenced: boolean;
 }
 const usageKeyCache = new Map<string, CacheEntry>();
-let usageClock = 0;
 
 /**
  * The entries last found for a key buffer, by enctype and usage: a key ring hands the same
@@ -101,13 +149,17 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-function evictLeastRecentlyUsed(): void {
-  let oldest: string | undefined;
-  let oldestUse = Infinity;
-  for (const [id, entry] of usageKeyCache) {
-    if (entry.used < oldestUse) [oldest, oldestUse] = [id, entry.used];
+function evictOne(): void {
+  // Terminates: every entry moved to the back loses its mark, so a full turn finds an unmarked one.
+  for (;;) {
+    const oldest = usageKeyCache.keys().next();
+    if (oldest.done) return;
+    const entry = usageKeyCache.get(oldest.value)!;
+    usageKeyCache.delete(oldest.value);
+    if (!entry.referenced) return;
+    entry.referenced = false;
+    usageKeyCache.set(oldest.value, entry);
   }
-  if (oldest !== undefined) usageKeyCache.delete(oldest);
 }
 
 function rememberForKeyObject(key: Uint8Array, slot: number, entry: CacheEntry): void {
@@ -130,17 +182,17 @@ export function cachedDerivation<T>(enctype: number, key: Uint8Array, usage: num
   const known = byKeyObject.get(key);
   const quick = known && sameBytes(known.bytes, key) ? known.entries.get(slot) : undefined;
   if (quick) {
-    quick.used = ++usageClock;
+    quick.referenced = true;
     return quick.keys as T;
   }
   const id = `${enctype}:${usage}:${Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1')}`; // a view, not a copy
   let entry = usageKeyCache.get(id);
   if (entry) {
-    entry.used = ++usageClock;
+    entry.referenced = true;
   } else {
     const keys = derive();
-    if (usageKeyCache.size >= USAGE_KEY_CACHE_SIZE) evictLeastRecentlyUsed();
-    entry = { keys, used: ++usageClock };
+    if (usageKeyCache.size >= USAGE_KEY_CACHE_SIZE) evictOne();
+    entry = { keys, referenced: false };
     usageKeyCache.set(id, entry);
   }
   rememberForKeyObject(key, slot, entry);
