@@ -5,18 +5,21 @@
  * part is lower-cased, so use http://localhost, never 127.0.0.1).
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runProgram, type ProgramRun } from './cli';
 
 export const javaMissing: boolean = !existsSync('/usr/bin/javac') || !existsSync('/usr/bin/java');
 
-/** Compiles SpnegoGet.java into a fresh temp dir; returns the class path. */
+/** Compiles SpnegoGet.java into a fresh temp dir; returns the class path, which the caller removes when done. */
 export async function compileSpnegoGet(): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kbench-java-client-'));
   const result = await runProgram('javac', ['-d', dir, path.resolve('test/helpers/java/SpnegoGet.java')], process.env, '', 60_000);
-  if (result.code !== 0) throw new Error(`javac failed: ${result.stderr}`);
+  if (result.code !== 0) {
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(`javac failed: ${result.stderr}`);
+  }
   return dir;
 }
 

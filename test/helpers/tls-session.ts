@@ -3,8 +3,7 @@
  * every byte each side sent, with the client's key log ('keylog' events, NSS format): the input of
  * the TLS decryption tests, and their expected plaintext.
  */
-import { mkdtempSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,8 +38,14 @@ let certificate: Promise<{ cert: Buffer; key: Buffer }> | undefined;
 /** One self-signed localhost certificate for every session of the run. */
 export function testCertificate(): Promise<{ cert: Buffer; key: Buffer }> {
   certificate ??= (async () => {
-    const files = await ensureSelfSignedCertificate(path.join(mkdtempSync(path.join(os.tmpdir(), 'kbench-tls-')), 'cert'));
-    return { cert: await readFile(files.certFile), key: await readFile(files.keyFile) };
+    // The sessions use the bytes read here, never the files: the folder goes as soon as they are read.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'kbench-tls-'));
+    try {
+      const files = await ensureSelfSignedCertificate(path.join(dir, 'cert'));
+      return { cert: await readFile(files.certFile), key: await readFile(files.keyFile) };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   })();
   return certificate;
 }

@@ -7,13 +7,13 @@
  * `-e tls.app_data` stays ciphertext even with the key log).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { startBroker, type Broker } from '../../main/broker/broker';
 import { kerberosAuthenticator } from '../../main/broker/kerberos-setup';
 import { startListener, type RunningListener } from '../../main/broker/listeners';
@@ -110,13 +110,17 @@ const runs = [
 ] as const;
 
 describe('TLS decryption of a loopback capture with the listener key log', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kbench-tls-capture-'));
-  const capture = path.join(dir, 'tls.pcapng');
-  const keyLogFile = path.join(dir, 'keylog.txt');
+  // Made in beforeAll, not while collecting: a run that filters these tests out runs no afterAll here.
+  let dir: string;
+  let capture: string;
+  let keyLogFile: string;
   const sent: string[] = [];
   let listener: RunningListener;
 
   beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'kbench-tls-capture-'));
+    capture = path.join(dir, 'tls.pcapng');
+    keyLogFile = path.join(dir, 'keylog.txt');
     const files = await ensureSelfSignedCertificate(path.join(dir, 'cert'));
     // The bench's own TLS listener, writing its key log; it echoes what it gets.
     listener = await startListener(
@@ -148,8 +152,11 @@ describe('TLS decryption of a loopback capture with the listener key log', () =>
   });
 
   afterAll(async () => {
-    await listener?.close();
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      await listener?.close();
+    } finally {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('wrote the key log privately (0600) in NSS format', async () => {

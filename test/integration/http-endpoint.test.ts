@@ -95,10 +95,14 @@ describe('HTTP endpoint, Elasticsearch mode (lab realm, curl, raw tokens)', () =
 
   it.skipIf(javaMissing)('signs a Java HttpURLConnection client in (JDK SPNEGO from the ccache)', async () => {
     const classPath = await compileSpnegoGet();
-    const result = await javaGet(classPath, url('/_security/_authenticate'), lab.krb5Conf, `FILE:${lab.ccache.path}`);
-    expect(result.status, result.stdout + result.stderr).toBe(200);
-    expect(JSON.parse(result.body)).toMatchObject({ username: 'alice@BENCH.TEST', authentication_realm: { type: 'kerberos' } });
-    expect(exchanges.at(-1)!.meta).toMatchObject({ path: 'kerberos' });
+    try {
+      const result = await javaGet(classPath, url('/_security/_authenticate'), lab.krb5Conf, `FILE:${lab.ccache.path}`);
+      expect(result.status, result.stdout + result.stderr).toBe(200);
+      expect(JSON.parse(result.body)).toMatchObject({ username: 'alice@BENCH.TEST', authentication_realm: { type: 'kerberos' } });
+      expect(exchanges.at(-1)!.meta).toMatchObject({ path: 'kerberos' });
+    } finally {
+      await rm(classPath, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('refuses a raw krb5 token and says why, in the ES error and the Exchange', async () => {

@@ -4,6 +4,7 @@
  */
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { mkdtempSync, statSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -144,12 +145,17 @@ describe('the TLS handler on crafted TLS 1.3 streams', () => {
 
 describe('keyLogAppender', () => {
   it('appends lines in order to a file only its owner reads', async () => {
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'kbench-keylog-')), 'keys.log');
-    const append = keyLogAppender(file);
-    for (let i = 0; i < 20; i++) append(Buffer.from(`line ${i}\n`));
-    await append.flushed();
-    expect(readFileSync(file, 'utf8')).toBe(Array.from({ length: 20 }, (_, i) => `line ${i}\n`).join(''));
-    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kbench-keylog-'));
+    try {
+      const file = path.join(dir, 'keys.log');
+      const append = keyLogAppender(file);
+      for (let i = 0; i < 20; i++) append(Buffer.from(`line ${i}\n`));
+      await append.flushed();
+      expect(readFileSync(file, 'utf8')).toBe(Array.from({ length: 20 }, (_, i) => `line ${i}\n`).join(''));
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports the first write error once', async () => {

@@ -1,15 +1,25 @@
-import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { WorkspaceServiceImpl, withoutSecrets } from '../../../main/workspace/service';
 import type { JsonValue } from '../../../main/api/workspace';
 import { dispatch } from '../../../main/engine/dispatch';
 import { createEngine } from '../../../main/engine';
 
-const tempDir = () => mkdtemp(path.join(os.tmpdir(), 'kbench-ws-'));
+/** Every folder tempDir made, removed after each test (one test leaves an unreadable file aside in its own). */
+const made: string[] = [];
+const tempDir = async (): Promise<string> => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kbench-ws-'));
+  made.push(dir);
+  return dir;
+};
 
 describe('workspace service', () => {
+  afterEach(async () => {
+    await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+
   it('keeps view states, saved items and recent files across instances (a restart)', async () => {
     const dir = await tempDir();
     const first = new WorkspaceServiceImpl(dir);
