@@ -1,15 +1,18 @@
 /**
  * The per-key state the crypto layer keeps between messages (crypto/cts.ts CtsDecipher: one
  * OpenSSL CBC context per derived key; crypto/mac.ts HmacKey: the HMAC pads per derived key)
- * must give every message the result a fresh computation gives, whatever came before it.
+ * must give every message the result a fresh computation gives, whatever came before it. So must
+ * the usage keys (crypto/rfc3961.ts: derived through one ECB context, kept in a bounded cache).
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KrbCryptoError } from '../../../../main/krb/errors';
 import { ctsEncrypt, requireEnctype } from '../../../../main/krb/crypto';
 import { CtsDecipher } from '../../../../main/krb/crypto/cts';
 import { HmacKey, type HashName } from '../../../../main/krb/crypto/mac';
+import { nfold } from '../../../../main/krb/crypto/nfold';
+import { cachedUsageKeys, KEY_USAGE_SEED, simplifiedProfileKeys, usageConstant } from '../../../../main/krb/crypto/rfc3961';
 
 describe('CtsDecipher reused across messages', () => {
   it('decrypts a random sequence of messages (any IV, length and headroom) as fresh CTS decryption would', () => {
@@ -106,3 +109,64 @@ describe('derived-key cache', () => {
   });
 });
 
+
+describe('usage-key derivation and its cache (crypto/rfc3961.ts)', () => {
+  /** DK as RFC 3961 §5.1 writes it: one block encrypted at a time, each with a fresh cipher. */
+  function referenceDk(key: Uint8Array, constant: Uint8Array): Buffer {
+    const blocks: Buffer[] = [];
+    let block: Uint8Array = nfold(constant, 16);
+    while (blocks.length * 16 < key.length) {
+      const cipher = createCipheriv(`aes-${key.length * 8}-ecb`, key, null).setAutoPadding(false);
+      block = cipher.update(block);
+      blocks.push(Buffer.from(block));
+    }
+    return Buffer.concat(blocks).subarray(0, key.length);
+  }
+
+  it('derives Kc, Ke and Ki through one ECB context exactly as block-by-block DK does (AES-128 and AES-256)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(16, 32), fc.integer({ min: 0, max: 2 ** 32 - 1 }), (keyLength, usage) => {
+        const key = randomBytes(keyLength);
+        const keys = simplifiedProfileKeys(key, usage);
+        expect(keys.Kc).toEqual(referenceDk(key, usageConstant(usage, KEY_USAGE_SEED.Kc)));
+        expect(keys.Ke).toEqual(referenceDk(key, usageConstant(usage, KEY_USAGE_SEED.Ke)));
+        expect(keys.Ki).toEqual(referenceDk(key, usageConstant(usage, KEY_USAGE_SEED.Ki)));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('keeps a key that is used again while many new keys pass through, and gives every key its own', () => {
+    const hot = randomBytes(32);
+    let hotDerivations = 0;
+    const deriveHot = () => {
+      hotDerivations++;
+      return simplifiedProfileKeys(hot, 11);
+    };
+    // A fresh copy each time: the per-buffer shortcut cannot answer, only the shared cache can.
+    expect(cachedUsageKeys(18, Buffer.from(hot), 11, deriveHot)).toEqual(simplifiedProfileKeys(hot, 11));
+    for (let i = 0; i < 3000; i++) {
+      // New session keys, as every broker handshake brings: far more than the cache holds.
+      const key = randomBytes(32);
+      expect(cachedUsageKeys(18, key, 12, () => simplifiedProfileKeys(key, 12)).Ke).toEqual(simplifiedProfileKeys(key, 12).Ke);
+      if (i % 50 === 0) expect(cachedUsageKeys(18, Buffer.from(hot), 11, deriveHot).Ki).toEqual(simplifiedProfileKeys(hot, 11).Ki);
+    }
+    expect(hotDerivations).toBe(1);
+  });
+
+  it('evicts a key nobody asks for again, and derives it afresh when it comes back', () => {
+    const cold = randomBytes(16);
+    let derivations = 0;
+    const derive = () => {
+      derivations++;
+      return simplifiedProfileKeys(cold, 2);
+    };
+    cachedUsageKeys(17, Buffer.from(cold), 2, derive);
+    for (let i = 0; i < 2000; i++) {
+      const key = randomBytes(16);
+      cachedUsageKeys(17, key, 2, () => simplifiedProfileKeys(key, 2));
+    }
+    expect(cachedUsageKeys(17, Buffer.from(cold), 2, derive)).toEqual(simplifiedProfileKeys(cold, 2));
+    expect(derivations).toBe(2);
+  });
+});
