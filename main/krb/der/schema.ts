@@ -313,7 +313,11 @@ export type SeqValue<F extends FieldMap> = {
 /** Lets a SEQUENCE look deeper once its fields are known (contained DER, decryption). */
 export type Refine<V> = (value: V, trees: Record<string, TreeNode | undefined>, ctx: DecodeContext, self: TreeNode) => void;
 
-/** The context one level down, at field or item `part`. */
+/**
+ * The context one level down, at field or item `part`. This runs for every field of every
+ * message, so the fields are copied by name rather than spread: a new DecodeContext field must
+ * be added here too.
+ */
 function innerContext(ctx: DecodeContext, part: string): DecodeContext {
   if (ctx.depth >= MAX_DEPTH) throw decodeError(ctx, 0, `nesting deeper than ${MAX_DEPTH} levels`);
   return { input: ctx.input, structure: ctx.structure, path: [...ctx.path, part], depth: ctx.depth + 1, revealSecrets: ctx.revealSecrets, extra: ctx.extra };
