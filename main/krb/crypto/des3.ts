@@ -31,7 +31,7 @@ const SEED_LENGTH = 21;
 const ZERO_IV = Buffer.alloc(DES_BLOCK);
 const KERBEROS = Buffer.from('kerberos');
 
-const DES3_DR: DrCipher = { blockSize: DES_BLOCK, encryptBlock: (key, block) => des3Cbc(true, key, ZERO_IV, block) };
+const DES3_DR: DrCipher = { blockSize: DES_BLOCK, encrypter: (key) => (block) => des3Cbc(true, key, ZERO_IV, block) };
 
 /** RFC 3961 §5.1 DR with triple DES, 168 bits long; exported for the Appendix A.3 known answers. */
 export function des3DerivedRandom(key: Uint8Array, constant: Uint8Array): Buffer {

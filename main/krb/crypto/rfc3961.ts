@@ -4,7 +4,7 @@
  * keys, derived from the protocol key with DK(key, usage | seed).
  */
 import { createCipheriv } from 'node:crypto';
-import { aesCtsEncrypt, AES_BLOCK } from './aes-cts';
+import { AES_BLOCK } from './aes-cts';
 import { blockCipherName } from './cts';
 import { nfold } from './nfold';
 
@@ -33,28 +33,44 @@ export function usageConstant(usage: number, seed: number): Buffer {
   return constant;
 }
 
-/** The cipher DR runs: one block encrypted with a zero IV, and the block size. */
+/** The cipher DR runs: its block size, and an encrypter for one key, set up once for every block DR encrypts with it. */
 export interface DrCipher {
   blockSize: number;
-  encryptBlock(key: Uint8Array, block: Uint8Array): Buffer;
+  encrypter(key: Uint8Array): (block: Uint8Array) => Buffer;
 }
 
-/** For AES the "encryption" of one block is CTS with a zero IV, i.e. plain AES. */
-const AES_DR: DrCipher = { blockSize: AES_BLOCK, encryptBlock: (key, block) => aesCtsEncrypt(key, undefined, block) };
+/**
+ * For AES the "encryption" of one block is plain AES: DR's chain is one block encrypted after
+ * another, and ECB encrypts each block it is given on its own, so one AES-ECB context serves a
+ * whole chain — and the three derivations of a usage. Setting up an OpenSSL cipher costs several
+ * times an AES block, and a fresh session key (every broker handshake brings some) needs its
+ * usages derived: 6 cipher setups per usage for AES-256 with one per block, 1 now.
+ */
+const AES_DR: DrCipher = {
+  blockSize: AES_BLOCK,
+  encrypter(key) {
+    const ecb = createCipheriv(blockCipherName('aes', key, 'ecb'), key, null).setAutoPadding(false);
+    return (block) => ecb.update(block);
+  },
+};
 
 /**
  * RFC 3961 §5.1 DR(Key, Constant): encrypt n-fold(Constant) to one block, then keep encrypting
  * the previous output, concatenating until `length` bytes (k-truncate).
  */
 export function derivedRandom(key: Uint8Array, constant: Uint8Array, length: number, cipher: DrCipher = AES_DR): Buffer {
-  const parts: Buffer[] = [];
-  let block: Uint8Array = foldedConstant(constant, cipher.blockSize); // the identity when the constant is already one block
-  for (let produced = 0; produced < length; produced += cipher.blockSize) {
-    const next = cipher.encryptBlock(key, block);
-    parts.push(next);
-    block = next;
+  return drChain(cipher.encrypter(key), cipher.blockSize, constant, length);
+}
+
+/** DR with the key's encrypter already set up. */
+function drChain(encrypt: (block: Uint8Array) => Buffer, blockSize: number, constant: Uint8Array, length: number): Buffer {
+  const out = Buffer.alloc(Math.ceil(length / blockSize) * blockSize);
+  let block: Uint8Array = foldedConstant(constant, blockSize); // the identity when the constant is already one block
+  for (let at = 0; at < length; at += blockSize) {
+    block = encrypt(block);
+    out.set(block, at);
   }
-  return Buffer.concat(parts).subarray(0, length);
+  return out.subarray(0, length);
 }
 
 /**
@@ -85,32 +101,18 @@ export function derivedKey(key: Uint8Array, constant: Uint8Array): Buffer {
 
 /** Kc, Ke and Ki for one key usage (RFC 3961 §5.3), with the enctype's DK (AES's by default). */
 export function simplifiedProfileKeys(key: Uint8Array, usage: number, dk?: (key: Uint8Array, constant: Uint8Array) => Buffer): UsageKeys {
-  if (!dk) return aesUsageKeys(key, usage);
+  const derive = dk ? (constant: Uint8Array) => dk(key, constant) : aesDerivedKeys(key);
   return {
-    Kc: dk(key, usageConstant(usage, KEY_USAGE_SEED.Kc)),
-    Ke: dk(key, usageConstant(usage, KEY_USAGE_SEED.Ke)),
-    Ki: dk(key, usageConstant(usage, KEY_USAGE_SEED.Ki)),
+    Kc: derive(usageConstant(usage, KEY_USAGE_SEED.Kc)),
+    Ke: derive(usageConstant(usage, KEY_USAGE_SEED.Ke)),
+    Ki: derive(usageConstant(usage, KEY_USAGE_SEED.Ki)),
   };
 }
 
-/**
- * The three AES derivations of one usage through one AES-ECB context: DR's chain is one block
- * encrypted after another, and ECB encrypts each block it is given on its own. Setting up an
- * OpenSSL cipher costs several times an AES block, and a fresh session key (every broker
- * handshake brings some) needs its usages derived: 6 contexts per usage for AES-256 before, 1 now.
- */
-function aesUsageKeys(key: Uint8Array, usage: number): UsageKeys {
-  const ecb = createCipheriv(blockCipherName('aes', key, 'ecb'), key, null).setAutoPadding(false);
-  const derive = (seed: number): Buffer => {
-    const out = Buffer.alloc(key.length);
-    let block: Uint8Array = foldedConstant(usageConstant(usage, seed), AES_BLOCK);
-    for (let at = 0; at < key.length; at += AES_BLOCK) {
-      block = ecb.update(block);
-      out.set(block, at);
-    }
-    return out;
-  };
-  return { Kc: derive(KEY_USAGE_SEED.Kc), Ke: derive(KEY_USAGE_SEED.Ke), Ki: derive(KEY_USAGE_SEED.Ki) };
+/** AES's DK for one key, its cipher set up once for every constant derived with it. */
+function aesDerivedKeys(key: Uint8Array): (constant: Uint8Array) => Buffer {
+  const encrypt = AES_DR.encrypter(key);
+  return (constant) => drChain(encrypt, AES_BLOCK, constant, key.length);
 }
 
 /**
