@@ -323,10 +323,6 @@ function innerContext(ctx: DecodeContext, part: string): DecodeContext {
   return { input: ctx.input, structure: ctx.structure, path: [...ctx.path, part], depth: ctx.depth + 1, revealSecrets: ctx.revealSecrets, extra: ctx.extra };
 }
 
-function withPath<T>(ctx: DecodeContext, part: string, run: (inner: DecodeContext) => T): T {
-  return run(innerContext(ctx, part));
-}
-
 /** The one value an EXPLICIT [n] wrapper holds (read without building a list of one). */
 function explicitContent(ctx: DecodeContext, wrapper: DerNode, tag: number): DerNode {
   if (wrapper.constructed && wrapper.length > 0) {
@@ -419,7 +415,7 @@ export function seqOf<T>(item: Schema<T>, typeName = `SEQUENCE OF ${item.typeNam
     decode(node, ctx, name) {
       expectUniversal(node, ctx, UniversalTag.SEQUENCE, typeName);
       const children = readChildren(ctx.input, node, ctx.structure, ctx);
-      const decoded = children.map((child, i) => withPath(ctx, `${i}`, (inner) => item.decode(child, inner, `${itemName}[${i}]`)));
+      const decoded = children.map((child, i) => item.decode(child, innerContext(ctx, `${i}`), `${itemName}[${i}]`));
       return { value: decoded.map((d) => d.value), tree: treeOf(name, typeName, node, { children: decoded.map((d) => d.tree) }) };
     },
     encode: (values) => derSequence(values.map((v) => item.encode(v))),
@@ -461,7 +457,7 @@ export function explicitChoice<A extends Record<string, Schema<unknown>>>(
       const [kind, alt] = match;
       const children = readChildren(ctx.input, node, ctx.structure, ctx);
       if (children.length !== 1) throw decodeError(ctx, node.offset, `${typeName} must wrap exactly one value`);
-      const decoded = withPath(ctx, kind, (inner) => alt.schema.decode(children[0]!, inner, kind));
+      const decoded = alt.schema.decode(children[0]!, innerContext(ctx, kind), kind);
       return {
         value: { kind, value: decoded.value } as ChoiceValue<A>,
         tree: treeOf(name, typeName, node, { children: [decoded.tree] }),
