@@ -22,6 +22,7 @@ import { afterAll, beforeAll, bench, describe } from 'vitest';
 import { scanCapture } from '../../main/capture/scan';
 import { BROKER_PORTS, generateMqttCapture, type MqttCaptureSummary } from './capture-generator';
 import { recordFigure } from './figures';
+import { median } from './interleave';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const PACKETS = 1_000_000;
@@ -203,7 +204,7 @@ afterAll(() => {
   if (!TIME) console.log('  peak RSS: the last VmHWM polled every 50 ms (/usr/bin/time is not installed)');
   const cli = rows.find((r) => r.run === 'kbench CLI (1M)');
   if (baseline && cli) {
-    const ratio = [...roundRatios].sort((a, b) => a - b)[Math.floor(roundRatios.length / 2)]!;
+    const ratio = median(roundRatios);
     recordFigure({ key: 'capture_scan_vs_tshark', value: ratio, unit: '×', detail: `kbench capture scan --json (CLI) vs tshark -Y mqtt, ${(cli.packets / 1e6).toFixed(0)}M packets, packets/s; the middle of ${roundRatios.length} interleaved rounds (${roundRatios.map((r) => `${r.toFixed(1)}×`).join(', ')})` });
   }
   const peaks = rows.filter((r) => r.run.startsWith('kbench') && r.peakRssMb !== undefined).map((r) => r.peakRssMb!);
