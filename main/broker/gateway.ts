@@ -4,7 +4,7 @@
  * aedes 2.0.0-beta.1 refuses any CONNECT with an Authentication Method and drops a connection on
  * AUTH, so the gateway owns each client connection: it frames the bytes into whole packets, runs
  * CONNECT/AUTH with the listener's Authenticator, and only then hands the connection to aedes
- * through an AedesLink, replaying the CONNECT without its auth properties (the authenticated
+ * through an AedesLink, giving it the parsed CONNECT without its auth properties (the authenticated
  * identity as the User Name) and adding the Authentication Method to aedes's CONNACK. After
  * CONNACK it keeps intercepting AUTH for re-authentication. aedes's `authenticate` hook asks the
  * gateway whether it admitted the connection, so nothing reaches aedes unauthenticated.
@@ -450,7 +450,7 @@ class GatewayConnection {
     } else if (!this.listener.allowAnonymous) {
       this.refuse(ReasonCode.NotAuthorized, 'this listener requires enhanced authentication (an Authentication Method in CONNECT); anonymous access is off');
     } else {
-      this.handOff(frame.bytes);
+      this.handOff(packet);
     }
     return undefined;
   }
@@ -496,7 +496,7 @@ class GatewayConnection {
       if (enhancing) this.recordPacket('client-to-server', packet);
       this.identity = action.identity;
       if (action.identity) this.exchange.exchange.identity = { ...action.identity };
-      this.handOff(generatePacket(connectAfterChain(packet, action.identity?.principal ?? packet.username), this.version), action.identity);
+      this.handOff(connectAfterChain(packet, action.identity?.principal ?? packet.username), action.identity);
     }
   }
 
@@ -660,7 +660,7 @@ class GatewayConnection {
     this.successData = data;
     this.successRecordedByAuthenticator = answerRecorded;
     this.exchange.exchange.identity = { ...identity };
-    this.handOff(generatePacket(this.connectForAedes(identity), 5), identity);
+    this.handOff(this.connectForAedes(identity), identity);
   }
 
   /** The CONNECT as aedes gets it: no auth properties, no password, the identity as User Name. */
@@ -674,7 +674,8 @@ class GatewayConnection {
     };
   }
 
-  private handOff(connectBytes: Buffer, identity?: AuthIdentity): void {
+  /** aedes takes the connection from here, starting with `connect` (parsed: see aedes-link.ts). */
+  private handOff(connect: IConnectPacket, identity?: AuthIdentity): void {
     this.connectDeadline.clear();
     this.phase = 'handing-off';
     const attributes = this.chainDecision?.attributes;
@@ -692,11 +693,12 @@ class GatewayConnection {
     client.kbenchIdentity = identity;
     client.kbenchAdmission = admission;
     this.aedesClient = client;
-    this.deliver(connectBytes);
+    link.attach(client);
+    this.deliver(connect);
   }
 
-  private deliver(bytes: Buffer): void {
-    if (!this.link!.deliver(bytes)) {
+  private deliver(packet: Packet): void {
+    if (!this.link!.deliver(packet)) {
       this.linkFull = true;
       this.updateFlow();
     }
@@ -717,7 +719,7 @@ class GatewayConnection {
       return;
     }
     if (packet.cmd === 'disconnect') this.recordPacket('client-to-server', packet);
-    this.deliver(frame.bytes);
+    this.deliver(packet);
   }
 
   /** What aedes writes, framed: its first CONNACK gets the Authentication Method; DISCONNECTs are recorded. */

@@ -41,6 +41,9 @@ let ca: Buffer;
 const events: BrokerExchangeEvent[] = [];
 /** What aedes's authorizePublish hook saw: the publisher's identity and User Name per topic. */
 const publishers = new Map<string, { principal?: string; mapped?: string }>();
+/** PUBLISHes to flow/… as aedes's hook got them (their sequence numbers); the hook answers once `flowGate` settles. */
+const flowSeen: number[] = [];
+let flowGate: Promise<void> = Promise.resolve();
 
 /** Ports by listener role. */
 const port = { secured: 0, anonymous: 0, tight: 0, tls: 0, ws: 0 };
@@ -66,6 +69,11 @@ beforeAll(async () => {
       authorizePublish: (client, packet, done) => {
         const identity = identityOf(client);
         publishers.set(packet.topic, { principal: identity?.principal, mapped: identity?.mapped });
+        if (packet.topic.startsWith('flow/')) {
+          flowSeen.push(Buffer.from(packet.payload).readUInt32BE(0));
+          void flowGate.then(() => done(null));
+          return;
+        }
         done(null);
       },
     },
@@ -642,6 +650,31 @@ describe('robustness and the record', () => {
     const { client } = await connectEcho(`mqtt://127.0.0.1:${port.secured}`, 'alice');
     expect(client.connected).toBe(true);
     await endClient(client);
+  });
+
+  it('a client that sends faster than aedes handles is read only as fast, and aedes gets every packet in order', async () => {
+    let open!: () => void;
+    flowGate = new Promise((resolve) => (open = resolve));
+    const c = await raw(port.anonymous);
+    c.send(connectPacket(clientId('flow')));
+    expect(await c.next()).toMatchObject({ cmd: 'connack', reasonCode: 0x00 });
+    const count = 2_000;
+    const publish = (i: number): Buffer => {
+      const payload = Buffer.alloc(1_024);
+      payload.writeUInt32BE(i, 0);
+      return generatePacket({ cmd: 'publish', topic: 'flow/burst', payload, qos: 0, retain: false, dup: false }, 5);
+    };
+    // 2 MiB at once, while aedes's hook holds every PUBLISH it gets.
+    c.sendBytes(Buffer.concat(Array.from({ length: count }, (_, i) => publish(i))));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const whileHeld = flowSeen.length;
+    expect(whileHeld).toBeGreaterThan(0);
+    // The gateway stopped reading the client after the first reads: aedes has a few socket reads' worth.
+    expect(whileHeld).toBeLessThan(count / 4);
+    open();
+    await waitFor(() => flowSeen.length === count, 10_000);
+    expect(flowSeen).toEqual(Array.from({ length: count }, (_, i) => i));
+    c.end();
   });
 
   it('a client that never sends CONNECT is closed at the deadline', async () => {
