@@ -11,6 +11,9 @@
  * batches, the same drift for all) and printed as ratios to plain aedes; the anonymous one is
  * recorded as the figure gateway_plain_vs_aedes (median of the rounds' ratios: one round that a
  * burst of other load hits does not move it).
+ * Then messages on open connections, where a gateway costs its users most of the time: bursts of
+ * 200 QoS 1 PUBLISH (64-byte payload) written at once, every PUBACK awaited, plain aedes against the
+ * anonymous listener, interleaved: gateway_publish_vs_aedes.
  */
 import net from 'node:net';
 import { Duplex } from 'node:stream';
@@ -19,7 +22,8 @@ import { afterAll, beforeAll, bench, describe } from 'vitest';
 import { recordFigure } from './figures';
 import { interleavedTimes, medianSpeedRatio } from './interleave';
 import { type Broker, startBroker } from '../../main/broker/broker';
-import { connectOnce as connectAndAuthenticate } from '../helpers/mqtt-raw';
+import { generatePacket } from '../../main/broker/framing';
+import { RawMqttClient, connectOnce as connectAndAuthenticate, connectPacket } from '../helpers/mqtt-raw';
 import { EchoAuthenticator } from '../helpers/test-authenticators';
 
 const SECRET = 'bench';
@@ -77,6 +81,7 @@ afterAll(async () => {
     unit: '×',
     detail: `anonymous MQTT 5 connect→CONNACK→DISCONNECT through the gateway ÷ plain aedes; median of ${times[0]!.wall.length} interleaved rounds of ${batch}`,
   });
+  await measurePublishing();
   recordFigure({
     key: 'aedes_behind_relay_vs_aedes',
     value: medianSpeedRatio(times[1]!.wall, times[0]!.wall),
@@ -120,6 +125,57 @@ class ByteRelay extends Duplex {
     this.socket.destroy();
     done(null);
   }
+}
+
+const BURST = 200;
+
+/** A client connected to `target` that publishes bursts of QoS 1 messages and awaits their PUBACKs. */
+async function publisher(target: number): Promise<{ burst(): Promise<void>; end(): void }> {
+  const client = await RawMqttClient.connect({ port: target });
+  client.send(connectPacket(`bench-publisher-${++counter}`));
+  const connack = await client.next();
+  if (connack.cmd !== 'connack') throw new Error(`expected CONNACK, got ${connack.cmd}`);
+  let messageId = 0;
+  const payload = Buffer.alloc(64, 0x2a);
+  return {
+    async burst() {
+      const packets: Buffer[] = [];
+      for (let i = 0; i < BURST; i++) {
+        messageId = (messageId % 65_000) + 1;
+        packets.push(generatePacket({ cmd: 'publish', topic: 'bench/burst', payload, qos: 1, messageId, retain: false, dup: false }, 5));
+      }
+      client.sendBytes(Buffer.concat(packets));
+      for (let i = 0; i < BURST; i++) {
+        const ack = await client.next();
+        if (ack.cmd !== 'puback') throw new Error(`expected PUBACK, got ${ack.cmd}`);
+      }
+    },
+    end: () => client.end(),
+  };
+}
+
+async function measurePublishing(): Promise<void> {
+  const viaAedes = await publisher(port.plain);
+  const viaGateway = await publisher(port.anonymous);
+  const batch = 5;
+  const times = await interleavedTimes(
+    [
+      ['plain aedes', () => viaAedes.burst()],
+      ['gateway, anonymous', () => viaGateway.burst()],
+    ],
+    12,
+    batch,
+  );
+  viaAedes.end();
+  viaGateway.end();
+  const rate = (ms: readonly number[]): number => (ms.length * batch * BURST * 1000) / ms.reduce((a, b) => a + b, 0);
+  console.log(`\nQoS 1 PUBLISH→PUBACK per second on an open connection, bursts of ${BURST}: plain aedes ${rate(times[0]!.wall).toFixed(0)}/s, through the gateway ${rate(times[1]!.wall).toFixed(0)}/s`);
+  recordFigure({
+    key: 'gateway_publish_vs_aedes',
+    value: medianSpeedRatio(times[1]!.wall, times[0]!.wall),
+    unit: '×',
+    detail: `QoS 1 PUBLISH→PUBACK in bursts of ${BURST} on an open connection through the gateway ÷ plain aedes; median of ${times[0]!.wall.length} interleaved rounds of ${batch} bursts`,
+  });
 }
 
 /** One connect (TCP, CONNECT, any TEST-ECHO rounds, CONNACK, DISCONNECT, close) to `target`. */
