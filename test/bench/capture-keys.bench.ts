@@ -76,11 +76,12 @@ async function growth(): Promise<void> {
   recordFigure({ key: 'capture_scan_keys_growth_4x', value: largest.seconds / rows[0]!.seconds, unit: '×', detail: 'time with keys for 4 copies of the conversations over 1 copy (linear: 4×)' });
 }
 
-describe('capture scan with keys: trial decryption against the ring (issue 18)', () => {
-  afterAll(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+// At the top level: vitest's bench mode does not run a describe block's afterAll.
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
 
+describe('capture scan with keys: trial decryption against the ring (issue 18)', () => {
   bench('baseline: 4 copies scanned without keys', async () => void (await scan(4, [])), ONCE);
   bench('4 copies scanned with every key of the fixture', async () => void (await scan(4, worldKeySpecs)), ONCE);
   // Measured by hand, once: the growth with the number of copies, and the figures.

@@ -107,9 +107,11 @@ async function measure(): Promise<void> {
   });
 }
 
+// At the top level: vitest's bench mode does not run a describe block's afterAll.
+afterAll(async () => {
+  for (const aedes of [plain, behindGateway]) if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+});
+
 describe('the gateway\'s own work per connect, in process', () => {
-  afterAll(async () => {
-    for (const aedes of [plain, behindGateway]) if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
-  });
   bench('plain aedes and the gateway, interleaved (figure)', measure, { iterations: 1, time: 0, warmupIterations: 0, warmupTime: 0 });
 });
