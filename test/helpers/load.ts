@@ -265,12 +265,13 @@ function mqttOptions(world: LoadWorld, clientId: string, extra: IClientOptions =
 }
 
 /** The GSS side of a GSSAPI-KERBEROS client: first token, then one answer per AUTH 0x18. */
-interface Initiator {
+export interface Initiator {
   first(): Promise<Buffer>;
   answer(round: number, challenge: string): Promise<Buffer>;
 }
 
-function nativeInitiator(): Initiator {
+/** The in-process binding's initiator for mqtt@localhost (the lab's default ccache, read at each first token). */
+export function nativeInitiator(): Initiator {
   let context: NativeClient;
   return {
     first: async () => {
