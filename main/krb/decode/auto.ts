@@ -182,7 +182,9 @@ function decodeAutoAt(bytes: Uint8Array, base: number, options: AutoDecodeOption
   if (first === 0xa0 || first === 0xa1) return decodeSpnegoToken(bytes, base, options, depth);
   const tokId = bytes.length >= 2 ? (bytes[0]! << 8) | bytes[1]! : -1;
   if (tokId === 0x0404 || tokId === 0x0504) {
-    return { kind: tokId === 0x0404 ? 'RFC 4121 MIC token' : 'RFC 4121 Wrap token', tree: decodePerMessageToken(bytes, base, options.session?.keyring.all(), options.micData ? { micData: options.micData } : {}).tree };
+    // The conversation's keys first (its subkeys): in ring order, a capture's later tokens tried every older session's key first.
+    const keys = options.session?.keyring.allLearnedFirst();
+    return { kind: tokId === 0x0404 ? 'RFC 4121 MIC token' : 'RFC 4121 Wrap token', tree: decodePerMessageToken(bytes, base, keys, options.micData ? { micData: options.micData } : {}).tree };
   }
   if (isRfc1964TokId(tokId)) return { kind: 'RFC 1964 token', tree: decodeRfc1964Token(bytes, base).tree };
   if (tokIdName(tokId) && bytes.length > 2 && kerberosMessageName(bytes.subarray(2))) {
