@@ -36,10 +36,13 @@ export interface ChecksumCheck {
 /** Keys to try: a list, or a session's ring (which then derives only the enctypes that fit). */
 export type ChecksumKeys = readonly KeyEntry[] | Pick<KeyRing, 'forEnctypes'>;
 
-/** Tries every key that can make `type`; the first that verifies wins. */
-export function checkKeyedChecksum(type: number, usage: number, data: Uint8Array, expected: Uint8Array, keys: ChecksumKeys): ChecksumCheck {
+/**
+ * Tries every key that can make `type` (and that `canMake` allows: a checksum known to be made
+ * with a long-term key skips learned session keys); the first that verifies wins.
+ */
+export function checkKeyedChecksum(type: number, usage: number, data: Uint8Array, expected: Uint8Array, keys: ChecksumKeys, canMake: (key: KeyEntry) => boolean = () => true): ChecksumCheck {
   const enctypes = CHECKSUM_KEY_ENCTYPES[type] ?? [];
-  const fitting = 'forEnctypes' in keys ? keys.forEnctypes(enctypes) : keys.filter((k) => enctypes.includes(k.enctype));
+  const fitting = ('forEnctypes' in keys ? keys.forEnctypes(enctypes) : keys.filter((k) => enctypes.includes(k.enctype))).filter(canMake);
   for (const key of fitting) {
     try {
       if (verifyKeyedChecksum(type, key.key, usage, data, expected)) return { verified: key, tried: fitting.length };

@@ -1,7 +1,7 @@
 /** AP-REQ, Authenticator, AP-REP and EncAPRepPart (RFC 4120 §5.5), with the GSS checksum inside. */
 import { app, decodeDer, field, KerberosTime, optional, seq, UInt32, type DecodeContext, type Infer, type Schema } from '../der/schema';
 import { decryptField } from '../decode/decrypt';
-import { learn, sessionOf, type KeyEntry } from '../decode/keyring';
+import { learn, sessionOf, sessionRole, type KeyEntry } from '../decode/keyring';
 import { KrbDecodeError } from '../errors';
 import { decodeGssChecksum } from '../gss/checksum8003';
 import { enctypeName, formatName, formatPrincipal } from '../names';
@@ -70,7 +70,7 @@ export const Authenticator = app(
         if (value.cksum) refineAuthenticatorChecksum(value.cksum, trees.cksum, ctx);
         if (value.subkey) {
           const client = formatPrincipal({ components: value.cname.nameString, realm: value.crealm });
-          learn(ctx.extra, { enctype: value.subkey.keytype, key: value.subkey.keyvalue, source: `initiator subkey from the Authenticator of ${client}` });
+          learn(ctx.extra, { enctype: value.subkey.keytype, key: value.subkey.keyvalue, source: `initiator subkey from the Authenticator of ${client}`, role: 'subkey' });
         }
       },
     },
@@ -102,10 +102,14 @@ export function makeApReq(authenticatorUsage: number, typeName = 'AP-REQ'): Sche
           const onPart = (authenticator: Authenticator, sessionKey: KeyEntry) => {
             // Any AP-REQ with a subkey may armor a FAST request (TGS-REQs by MIT clients do).
             if (authenticator.subkey) rememberArmorSource(ctx, authenticator.subkey, sessionKey);
+            if (authenticator.subkey && authenticatorUsage === KeyUsage.TGS_REQ_PA_AUTHENTICATOR) {
+              sessionOf(ctx.extra)?.keyring.noteTgsSubkey({ enctype: authenticator.subkey.keytype, key: authenticator.subkey.keyvalue });
+            }
           };
           // The ticket's session key, from the ticket opened or the KDC reply that issued it.
           const ticketKey = sessionOf(ctx.extra)?.keyring.ticketKey(value.ticket.encPart.cipher);
-          decryptField(ctx, trees.authenticator, value.authenticator, authenticatorUsage, Authenticator, 'Authenticator', onPart, undefined, [ticketKey]);
+          // Sealed with that ticket's session key: a TGT's in a TGS-REQ, another ticket's elsewhere.
+          decryptField(ctx, trees.authenticator, value.authenticator, authenticatorUsage, Authenticator, 'Authenticator', onPart, undefined, [ticketKey], sessionRole(value.ticket.sname.nameString));
         },
       },
     ),
@@ -138,7 +142,7 @@ export const EncAPRepPart = app(
     },
     {
       refine(value, _trees, ctx) {
-        if (value.subkey) learn(ctx.extra, { enctype: value.subkey.keytype, key: value.subkey.keyvalue, source: 'acceptor subkey from the AP-REP' });
+        if (value.subkey) learn(ctx.extra, { enctype: value.subkey.keytype, key: value.subkey.keyvalue, source: 'acceptor subkey from the AP-REP', role: 'subkey' });
       },
     },
   ),

@@ -1,7 +1,7 @@
 /** KRB-CRED (RFC 4120 §5.8): forwarded/delegated tickets with their session keys. */
 import { app, decodeDer, field, KerberosTime, optional, seq, seqOf, UInt32, type DecodeContext, type Infer } from '../der/schema';
 import { decryptField } from '../decode/decrypt';
-import { learn } from '../decode/keyring';
+import { learn, sessionRole } from '../decode/keyring';
 import { KrbDecodeError } from '../errors';
 import { formatName, formatPrincipal } from '../names';
 import type { TreeNode } from '../tree';
@@ -46,7 +46,7 @@ function learnCredKeys(ctx: DecodeContext, part: EncKrbCredPart): void {
   for (const info of part.ticketInfo) {
     const service = info.sname ? `${formatName(info.sname.nameString)}@${info.srealm ?? ''}` : 'a forwarded ticket';
     const client = info.pname ? ` (client ${formatPrincipal({ components: info.pname.nameString, realm: info.prealm ?? '' })})` : '';
-    learn(ctx.extra, { enctype: info.key.keytype, key: info.key.keyvalue, source: `delegated session key of ${service}${client}, from KRB-CRED` });
+    learn(ctx.extra, { enctype: info.key.keytype, key: info.key.keyvalue, source: `delegated session key of ${service}${client}, from KRB-CRED`, ...(info.sname ? { role: sessionRole(info.sname.nameString) } : {}) });
   }
 }
 

@@ -100,6 +100,7 @@ function learnStrengthenedKeys(ctx: DecodeContext, strengthen: Infer<typeof Encr
         enctype: strengthen.keytype,
         key: krbFxCf2(strengthen.keytype, strengthen.keyvalue, replyKey.enctype, replyKey.key, 'strengthenkey', 'replykey'),
         source: `FAST strengthened reply key (${enctypeName(strengthen.keytype)} strengthen-key + ${replyKey.source})`,
+        role: 'fast-reply',
       });
     } catch {
       // an enctype without a PRF: this pair cannot be the reply key
@@ -176,6 +177,7 @@ function learnArmorKeys(ctx: DecodeContext): void {
         enctype: subkey.keytype,
         key: krbFxCf2(subkey.keytype, subkey.keyvalue, sessionKey.enctype, sessionKey.key, 'subkeyarmor', 'ticketarmor'),
         source: 'FAST armor key (KRB-FX-CF2 of the AP-REQ subkey and ticket session key)',
+        role: 'fast',
       });
     } catch {
       // no PRF for this enctype: no FAST with it either
@@ -217,7 +219,7 @@ export function learnChallengeKey(ctx: DecodeContext, enc: { etype: number; ciph
           if (error instanceof KrbCryptoError) continue;
           throw error;
         }
-        learn(ctx.extra, { enctype: enc.etype, key, source: `FAST encrypted-challenge key (${side}: armor key + ${client.source})` });
+        learn(ctx.extra, { enctype: enc.etype, key, source: `FAST encrypted-challenge key (${side}: armor key + ${client.source})`, role: 'fast' });
         return usage;
       }
     }

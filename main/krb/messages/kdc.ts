@@ -1,7 +1,7 @@
 /** AS-REQ/TGS-REQ, AS-REP/TGS-REP and EncKDCRepPart (RFC 4120 §5.4). */
 import { app, decodeError, field, Int32, KerberosTime, optional, seq, seqOf, UInt32, type Infer, type Schema } from '../der/schema';
 import { decryptField } from '../decode/decrypt';
-import { learn, sessionOf } from '../decode/keyring';
+import { learn, sessionOf, sessionRole } from '../decode/keyring';
 import { enctypeName, formatName, formatPrincipal } from '../names';
 import { KeyUsage } from '../usages';
 import { TgsApReq } from './ap';
@@ -110,6 +110,7 @@ function learnReplyKey(extra: unknown, part: EncKdcRepPart, ticket: Ticket): voi
     enctype: part.key.keytype,
     key: part.key.keyvalue,
     source: `session key for ${formatName(part.sname.nameString)}@${part.srealm}, from the KDC reply`,
+    role: sessionRole(part.sname.nameString),
   });
   if (entry) sessionOf(extra)?.keyring.noteTicketKey(ticket.encPart.cipher, entry);
 }

@@ -38,7 +38,9 @@ const NEEDS = {
 function verify(node: TreeNode | undefined, buffer: PacBuffer, data: Uint8Array, keys: ChecksumKeys, whose: keyof typeof NEEDS, subject = 'the PAC'): void {
   const { type, signature } = buffer.signature!;
   if (!node) return;
-  const result = checkKeyedChecksum(type, KeyUsage.PAC_CHECKSUM, data, signature, keys);
+  // Made with long-term keys (the service's, krbtgt's: MS-PAC §2.8): a learned session key, subkey
+  // or FAST key never verifies one, and a capture of many sessions would try each of them.
+  const result = checkKeyedChecksum(type, KeyUsage.PAC_CHECKSUM, data, signature, keys, (key) => key.role === undefined);
   addChecksumVerdict(node, type, KeyUsage.PAC_CHECKSUM, result, NEEDS[whose], subject);
 }
 

@@ -1,7 +1,7 @@
 /** Ticket and EncTicketPart (RFC 4120 §5.3). */
 import { app, field, Int32, KerberosTime, OctetString, optional, seq, type Infer } from '../der/schema';
 import { decryptField } from '../decode/decrypt';
-import { learn, sessionOf } from '../decode/keyring';
+import { learn, sessionOf, sessionRole } from '../decode/keyring';
 import { enctypeName, formatName, formatPrincipal } from '../names';
 import { KeyUsage } from '../usages';
 import { AuthorizationData } from './authdata';
@@ -55,6 +55,7 @@ export const Ticket = app(
             enctype: part.key.keytype,
             key: part.key.keyvalue,
             source: `session key of the ticket for ${service} (client ${formatPrincipal({ components: part.cname.nameString, realm: part.crealm })})`,
+            role: sessionRole(value.sname.nameString),
           });
           // The authenticator that comes with the ticket is sealed with it: tried first there.
           if (entry) sessionOf(ctx.extra)?.keyring.noteTicketKey(value.encPart.cipher, entry);
