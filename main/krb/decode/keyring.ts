@@ -6,9 +6,10 @@ export type KeyOrigin = 'keytab' | 'ccache' | 'password' | 'raw' | 'learned';
 
 /**
  * What a learned key is, when the message that taught it says: the session key of a TGT or of
- * another ticket, a subkey (of an application authenticator or an AP-REP; a TGS-REQ's authenticator
- * subkey apart), FAST's strengthened reply key, or another FAST key (armor, encrypted challenge). RFC 4120 §7.5.1 and RFC 6113 say which of them
- * can seal each part (decrypt.ts roleCanSeal); a key without a role is tried on every part.
+ * another ticket, a subkey (of an application authenticator or an AP-REP), a TGS-REQ
+ * authenticator's subkey, FAST's strengthened reply key, or another FAST key (armor, encrypted
+ * challenge). RFC 4120 §7.5.1 and RFC 6113 say which of them can seal each part (decrypt.ts
+ * roleCanSeal); a key without a role is tried on every part.
  */
 export type KeyRole = 'tgt-session' | 'ticket-session' | 'subkey' | 'tgs-subkey' | 'fast-reply' | 'fast';
 
@@ -177,12 +178,6 @@ export class KeyRing {
     for (const entry of [...likely, ...current]) if (entry && entry.enctype === enctype && matching.includes(entry)) ordered.add(entry);
     for (const entry of longTermFirst ? [...longTerm, ...learned] : [...learned, ...longTerm]) ordered.add(entry);
     return [...ordered];
-  }
-
-  /** The key is a TGS-REQ authenticator's subkey, which only its TGS-REP is sealed with (the Authenticator learnt it as a plain subkey). */
-  noteTgsSubkey(key: Pick<KeyEntry, 'enctype' | 'key'>): void {
-    const entry = this.find(key);
-    if (entry?.role === 'subkey') entry.role = 'tgs-subkey';
   }
 
   /** A mark for addedSince: how many keys have been added so far. */

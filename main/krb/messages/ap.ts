@@ -1,7 +1,7 @@
 /** AP-REQ, Authenticator, AP-REP and EncAPRepPart (RFC 4120 §5.5), with the GSS checksum inside. */
 import { app, decodeDer, field, KerberosTime, optional, seq, UInt32, type DecodeContext, type Infer, type Schema } from '../der/schema';
 import { decryptField } from '../decode/decrypt';
-import { learn, sessionOf, sessionRole, type KeyEntry } from '../decode/keyring';
+import { learn, sessionOf, sessionRole, type KeyEntry, type KeyRole } from '../decode/keyring';
 import { KrbDecodeError } from '../errors';
 import { decodeGssChecksum } from '../gss/checksum8003';
 import { enctypeName, formatName, formatPrincipal } from '../names';
@@ -48,34 +48,42 @@ function findByName(node: TreeNode, name: string): TreeNode | undefined {
   return undefined;
 }
 
-export const Authenticator = app(
-  2,
-  'Authenticator',
-  seq(
+/**
+ * Authenticator (§5.5.1), whose subkey is learnt in `subkeyRole`: an AP-REQ's is a subkey, a
+ * TGS-REQ's seals only its TGS-REP, and of an Authenticator decoded on its own nobody knows.
+ */
+function makeAuthenticator(subkeyRole?: KeyRole) {
+  return app(
+    2,
     'Authenticator',
-    {
-      authenticatorVno: field(0, 'authenticator-vno', Pvno),
-      crealm: field(1, 'crealm', Realm),
-      cname: field(2, 'cname', PrincipalName),
-      cksum: optional(3, 'cksum', Checksum),
-      cusec: field(4, 'cusec', Microseconds),
-      ctime: field(5, 'ctime', KerberosTime),
-      subkey: optional(6, 'subkey', EncryptionKey),
-      seqNumber: optional(7, 'seq-number', UInt32),
-      authorizationData: optional(8, 'authorization-data', AuthorizationData),
-    },
-    {
-      summarize: (v) => `client ${formatPrincipal({ components: v.cname.nameString, realm: v.crealm })}, ctime ${v.ctime.toISOString()}`,
-      refine(value, trees, ctx) {
-        if (value.cksum) refineAuthenticatorChecksum(value.cksum, trees.cksum, ctx);
-        if (value.subkey) {
-          const client = formatPrincipal({ components: value.cname.nameString, realm: value.crealm });
-          learn(ctx.extra, { enctype: value.subkey.keytype, key: value.subkey.keyvalue, source: `initiator subkey from the Authenticator of ${client}`, role: 'subkey' });
-        }
+    seq(
+      'Authenticator',
+      {
+        authenticatorVno: field(0, 'authenticator-vno', Pvno),
+        crealm: field(1, 'crealm', Realm),
+        cname: field(2, 'cname', PrincipalName),
+        cksum: optional(3, 'cksum', Checksum),
+        cusec: field(4, 'cusec', Microseconds),
+        ctime: field(5, 'ctime', KerberosTime),
+        subkey: optional(6, 'subkey', EncryptionKey),
+        seqNumber: optional(7, 'seq-number', UInt32),
+        authorizationData: optional(8, 'authorization-data', AuthorizationData),
       },
-    },
-  ),
-);
+      {
+        summarize: (v) => `client ${formatPrincipal({ components: v.cname.nameString, realm: v.crealm })}, ctime ${v.ctime.toISOString()}`,
+        refine(value, trees, ctx) {
+          if (value.cksum) refineAuthenticatorChecksum(value.cksum, trees.cksum, ctx);
+          if (value.subkey) {
+            const client = formatPrincipal({ components: value.cname.nameString, realm: value.crealm });
+            learn(ctx.extra, { enctype: value.subkey.keytype, key: value.subkey.keyvalue, source: `initiator subkey from the Authenticator of ${client}`, ...(subkeyRole ? { role: subkeyRole } : {}) });
+          }
+        },
+      },
+    ),
+  );
+}
+
+export const Authenticator = makeAuthenticator();
 export type Authenticator = Infer<typeof Authenticator>;
 
 /**
@@ -83,6 +91,7 @@ export type Authenticator = Infer<typeof Authenticator>;
  * application exchange, 7 inside a TGS-REQ's PA-TGS-REQ.
  */
 export function makeApReq(authenticatorUsage: number, typeName = 'AP-REQ'): Schema<ApReqValue> {
+  const authenticatorSchema = makeAuthenticator(authenticatorUsage === KeyUsage.TGS_REQ_PA_AUTHENTICATOR ? 'tgs-subkey' : 'subkey');
   return app(
     14,
     typeName,
@@ -102,14 +111,11 @@ export function makeApReq(authenticatorUsage: number, typeName = 'AP-REQ'): Sche
           const onPart = (authenticator: Authenticator, sessionKey: KeyEntry) => {
             // Any AP-REQ with a subkey may armor a FAST request (TGS-REQs by MIT clients do).
             if (authenticator.subkey) rememberArmorSource(ctx, authenticator.subkey, sessionKey);
-            if (authenticator.subkey && authenticatorUsage === KeyUsage.TGS_REQ_PA_AUTHENTICATOR) {
-              sessionOf(ctx.extra)?.keyring.noteTgsSubkey({ enctype: authenticator.subkey.keytype, key: authenticator.subkey.keyvalue });
-            }
           };
           // The ticket's session key, from the ticket opened or the KDC reply that issued it.
           const ticketKey = sessionOf(ctx.extra)?.keyring.ticketKey(value.ticket.encPart.cipher);
           // Sealed with that ticket's session key: a TGT's in a TGS-REQ, another ticket's elsewhere.
-          decryptField(ctx, trees.authenticator, value.authenticator, authenticatorUsage, Authenticator, 'Authenticator', onPart, undefined, [ticketKey], sessionRole(value.ticket.sname.nameString));
+          decryptField(ctx, trees.authenticator, value.authenticator, authenticatorUsage, authenticatorSchema, 'Authenticator', onPart, undefined, [ticketKey], sessionRole(value.ticket.sname.nameString));
         },
       },
     ),

@@ -11,6 +11,7 @@ import { decodeAuto } from '../../../../main/krb/decode/auto';
 import { checkKeyedChecksum } from '../../../../main/krb/decode/checksum';
 import { parseTokenText } from '../../../../main/krb/decode/input';
 import { KeyRing, type KeyEntry, type KeyRole } from '../../../../main/krb/decode/keyring';
+import { createDecodeSession } from '../../../../main/krb/decode/session';
 import { getEnctype, keyedChecksum } from '../../../../main/krb/crypto';
 import { findNode, type TreeNode } from '../../../../main/krb/tree';
 import { KeyUsage } from '../../../../main/krb/usages';
@@ -69,14 +70,33 @@ describe('learned keys are tried only where their role can seal the part', () =>
     ]);
   });
 
-  it('the same key learned in two roles loses its role (tried everywhere again); a TGS-REQ subkey is marked as such', () => {
+  it('the same key learned in two roles loses its role (tried everywhere again)', () => {
     const ring = new KeyRing();
     const key = Buffer.alloc(32, 1);
     const entry = ring.add(learned(key, 'subkey'));
-    ring.noteTgsSubkey({ enctype: 18, key });
-    expect(entry.role).toBe('tgs-subkey');
     ring.add(learned(key, 'ticket-session'));
     expect(entry.role).toBeUndefined();
+  });
+
+  it("real KDC traffic (kinit with FAST, then kvno): the TGS-REQ's subkey is a TGS subkey, the armor AP-REQ's a subkey, a TGT's session key is a TGT's", () => {
+    const session = createDecodeSession([{ kind: 'keytab', label: 'world.keytab', entries: worldKeytab }]);
+    const stream = Buffer.from(world.kdcStreamFast, 'hex');
+    for (let at = 0; at < stream.length; at += 4 + stream.readUInt32BE(at)) decodeAuto(stream.subarray(at + 4, at + 4 + stream.readUInt32BE(at)), { session });
+    const roles = new Set(session.keyring.made().filter((k) => k.origin === 'learned').map((k) => `${k.source.split(' (')[0]!.replace(/ of .*| for .*/, '')}: ${k.role ?? 'none'}`));
+    expect(roles).toContain('initiator subkey from the Authenticator: tgs-subkey');
+    expect(roles).toContain('initiator subkey from the Authenticator: subkey');
+    expect([...roles].some((r) => /^session key.*: tgt-session$/.test(r))).toBe(true);
+  });
+
+  it('an Authenticator decoded on its own teaches its subkey with no role: nobody knows which exchange it came from', () => {
+    const keyring = new KeyRing();
+    keyring.add({ enctype: 18, key: serviceKey, origin: 'keytab', source: 'keytab', principal: SERVICE });
+    const apReq = findNode(decodeAuto(token, { session: { keyring }, revealSecrets: true }).tree, 'AP-REQ')!;
+    const plaintext = findNode(apReq, 'authenticator')!.decrypted!;
+    expect(plaintext.tree.name).toBe('Authenticator');
+    const alone = new KeyRing();
+    decodeAuto(Buffer.from(plaintext.plaintext!, 'hex'), { session: { keyring: alone } });
+    expect(alone.made().map((k) => [k.source.split(' of ')[0], k.role])).toEqual([['initiator subkey from the Authenticator', undefined]]);
   });
 
   it("a per-message token's keys: the current conversation's first, then the newest", () => {
