@@ -66,21 +66,20 @@ async function record(): Promise<{ half: string; all: string; keys: KeySpec[] }>
   const port = broker.listeners[0]!.port;
   const filter = `port ${lab.realm.port} or tcp port ${port}`;
   const files = { half: path.join(lab.dir, 'half.pcapng'), all: path.join(lab.dir, 'all.pcapng') };
+  // Stopped in `finally`, so that a failing session leaves no tshark running.
+  const capturing: LoopbackCapture[] = [];
   try {
-    const all = await LoopbackCapture.start(files.all, filter);
-    let half: LoopbackCapture | undefined = await LoopbackCapture.start(files.half, filter);
+    capturing.push(await LoopbackCapture.start(files.all, filter), await LoopbackCapture.start(files.half, filter));
     for (let i = 0; i < SESSIONS; i++) {
-      if (i === SESSIONS / 2) {
-        await half!.stop();
-        half = undefined;
-      }
+      // The first half's capture ends here.
+      if (i === SESSIONS / 2) await capturing.pop()!.stop();
       // A new TGT in the default ccache: the initiator then asks the KDC for a new service ticket.
       await lab.realm.kinit('alice', { password: ALICE_PASSWORD }, { ccache: lab.ccache });
       const initiator = nativeInitiator();
       await connectOnce({ port }, `session-${i}`, { method: 'GSSAPI-KERBEROS', data: await initiator.first(), answer: (round, challenge) => initiator.answer(round, challenge?.toString('base64') ?? '') });
     }
-    await all.stop();
   } finally {
+    for (const capture of capturing.splice(0)) await capture.stop();
     await broker.close();
     await gss.dispose();
   }
