@@ -130,6 +130,11 @@ class ExchangeLog {
     return () => this.subscribers.delete(listener);
   }
 
+  /** Someone watches: events are made only then (a busy broker records steps by the thousand). */
+  get watched(): boolean {
+    return this.subscribers.size > 0;
+  }
+
   emit(event: BrokerExchangeEvent): void {
     for (const subscriber of this.subscribers) {
       try {
@@ -194,9 +199,13 @@ export async function startBroker(config: BrokerConfig = {}): Promise<Broker> {
     exchanges: {
       opened: (recorder) => {
         log.keep(recorder.exchange);
-        recorder.onStep((step, exchange) => log.emit({ kind: 'step', exchange, step }));
+        recorder.onStep((step, exchange) => {
+          if (log.watched) log.emit({ kind: 'step', exchange, step });
+        });
       },
-      verdict: (exchange) => log.emit({ kind: 'verdict', exchange }),
+      verdict: (exchange) => {
+        if (log.watched) log.emit({ kind: 'verdict', exchange });
+      },
     },
   }));
   let listeners: StartedListener[];

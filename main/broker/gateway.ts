@@ -31,7 +31,7 @@ import { TLSSocket } from 'node:tls';
 import type { Aedes, AuthenticateError, Client } from 'aedes';
 import type { IAuthPacket, IConnackPacket, IConnectPacket, Packet } from 'mqtt-packet';
 import type { Exchange, ExchangeStep, ExchangeVerdict, StepDirection, TransportPacket } from '../exchange/model';
-import { ExchangeRecorder } from '../exchange/recorder';
+import { ExchangeRecorder, isoNow } from '../exchange/recorder';
 import { AedesLink } from './aedes-link';
 import { chainCredentials, connectForAedes as connectAfterChain, judge } from './chain/admission';
 import { type AuthChain, completeEnhanced } from './chain/chain';
@@ -185,6 +185,9 @@ function versionName(version: ProtocolVersion): string {
   return version === 5 ? '5' : version === 4 ? '3.1.1' : '3.1';
 }
 
+/** An anonymous connection's verdict, one string per version for every connection. */
+const ANONYMOUS_ALLOWED = Object.fromEntries(([3, 4, 5] as const).map((v) => [v, `anonymous MQTT ${versionName(v)} client allowed on this listener`])) as Record<ProtocolVersion, string>;
+
 type Phase = 'awaiting-connect' | 'deciding' | 'authenticating' | 'handing-off' | 'connected' | 'closed';
 
 /** One (re-)authentication in progress. */
@@ -299,16 +302,17 @@ class GatewayConnection {
     return this.recorder;
   }
 
-  private record(direction: StepDirection, transport: TransportPacket, extra: Partial<Pick<ExchangeStep, 'token' | 'summary' | 'error'>> = {}): void {
-    this.exchange.add({ direction, transport, ...extra });
+  private record(direction: StepDirection, transport: TransportPacket, extra?: Partial<Pick<ExchangeStep, 'token' | 'summary' | 'error'>>): void {
+    this.exchange.add(extra ? { direction, transport, ...extra } : { direction, transport });
   }
 
-  private recordPacket(direction: StepDirection, packet: Packet, extra: { data?: Buffer; summary?: string; error?: string } = {}): void {
-    this.record(direction, describePacket(packet, this.version), {
-      ...(extra.data ? { token: extra.data.toString('base64') } : {}),
-      ...(extra.summary ? { summary: extra.summary } : {}),
-      ...(extra.error ? { error: extra.error } : {}),
-    });
+  // Built field by field: this runs for every packet recorded (three per connection at the least).
+  private recordPacket(direction: StepDirection, packet: Packet, extra?: { data?: Buffer; summary?: string; error?: string }): void {
+    const step: Parameters<ExchangeRecorder['add']>[0] = { direction, transport: describePacket(packet, this.version) };
+    if (extra?.data) step.token = extra.data.toString('base64');
+    if (extra?.summary) step.summary = extra.summary;
+    if (extra?.error) step.error = extra.error;
+    this.exchange.add(step);
   }
 
   /** Sets the verdict (or replaces it: a re-authentication, a later disconnect) and reports it. */
@@ -325,7 +329,7 @@ class GatewayConnection {
       recorder.finish(verdict);
     } else {
       recorder.exchange.verdict = verdict;
-      recorder.exchange.finishedAt = new Date().toISOString();
+      recorder.exchange.finishedAt = isoNow();
     }
     this.gateway.options.exchanges.verdict(recorder.exchange);
   }
@@ -679,7 +683,8 @@ class GatewayConnection {
     this.connectDeadline.clear();
     this.phase = 'handing-off';
     const attributes = this.chainDecision?.attributes;
-    const admission: Admission = { identity, method: this.method, listener: this.listener.info, remoteAddress: this.remoteAddress, ...(attributes ? { attributes } : {}) };
+    const admission: Admission = { identity, method: this.method, listener: this.listener.info, remoteAddress: this.remoteAddress };
+    if (attributes) admission.attributes = attributes;
     const link = new AedesLink(admission, {
       output: (chunks, done) => this.fromAedes(chunks, done),
       drained: () => {
@@ -769,7 +774,7 @@ class GatewayConnection {
     const assigned = this.connect?.clientId === '' ? this.aedesClient?.id : undefined;
     if (assigned) this.exchange.exchange.meta!.clientId = assigned;
     let sent = frame.bytes;
-    const additions: ConnackAdditions = {};
+    const additions: ConnackAdditions & { assignedClientIdentifier?: string } = {};
     if (this.version === 5 && code === 0) {
       if (this.method !== undefined) additions.authenticationMethod = this.method;
       if (this.successData !== undefined) additions.authenticationData = this.successData;
@@ -777,9 +782,16 @@ class GatewayConnection {
       sent = appendConnackProperties(frame.bytes, additions);
     }
     if (!this.successRecordedByAuthenticator) {
-      const properties = { ...additions, ...(assigned ? { assignedClientIdentifier: assigned } : {}) };
-      const connack: IConnackPacket = { cmd: 'connack', sessionPresent, ...(this.version === 5 ? { reasonCode: code, properties } : { returnCode: code }) };
-      this.recordPacket('server-to-client', connack, { data: this.successData });
+      const connack: IConnackPacket = { cmd: 'connack', sessionPresent };
+      if (this.version === 5) {
+        // The additions are the recorded properties (aedes's own are not decoded).
+        if (assigned) additions.assignedClientIdentifier = assigned;
+        connack.reasonCode = code;
+        connack.properties = additions;
+      } else {
+        connack.returnCode = code;
+      }
+      this.recordPacket('server-to-client', connack, this.successData ? { data: this.successData } : undefined);
     }
     if (code === 0) {
       this.phase = 'connected';
@@ -792,7 +804,7 @@ class GatewayConnection {
 
   private successReason(): string {
     if (this.chainDecision && !this.chainDecision.enhanced) return this.chainDecision.reason;
-    if (!this.identity) return `anonymous MQTT ${versionName(this.version)} client allowed on this listener`;
+    if (!this.identity) return ANONYMOUS_ALLOWED[this.version];
     const as = this.identity.mapped && this.identity.mapped !== this.identity.principal ? ` (user "${this.identity.mapped}")` : '';
     return `authenticated as ${this.identity.principal}${as} with ${this.method}`;
   }

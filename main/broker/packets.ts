@@ -21,7 +21,7 @@ import {
   parsePacket,
   readFixedHeader,
   readVariableByteInteger,
-  variableByteInteger,
+  MAX_REMAINING_LENGTH,
 } from './framing';
 
 /** Names of the MQTT 5 reason codes auth.ts does not list (§2.4, table 2-6). */
@@ -49,9 +49,15 @@ const MORE_REASON_NAMES: Record<number, string> = {
 
 /** "0x87 Not Authorized", "0x8e Session Taken Over". */
 export function mqttReasonLabel(code: number): string {
-  if (REASON_NAMES[code] !== undefined || MORE_REASON_NAMES[code] === undefined) return reasonLabel(code);
-  return `0x${code.toString(16).padStart(2, '0')} ${MORE_REASON_NAMES[code]}`;
+  let label = MQTT_REASON_LABELS.get(code);
+  if (label === undefined) {
+    label = REASON_NAMES[code] !== undefined || MORE_REASON_NAMES[code] === undefined ? reasonLabel(code) : `0x${code.toString(16).padStart(2, '0')} ${MORE_REASON_NAMES[code]}`;
+    // Reason codes are bytes: at most 256 labels, made once each (every connection records some).
+    if (Number.isInteger(code) && code >= 0 && code <= 0xff) MQTT_REASON_LABELS.set(code, label);
+  }
+  return label;
 }
+const MQTT_REASON_LABELS = new Map<number, string>();
 
 /** MQTT 3.1 / 3.1.1 CONNACK return codes (3.1.1 §3.2.2.3). */
 const RETURN_CODE_NAMES = [
@@ -162,23 +168,42 @@ function binaryProperty(identifier: number, value: Buffer, name: string): Buffer
   return property;
 }
 
-/** Property identifiers (§2.2.2.2), encoded. */
-function encodeAdditions(additions: ConnackAdditions): Buffer[] {
-  const properties: Buffer[] = [];
-  if (additions.maximumPacketSize !== undefined) {
-    const property = Buffer.allocUnsafe(5);
-    property[0] = 0x27;
-    property.writeUInt32BE(additions.maximumPacketSize, 1);
-    properties.push(property);
-  }
-  if (additions.authenticationMethod !== undefined) properties.push(binaryProperty(0x15, Buffer.from(additions.authenticationMethod, 'utf8'), 'Authentication Method'));
-  if (additions.authenticationData !== undefined) properties.push(binaryProperty(0x16, additions.authenticationData, 'Authentication Data'));
-  return properties;
+/** The bytes of a Variable Byte Integer (§1.5.5): 1 to 4. */
+function variableByteIntegerLength(value: number): number {
+  return value < 128 ? 1 : value < 16_384 ? 2 : value < 2_097_152 ? 3 : 4;
+}
+
+/** Writes a Variable Byte Integer at `offset`; returns the offset after it. */
+function writeVariableByteInteger(target: Buffer, value: number, offset: number): number {
+  do {
+    const byte = value % 128;
+    value = Math.floor(value / 128);
+    target[offset++] = value > 0 ? byte | 0x80 : byte;
+  } while (value > 0);
+  return offset;
+}
+
+/** The added properties' encoded size (§2.2.2.2: identifier, then the value). */
+function additionsLength(additions: ConnackAdditions, method: Buffer | undefined): number {
+  let length = 0;
+  if (additions.maximumPacketSize !== undefined) length += 5;
+  if (method) length += 3 + method.length;
+  if (additions.authenticationData !== undefined) length += 3 + additions.authenticationData.length;
+  return length;
+}
+
+function writeBinaryProperty(target: Buffer, offset: number, identifier: number, value: Buffer, name: string): number {
+  if (value.length > 0xffff) throw new RangeError(`${name} of ${value.length} bytes does not fit a property (at most 65535)`);
+  target[offset] = identifier;
+  target.writeUInt16BE(value.length, offset + 1);
+  value.copy(target, offset + 3);
+  return offset + 3 + value.length;
 }
 
 /**
  * An MQTT 5 CONNACK's bytes with properties appended. Spliced rather than parsed and generated
- * again: this runs for every connection, and the round trip through mqtt-packet costs more.
+ * again, into one buffer: this runs for every connection, and the round trip through mqtt-packet
+ * costs more.
  */
 export function appendConnackProperties(connack: Buffer, additions: ConnackAdditions): Buffer {
   const header = readFixedHeader(connack);
@@ -187,11 +212,25 @@ export function appendConnackProperties(connack: Buffer, additions: ConnackAddit
   // Acknowledge Flags and Reason Code, then Property Length and the properties (§3.2.2).
   const existing = body.length > 2 ? readVariableByteInteger(body, 2) : { value: 0, length: 0 };
   if (!existing || 2 + existing.length + existing.value !== body.length) throw new Error('CONNACK Property Length does not match its Remaining Length');
-  const added = encodeAdditions(additions);
-  const propertyLength = existing.value + added.reduce((sum, property) => sum + property.length, 0);
-  const propertyLengthBytes = variableByteInteger(propertyLength);
-  const remainingLength = 2 + propertyLengthBytes.length + propertyLength;
-  return Buffer.concat([connack.subarray(0, 1), variableByteInteger(remainingLength), body.subarray(0, 2), propertyLengthBytes, body.subarray(2 + existing.length), ...added]);
+  const method = additions.authenticationMethod !== undefined ? Buffer.from(additions.authenticationMethod, 'utf8') : undefined;
+  const propertyLength = existing.value + additionsLength(additions, method);
+  const remainingLength = 2 + variableByteIntegerLength(propertyLength) + propertyLength;
+  if (remainingLength > MAX_REMAINING_LENGTH) throw new RangeError(`${remainingLength} does not fit a Variable Byte Integer`);
+  const out = Buffer.allocUnsafe(1 + variableByteIntegerLength(remainingLength) + remainingLength);
+  out[0] = connack[0]!;
+  let at = writeVariableByteInteger(out, remainingLength, 1);
+  out[at++] = body[0]!;
+  out[at++] = body[1]!;
+  at = writeVariableByteInteger(out, propertyLength, at);
+  at += body.copy(out, at, 2 + existing.length);
+  if (additions.maximumPacketSize !== undefined) {
+    out[at] = 0x27;
+    out.writeUInt32BE(additions.maximumPacketSize, at + 1);
+    at += 5;
+  }
+  if (method) at = writeBinaryProperty(out, at, 0x15, method, 'Authentication Method');
+  if (additions.authenticationData !== undefined) writeBinaryProperty(out, at, 0x16, additions.authenticationData, 'Authentication Data');
+  return out;
 }
 
 /**
@@ -232,7 +271,8 @@ function put(fields: Fields, name: string, value: string | number | boolean | un
 
 /** User Properties (§2.2.2.2, 0x26) as one field: "name=value; name=value". */
 function userPropertiesText(properties: Record<string, string | string[]> | undefined): string | undefined {
-  const pairs = Object.entries(properties ?? {}).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v) => `${name}=${v}`));
+  if (!properties) return undefined;
+  const pairs = Object.entries(properties).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v) => `${name}=${v}`));
   return pairs.length ? pairs.join('; ') : undefined;
 }
 
@@ -306,7 +346,12 @@ function packetFields(packet: Packet, version: ProtocolVersion): Fields {
   }
 }
 
+/** "connack" → "CONNACK", made once per command rather than once per recorded packet. */
+const UPPER_NAMES = new Map<string, string>();
+
 /** A packet as an Exchange step's transport: packet "AUTH", fields { reasonCode: "0x18 Continue Authentication", … }. */
 export function describePacket(packet: Packet, version: ProtocolVersion): TransportPacket {
-  return { protocol: 'mqtt', packet: packet.cmd.toUpperCase(), fields: packetFields(packet, version) };
+  let name = UPPER_NAMES.get(packet.cmd);
+  if (name === undefined) UPPER_NAMES.set(packet.cmd, (name = packet.cmd.toUpperCase()));
+  return { protocol: 'mqtt', packet: name, fields: packetFields(packet, version) };
 }
