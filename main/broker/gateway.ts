@@ -36,7 +36,7 @@ import { AedesLink } from './aedes-link';
 import { chainCredentials, connectForAedes as connectAfterChain, judge } from './chain/admission';
 import { type AuthChain, completeEnhanced } from './chain/chain';
 import type { ChainDecision } from './chain/types';
-import { AuthDeadline, DEADLINE_PROPERTY, HELD_DEADLINE_MS, holdsFor, type UserProperties } from './auth-deadline';
+import { AuthDeadline, DeadlineTimers, DEADLINE_PROPERTY, HELD_DEADLINE_MS, holdsFor, type UserProperties } from './auth-deadline';
 import {
   type AuthIdentity,
   type AuthOutcome,
@@ -131,6 +131,8 @@ export function identityOf(client: Client | null | undefined): AuthIdentity | un
 
 export class Gateway {
   private readonly connections = new Set<GatewayConnection>();
+  /** Every connection's authentication deadline, on a timer per length. */
+  readonly deadlines = new DeadlineTimers();
 
   constructor(readonly options: GatewayOptions) {}
 
@@ -178,6 +180,7 @@ export class Gateway {
   closeAll(): void {
     for (const connection of this.connections) connection.destroy();
     this.connections.clear();
+    this.deadlines.dispose();
   }
 }
 
@@ -262,7 +265,7 @@ class GatewayConnection {
     stream.on('close', () => this.guard(() => this.onStreamClosed()));
     // ECONNRESET and friends: 'close' follows and does the cleaning up.
     stream.on('error', () => undefined);
-    this.connectDeadline = new AuthDeadline(() => this.guard(() => this.onConnectDeadline()));
+    this.connectDeadline = new AuthDeadline(() => this.guard(() => this.onConnectDeadline()), gateway.deadlines);
     this.connectDeadline.start(listener.authDeadlineMs);
   }
 
@@ -851,6 +854,7 @@ class GatewayConnection {
       this.guard(() => {
         if (this.auth === run) this.authFailed(run, ReasonCode.NotAuthorized, `it did not finish within ${deadline.description}`);
       }),
+      this.gateway.deadlines,
     );
     deadline.start(this.listener.authDeadlineMs);
     this.holdDeadlineIfStepping(deadline, userProperties, transport);

@@ -4,7 +4,7 @@
  * about the deadline it runs under.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AuthDeadline, claimsStepping, DEADLINE_PROPERTY, HELD, hostOf, holdsFor, isLoopback, STEPPING_PROPERTY } from '../../../main/broker/auth-deadline';
+import { AuthDeadline, claimsStepping, DeadlineTimers, DEADLINE_PROPERTY, HELD, hostOf, holdsFor, isLoopback, STEPPING_PROPERTY } from '../../../main/broker/auth-deadline';
 
 describe('the remote address', () => {
   it('is read from the gateway\'s address:port forms', () => {
@@ -52,7 +52,7 @@ describe('AuthDeadline', () => {
   it('fires after its time, advertises what is left, and says which limit it was', () => {
     vi.useFakeTimers();
     const expired = vi.fn();
-    const deadline = new AuthDeadline(expired);
+    const deadline = new AuthDeadline(expired, new DeadlineTimers());
     deadline.start(1500);
     vi.advanceTimersByTime(400);
     expect(deadline.advertised).toBe('1100');
@@ -62,10 +62,59 @@ describe('AuthDeadline', () => {
     expect(deadline.advertised).toBe('0');
   });
 
+  it('deadlines of one length share a timer and still end each at its own time', () => {
+    vi.useFakeTimers();
+    const timers = new DeadlineTimers();
+    const ended: string[] = [];
+    const make = (name: string) => new AuthDeadline(() => ended.push(name), timers);
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(make) as [AuthDeadline, AuthDeadline, AuthDeadline, AuthDeadline];
+    a.start(1000);
+    vi.advanceTimersByTime(300);
+    b.start(1000);
+    c.start(1000);
+    d.start(250);
+    vi.advanceTimersByTime(200);
+    c.clear();
+    expect(ended).toEqual([]);
+    vi.advanceTimersByTime(50);
+    expect(ended).toEqual(['d']);
+    vi.advanceTimersByTime(450);
+    expect(ended).toEqual(['d', 'a']);
+    // A restart moves a deadline behind the others; the cleared one never ends.
+    b.start(1000);
+    vi.advanceTimersByTime(999);
+    expect(ended).toEqual(['d', 'a']);
+    vi.advanceTimersByTime(1);
+    expect(ended).toEqual(['d', 'a', 'b']);
+    expect(b.advertised).toBe('0');
+    vi.advanceTimersByTime(10_000);
+    expect(ended).toEqual(['d', 'a', 'b']);
+  });
+
+  it('a deadline started when its timer already waits for a cleared one ends on time, and dispose stops them all', () => {
+    vi.useFakeTimers();
+    const timers = new DeadlineTimers();
+    const expired = vi.fn();
+    const first = new AuthDeadline(() => undefined, timers);
+    first.start(1000);
+    first.clear();
+    vi.advanceTimersByTime(600);
+    const second = new AuthDeadline(expired, timers);
+    second.start(1000);
+    vi.advanceTimersByTime(999);
+    expect(expired).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(expired).toHaveBeenCalledOnce();
+    second.start(1000);
+    timers.dispose();
+    vi.advanceTimersByTime(5_000);
+    expect(expired).toHaveBeenCalledOnce();
+  });
+
   it('a held deadline replaces the running one and advertises "held"', () => {
     vi.useFakeTimers();
     const expired = vi.fn();
-    const deadline = new AuthDeadline(expired);
+    const deadline = new AuthDeadline(expired, new DeadlineTimers());
     deadline.start(1500);
     deadline.start(600_000, true);
     vi.advanceTimersByTime(5_000);
