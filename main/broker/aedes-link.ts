@@ -12,9 +12,8 @@
  * the bytes, which aedes would parse a second time. Measured (broker.bench.ts): QoS 1 PUBLISH
  * bursts through the gateway 0.76 → 0.86–0.95× plain aedes, anonymous connects a few % faster.
  */
-import type { EventEmitter } from 'node:events';
-import { Duplex } from 'node:stream';
-import type { Client } from 'aedes';
+import { EventEmitter } from 'node:events';
+import type { Aedes, Client } from 'aedes';
 import type { Packet } from 'mqtt-packet';
 import type { Admission } from './gateway';
 
@@ -49,8 +48,28 @@ function readerOf(client: Client): ClientReader {
   return reader as ClientReader;
 }
 
-export class AedesLink extends Duplex {
+/** Bytes aedes may have on their way to the client before its writes return false (as a socket's default). */
+const HIGH_WATER = 16 * 1024;
+
+/**
+ * Not a Duplex: aedes reads nothing from it (packets arrive through deliver), and it writes with
+ * cork/write/uncork and waits for 'drain' when a write returns false. A Duplex's two stream
+ * states, its write queue and its destroy sequence cost about 1–2 % of an anonymous connect
+ * (broker.bench.ts); so does the premature-close error Node's `finished` makes for a Duplex
+ * destroyed before its end, which aedes's `finished(conn)` waits on. This is what aedes 2.0.0-beta.1
+ * uses of its connection (lib/client.js, lib/write.js, mqtt-packet's writeToStream), checked by
+ * broker-aedes-link.test.ts.
+ */
+export class AedesLink extends EventEmitter {
   private reader: ClientReader | undefined;
+  destroyed = false;
+  /** What Node's `finished` reads of a stream without states: false once destroyed, so its close is a finish. */
+  writable = true;
+  private corks = 0;
+  private corked: Buffer[] = [];
+  /** Bytes handed to the gateway that the client's connection has not taken yet. */
+  private unsent = 0;
+  private needDrain = false;
 
   /**
    * @param admission what the gateway decided: aedes's `authenticate` hook admits a connection
@@ -63,7 +82,12 @@ export class AedesLink extends Duplex {
     super();
   }
 
-  /** The Client `aedes.handle(link)` made: packets go to it from now on. */
+  /** For `aedes.handle`, typed for sockets and streams: it uses only what this class has (see above). */
+  get connection(): Parameters<Aedes['handle']>[0] {
+    return this as unknown as Parameters<Aedes['handle']>[0];
+  }
+
+  /** The Client `aedes.handle(link.connection)` made: packets go to it from now on. */
   attach(client: Client): void {
     const reader = readerOf(client);
     const handled = reader._nextBatch;
@@ -90,27 +114,67 @@ export class AedesLink extends Duplex {
 
   /** The client ended its side: aedes sees 'end' and closes its client. */
   endOfInput(): void {
-    if (!this.destroyed) this.push(null);
+    if (!this.destroyed) this.emit('end');
   }
 
-  // Nothing is pushed but the end: packets enter through deliver.
-  override _read(): void {}
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.handlers.output([chunk], done);
+  /** aedes reads when told a batch is done: nothing is ever buffered here to read. */
+  read(): null {
+    return null;
   }
 
-  // mqtt-packet corks the stream around each packet, so a whole packet usually arrives here at once.
-  override _writev(chunks: Array<{ chunk: Buffer }>, done: (error?: Error | null) => void): void {
-    this.handlers.output(
-      chunks.map((c) => c.chunk),
-      done,
-    );
+  // mqtt-packet corks around each packet and uncorks on the next tick: a packet goes out whole.
+  cork(): void {
+    this.corks++;
   }
 
-  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
-    this.handlers.closed(error);
-    // The error already reached the gateway; re-emitting it would only reach aedes's no-op handler.
-    done(null);
+  uncork(): void {
+    if (this.corks > 0 && --this.corks === 0) this.flush();
+  }
+
+  /**
+   * mqtt-packet writes strings too (topics, client ids: `write(text, 'utf8')`), which a stream
+   * would have turned into bytes. A write after the end is dropped (true: aedes must not wait
+   * for a drain that never comes).
+   */
+  write(data: Buffer | string, encoding?: BufferEncoding): boolean {
+    if (this.destroyed) return true;
+    const chunk = typeof data === 'string' ? Buffer.from(data, typeof encoding === 'string' ? encoding : 'utf8') : data;
+    this.corked.push(chunk);
+    this.unsent += chunk.length;
+    if (this.corks === 0) this.flush();
+    if (this.unsent < HIGH_WATER) return true;
+    this.needDrain = true;
+    return false;
+  }
+
+  private flush(): void {
+    const chunks = this.corked;
+    if (chunks.length === 0 || this.destroyed) return;
+    this.corked = [];
+    let length = 0;
+    for (const chunk of chunks) length += chunk.length;
+    this.handlers.output(chunks, () => this.sent(length));
+  }
+
+  private sent(length: number): void {
+    this.unsent -= length;
+    if (this.needDrain && this.unsent < HIGH_WATER && !this.destroyed) {
+      this.needDrain = false;
+      this.emit('drain');
+    }
+  }
+
+  /** Closes aedes's side: the gateway hears of it at once, aedes's listeners at the next tick (as a stream's 'close'). */
+  destroy(error?: Error | null): this {
+    if (this.destroyed) return this;
+    this.destroyed = true;
+    this.writable = false;
+    this.corked = [];
+    this.handlers.closed(error ?? null);
+    process.nextTick(() => {
+      if (error && this.listenerCount('error') > 0) this.emit('error', error);
+      this.emit('close');
+    });
+    return this;
   }
 }

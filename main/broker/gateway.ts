@@ -697,7 +697,7 @@ class GatewayConnection {
       closed: (error) => this.guard(() => this.onAedesClosed(error)),
     });
     this.link = link;
-    const client = this.gateway.options.aedes.handle(link) as GatewayClient;
+    const client = this.gateway.options.aedes.handle(link.connection) as GatewayClient;
     client.kbenchIdentity = identity;
     client.kbenchAdmission = admission;
     this.aedesClient = client;
