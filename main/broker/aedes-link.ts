@@ -1,9 +1,9 @@
 /**
- * The stream aedes gets instead of the client's connection (`aedes.handle(link)`).
+ * What aedes gets instead of the client's connection (`aedes.handle(link.connection)`).
  *
  * aedes 2.0.0-beta.1 cannot take part in enhanced authentication (it refuses a CONNECT with an
  * Authentication Method and drops the connection on AUTH), so the gateway owns the client's
- * connection and gives aedes this Duplex. Whatever aedes writes comes out through `output` for
+ * connection and gives aedes this link. Whatever aedes writes comes out through `output` for
  * the gateway to frame, inspect and forward.
  *
  * The client's packets go in already parsed. The gateway parses every packet anyway (its checks:
