@@ -159,15 +159,6 @@ export interface ConnackAdditions {
   maximumPacketSize?: number;
 }
 
-function binaryProperty(identifier: number, value: Buffer, name: string): Buffer {
-  if (value.length > 0xffff) throw new RangeError(`${name} of ${value.length} bytes does not fit a property (at most 65535)`);
-  const property = Buffer.allocUnsafe(3 + value.length);
-  property[0] = identifier;
-  property.writeUInt16BE(value.length, 1);
-  value.copy(property, 3);
-  return property;
-}
-
 /** The bytes of a Variable Byte Integer (§1.5.5): 1 to 4. */
 function variableByteIntegerLength(value: number): number {
   return value < 128 ? 1 : value < 16_384 ? 2 : value < 2_097_152 ? 3 : 4;
