@@ -98,6 +98,21 @@ describe('the workspace: reloads, restarts and saved connections (Chromium)', ()
     expect(await page.getByTestId('finding').first().getAttribute('data-id')).toBe(id);
   });
 
+  it('keeps a change made just before a reload: waiting saves are written as the page goes', async () => {
+    await page.getByTestId('nav-probe').click();
+    await page.getByTestId('probe-url').fill('mqtt://reload-at-once.example:1883');
+    // No wait for the workspace file: the reload comes well inside the 400 ms a save waits.
+    await page.reload();
+    await page.waitForURL(/#\/probe$/);
+    expect(await page.getByTestId('probe-url').inputValue()).toBe('mqtt://reload-at-once.example:1883');
+    // Back to the form the next test expects, written the same way.
+    const before = await page.getByTestId('probe-url').inputValue();
+    await page.getByTestId('probe-url').fill('mqtts://broker.example.com:8883');
+    await page.reload();
+    await page.waitForURL(/#\/probe$/);
+    expect([before, await page.getByTestId('probe-url').inputValue()]).toEqual(['mqtt://reload-at-once.example:1883', 'mqtts://broker.example.com:8883']);
+  });
+
   it('opens where it was left after a restart of kbench web, and keeps a pane at the size it was given', async () => {
     await page.getByTestId('nav-decoder').click();
     await page.getByTestId('decoder-sample').click();

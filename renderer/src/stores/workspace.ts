@@ -24,11 +24,13 @@ export const useWorkspaceStore = defineStore('workspace', () => {
   /** The last failure to save, in words (shown by the status line; saving goes on). */
   const saveError = ref<string | null>(null);
   let bench: BenchClient | null = null;
-  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Saves waiting for their moment, by view key: the timer and what to write then. */
+  const pending = new Map<string, { timer: ReturnType<typeof setTimeout>; state: () => JsonValue }>();
 
   /** Reads the workspace from the engine; the app opens without it after LOAD_TIMEOUT_MS. */
   async function load(client: BenchClient): Promise<void> {
     bench = client;
+    window.addEventListener('pagehide', flush);
     const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), LOAD_TIMEOUT_MS));
     const snapshot: WorkspaceSnapshot | null = await Promise.race([client.api.workspace.load().catch(() => null), timeout]);
     if (!snapshot) return;
@@ -44,21 +46,36 @@ export const useWorkspaceStore = defineStore('workspace', () => {
     return views.value[key] as T | undefined;
   }
 
+  function write(key: string, state: () => JsonValue): void {
+    const value = state();
+    views.value = { ...views.value, [key]: value };
+    bench?.api.workspace.saveView(key, value).then(
+      () => (saveError.value = null),
+      (e: Error) => (saveError.value = e.message),
+    );
+  }
+
   /** Writes a view's state to the engine a moment after the last change (`state` is read then). */
   function saveLater(key: string, state: () => JsonValue): void {
-    clearTimeout(timers.get(key));
-    timers.set(
-      key,
-      setTimeout(() => {
-        timers.delete(key);
-        const value = state();
-        views.value = { ...views.value, [key]: value };
-        bench?.api.workspace.saveView(key, value).then(
-          () => (saveError.value = null),
-          (e: Error) => (saveError.value = e.message),
-        );
-      }, SAVE_DELAY_MS),
-    );
+    const earlier = pending.get(key);
+    if (earlier) clearTimeout(earlier.timer);
+    const timer = setTimeout(() => {
+      pending.delete(key);
+      write(key, state);
+    }, SAVE_DELAY_MS);
+    pending.set(key, { timer, state });
+  }
+
+  /**
+   * Writes every waiting save now: the page is going (a reload, a closed window or tab), and a
+   * change made in the last moment before it must not be lost.
+   */
+  function flush(): void {
+    for (const [key, { timer, state }] of pending) {
+      clearTimeout(timer);
+      write(key, state);
+    }
+    pending.clear();
   }
 
   /** Saves a view's state: readable at once (viewState), written a moment after the last change. */
