@@ -112,17 +112,27 @@ export function readVariableByteInteger(bytes: Buffer, offset: number): { value:
   return undefined;
 }
 
+/** The bytes a Variable Byte Integer (§1.5.5) takes: 1 to 4. */
+export function variableByteIntegerLength(value: number): number {
+  return value < 128 ? 1 : value < 16_384 ? 2 : value < 2_097_152 ? 3 : 4;
+}
+
+/** Writes a Variable Byte Integer (§1.5.5) at `offset` (unchecked: see variableByteInteger); returns the offset after it. */
+export function writeVariableByteInteger(target: Buffer, value: number, offset: number): number {
+  do {
+    const byte = value % 128;
+    value = Math.floor(value / 128);
+    target[offset++] = value > 0 ? byte | 0x80 : byte;
+  } while (value > 0);
+  return offset;
+}
+
 /** Encodes a Variable Byte Integer (§1.5.5). */
 export function variableByteInteger(value: number): Buffer {
   if (!Number.isInteger(value) || value < 0 || value > MAX_REMAINING_LENGTH) throw new RangeError(`${value} does not fit a Variable Byte Integer`);
-  const bytes: number[] = [];
-  do {
-    let byte = value % 128;
-    value = Math.floor(value / 128);
-    if (value > 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (value > 0);
-  return Buffer.from(bytes);
+  const bytes = Buffer.allocUnsafe(variableByteIntegerLength(value));
+  writeVariableByteInteger(bytes, value, 0);
+  return bytes;
 }
 
 export interface Frame {

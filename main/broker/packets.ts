@@ -22,6 +22,8 @@ import {
   readFixedHeader,
   readVariableByteInteger,
   MAX_REMAINING_LENGTH,
+  variableByteIntegerLength,
+  writeVariableByteInteger,
 } from './framing';
 
 /** Names of the MQTT 5 reason codes auth.ts does not list (§2.4, table 2-6). */
@@ -157,21 +159,6 @@ export interface ConnackAdditions {
   authenticationMethod?: string;
   authenticationData?: Buffer;
   maximumPacketSize?: number;
-}
-
-/** The bytes of a Variable Byte Integer (§1.5.5): 1 to 4. */
-function variableByteIntegerLength(value: number): number {
-  return value < 128 ? 1 : value < 16_384 ? 2 : value < 2_097_152 ? 3 : 4;
-}
-
-/** Writes a Variable Byte Integer at `offset`; returns the offset after it. */
-function writeVariableByteInteger(target: Buffer, value: number, offset: number): number {
-  do {
-    const byte = value % 128;
-    value = Math.floor(value / 128);
-    target[offset++] = value > 0 ? byte | 0x80 : byte;
-  } while (value > 0);
-  return offset;
 }
 
 /** The added properties' encoded size (§2.2.2.2: identifier, then the value). */
